@@ -1,0 +1,1 @@
+//! Credentials and the providers that find them.

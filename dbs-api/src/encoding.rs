@@ -1,0 +1,1 @@
+//! RFC 3986 percent-encoding.
