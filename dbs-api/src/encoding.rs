@@ -1,1 +1,193 @@
-//! RFC 3986 percent-encoding.
+//! RFC 3986 percent-encoding, the one encoder used for signing and for form bodies.
+//!
+//! Alibaba's signatures (V1 `CanonicalizedQueryString` / `StringToSign` and the V3 canonical
+//! query) are computed over RFC 3986 encoded text: UTF-8 bytes, only `A-Z a-z 0-9 - _ . ~` left
+//! as-is, everything else `%XY` with upper-case hex. Form encoders (`+` for space, raw `*`,
+//! `%7E` for `~`) give different bytes and therefore different signatures, so this module never
+//! emits them. Encoding the body with the same encoder means the bytes sent are the bytes signed.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode, utf8_percent_encode};
+
+/// Every byte except the RFC 3986 unreserved characters `A-Z a-z 0-9 - _ . ~`.
+const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// Percent-encodes `s` the way Alibaba Cloud signatures require (RFC 3986).
+///
+/// The UTF-8 bytes of `s` are kept when unreserved (`A-Z a-z 0-9 - _ . ~`) and written as `%XY`
+/// with upper-case hex otherwise: a space becomes `%20` (never `+`), `*` becomes `%2A`, and `~`
+/// stays `~`.
+///
+/// ```
+/// use dbs_api::encoding::percent_encode;
+/// assert_eq!(percent_encode("a b*c~"), "a%20b%2Ac~");
+/// assert_eq!(percent_encode("2016-02-23T12:46:24Z"), "2016-02-23T12%3A46%3A24Z");
+/// ```
+pub fn percent_encode(s: &str) -> String {
+    utf8_percent_encode(s, RFC3986).to_string()
+}
+
+/// Encodes `pairs` as an `application/x-www-form-urlencoded` body: `k=v` joined by `&`, in the
+/// order given, each name and value passed through [`percent_encode`].
+///
+/// Because the encoder is RFC 3986, a space is sent as `%20` and `+` as `%2B`; any form decoder
+/// (including [`form_urldecode`]) reads the values back unchanged.
+///
+/// ```
+/// use dbs_api::encoding::form_urlencode;
+/// assert_eq!(form_urlencode(&[("b", "x y"), ("a", "1+1")]), "b=x%20y&a=1%2B1");
+/// ```
+pub fn form_urlencode<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
+    let mut out = String::new();
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(&percent_encode(k.as_ref()));
+        out.push('=');
+        out.push_str(&percent_encode(v.as_ref()));
+    }
+    out
+}
+
+/// Why a form body could not be decoded by [`form_urldecode`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// A name or value is not valid UTF-8 once percent-decoded. The text itself is not
+    /// included: it may be a password.
+    #[error("form field {field} has a {part} that is not valid UTF-8 after percent-decoding")]
+    InvalidUtf8 {
+        /// 1-based position of the `name=value` field in the body.
+        field: usize,
+        /// `"name"` or `"value"`.
+        part: &'static str,
+    },
+}
+
+/// Decodes an `application/x-www-form-urlencoded` body into `(name, value)` pairs, in body
+/// order. Meant for servers (the emulator) reading what a client sent.
+///
+/// - `+` reads as a space (any form encoder may have sent it), `%XY` as that byte;
+/// - a field without `=` has an empty value; empty fields (`a=1&&b=2`) are skipped;
+/// - a malformed escape such as `%zz` or a trailing `%` is kept literally, as browsers do;
+/// - names and values must be UTF-8 after decoding, otherwise [`DecodeError::InvalidUtf8`].
+///
+/// Never panics, whatever the input.
+pub fn form_urldecode(body: &[u8]) -> Result<Vec<(String, String)>, DecodeError> {
+    let mut pairs = Vec::new();
+    for (i, field) in body
+        .split(|&b| b == b'&')
+        .filter(|f| !f.is_empty())
+        .enumerate()
+    {
+        let (name, value) = match field.iter().position(|&b| b == b'=') {
+            Some(eq) => (&field[..eq], &field[eq + 1..]),
+            None => (field, &[][..]),
+        };
+        let field = i + 1;
+        pairs.push((
+            decode_component(name).ok_or(DecodeError::InvalidUtf8 {
+                field,
+                part: "name",
+            })?,
+            decode_component(value).ok_or(DecodeError::InvalidUtf8 {
+                field,
+                part: "value",
+            })?,
+        ));
+    }
+    Ok(pairs)
+}
+
+/// One form component: `+` → space first (a literal plus always arrives as `%2B`), then `%XY`.
+fn decode_component(raw: &[u8]) -> Option<String> {
+    let spaced: Vec<u8> = raw
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    String::from_utf8(percent_decode(&spaced).collect()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unreserved_characters_are_kept_and_the_rest_upper_hex() {
+        let unreserved = "ABCXYZabcxyz0189-_.~";
+        assert_eq!(percent_encode(unreserved), unreserved);
+        assert_eq!(percent_encode(" *+/=%&é"), "%20%2A%2B%2F%3D%25%26%C3%A9");
+        assert_eq!(percent_encode(""), "");
+    }
+
+    #[test]
+    fn form_round_trip_preserves_order_and_bytes() {
+        let pairs = vec![
+            ("Z".to_owned(), "a b+c".to_owned()),
+            ("A".to_owned(), String::new()),
+            (
+                "RestoreObjects".to_owned(),
+                r#"[{"DBName":"té"}]"#.to_owned(),
+            ),
+        ];
+        let body = form_urlencode(&pairs);
+        assert_eq!(form_urldecode(body.as_bytes()), Ok(pairs));
+    }
+
+    #[test]
+    fn decode_accepts_plus_as_space_and_missing_equals() {
+        assert_eq!(
+            form_urldecode(b"a=x+y%2Bz&&flag&b="),
+            Ok(vec![
+                ("a".to_owned(), "x y+z".to_owned()),
+                ("flag".to_owned(), String::new()),
+                ("b".to_owned(), String::new()),
+            ])
+        );
+        assert_eq!(form_urldecode(b""), Ok(vec![]));
+        // Only the first `=` separates name from value.
+        assert_eq!(
+            form_urldecode(b"k=a=b"),
+            Ok(vec![("k".to_owned(), "a=b".to_owned())])
+        );
+    }
+
+    #[test]
+    fn decode_keeps_malformed_escapes_literally() {
+        assert_eq!(
+            form_urldecode(b"a=%zz&b=%&c=%4"),
+            Ok(vec![
+                ("a".to_owned(), "%zz".to_owned()),
+                ("b".to_owned(), "%".to_owned()),
+                ("c".to_owned(), "%4".to_owned()),
+            ])
+        );
+    }
+
+    #[test]
+    fn decode_rejects_invalid_utf8_without_echoing_it() {
+        assert_eq!(
+            form_urldecode(b"ok=1&pw=%FF"),
+            Err(DecodeError::InvalidUtf8 {
+                field: 2,
+                part: "value"
+            })
+        );
+        assert_eq!(
+            form_urldecode(b"\xC3=1"),
+            Err(DecodeError::InvalidUtf8 {
+                field: 1,
+                part: "name"
+            })
+        );
+        let err = form_urldecode(b"pw=secret%FF").err().map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("form field 1 has a value that is not valid UTF-8 after percent-decoding")
+        );
+    }
+}

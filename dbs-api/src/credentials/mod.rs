@@ -1,1 +1,211 @@
 //! Credentials and the providers that find them.
+//!
+//! Every request to the DBS OpenAPI is signed with an AccessKey pair and, for temporary STS
+//! credentials, a SecurityToken. This module finds those values:
+//!
+//! | Provider | Where it looks |
+//! |---|---|
+//! | [`StaticProvider`] | values you pass in code |
+//! | [`EnvironmentProvider`] | `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET`, `ALIBABA_CLOUD_SECURITY_TOKEN` |
+//! | [`AliyunCliProfileProvider`] | `~/.aliyun/config.json`, written by `aliyun configure` |
+//! | [`SharedCredentialsFileProvider`] | `~/.alibabacloud/credentials` (INI), or `ALIBABA_CLOUD_CREDENTIALS_FILE` |
+//! | [`ChainProvider`] | each of a list of providers in turn; [`ChainProvider::default_chain`] is environment → CLI profile → shared file |
+//!
+//! # Missing versus broken sources
+//!
+//! A provider answers in one of three ways:
+//!
+//! * `Ok(credentials)`: found.
+//! * [`CredentialsError::NotFound`]: this source has nothing (no variable set, no file, no such
+//!   profile). A chain moves on to its next provider and remembers the reason.
+//! * [`CredentialsError::Invalid`]: the source exists but is broken (invalid JSON or INI, a
+//!   profile missing `access_key_secret`, an unsupported mode, only half of the AccessKey pair in
+//!   the environment). **A chain stops here and returns the error instead of falling through to
+//!   the next source**: silently using other credentials than the ones the user configured would
+//!   hide the mistake and could act on the wrong account, so the user is told to fix the source.
+//!
+//! When no provider of a chain finds anything, the chain returns
+//! [`CredentialsError::NoneFound`], whose message lists every source with the reason it was
+//! skipped.
+//!
+//! # Secrets
+//!
+//! The AccessKeySecret and the SecurityToken are held in [`Sensitive`], so `Debug` prints them
+//! redacted, and no error message, `Debug` output or log line of this module contains them.
+//! Parse errors report only a line and column, never the text around them.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::Sensitive;
+
+mod chain;
+mod env;
+mod error;
+mod profile;
+mod shared_file;
+
+pub use chain::{ChainProvider, DefaultChain};
+pub use env::{
+    ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN,
+    EnvironmentProvider,
+};
+pub use error::{CredentialsError, SkippedSource};
+pub use profile::{ALIBABA_CLOUD_CLI_PROFILE_DISABLED, AliyunCliProfileProvider};
+pub use shared_file::{ALIBABA_CLOUD_CREDENTIALS_FILE, SharedCredentialsFileProvider};
+
+/// The environment variable that names the profile to use in `~/.aliyun/config.json` and the
+/// section to use in `~/.alibabacloud/credentials`, when no name is given in code.
+pub const ALIBABA_CLOUD_PROFILE: &str = "ALIBABA_CLOUD_PROFILE";
+
+/// An AccessKey pair, with a SecurityToken when the pair is temporary (STS).
+///
+/// `Debug` prints the AccessKey ID and redacts the secret and the token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credentials {
+    access_key_id: String,
+    access_key_secret: Sensitive<String>,
+    security_token: Option<Sensitive<String>>,
+}
+
+impl Credentials {
+    /// A long-lived AccessKey pair.
+    pub fn new(access_key_id: impl Into<String>, access_key_secret: impl Into<String>) -> Self {
+        Self {
+            access_key_id: access_key_id.into(),
+            access_key_secret: Sensitive::new(access_key_secret.into()),
+            security_token: None,
+        }
+    }
+
+    /// Adds the SecurityToken that comes with temporary STS credentials; it is sent as the
+    /// `SecurityToken` request parameter.
+    pub fn with_security_token(mut self, token: impl Into<String>) -> Self {
+        self.security_token = Some(Sensitive::new(token.into()));
+        self
+    }
+
+    /// The AccessKey ID (not a secret; it appears in every signed request).
+    pub fn access_key_id(&self) -> &str {
+        &self.access_key_id
+    }
+
+    /// The AccessKey secret, used only to compute signatures.
+    pub fn access_key_secret(&self) -> &Sensitive<String> {
+        &self.access_key_secret
+    }
+
+    /// The STS SecurityToken, if these are temporary credentials.
+    pub fn security_token(&self) -> Option<&Sensitive<String>> {
+        self.security_token.as_ref()
+    }
+}
+
+/// A source of [`Credentials`].
+///
+/// Implementations must keep secrets out of their `Debug` output and out of every error.
+pub trait ProvideCredentials: fmt::Debug + Send + Sync {
+    /// Looks for credentials.
+    ///
+    /// Returns `Ok` when found, [`CredentialsError::NotFound`] (or
+    /// [`CredentialsError::NoneFound`] for a chain) when this source has nothing, so a chain may
+    /// try the next one, and [`CredentialsError::Invalid`] when the source exists but is broken
+    /// and the user must fix it.
+    fn provide(&self) -> Result<Credentials, CredentialsError>;
+
+    /// A short, human-readable name of this source, used in error messages and logs.
+    fn name(&self) -> &'static str;
+}
+
+impl<P: ProvideCredentials + ?Sized> ProvideCredentials for Box<P> {
+    fn provide(&self) -> Result<Credentials, CredentialsError> {
+        (**self).provide()
+    }
+
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+}
+
+impl<P: ProvideCredentials + ?Sized> ProvideCredentials for Arc<P> {
+    fn provide(&self) -> Result<Credentials, CredentialsError> {
+        (**self).provide()
+    }
+
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+}
+
+/// Always returns the credentials it was built with. Its source name is `"static"`.
+#[derive(Clone, Debug)]
+pub struct StaticProvider {
+    credentials: Credentials,
+}
+
+impl StaticProvider {
+    /// A provider that returns `credentials` every time.
+    pub fn new(credentials: Credentials) -> Self {
+        Self { credentials }
+    }
+}
+
+impl ProvideCredentials for StaticProvider {
+    /// Never fails.
+    fn provide(&self) -> Result<Credentials, CredentialsError> {
+        Ok(self.credentials.clone())
+    }
+
+    fn name(&self) -> &'static str {
+        "static"
+    }
+}
+
+/// How providers read environment variables: the process environment, or a function injected
+/// by tests. Values that are empty or only whitespace count as unset.
+#[derive(Clone)]
+pub(crate) struct EnvLookup {
+    lookup: Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    injected: bool,
+}
+
+impl EnvLookup {
+    /// Reads `std::env::var`.
+    pub(crate) fn process() -> Self {
+        Self {
+            lookup: Arc::new(|key| std::env::var(key).ok()),
+            injected: false,
+        }
+    }
+
+    /// Calls `lookup`.
+    pub(crate) fn from_fn(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
+        Self {
+            lookup: Arc::new(lookup),
+            injected: true,
+        }
+    }
+
+    /// The value of `key`, or `None` when unset or blank.
+    pub(crate) fn get(&self, key: &str) -> Option<String> {
+        (self.lookup)(key).filter(|value| !value.trim().is_empty())
+    }
+
+    /// The home directory: `HOME`, or `USERPROFILE` on Windows-like environments.
+    pub(crate) fn home(&self) -> Option<std::path::PathBuf> {
+        self.get("HOME")
+            .or_else(|| self.get("USERPROFILE"))
+            .map(std::path::PathBuf::from)
+    }
+}
+
+impl fmt::Debug for EnvLookup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print values: the environment holds secrets.
+        f.write_str(if self.injected {
+            "EnvLookup(injected)"
+        } else {
+            "EnvLookup(process)"
+        })
+    }
+}

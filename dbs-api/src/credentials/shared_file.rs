@@ -1,0 +1,317 @@
+//! Credentials from the shared credentials file, `~/.alibabacloud/credentials`.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::PathBuf;
+
+use super::{ALIBABA_CLOUD_PROFILE, Credentials, CredentialsError, EnvLookup, ProvideCredentials};
+
+/// The environment variable that points to a shared credentials file other than
+/// `~/.alibabacloud/credentials`.
+pub const ALIBABA_CLOUD_CREDENTIALS_FILE: &str = "ALIBABA_CLOUD_CREDENTIALS_FILE";
+
+const NAME: &str = "shared credentials file";
+
+/// Reads a section of the shared credentials file used by the Alibaba Cloud SDKs:
+/// `$ALIBABA_CLOUD_CREDENTIALS_FILE` when set, else `$HOME/.alibabacloud/credentials`. Its
+/// source name is `"shared credentials file"`.
+///
+/// The file is INI:
+///
+/// ```ini
+/// # comments start with # or ;
+/// [default]
+/// type = access_key
+/// access_key_id = LTAI...
+/// access_key_secret = ...
+///
+/// [temporary]
+/// type = sts
+/// access_key_id = STS...
+/// access_key_secret = ...
+/// security_token = ...
+/// ```
+///
+/// The section used is, in order: the name given to [`with_profile`](Self::with_profile), the
+/// `ALIBABA_CLOUD_PROFILE` environment variable, `default`. Supported types are `access_key`
+/// and `sts` (whose `security_token` is returned as the SecurityToken).
+///
+/// Errors:
+/// * [`CredentialsError::NotFound`] when the home directory is unknown, the file does not
+///   exist, or it has no section of the chosen name.
+/// * [`CredentialsError::Invalid`] when `ALIBABA_CLOUD_CREDENTIALS_FILE` names a missing file,
+///   the file cannot be read or parsed, or the section has no `type`, an unsupported type
+///   (`ecs_ram_role`, `ram_role_arn`, …) or misses a key its type needs.
+#[derive(Clone, Debug)]
+pub struct SharedCredentialsFileProvider {
+    profile: Option<String>,
+    home: Option<PathBuf>,
+    pub(super) env: EnvLookup,
+}
+
+impl SharedCredentialsFileProvider {
+    /// Reads the file named by `ALIBABA_CLOUD_CREDENTIALS_FILE` or
+    /// `$HOME/.alibabacloud/credentials`, section `ALIBABA_CLOUD_PROFILE` or `default`.
+    pub fn new() -> Self {
+        Self {
+            profile: None,
+            home: None,
+            env: EnvLookup::process(),
+        }
+    }
+
+    /// Uses the section `[name]`, ignoring `ALIBABA_CLOUD_PROFILE`.
+    pub fn with_profile(mut self, name: impl Into<String>) -> Self {
+        self.profile = Some(name.into());
+        self
+    }
+
+    /// Reads `<home>/.alibabacloud/credentials` instead of using `$HOME`
+    /// (`ALIBABA_CLOUD_CREDENTIALS_FILE` still takes precedence).
+    pub fn with_home(mut self, home: impl Into<PathBuf>) -> Self {
+        self.home = Some(home.into());
+        self
+    }
+
+    /// Reads environment variables (`ALIBABA_CLOUD_CREDENTIALS_FILE`, `ALIBABA_CLOUD_PROFILE`,
+    /// and `HOME` unless [`with_home`](Self::with_home) is given) through `lookup` instead of
+    /// the process environment.
+    pub fn with_env_lookup(
+        mut self,
+        lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.env = EnvLookup::from_fn(lookup);
+        self
+    }
+
+    /// The path of the credentials file, or `None` when it is not set by
+    /// `ALIBABA_CLOUD_CREDENTIALS_FILE` and the home directory is unknown.
+    pub fn file_path(&self) -> Option<PathBuf> {
+        self.env
+            .get(ALIBABA_CLOUD_CREDENTIALS_FILE)
+            .map(PathBuf::from)
+            .or_else(|| {
+                self.home
+                    .clone()
+                    .or_else(|| self.env.home())
+                    .map(|home| home.join(".alibabacloud").join("credentials"))
+            })
+    }
+}
+
+impl Default for SharedCredentialsFileProvider {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ProvideCredentials for SharedCredentialsFileProvider {
+    fn provide(&self) -> Result<Credentials, CredentialsError> {
+        let explicit_file = self.env.get(ALIBABA_CLOUD_CREDENTIALS_FILE).is_some();
+        let Some(path) = self.file_path() else {
+            return Err(CredentialsError::not_found(
+                NAME,
+                "the home directory is unknown (HOME is not set)",
+            ));
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                return Err(if explicit_file {
+                    CredentialsError::invalid(
+                        NAME,
+                        format!(
+                            "{ALIBABA_CLOUD_CREDENTIALS_FILE} points to {}, which does not exist",
+                            path.display()
+                        ),
+                    )
+                } else {
+                    CredentialsError::not_found(NAME, format!("{} does not exist", path.display()))
+                });
+            }
+            Err(error) => {
+                return Err(CredentialsError::invalid(
+                    NAME,
+                    format!("cannot read {}: {error}", path.display()),
+                ));
+            }
+        };
+        let sections = parse_ini(&text).map_err(|line| {
+            CredentialsError::invalid(
+                NAME,
+                format!(
+                    "line {line} of {} is neither a [section], a `key = value` pair nor a comment",
+                    path.display()
+                ),
+            )
+        })?;
+
+        let name = self
+            .profile
+            .clone()
+            .or_else(|| self.env.get(ALIBABA_CLOUD_PROFILE))
+            .map(|name| name.trim().to_owned())
+            .unwrap_or_else(|| "default".to_owned());
+        let Some(section) = sections.get(&name) else {
+            let names: Vec<String> = sections.keys().map(|name| format!("[{name}]")).collect();
+            return Err(CredentialsError::not_found(
+                NAME,
+                format!(
+                    "{} has no [{name}] section; it has {}",
+                    path.display(),
+                    if names.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        names.join(", ")
+                    }
+                ),
+            ));
+        };
+
+        let kind = section.get("type").map(String::as_str).unwrap_or_default();
+        let is_sts = match kind {
+            "access_key" => false,
+            "sts" => true,
+            "" => {
+                return Err(CredentialsError::invalid(
+                    NAME,
+                    format!(
+                        "section [{name}] of {} has no `type`; add `type = access_key` \
+                         (or `type = sts` with a security_token)",
+                        path.display()
+                    ),
+                ));
+            }
+            other => {
+                return Err(CredentialsError::invalid(
+                    NAME,
+                    format!(
+                        "section [{name}] of {} has type = {other}, which is not supported yet; \
+                         use access_key or sts",
+                        path.display()
+                    ),
+                ));
+            }
+        };
+        let required = |key: &str| -> Result<String, CredentialsError> {
+            section
+                .get(key)
+                .filter(|value| !value.is_empty())
+                .cloned()
+                .ok_or_else(|| {
+                    CredentialsError::invalid(
+                        NAME,
+                        format!(
+                            "section [{name}] of {} (type = {kind}) has no {key}",
+                            path.display()
+                        ),
+                    )
+                })
+        };
+        let credentials =
+            Credentials::new(required("access_key_id")?, required("access_key_secret")?);
+        if is_sts {
+            Ok(credentials.with_security_token(required("security_token")?))
+        } else {
+            Ok(credentials)
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        NAME
+    }
+}
+
+type Sections = BTreeMap<String, BTreeMap<String, String>>;
+
+/// A minimal INI reader: `[section]` headers, `key = value` pairs, whole-line comments starting
+/// with `#` or `;`, inline comments after whitespace, optional quotes around values. Keys before
+/// the first section are ignored; a repeated key or section overrides the earlier one.
+///
+/// On a malformed line, returns its 1-based number (never its text, which may hold a secret).
+fn parse_ini(text: &str) -> Result<Sections, usize> {
+    let mut sections = Sections::new();
+    let mut current: Option<String> = None;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix('[') {
+            let name = strip_inline_comment(rest)
+                .strip_suffix(']')
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+                .ok_or(index + 1)?;
+            sections.entry(name.to_owned()).or_default();
+            current = Some(name.to_owned());
+            continue;
+        }
+        let (key, value) = line.split_once('=').ok_or(index + 1)?;
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(index + 1);
+        }
+        if let Some(section) = &current {
+            let value = unquote(strip_inline_comment(value.trim()));
+            sections
+                .entry(section.clone())
+                .or_default()
+                .insert(key.to_owned(), value.to_owned());
+        }
+    }
+    Ok(sections)
+}
+
+/// Cuts a `#` or `;` comment that follows whitespace, and trims.
+fn strip_inline_comment(value: &str) -> &str {
+    let mut previous_is_space = false;
+    for (at, c) in value.char_indices() {
+        if previous_is_space && (c == '#' || c == ';') {
+            return value[..at].trim();
+        }
+        previous_is_space = c.is_whitespace();
+    }
+    value.trim()
+}
+
+/// Removes one pair of matching surrounding quotes.
+fn unquote(value: &str) -> &str {
+    for quote in ['"', '\''] {
+        if let Some(inner) = value
+            .strip_prefix(quote)
+            .and_then(|rest| rest.strip_suffix(quote))
+        {
+            return inner;
+        }
+    }
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ini_sections_keys_and_comments() {
+        let text = "\u{feff}ignored = yes\n# comment\n; comment\n[default]\n\
+                    type = access_key  # inline\naccess_key_id=AK\n\
+                    access_key_secret = \"a;b#c\"\n\n[ other ] ; note\nk = v = w\n";
+        let sections = parse_ini(text).expect("valid INI");
+        assert_eq!(sections.len(), 2);
+        let default = &sections["default"];
+        assert_eq!(default["type"], "access_key");
+        assert_eq!(default["access_key_id"], "AK");
+        assert_eq!(default["access_key_secret"], "a;b#c");
+        assert_eq!(sections["other"]["k"], "v = w");
+    }
+
+    #[test]
+    fn ini_errors_give_the_line_only() {
+        assert_eq!(parse_ini("[default]\nno equals sign\n"), Err(2));
+        assert_eq!(parse_ini("[unterminated\n"), Err(1));
+        assert_eq!(parse_ini("[]\n"), Err(1));
+        assert_eq!(parse_ini("[s]\n= value\n"), Err(2));
+    }
+}

@@ -1,0 +1,205 @@
+//! The client side: the `Operation` impl, the client method, its fluent setters and the registry
+//! the CLI and emulator read.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::input::first_sentence;
+use super::{doc, ident, lit, requirement_words, Cx};
+use crate::model::{Operation, Param, ShapeKind, Type};
+
+pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
+    let rt = &cx.rt;
+    let input = ident(&format!("{}Input", op.name));
+    let builder = ident(&format!("{}InputBuilder", op.name));
+    let output = ident(&format!("{}Output", op.name));
+    let request = ident(&format!("{}Request", op.name));
+    let method = ident(&op.rust_name);
+    let action = lit(&op.name);
+    let url = lit(&op.documentation);
+    let token = match op.idempotency_token {
+        Some(i) => {
+            let wire = lit(&op.params[i].wire);
+            quote!(::std::option::Option::Some(#wire))
+        }
+        None => quote!(::std::option::Option::None),
+    };
+    let idempotent = op.idempotent;
+    let setters = op.params.iter().map(|p| {
+        let field = ident(&p.rust);
+        let d = doc(&format!("Sets `{}`. {}\n\nSee [`{}Input::{}`].", p.wire, first_sentence(&p.description), op.name, p.rust));
+        let arg = setter_arg(cx, op, p);
+        quote! {
+            #d
+            pub fn #field(self, value: #arg) -> Self {
+                self.map_input(|builder| builder.#field(value))
+            }
+        }
+    });
+    let errors: Vec<String> = op
+        .errors
+        .iter()
+        .map(|e| format!("- `{}` (HTTP {}): {}", e.code, e.http_status, e.message))
+        .collect();
+    let method_doc = doc(&format!(
+        "`{name}`: {summary}\n\n\
+         Set parameters on the returned [`{name}Request`], then `.send().await` (or `.dry_run()`).\n\
+         RAM action `{ram}`{token}.\n\n\
+         # Errors\n\n\
+         `send()` returns [`Error`](crate::Error): a validation error before anything is sent when\n\
+         a parameter is missing or invalid, or the service's error, including:\n{errors}\n\n\
+         Reference: <{url}>",
+        name = op.name,
+        summary = op.summary,
+        ram = op.ram_action,
+        token = op.idempotency_token.map(|i| format!("; retried safely with one `{}` per call", op.params[i].wire)).unwrap_or_default(),
+        errors = errors.join("\n"),
+        url = op.documentation,
+    ));
+    let request_doc = doc(&format!("A `{}` call being built: the parameter setters, then `send()`.", op.name));
+    quote! {
+        impl #rt::Operation for #input {
+            type Builder = #builder;
+            type Output = #output;
+            const ACTION: &'static str = #action;
+            const DOCUMENTATION: &'static str = #url;
+            const IDEMPOTENCY_TOKEN: ::std::option::Option<&'static str> = #token;
+            const IDEMPOTENT: bool = #idempotent;
+
+            fn from_builder(builder: Self::Builder) -> Self {
+                builder.build()
+            }
+
+            fn validate(&self, context: &crate::ValidationContext) -> ::std::result::Result<(), #rt::ValidationError> {
+                #input::validate(self, context)
+            }
+
+            fn to_wire_params(&self) -> ::std::vec::Vec<#rt::WireParam> {
+                #input::to_wire_params(self)
+            }
+        }
+
+        #request_doc
+        pub type #request<'c> = #rt::RequestBuilder<'c, #input>;
+
+        impl #rt::Client {
+            #method_doc
+            pub fn #method(&self) -> #request<'_> {
+                #rt::RequestBuilder::new(self)
+            }
+        }
+
+        impl<'c> #rt::RequestBuilder<'c, #input> {
+            #(#setters)*
+        }
+    }
+}
+
+fn setter_arg(cx: &Cx<'_>, op: &Operation, p: &Param) -> TokenStream {
+    match p.ty {
+        Type::Shape(s) => match &op.shape(s).kind {
+            ShapeKind::List { member, .. } => {
+                let member = cx.rust_type(op, *member);
+                quote!(impl ::std::iter::IntoIterator<Item = #member>)
+            }
+            _ => {
+                let ty = cx.rust_type(op, p.ty);
+                quote!(impl ::std::convert::Into<#ty>)
+            }
+        },
+        _ => {
+            let ty = cx.rust_type(op, p.ty);
+            quote!(impl ::std::convert::Into<#ty>)
+        }
+    }
+}
+
+/// `OPERATIONS`: every operation's facts, for code that works from names (the CLI, the emulator).
+pub(crate) fn registry(cx: &Cx<'_>) -> TokenStream {
+    let rt = &cx.rt;
+    let ops = cx.spec.operations.iter().map(|op| {
+        let input = ident(&format!("{}Input", op.name));
+        let output = ident(&format!("{}Output", op.name));
+        let (name, command, summary, url) = (lit(&op.name), lit(&op.command), lit(&op.summary), lit(&op.documentation));
+        let token = match op.idempotency_token {
+            Some(i) => {
+                let wire = lit(&op.params[i].wire);
+                quote!(::std::option::Option::Some(#wire))
+            }
+            None => quote!(::std::option::Option::None),
+        };
+        let params = op.params.iter().map(|p| {
+            let (wire, flag) = (lit(&p.wire), lit(&p.flag));
+            let kind = match p.ty {
+                Type::String => quote!(#rt::ParamKind::String),
+                Type::Int32 => quote!(#rt::ParamKind::Int32),
+                Type::Int64 => quote!(#rt::ParamKind::Int64),
+                Type::Boolean => quote!(#rt::ParamKind::Boolean),
+                Type::Shape(s) => match &op.shape(s).kind {
+                    ShapeKind::Enum { values, .. } => {
+                        let values = values.iter().map(|v| lit(&v.value));
+                        quote!(#rt::ParamKind::Enum(&[#(#values),*]))
+                    }
+                    _ => quote!(#rt::ParamKind::Json),
+                },
+            };
+            let requirement = lit(&requirement_words(cx.spec, op, &p.required));
+            let description = lit(&p.description);
+            let example = match &p.example {
+                Some(e) => {
+                    let e = lit(e);
+                    quote!(::std::option::Option::Some(#e))
+                }
+                None => quote!(::std::option::Option::None),
+            };
+            let unit = match &p.unit {
+                Some(u) => {
+                    let u = lit(super::unit_words(u));
+                    quote!(::std::option::Option::Some(#u))
+                }
+                None => quote!(::std::option::Option::None),
+            };
+            let sensitive = p.sensitive;
+            quote! {
+                #rt::ParamMeta {
+                    name: #wire,
+                    flag: #flag,
+                    kind: #kind,
+                    requirement: #requirement,
+                    description: #description,
+                    example: #example,
+                    unit: #unit,
+                    sensitive: #sensitive,
+                }
+            }
+        });
+        quote! {
+            #rt::OperationMeta {
+                name: #name,
+                command: #command,
+                summary: #summary,
+                documentation: #url,
+                idempotency_token: #token,
+                params: &[#(#params),*],
+                prepare: |params, context| {
+                    let input = #input::from_wire_params(params.iter().map(|(name, value)| (name.as_str(), value.as_str())))?;
+                    input.validate(context)?;
+                    ::std::result::Result::Ok(input.to_wire_params())
+                },
+                decode_output: |body| {
+                    let output: #output = #rt::serde_json::from_slice(body)?;
+                    #rt::serde_json::to_value(output)
+                },
+            }
+        }
+    });
+    quote! {
+        /// Every operation of the spec, in file-name order, with its parameters' facts.
+        pub const OPERATIONS: &[#rt::OperationMeta] = &[#(#ops),*];
+
+        /// The operation named `action` (`CreateRestoreTask`), if the spec has it.
+        pub fn operation(action: &str) -> ::std::option::Option<&'static #rt::OperationMeta> {
+            OPERATIONS.iter().find(|op| op.name == action)
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The emitter: checked model → `TokenStream`. It cannot fail and its output depends only on the
+//! spec (spec order everywhere, endpoints sorted), so snapshots change only when behaviour does.
+//!
+//! Generated code reaches the runtime through one path (`Options::runtime`, by default
+//! `::dbs_api::__private`) and std through absolute paths.
+
+mod client;
+mod input;
+mod output;
+mod service;
+mod types;
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use crate::model::{Condition, Operation, Requirement, Spec, Type};
+
+/// How generated code refers to the runtime.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Path of the runtime support module, as Rust source: `::dbs_api::__private`.
+    pub runtime: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { runtime: "::dbs_api::__private".to_owned() }
+    }
+}
+
+/// Generates the whole API for a checked spec.
+pub fn expand(spec: &Spec, options: &Options) -> TokenStream {
+    let cx = Cx::new(spec, options);
+    let service = service::expand(&cx);
+    let operations = spec.operations.iter().map(|op| {
+        let types = types::expand(&cx, op);
+        let input = input::expand(&cx, op);
+        let output = output::expand(&cx, op);
+        let client = client::expand(&cx, op);
+        quote! { #types #input #output #client }
+    });
+    let registry = client::registry(&cx);
+    quote! { #service #(#operations)* #registry }
+}
+
+/// What every emitter needs: the spec and the runtime path.
+pub(crate) struct Cx<'a> {
+    pub spec: &'a Spec,
+    pub rt: TokenStream,
+    pub rt_str: String,
+}
+
+impl<'a> Cx<'a> {
+    fn new(spec: &'a Spec, options: &Options) -> Self {
+        let rt = options.runtime.parse().unwrap_or_else(|_| quote!(::dbs_api::__private));
+        Self { spec, rt, rt_str: options.runtime.clone() }
+    }
+
+    /// The Rust type of a value of `ty` (without `Option`).
+    pub fn rust_type(&self, op: &Operation, ty: Type) -> TokenStream {
+        match ty {
+            Type::String => quote!(::std::string::String),
+            Type::Int32 => quote!(i32),
+            Type::Int64 => quote!(i64),
+            Type::Boolean => quote!(bool),
+            Type::Shape(i) => {
+                let shape = op.shape(i);
+                match &shape.kind {
+                    crate::model::ShapeKind::List { member, .. } => {
+                        let member = self.rust_type(op, *member);
+                        quote!(::std::vec::Vec<#member>)
+                    }
+                    _ => ident(&shape.name).into_token_stream(),
+                }
+            }
+        }
+    }
+}
+
+use quote::ToTokens;
+
+pub(crate) fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// One `#[doc = " …"]` per line, so prettyplease prints `///` comments.
+pub(crate) fn doc(text: &str) -> TokenStream {
+    let lines = text.lines().map(|line| {
+        let line = if line.is_empty() { String::new() } else { format!(" {line}") };
+        quote!(#[doc = #line])
+    });
+    quote!(#(#lines)*)
+}
+
+/// A Rust string literal for docs and messages.
+pub(crate) fn lit(text: &str) -> proc_macro2::Literal {
+    proc_macro2::Literal::string(text)
+}
+
+/// Words for a requirement, as validators report it and docs print it.
+pub(crate) fn requirement_words(spec: &Spec, op: &Operation, required: &Requirement) -> String {
+    match required {
+        Requirement::Always => "required".to_owned(),
+        Requirement::Never => "optional".to_owned(),
+        Requirement::When { condition: Condition::Not(inner), .. } => {
+            format!("required unless {}", condition_words(spec, op, inner, false))
+        }
+        Requirement::When { condition, .. } => format!("required when {}", condition_words(spec, op, condition, false)),
+    }
+}
+
+fn condition_words(spec: &Spec, op: &Operation, condition: &Condition, nested: bool) -> String {
+    let list = |values: Vec<&str>| match values.as_slice() {
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+        [] => String::new(),
+    };
+    let text = match condition {
+        Condition::Param { param, values } => {
+            let p = &op.params[*param];
+            let names = match p.ty {
+                Type::Shape(s) => match &op.shape(s).kind {
+                    crate::model::ShapeKind::Enum { values: all, .. } => values.iter().map(|&v| all[v].value.as_str()).collect(),
+                    _ => Vec::new(),
+                },
+                _ => Vec::new(),
+            };
+            return format!("{} is {}", p.wire, list(names));
+        }
+        Condition::Context { fact, values } => {
+            let f = &spec.service.context[*fact];
+            return format!("{} is {}", f.name, list(values.iter().map(|&v| f.values[v].value.as_str()).collect()));
+        }
+        Condition::All(all) => all.iter().map(|c| condition_words(spec, op, c, true)).collect::<Vec<_>>().join(" and "),
+        Condition::Any(any) => any.iter().map(|c| condition_words(spec, op, c, true)).collect::<Vec<_>>().join(" or "),
+        Condition::Not(inner) => return format!("not ({})", condition_words(spec, op, inner, false)),
+    };
+    if nested { format!("({text})") } else { text }
+}
+
+/// Human words for an integer unit.
+pub(crate) fn unit_words(unit: &str) -> &'static str {
+    match unit {
+        "ms-since-epoch" => "milliseconds since the Unix epoch (UTC)",
+        "seconds" => "seconds",
+        "port" => "a TCP port number",
+        "bytes" => "bytes",
+        "days" => "days",
+        _ => "",
+    }
+}

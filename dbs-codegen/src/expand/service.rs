@@ -1,0 +1,86 @@
+//! Service-wide items: product facts, the endpoint map and the validation context.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{doc, ident, lit, types, Cx};
+
+pub(crate) fn expand(cx: &Cx<'_>) -> TokenStream {
+    let s = &cx.spec.service;
+    let (product, version, protocol) = (lit(&s.product), lit(&s.version), lit(&s.protocol));
+    let regions = s.endpoints.iter().map(|(region, host)| {
+        let (region, host) = (lit(region), lit(host));
+        quote!((#region, #host))
+    });
+    let endpoints_doc = doc(&format!(
+        "Region ID → endpoint host, sorted by region ID ({} regions). Several regions share a host.\n\
+         Regions not listed here have no known endpoint: set one explicitly.",
+        s.endpoints.len()
+    ));
+    let product_doc = doc(&format!("Product code, `{}`.\n\n{}\n\nReference: <{}>", s.product, s.description, s.documentation));
+    let version_doc = doc(&format!("API version, `{}` (the `Version` parameter and `x-acs-version` header).", s.version));
+
+    let facts = s.context.iter().map(|fact| {
+        let variants: Vec<types::Variant<'_>> = fact
+            .values
+            .iter()
+            .map(|v| types::Variant { name: &v.variant, wire: &v.value, doc: &v.description })
+            .collect();
+        let fact_doc = format!("{}\n\nRead from `{}`.", fact.description, fact.source);
+        types::open_enum(cx, &fact.name, &fact_doc, &variants, true, None)
+    });
+    let fields = s.context.iter().map(|fact| {
+        let (field, ty) = (ident(&fact.rust_name), ident(&fact.name));
+        let field_doc = doc(&format!("`{}`, when known. Rules that need it are skipped while it is `None`.", fact.name));
+        quote! { #field_doc pub #field: ::std::option::Option<#ty>, }
+    });
+    let setters = s.context.iter().map(|fact| {
+        let (field, ty) = (ident(&fact.rust_name), ident(&fact.name));
+        let setter = ident(&format!("with_{}", fact.rust_name));
+        let setter_doc = doc(&format!("Sets `{}`.", fact.name));
+        quote! {
+            #setter_doc
+            pub fn #setter(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
+                self.#field = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+    });
+    let context_doc = doc(
+        "Facts a validator may know that the request does not carry.\n\n\
+         The default knows nothing: rules that depend on an unknown fact are skipped (the service\n\
+         still enforces them). Supply a fact to have those rules checked before sending.",
+    );
+    quote! {
+        #product_doc
+        pub const PRODUCT: &str = #product;
+        #version_doc
+        pub const API_VERSION: &str = #version;
+        #[doc = " Default protocol of the service."]
+        pub const PROTOCOL: &str = #protocol;
+        #endpoints_doc
+        pub const ENDPOINTS: &[(&str, &str)] = &[#(#regions),*];
+
+        /// The endpoint host of a region, from [`ENDPOINTS`]; `None` for a region the spec does not map.
+        pub fn endpoint_for_region(region_id: &str) -> ::std::option::Option<&'static str> {
+            ENDPOINTS.iter().find(|(region, _)| *region == region_id).map(|(_, host)| *host)
+        }
+
+        #(#facts)*
+
+        #context_doc
+        #[derive(Clone, Debug, Default, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub struct ValidationContext {
+            #(#fields)*
+        }
+
+        impl ValidationContext {
+            /// A context that knows nothing (the same as `default()`).
+            pub fn new() -> Self {
+                Self::default()
+            }
+            #(#setters)*
+        }
+    }
+}

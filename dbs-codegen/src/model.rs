@@ -1,0 +1,270 @@
+//! The checked model: what `lower` builds from the JSON and `expand` turns into Rust.
+//!
+//! Every reference is resolved (types to shape indexes, conditions to parameter and enum-value
+//! indexes), so the emitter can index without checking.
+
+/// A whole spec directory: one service file and its operations, in file-name order.
+#[derive(Clone, Debug)]
+pub struct Spec {
+    /// `service.json`.
+    pub service: Service,
+    /// One per operation file.
+    pub operations: Vec<Operation>,
+}
+
+/// Facts shared by every operation of the product version.
+#[derive(Clone, Debug)]
+pub struct Service {
+    /// Product code, `Dbs`.
+    pub product: String,
+    /// API version, `2019-03-06`.
+    pub version: String,
+    /// API style, `RPC`.
+    pub style: String,
+    /// Default protocol, `HTTPS`.
+    pub protocol: String,
+    /// Reference page of the API.
+    pub documentation: String,
+    /// What the service is, for the generated docs.
+    pub description: String,
+    /// Region ID → endpoint host, sorted by region ID.
+    pub endpoints: Vec<(String, String)>,
+    /// Errors any operation can return (the gateway's and the service's).
+    pub errors: Vec<ErrorCode>,
+    /// Facts a validator may know that requests do not carry.
+    pub context: Vec<ContextFact>,
+}
+
+/// A fact about the world that conditions can test, such as the backup plan's source engine.
+#[derive(Clone, Debug)]
+pub struct ContextFact {
+    /// Spec name, `SourceDatabaseType`; also the Rust type name.
+    pub name: String,
+    /// Field name in `ValidationContext`, `source_database_type`.
+    pub rust_name: String,
+    /// What the fact is and where it comes from.
+    pub description: String,
+    /// The API field the fact is read from.
+    pub source: String,
+    /// The known values.
+    pub values: Vec<EnumValue>,
+}
+
+/// One value of an enum or context fact.
+#[derive(Clone, Debug)]
+pub struct EnumValue {
+    /// The wire value, `RDS`.
+    pub value: String,
+    /// The Rust variant, `Rds`.
+    pub variant: String,
+    /// What the value means.
+    pub description: String,
+}
+
+/// A documented error code.
+#[derive(Clone, Debug)]
+pub struct ErrorCode {
+    /// The wire code, `Request.Forbidden`.
+    pub code: String,
+    /// The Rust variant, `RequestForbidden`.
+    pub variant: String,
+    /// The HTTP status the reference gives.
+    pub http_status: u16,
+    /// The message the reference gives.
+    pub message: String,
+    /// When it happens and what to do.
+    pub description: String,
+    /// Whether a client may retry it.
+    pub retryable: bool,
+}
+
+/// One operation file.
+#[derive(Clone, Debug)]
+pub struct Operation {
+    /// `CreateRestoreTask`.
+    pub name: String,
+    /// `create_restore_task`, the client method.
+    pub rust_name: String,
+    /// `create-restore-task`, the CLI subcommand.
+    pub command: String,
+    /// The spec file it came from, for messages.
+    pub file: String,
+    /// One line.
+    pub summary: String,
+    /// More detail, including which sources were followed.
+    pub description: String,
+    /// The API reference page.
+    pub documentation: String,
+    /// `dbs:CreateRestoreTask`.
+    pub ram_action: String,
+    /// `create`, `read`, `update`, …
+    pub access_level: String,
+    /// `POST`.
+    pub method: String,
+    /// Whether repeating the call is harmless without a token.
+    pub idempotent: bool,
+    /// Index into `params` of the idempotency token (`ClientToken`).
+    pub idempotency_token: Option<usize>,
+    /// Named enums, structures and lists, in spec order.
+    pub shapes: Vec<Shape>,
+    /// Request parameters, in spec order.
+    pub params: Vec<Param>,
+    /// Response fields, in spec order.
+    pub response: Vec<Field>,
+    /// Errors documented for this operation.
+    pub errors: Vec<ErrorCode>,
+}
+
+/// A named type of an operation.
+#[derive(Clone, Debug)]
+pub struct Shape {
+    /// Rust type name, `DestinationEndpointInstanceType`.
+    pub name: String,
+    /// What it is.
+    pub description: String,
+    /// Enum, structure or list.
+    pub kind: ShapeKind,
+}
+
+/// The three kinds of shape.
+#[derive(Clone, Debug)]
+pub enum ShapeKind {
+    /// A closed set of string values (open in Rust through `Unknown`).
+    Enum {
+        /// The values.
+        values: Vec<EnumValue>,
+        /// Index of the value the service assumes when none is sent.
+        default: Option<usize>,
+    },
+    /// A JSON object with named members.
+    Structure {
+        /// The members.
+        members: Vec<Field>,
+    },
+    /// A JSON array.
+    List {
+        /// The element type.
+        member: Type,
+        /// The least number of elements.
+        min_items: Option<u64>,
+    },
+}
+
+/// A value type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Type {
+    /// UTF-8 text.
+    String,
+    /// 32-bit signed integer.
+    Int32,
+    /// 64-bit signed integer, decoded exactly.
+    Int64,
+    /// `true` / `false`.
+    Boolean,
+    /// Index into the operation's `shapes`.
+    Shape(usize),
+}
+
+/// A request parameter.
+#[derive(Clone, Debug)]
+pub struct Param {
+    /// The wire name, exactly: `DestinationEndpointInstanceID`.
+    pub wire: String,
+    /// `destination_endpoint_instance_id`.
+    pub rust: String,
+    /// `destination-endpoint-instance-id`.
+    pub flag: String,
+    /// The value type.
+    pub ty: Type,
+    /// The unit of an integer (`ms-since-epoch`, `port`, …).
+    pub unit: Option<String>,
+    /// Inclusive bounds of an integer.
+    pub range: Option<(i64, i64)>,
+    /// A secret: redacted everywhere but the wire.
+    pub sensitive: bool,
+    /// When it must be present.
+    pub required: Requirement,
+    /// What it is.
+    pub description: String,
+    /// An example value from the reference.
+    pub example: Option<String>,
+}
+
+/// A response field or structure member.
+#[derive(Clone, Debug)]
+pub struct Field {
+    /// The wire name.
+    pub wire: String,
+    /// The Rust name.
+    pub rust: String,
+    /// The value type (scalars only).
+    pub ty: Type,
+    /// Structure members only: always present.
+    pub required: bool,
+    /// What it is.
+    pub description: String,
+    /// An example value.
+    pub example: Option<String>,
+}
+
+/// When a parameter must be present.
+#[derive(Clone, Debug)]
+pub enum Requirement {
+    /// Always.
+    Always,
+    /// Never required.
+    Never,
+    /// When the condition holds.
+    When {
+        /// A short rule ID such as `R1`.
+        id: Option<String>,
+        /// The condition.
+        condition: Condition,
+        /// The reference's own words, when they say more than the condition.
+        note: Option<String>,
+    },
+}
+
+/// A declarative condition, evaluated with three values: true, false, unknown.
+#[derive(Clone, Debug)]
+pub enum Condition {
+    /// The enum parameter's value is one of `values`.
+    Param {
+        /// Index into `params`.
+        param: usize,
+        /// Indexes into the parameter's enum values.
+        values: Vec<usize>,
+    },
+    /// The context fact is one of `values`.
+    Context {
+        /// Index into the service's context facts.
+        fact: usize,
+        /// Indexes into the fact's values.
+        values: Vec<usize>,
+    },
+    /// All hold.
+    All(Vec<Condition>),
+    /// At least one holds.
+    Any(Vec<Condition>),
+    /// Does not hold.
+    Not(Box<Condition>),
+}
+
+impl Operation {
+    /// The shape a `Type::Shape` points at.
+    pub fn shape(&self, index: usize) -> &Shape {
+        &self.shapes[index]
+    }
+}
+
+impl Spec {
+    /// Whether any condition of the operation needs a context fact.
+    pub fn uses_context(condition: &Condition) -> bool {
+        match condition {
+            Condition::Param { .. } => false,
+            Condition::Context { .. } => true,
+            Condition::All(all) | Condition::Any(all) => all.iter().any(Self::uses_context),
+            Condition::Not(inner) => Self::uses_context(inner),
+        }
+    }
+}
