@@ -1,0 +1,103 @@
+//! What the runtime knows about an operation: the trait generated inputs implement, and the
+//! registry entries code that works from names (the CLI, the emulator) reads.
+
+use std::fmt;
+
+use crate::validation::ValidationError;
+use crate::wire::WireParam;
+use crate::ValidationContext;
+
+/// An operation's input: generated for each operation of the spec.
+pub trait Operation: Clone + fmt::Debug + Default + Send + Sync + 'static {
+    /// The input's builder.
+    type Builder: Clone + fmt::Debug + Default + Send;
+    /// The typed response.
+    type Output: serde::de::DeserializeOwned + Send;
+    /// The `Action` name, `CreateRestoreTask`.
+    const ACTION: &'static str;
+    /// The API reference page.
+    const DOCUMENTATION: &'static str;
+    /// The wire name of the idempotency token parameter (`ClientToken`), if the operation has one.
+    const IDEMPOTENCY_TOKEN: Option<&'static str>;
+    /// Whether repeating the call is harmless even without a token.
+    const IDEMPOTENT: bool;
+
+    /// Finishes a builder.
+    fn from_builder(builder: Self::Builder) -> Self;
+    /// Checks the spec's rules.
+    fn validate(&self, context: &ValidationContext) -> Result<(), ValidationError>;
+    /// The parameters to send.
+    fn to_wire_params(&self) -> Vec<WireParam>;
+}
+
+/// The kind of a parameter's value, for code that works from names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ParamKind {
+    /// Text.
+    String,
+    /// A 32-bit integer.
+    Int32,
+    /// A 64-bit integer.
+    Int64,
+    /// `true` or `false`.
+    Boolean,
+    /// One of the listed values.
+    Enum(&'static [&'static str]),
+    /// A JSON-encoded structure or list.
+    Json,
+}
+
+/// Facts about one parameter, from the spec.
+#[derive(Clone, Copy, Debug)]
+pub struct ParamMeta {
+    /// Wire name, `BackupPlanId`.
+    pub name: &'static str,
+    /// CLI flag, `backup-plan-id`.
+    pub flag: &'static str,
+    /// Value kind.
+    pub kind: ParamKind,
+    /// `required`, `optional`, or the condition in words.
+    pub requirement: &'static str,
+    /// What it is.
+    pub description: &'static str,
+    /// An example value.
+    pub example: Option<&'static str>,
+    /// The unit of an integer, in words.
+    pub unit: Option<&'static str>,
+    /// A secret.
+    pub sensitive: bool,
+}
+
+/// Reads wire pairs, validates them with the context, and returns the parameters to send.
+pub type PrepareFn = fn(&[(String, String)], &ValidationContext) -> Result<Vec<WireParam>, ValidationError>;
+
+/// Decodes a successful response body into the typed output, returned as JSON.
+pub type DecodeOutputFn = fn(&[u8]) -> Result<serde_json::Value, serde_json::Error>;
+
+/// Facts about one operation, from the spec.
+#[derive(Clone, Copy)]
+pub struct OperationMeta {
+    /// `CreateRestoreTask`.
+    pub name: &'static str,
+    /// `create-restore-task`.
+    pub command: &'static str,
+    /// One line.
+    pub summary: &'static str,
+    /// The API reference page.
+    pub documentation: &'static str,
+    /// The idempotency token's wire name.
+    pub idempotency_token: Option<&'static str>,
+    /// The parameters, in spec order.
+    pub params: &'static [ParamMeta],
+    /// Parses and validates wire pairs with the generated input type.
+    pub prepare: PrepareFn,
+    /// Decodes a response with the generated output type.
+    pub decode_output: DecodeOutputFn,
+}
+
+impl fmt::Debug for OperationMeta {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OperationMeta").field("name", &self.name).field("params", &self.params.len()).finish()
+    }
+}

@@ -1,0 +1,244 @@
+//! Violations of the spec's rules, reported all at once before anything is sent.
+
+use std::fmt;
+
+/// One broken rule: which wire parameter, the rule in words, and where the rule comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    parameter: String,
+    rule: String,
+    rule_id: Option<&'static str>,
+    reference: &'static str,
+}
+
+impl Violation {
+    /// The wire name of the parameter (`DestinationEndpointRegion`), or a path into a JSON
+    /// parameter (`RestoreObjects[0].DBName`).
+    pub fn parameter(&self) -> &str {
+        &self.parameter
+    }
+
+    /// The rule in words: `required when DestinationEndpointInstanceType is RDS, …`.
+    pub fn rule(&self) -> &str {
+        &self.rule
+    }
+
+    /// The spec's ID of a conditional rule (`R1`), when it has one.
+    pub fn rule_id(&self) -> Option<&'static str> {
+        self.rule_id
+    }
+
+    /// The API reference page the rule comes from.
+    pub fn reference(&self) -> &'static str {
+        self.reference
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.parameter, self.rule)?;
+        if let Some(id) = self.rule_id {
+            write!(f, " [{id}]")?;
+        }
+        write!(f, " (see {})", self.reference)
+    }
+}
+
+/// Every violation found in one input. Nothing was sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidationError {
+    violations: Vec<Violation>,
+}
+
+impl ValidationError {
+    /// The violations, in parameter order.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.violations.len();
+        write!(f, "{count} invalid parameter{}: ", if count == 1 { "" } else { "s" })?;
+        for (i, violation) in self.violations.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{}: {}", violation.parameter, violation.rule)?;
+            if let Some(id) = violation.rule_id {
+                write!(f, " [{id}]")?;
+            }
+        }
+        if let Some(first) = self.violations.first() {
+            write!(f, " (see {})", first.reference)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+/// Whether a parameter is there, and for strings whether it is empty.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    /// Not set.
+    Missing,
+    /// Set to the empty string.
+    Empty,
+    /// Set.
+    Present,
+}
+
+impl Presence {
+    /// Presence of a string value.
+    pub fn of_str(value: Option<&str>) -> Self {
+        match value {
+            None => Self::Missing,
+            Some(v) if v.trim().is_empty() => Self::Empty,
+            Some(_) => Self::Present,
+        }
+    }
+
+    /// Presence of any other value.
+    pub fn of(set: bool) -> Self {
+        if set { Self::Present } else { Self::Missing }
+    }
+}
+
+/// Three-valued AND: false if any is false, unknown if any is unknown, else true.
+#[doc(hidden)]
+pub fn all_of<const N: usize>(conditions: [Option<bool>; N]) -> Option<bool> {
+    if conditions.contains(&Some(false)) {
+        Some(false)
+    } else if conditions.contains(&None) {
+        None
+    } else {
+        Some(true)
+    }
+}
+
+/// Three-valued OR: true if any is true, unknown if any is unknown, else false.
+#[doc(hidden)]
+pub fn any_of<const N: usize>(conditions: [Option<bool>; N]) -> Option<bool> {
+    if conditions.contains(&Some(true)) {
+        Some(true)
+    } else if conditions.contains(&None) {
+        None
+    } else {
+        Some(false)
+    }
+}
+
+/// Collects violations for one operation; generated validators call it.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Violations {
+    reference: &'static str,
+    list: Vec<Violation>,
+}
+
+impl Violations {
+    /// A collector for the operation documented at `reference`.
+    pub fn new(reference: &'static str) -> Self {
+        Self { reference, list: Vec::new() }
+    }
+
+    fn push(&mut self, parameter: impl Into<String>, rule: impl Into<String>, rule_id: Option<&'static str>) {
+        self.list.push(Violation { parameter: parameter.into(), rule: rule.into(), rule_id, reference: self.reference });
+    }
+
+    /// A requirement: `applies` is whether the rule's condition holds (`None`: unknown, skipped).
+    pub fn require(
+        &mut self,
+        parameter: &'static str,
+        presence: Presence,
+        applies: Option<bool>,
+        rule_id: Option<&'static str>,
+        rule: &'static str,
+    ) {
+        if applies != Some(true) {
+            return;
+        }
+        match presence {
+            Presence::Missing => self.push(parameter, format!("missing; {rule}"), rule_id),
+            Presence::Empty => self.push(parameter, format!("must not be empty; {rule}"), rule_id),
+            Presence::Present => {}
+        }
+    }
+
+    /// An integer outside its inclusive range.
+    pub fn range(&mut self, parameter: &'static str, value: i64, min: i64, max: i64) {
+        if !(min..=max).contains(&value) {
+            self.push(parameter, format!("must be between {min} and {max}, got {value}"), None);
+        }
+    }
+
+    /// A list shorter than its minimum.
+    pub fn min_items(&mut self, parameter: &'static str, len: usize, min: u64) {
+        if (len as u64) < min {
+            let noun = if min == 1 { "item" } else { "items" };
+            self.push(parameter, format!("must have at least {min} {noun}, got {len}"), None);
+        }
+    }
+
+    /// A required member of a JSON structure that is empty.
+    pub fn member_not_empty(&mut self, parameter: &'static str, index: Option<usize>, member: &'static str, value: &str) {
+        if value.trim().is_empty() {
+            let path = match index {
+                Some(i) => format!("{parameter}[{i}].{member}"),
+                None => format!("{parameter}.{member}"),
+            };
+            self.push(path, "required member must not be empty", None);
+        }
+    }
+
+    /// Parses an int32 wire value.
+    pub fn parse_int32(&mut self, parameter: &'static str, value: &str) -> Option<i32> {
+        self.parse(parameter, value, "an int32 integer")
+    }
+
+    /// Parses an int64 wire value.
+    pub fn parse_int64(&mut self, parameter: &'static str, value: &str) -> Option<i64> {
+        self.parse(parameter, value, "an int64 integer")
+    }
+
+    /// Parses a boolean wire value (`true` / `false`, any case).
+    pub fn parse_bool(&mut self, parameter: &'static str, value: &str) -> Option<bool> {
+        match value.to_ascii_lowercase().as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => {
+                self.push(parameter, format!("must be true or false, got {value:?}"), None);
+                None
+            }
+        }
+    }
+
+    /// Parses a JSON-encoded wire value into its shape.
+    pub fn parse_json<T: serde::de::DeserializeOwned>(&mut self, parameter: &'static str, value: &str) -> Option<T> {
+        match serde_json::from_str(value) {
+            Ok(parsed) => Some(parsed),
+            Err(e) => {
+                self.push(parameter, format!("must be JSON of the documented shape: {e}"), None);
+                None
+            }
+        }
+    }
+
+    fn parse<T: std::str::FromStr>(&mut self, parameter: &'static str, value: &str, what: &str) -> Option<T> {
+        match value.trim().parse() {
+            Ok(parsed) => Some(parsed),
+            Err(_) => {
+                self.push(parameter, format!("must be {what}, got {value:?}"), None);
+                None
+            }
+        }
+    }
+
+    /// `Ok` when nothing was found.
+    pub fn finish(self) -> Result<(), ValidationError> {
+        if self.list.is_empty() { Ok(()) } else { Err(ValidationError { violations: self.list }) }
+    }
+}

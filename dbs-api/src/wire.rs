@@ -1,0 +1,95 @@
+//! Parameters as they go on the wire, and lenient readers for response fields.
+
+use std::fmt;
+
+use crate::sensitive::REDACTED;
+
+/// One request parameter, named as on the wire, with its value already formatted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WireParam {
+    /// The wire name, `DestinationEndpointPassword`.
+    pub name: &'static str,
+    /// The value exactly as sent and signed.
+    pub value: String,
+    /// The spec marks it sensitive: printed redacted.
+    pub sensitive: bool,
+}
+
+impl WireParam {
+    /// The value for display: redacted when sensitive.
+    pub fn shown_value(&self) -> &str {
+        if self.sensitive { REDACTED } else { &self.value }
+    }
+}
+
+impl fmt::Debug for WireParam {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={:?}", self.name, self.shown_value())
+    }
+}
+
+/// Serializes a JSON parameter once; the bytes are then sent exactly as signed.
+#[doc(hidden)]
+pub fn to_json<T: serde::Serialize>(value: &T) -> String {
+    // Generated JSON shapes hold only strings, numbers and booleans, which always serialize.
+    serde_json::to_string(value).expect("JSON parameter shapes always serialize")
+}
+
+/// Lenient readers for response fields: the service is not always consistent about whether a
+/// number is sent as a number or a string, and int64 values must stay exact.
+#[doc(hidden)]
+pub mod de {
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Value;
+
+    fn scalar<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+        Ok(Option::<Value>::deserialize(deserializer)?.filter(|v| !v.is_null()))
+    }
+
+    /// A string, also accepting a number or boolean.
+    pub fn string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+        match scalar(deserializer)? {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(v @ (Value::Number(_) | Value::Bool(_))) => Ok(Some(v.to_string())),
+            Some(other) => Err(serde::de::Error::custom(format!("expected a string, found {other}"))),
+        }
+    }
+
+    fn integer<'de, D: Deserializer<'de>, T>(deserializer: D, what: &str) -> Result<Option<T>, D::Error>
+    where
+        T: TryFrom<i64> + std::str::FromStr,
+    {
+        let invalid = |v: &dyn std::fmt::Display| serde::de::Error::custom(format!("expected {what}, found {v}"));
+        match scalar(deserializer)? {
+            None => Ok(None),
+            // `as_i64` reads the integer exactly; a float or an out-of-range number is an error.
+            Some(Value::Number(n)) => {
+                n.as_i64().and_then(|i| T::try_from(i).ok()).map(Some).ok_or_else(|| invalid(&n))
+            }
+            Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| invalid(&s)),
+            Some(other) => Err(invalid(&other)),
+        }
+    }
+
+    /// An int32, from a number or a numeric string.
+    pub fn int32<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i32>, D::Error> {
+        integer(deserializer, "an int32")
+    }
+
+    /// An int64, from a number or a numeric string, exactly.
+    pub fn int64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+        integer(deserializer, "an int64")
+    }
+
+    /// A boolean, from `true`/`false` or the strings `"true"`/`"false"`.
+    pub fn boolean<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
+        match scalar(deserializer)? {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(b)),
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
+            Some(other) => Err(serde::de::Error::custom(format!("expected a boolean, found {other}"))),
+        }
+    }
+}
