@@ -6,6 +6,7 @@ extern crate self as dbs_api;
 pub mod client;
 pub mod credentials;
 pub mod encoding;
+mod error;
 pub mod operation;
 pub mod sensitive;
 pub mod signing;
@@ -16,7 +17,10 @@ mod generated {
     dbs_macros::generate_api!("../spec/dbs-2019-03-06");
 }
 
-pub use client::{Client, RequestBuilder};
+pub use client::{Client, ClientBuilder, PreparedRequest, RequestBuilder, RetryConfig};
+pub use credentials::Credentials;
+pub use error::{Error, ServiceError};
+pub use signing::SignatureVersion;
 pub use generated::*;
 pub use operation::{Operation, OperationMeta, ParamKind, ParamMeta};
 pub use sensitive::Sensitive;

@@ -161,11 +161,14 @@ impl ProvideCredentials for StaticProvider {
     }
 }
 
+/// A function returning the value of an environment variable, `None` when unset.
+type LookupFn = dyn Fn(&str) -> Option<String> + Send + Sync;
+
 /// How providers read environment variables: the process environment, or a function injected
 /// by tests. Values that are empty or only whitespace count as unset.
 #[derive(Clone)]
 pub(crate) struct EnvLookup {
-    lookup: Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    lookup: Arc<LookupFn>,
     injected: bool,
 }
 

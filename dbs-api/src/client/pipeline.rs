@@ -1,0 +1,179 @@
+//! The request pipeline: `(fill ClientToken once) → [sign → send → classify]* → body`.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use tracing::Instrument;
+
+use super::classify::{classify, AttemptFailure, ResponseBody};
+use super::prepared::PreparedRequest;
+use super::{Client, RetryConfig};
+use crate::credentials::{Credentials, ProvideCredentials};
+use crate::encoding::form_urlencode;
+use crate::error::Error;
+use crate::signing::{new_nonce, sign, SignatureVersion, SignedRequest, SigningInput};
+use crate::wire::WireParam;
+use crate::ValidationContext;
+
+/// One logical call, validated and serialized.
+#[derive(Debug)]
+pub(crate) struct Call {
+    pub action: &'static str,
+    pub params: Vec<WireParam>,
+    pub idempotency_token: Option<&'static str>,
+    pub idempotent: bool,
+}
+
+/// Per-call overrides of the client's settings.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CallOptions {
+    pub attempt_timeout: Option<Duration>,
+    pub operation_timeout: Option<Duration>,
+    pub retry: Option<RetryConfig>,
+    pub signature_version: Option<SignatureVersion>,
+    pub context: Option<ValidationContext>,
+}
+
+impl Call {
+    /// Gives an operation with an idempotency token one (UUID v4) when the user set none, so
+    /// every attempt of this call carries the same token and a retried create never creates twice.
+    fn fill_idempotency_token(&mut self) {
+        if let Some(name) = self.idempotency_token
+            && !self.params.iter().any(|p| p.name == name)
+        {
+            self.params.push(WireParam { name, value: uuid::Uuid::new_v4().to_string(), sensitive: false });
+        }
+    }
+
+    /// Whether the call may be replayed after a failure that might have reached the service.
+    fn replay_safe(&self) -> bool {
+        self.idempotent || self.idempotency_token.is_some()
+    }
+
+    fn body_params(&self) -> Vec<(String, String)> {
+        self.params.iter().map(|p| (p.name.to_owned(), p.value.clone())).collect()
+    }
+}
+
+impl Client {
+    /// Runs a call to completion: attempts, backoff, the operation timeout.
+    pub(crate) async fn execute(&self, mut call: Call, options: &CallOptions) -> Result<ResponseBody, Error> {
+        call.fill_idempotency_token();
+        let credentials = self.inner.credentials.provide()?;
+        let attempts = AtomicU32::new(0);
+        let span = tracing::info_span!("dbs.call", action = call.action);
+        let run = self.attempts(&call, &credentials, options, &attempts).instrument(span);
+        match options.operation_timeout.or(self.inner.operation_timeout) {
+            None => run.await,
+            Some(limit) => tokio::time::timeout(limit, run)
+                .await
+                .unwrap_or_else(|_| Err(Error::Timeout { after: limit, attempts: attempts.load(Ordering::Relaxed) })),
+        }
+    }
+
+    async fn attempts(
+        &self,
+        call: &Call,
+        credentials: &Credentials,
+        options: &CallOptions,
+        attempts: &AtomicU32,
+    ) -> Result<ResponseBody, Error> {
+        let retry = options.retry.as_ref().unwrap_or(&self.inner.retry);
+        let body_params = call.body_params();
+        loop {
+            let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
+            let outcome = self.attempt(call, &body_params, credentials, options, attempt).await;
+            let failure = match outcome {
+                Ok(body) => return Ok(body),
+                Err(failure) => failure,
+            };
+            let replay_ok = call.replay_safe() || !failure.ambiguous;
+            if !failure.retryable || !replay_ok || attempt >= retry.max_attempts() {
+                return Err(failure.error);
+            }
+            let wait = retry.backoff(attempt, failure.retry_after);
+            tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One attempt: a fresh timestamp and nonce, a new signature, one HTTP exchange.
+    async fn attempt(
+        &self,
+        call: &Call,
+        body_params: &[(String, String)],
+        credentials: &Credentials,
+        options: &CallOptions,
+        attempt: u32,
+    ) -> Result<ResponseBody, AttemptFailure> {
+        let signed = self.sign(call.action, body_params, credentials, options);
+        let timeout = options.attempt_timeout.unwrap_or(self.inner.attempt_timeout);
+        let mut request = self.inner.http.post(self.url(&signed)).timeout(timeout).header("accept", "application/json");
+        for (name, value) in &signed.headers {
+            request = request.header(name, value);
+        }
+        let result = match request.body(signed.body.clone()).send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let headers = response.headers().clone();
+                match response.bytes().await {
+                    Ok(bytes) => classify(status, &headers, &bytes, &signed, attempt),
+                    Err(e) => Err(AttemptFailure::transport(&e, timeout, attempt)),
+                }
+            }
+            Err(e) => Err(AttemptFailure::transport(&e, timeout, attempt)),
+        };
+        match &result {
+            Ok(body) => tracing::debug!(attempt, status = body.status, request_id = body.request_id.as_deref(), "answered"),
+            Err(failure) => tracing::debug!(
+                attempt,
+                status = failure.error.http_status(),
+                request_id = failure.error.request_id(),
+                code = failure.error.code(),
+                "failed"
+            ),
+        }
+        result
+    }
+
+    fn sign(
+        &self,
+        action: &str,
+        body_params: &[(String, String)],
+        credentials: &Credentials,
+        options: &CallOptions,
+    ) -> SignedRequest {
+        let nonce = new_nonce();
+        sign(&SigningInput {
+            version: options.signature_version.unwrap_or(self.inner.signature_version),
+            action,
+            api_version: crate::API_VERSION,
+            host: &self.inner.endpoint.host,
+            body_params,
+            access_key_id: credentials.access_key_id(),
+            access_key_secret: credentials.access_key_secret(),
+            security_token: credentials.security_token(),
+            timestamp: OffsetDateTime::now_utc(),
+            nonce: &nonce,
+        })
+    }
+
+    fn url(&self, signed: &SignedRequest) -> String {
+        let base = &self.inner.endpoint.base;
+        if signed.query.is_empty() {
+            format!("{base}/")
+        } else {
+            format!("{base}/?{}", form_urlencode(&signed.query))
+        }
+    }
+
+    /// Signs a call as its first attempt would be signed, for `dry_run`.
+    pub(crate) fn prepare(&self, call: &Call, options: &CallOptions) -> Result<PreparedRequest, Error> {
+        let mut call = Call { params: call.params.clone(), ..*call };
+        call.fill_idempotency_token();
+        let credentials = self.inner.credentials.provide()?;
+        let signed = self.sign(call.action, &call.body_params(), &credentials, options);
+        Ok(PreparedRequest::new(self.url(&signed), &signed, &call.params))
+    }
+}

@@ -1,0 +1,162 @@
+//! Fluent calls: `client.create_restore_task().backup_plan_id(..).send().await`.
+
+use std::fmt;
+use std::time::Duration;
+
+use super::pipeline::{Call, CallOptions};
+use super::prepared::PreparedRequest;
+use super::{Client, RetryConfig};
+use crate::error::Error;
+use crate::operation::{Operation, OperationMeta};
+use crate::signing::SignatureVersion;
+use crate::ValidationContext;
+
+/// A call being built: the operation's parameter setters (generated) and per-call options.
+///
+/// Each operation has an alias, such as [`CreateRestoreTaskRequest`](crate::CreateRestoreTaskRequest).
+pub struct RequestBuilder<'c, I: Operation> {
+    client: &'c Client,
+    builder: I::Builder,
+    options: CallOptions,
+}
+
+impl<I: Operation> fmt::Debug for RequestBuilder<'_, I> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The builder's own Debug redacts sensitive parameters.
+        f.debug_struct("RequestBuilder").field("action", &I::ACTION).field("input", &self.builder).finish()
+    }
+}
+
+impl<'c, I: Operation> RequestBuilder<'c, I> {
+    #[doc(hidden)]
+    pub fn new(client: &'c Client) -> Self {
+        Self { client, builder: I::Builder::default(), options: CallOptions::default() }
+    }
+
+    #[doc(hidden)]
+    pub fn map_input(mut self, f: impl FnOnce(I::Builder) -> I::Builder) -> Self {
+        self.builder = f(self.builder);
+        self
+    }
+
+    /// Replaces the input with one built elsewhere.
+    pub fn input(mut self, input: I::Builder) -> Self {
+        self.builder = input;
+        self
+    }
+
+    /// Time allowed for each attempt to be answered, for this call (default: the client's read timeout).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.options.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// Time allowed for the whole call, retries included, for this call.
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.options.operation_timeout = Some(timeout);
+        self
+    }
+
+    /// The retry policy for this call.
+    pub fn retry_config(mut self, retry: RetryConfig) -> Self {
+        self.options.retry = Some(retry);
+        self
+    }
+
+    /// The signature algorithm for this call.
+    pub fn signature_version(mut self, version: SignatureVersion) -> Self {
+        self.options.signature_version = Some(version);
+        self
+    }
+
+    /// Facts for the validator on this call, replacing the client's.
+    pub fn validation_context(mut self, context: ValidationContext) -> Self {
+        self.options.context = Some(context);
+        self
+    }
+
+    /// Validates, signs, sends (with retries) and decodes the response.
+    ///
+    /// # Errors
+    ///
+    /// See [`Error`]: validation (nothing sent), credentials, transport, timeout, service or
+    /// unexpected-response errors.
+    pub async fn send(self) -> Result<I::Output, Error> {
+        let call = self.prepare_call()?;
+        let body = self.client.execute(call, &self.options).await?;
+        serde_json::from_slice(&body.bytes).map_err(|e| body.undecodable(&e))
+    }
+
+    /// Validates and signs the request as `send` would, but sends nothing. The result's
+    /// `Display` masks every sensitive value.
+    ///
+    /// # Errors
+    ///
+    /// Validation, configuration and credentials errors.
+    pub fn dry_run(self) -> Result<PreparedRequest, Error> {
+        let call = self.prepare_call()?;
+        self.client.prepare(&call, &self.options)
+    }
+
+    fn prepare_call(&self) -> Result<Call, Error> {
+        let input = I::from_builder(self.builder.clone());
+        let context = self.options.context.as_ref().unwrap_or(&self.client.inner.context);
+        input.validate(context)?;
+        Ok(Call {
+            action: I::ACTION,
+            params: input.to_wire_params(),
+            idempotency_token: I::IDEMPOTENCY_TOKEN,
+            idempotent: I::IDEMPOTENT,
+        })
+    }
+}
+
+impl Client {
+    /// Calls an operation by its registry entry with wire-named string parameters, as the CLI
+    /// does; the response comes back as JSON decoded through the typed output.
+    ///
+    /// # Errors
+    ///
+    /// As [`RequestBuilder::send`]; unparsable values are validation errors.
+    pub async fn call(
+        &self,
+        operation: &OperationMeta,
+        params: &[(String, String)],
+        context: Option<&ValidationContext>,
+    ) -> Result<serde_json::Value, Error> {
+        let call = self.dynamic_call(operation, params, context)?;
+        let body = self.execute(call, &CallOptions::default()).await?;
+        (operation.decode_output)(&body.bytes).map_err(|e| body.undecodable(&e))
+    }
+
+    /// Prepares a call by registry entry without sending it (the CLI's `--dry-run`).
+    ///
+    /// # Errors
+    ///
+    /// Validation, configuration and credentials errors.
+    pub fn dry_run(
+        &self,
+        operation: &OperationMeta,
+        params: &[(String, String)],
+        context: Option<&ValidationContext>,
+    ) -> Result<PreparedRequest, Error> {
+        let call = self.dynamic_call(operation, params, context)?;
+        self.prepare(&call, &CallOptions::default())
+    }
+
+    fn dynamic_call(
+        &self,
+        operation: &OperationMeta,
+        params: &[(String, String)],
+        context: Option<&ValidationContext>,
+    ) -> Result<Call, Error> {
+        let context = context.unwrap_or(&self.inner.context);
+        Ok(Call {
+            action: operation.name,
+            params: (operation.prepare)(params, context)?,
+            idempotency_token: operation.idempotency_token,
+            // Registry calls are treated as non-idempotent unless they carry a token.
+            idempotent: false,
+        })
+    }
+}
