@@ -1,4 +1,68 @@
 //! Rust SDK for the Alibaba Cloud Database Backup (DBS) OpenAPI, version 2019-03-06.
+//!
+//! Every operation is generated from the JSON spec in `spec/dbs-2019-03-06/`: a request type with
+//! a builder, a validator that knows the API's conditional requirements, a typed response and a
+//! client method. The runtime signs (ACS3-HMAC-SHA256 by default, or HMAC-SHA1), sends over
+//! HTTPS, retries safely and classifies every answer into a typed result or [`Error`].
+//!
+//! # Creating a restore task
+//!
+//! ```no_run
+//! use dbs_api::{Client, DestinationEndpointInstanceType, RestoreObject};
+//!
+//! # async fn run() -> Result<(), dbs_api::Error> {
+//! // Region from the argument, credentials from the default chain: the environment
+//! // (ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET), then
+//! // ~/.aliyun/config.json, then ~/.alibabacloud/credentials.
+//! let client = Client::builder().region("cn-hangzhou").build()?;
+//!
+//! let output = client
+//!     .create_restore_task()
+//!     .backup_plan_id("dbs1hvb0ww****")
+//!     .restore_task_name("restore-orders")
+//!     .destination_endpoint_instance_type(DestinationEndpointInstanceType::Rds)
+//!     .destination_endpoint_region("cn-hangzhou")
+//!     .destination_endpoint_instance_id("rm-bp1p8c29*****")
+//!     .destination_endpoint_user_name("restore_user")
+//!     .destination_endpoint_password(std::env::var("DB_PASSWORD").unwrap_or_default())
+//!     .restore_objects([RestoreObject::new("orders").new_db_name("orders_restored")])
+//!     .send()
+//!     .await?;
+//! println!("created {:?}", output.restore_task_id);
+//! # Ok(()) }
+//! ```
+//!
+//! # What happens on `send()`
+//!
+//! 1. **Validate**: every rule of the spec, all violations at once ([`Error::Validation`]; nothing
+//!    is sent). Rules that depend on the backup plan's engine run when a [`ValidationContext`]
+//!    names it (`.validation_context(ValidationContext::new().with_source_database_type(..))`).
+//! 2. **Serialize**: `POST /` with the parameters in an `application/x-www-form-urlencoded` body,
+//!    never in the URL, so the destination password stays out of URLs and proxy logs.
+//! 3. **Idempotency**: an operation with a `ClientToken` gets a UUID v4 once per call when you
+//!    set none; every retry carries the same token, so a retried create never creates twice.
+//! 4. **Sign, send, classify**, per attempt with a fresh SignatureNonce and timestamp. HTTP ≥ 400,
+//!    and HTTP 2xx with `Success: false`, become [`Error::Service`] (code, message, RequestId,
+//!    HTTP status); a body that is not JSON becomes [`Error::UnexpectedResponse`] with its status.
+//! 5. **Retry** per [`RetryConfig`]: 3 attempts, exponential backoff with full jitter,
+//!    `x-acs-retry-after` honoured.
+//!
+//! Timeouts: connect 5 s and read 10 s by default ([`ClientBuilder::connect_timeout`],
+//! [`ClientBuilder::read_timeout`]), per call with [`RequestBuilder::attempt_timeout`], and an
+//! overall [`ClientBuilder::operation_timeout`]. `HTTPS_PROXY` / `NO_PROXY` are honoured.
+//!
+//! # Secrets
+//!
+//! The AccessKeySecret, the SecurityToken and every parameter the spec marks sensitive are held
+//! in [`Sensitive`], whose `Debug` and `Display` print a redaction marker. Errors, dry-run output
+//! ([`RequestBuilder::dry_run`]) and logs never contain them; tracing records the action,
+//! attempt, status and RequestId only.
+//!
+//! # Testing without an account
+//!
+//! The `dbs-emulator` crate is a local DBS endpoint built from the same spec; point the client at
+//! it with `Client::builder().endpoint_url("http://127.0.0.1:8080")` (plain HTTP is accepted for
+//! loopback hosts only).
 
 // Generated code names the runtime as `::dbs_api::__private`, inside this crate too.
 extern crate self as dbs_api;
