@@ -97,7 +97,7 @@ pub mod __private {
     pub use crate::client::{Client, RequestBuilder};
     pub use crate::operation::{Operation, OperationMeta, ParamKind, ParamMeta};
     pub use crate::sensitive::Sensitive;
-    pub use crate::validation::{all_of, any_of, Presence, ValidationError, Violations};
+    pub use crate::validation::{all_of, any_of, value_in, Presence, ValidationError, Violations};
     pub use crate::wire::{de, to_json, WireParam};
     pub use serde;
     pub use serde_json;

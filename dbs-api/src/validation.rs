@@ -131,6 +131,12 @@ pub fn any_of<const N: usize>(conditions: [Option<bool>; N]) -> Option<bool> {
     }
 }
 
+/// Whether an enum's wire value is one of `values`, without regard to ASCII case.
+#[doc(hidden)]
+pub fn value_in(value: &str, values: &[&str]) -> bool {
+    values.iter().any(|v| v.eq_ignore_ascii_case(value))
+}
+
 /// Collects violations for one operation; generated validators call it.
 #[doc(hidden)]
 #[derive(Debug)]

@@ -181,6 +181,10 @@ fn validate(cx: &Cx<'_>, op: &Operation) -> TokenStream {
         let presence = match (p.ty, p.sensitive) {
             (Type::String, true) => quote!(#rt::Presence::of_str(self.#field.as_ref().map(|v| v.expose().as_str()))),
             (Type::String, false) => quote!(#rt::Presence::of_str(self.#field.as_deref())),
+            // An enum built from "" is `Unknown("")`: still empty.
+            (Type::Shape(s), _) if matches!(op.shape(s).kind, ShapeKind::Enum { .. }) => {
+                quote!(#rt::Presence::of_str(self.#field.as_ref().map(|v| v.as_str())))
+            }
             _ => quote!(#rt::Presence::of(self.#field.is_some())),
         };
         let requirement = match &p.required {
@@ -299,15 +303,16 @@ fn condition_expr(cx: &Cx<'_>, op: &Operation, condition: &Condition) -> TokenSt
             let ShapeKind::Enum { values: all, .. } = &op.shape(s).kind else {
                 return quote!(::std::option::Option::None);
             };
-            let ty = ident(&op.shape(s).name);
-            let variants = values.iter().map(|&v| ident(&all[v].variant));
-            quote!(self.#field.as_ref().map(|value| matches!(value, #(#ty::#variants)|*)))
+            // Compared by wire value without regard to case, so `Unknown("agent")` built by hand
+            // counts as `Agent`, as the service would read it.
+            let wires = values.iter().map(|&v| lit(&all[v].value));
+            quote!(self.#field.as_ref().map(|value| #rt::value_in(value.as_str(), &[#(#wires),*])))
         }
         Condition::Context { fact, values } => {
             let f = &cx.spec.service.context[*fact];
-            let (field, ty) = (ident(&f.rust_name), ident(&f.name));
-            let variants = values.iter().map(|&v| ident(&f.values[v].variant));
-            quote!(context.#field.as_ref().map(|value| matches!(value, #(#ty::#variants)|*)))
+            let field = ident(&f.rust_name);
+            let wires = values.iter().map(|&v| lit(&f.values[v].value));
+            quote!(context.#field.as_ref().map(|value| #rt::value_in(value.as_str(), &[#(#wires),*])))
         }
         Condition::All(all) => {
             let inner = all.iter().map(|c| condition_expr(cx, op, c));
