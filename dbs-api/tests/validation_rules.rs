@@ -786,8 +786,6 @@ fn destination_type_is_required_and_must_not_be_empty() {
 
     // The generated docs say "Required; a string must not be empty." for this parameter, and
     // the wire carries it as a string: `DestinationEndpointInstanceType=` is not a type.
-    // (Fails with the validator as generated today: it checks enum parameters with
-    // `Presence::of(is_some())`, so `Unknown("")` counts as present.)
     for blank in ["", " "] {
         let mut input = mysql_to_rds();
         input.destination_endpoint_instance_type = Some(Type::from_wire(blank));
