@@ -51,9 +51,24 @@ pub struct ValidationError {
 }
 
 impl ValidationError {
-    /// The violations, in parameter order.
+    /// The violations: in parameter order from `validate`, in the order given from
+    /// `from_wire_params`.
     pub fn violations(&self) -> &[Violation] {
         &self.violations
+    }
+
+    /// Parse errors and rule violations as one result. A parameter that failed to parse is
+    /// reported once, for the parse error, not again as missing.
+    #[doc(hidden)]
+    pub fn combine(parsed: Result<(), Self>, validated: Result<(), Self>) -> Result<(), Self> {
+        match (parsed, validated) {
+            (Ok(()), result) | (result, Ok(())) => result,
+            (Err(mut parse), Err(rules)) => {
+                let unparsed: Vec<String> = parse.violations.iter().map(|v| v.parameter.clone()).collect();
+                parse.violations.extend(rules.violations.into_iter().filter(|v| !unparsed.contains(&v.parameter)));
+                Err(parse)
+            }
+        }
     }
 }
 

@@ -182,8 +182,8 @@ pub(crate) fn registry(cx: &Cx<'_>) -> TokenStream {
                 idempotency_token: #token,
                 params: &[#(#params),*],
                 prepare: |params, context| {
-                    let input = #input::from_wire_params(params.iter().map(|(name, value)| (name.as_str(), value.as_str())))?;
-                    input.validate(context)?;
+                    let (input, parsed) = #input::from_wire_params_partial(params.iter().map(|(name, value)| (name.as_str(), value.as_str())));
+                    #rt::ValidationError::combine(parsed, input.validate(context))?;
                     ::std::result::Result::Ok(input.to_wire_params())
                 },
                 decode_output: |body| {

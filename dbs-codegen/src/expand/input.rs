@@ -394,6 +394,16 @@ fn from_wire(cx: &Cx<'_>, op: &Operation) -> TokenStream {
         pub fn from_wire_params<'a>(
             params: impl ::std::iter::IntoIterator<Item = (&'a str, &'a str)>,
         ) -> ::std::result::Result<Self, #rt::ValidationError> {
+            let (input, parsed) = Self::from_wire_params_partial(params);
+            parsed.map(|()| input)
+        }
+
+        /// Like `from_wire_params`, but also returns what did parse, so a server can report
+        /// parse errors and rule violations together.
+        #[doc(hidden)]
+        pub fn from_wire_params_partial<'a>(
+            params: impl ::std::iter::IntoIterator<Item = (&'a str, &'a str)>,
+        ) -> (Self, ::std::result::Result<(), #rt::ValidationError>) {
             let mut input = Self::default();
             let mut violations = #rt::Violations::new(#url);
             for (name, value) in params {
@@ -402,7 +412,7 @@ fn from_wire(cx: &Cx<'_>, op: &Operation) -> TokenStream {
                     _ => {}
                 }
             }
-            violations.finish().map(|()| input)
+            (input, violations.finish())
         }
     }
 }

@@ -1,0 +1,381 @@
+//! The command tree, built at run time from the SDK's operation registry.
+//!
+//! Every operation of the spec becomes a subcommand named after its `command`
+//! (`create-restore-task`), with one flag per parameter: the kebab-case flag of the registry
+//! (`--backup-plan-id`) and, as a hidden alias, the wire name as the Alibaba Cloud CLI writes it
+//! (`--BackupPlanId`). Values are passed to the SDK as the raw strings typed: the SDK parses
+//! integers, booleans and JSON and validates everything, so problems are reported in the SDK's
+//! words, with the spec's rule, before anything is sent.
+//!
+//! Sensitive parameters are never read from the command line (a secret there ends up in shell
+//! history and `ps`): their flags exist only to refuse them with a pointer to the environment
+//! variable that carries the value, see [`secret_env_var`].
+
+use clap::builder::PossibleValuesParser;
+use clap::{Arg, ArgAction, Command};
+use dbs_api::{OperationMeta, ParamKind, ParamMeta};
+
+/// The global option `--endpoint URL`.
+pub(crate) const ENDPOINT: &str = "endpoint";
+/// The global option `--region ID`.
+pub(crate) const REGION: &str = "region";
+/// The global option `--profile NAME`.
+pub(crate) const PROFILE: &str = "profile";
+/// The global option `--signature v1|v3`.
+pub(crate) const SIGNATURE: &str = "signature";
+/// The global flag `--emulator`.
+pub(crate) const EMULATOR: &str = "emulator";
+/// The global flag `--dry-run`.
+pub(crate) const DRY_RUN: &str = "dry-run";
+/// The global flag `--verbose`.
+pub(crate) const VERBOSE: &str = "verbose";
+
+/// The name of the subcommand that runs the emulator in the foreground.
+pub(crate) const EMULATOR_COMMAND: &str = "emulator";
+/// `dbs emulator --listen ADDR`.
+pub(crate) const LISTEN: &str = "listen";
+/// `dbs emulator --seed FILE`.
+pub(crate) const SEED: &str = "seed";
+
+/// Prefix of the environment variables that carry sensitive parameters.
+const SECRET_ENV_PREFIX: &str = "DBS_";
+
+/// The environment variable that carries a sensitive parameter: `DBS_` and the flag in
+/// SCREAMING_SNAKE_CASE (`DBS_DESTINATION_ENDPOINT_PASSWORD`).
+pub(crate) fn secret_env_var(param: &ParamMeta) -> String {
+    format!(
+        "{SECRET_ENV_PREFIX}{}",
+        param.flag.replace('-', "_").to_ascii_uppercase()
+    )
+}
+
+/// The whole command: global options, one subcommand per operation, and `emulator`.
+pub(crate) fn command() -> Command {
+    let mut command = Command::new("dbs")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("Calls the Alibaba Cloud Database Backup (DBS) OpenAPI, version 2019-03-06")
+        .long_about(
+            "Calls the Alibaba Cloud Database Backup (DBS) OpenAPI, version 2019-03-06: one \
+             subcommand per operation, one flag per parameter.\n\n\
+             Credentials come from the SDK's chain, never from the command line: \
+             ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (and \
+             ALIBABA_CLOUD_SECURITY_TOKEN), then ~/.aliyun/config.json (`aliyun configure`), then \
+             ~/.alibabacloud/credentials. Try it without an account: add --emulator.",
+        )
+        .after_help(
+            "Exit status: 0 on success; 2 when nothing was sent (usage, invalid parameters, \
+             configuration, credentials, a refused connection); 1 when the request may have \
+             reached the service (a service error, a timeout, an unexpected response).",
+        )
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .args(global_args());
+    for operation in dbs_api::OPERATIONS {
+        command = command.subcommand(operation_command(operation));
+    }
+    command.subcommand(emulator_command())
+}
+
+/// The help heading of the global options.
+const GLOBAL_HEADING: &str = "Global options";
+/// The help heading of an operation's parameters.
+const PARAMS_HEADING: &str = "Parameters (from the API spec)";
+
+fn global_args() -> [Arg; 7] {
+    [
+        Arg::new(ENDPOINT)
+            .long(ENDPOINT)
+            .value_name("URL")
+            .global(true)
+            .help_heading(GLOBAL_HEADING)
+            .help("Endpoint URL, overriding the region's (https://host[:port]; plain http only on loopback)")
+            .long_help(
+                "The endpoint URL, overriding the region's: https://host[:port], or a bare host. \
+                 Plain http:// is accepted only for loopback hosts. Takes precedence over \
+                 --region, DBS_ENDPOINT, ALIBABA_CLOUD_REGION_ID and the profile's region.",
+            ),
+        Arg::new(REGION)
+            .long(REGION)
+            .value_name("ID")
+            .global(true)
+            .help_heading(GLOBAL_HEADING)
+            .help("Region whose endpoint to call, such as cn-hangzhou")
+            .long_help(
+                "The region whose DBS endpoint to call, such as cn-hangzhou. Without --endpoint \
+                 or --region: DBS_ENDPOINT, then ALIBABA_CLOUD_REGION_ID, then the region of the \
+                 Alibaba Cloud CLI profile. This is not the destination's region \
+                 (--destination-endpoint-region).",
+            ),
+        Arg::new(PROFILE)
+            .long(PROFILE)
+            .value_name("NAME")
+            .global(true)
+            .help_heading(GLOBAL_HEADING)
+            .help("Credentials profile, in ~/.aliyun/config.json and ~/.alibabacloud/credentials")
+            .long_help(
+                "The credentials profile to use, in ~/.aliyun/config.json (`aliyun configure`) \
+                 and ~/.alibabacloud/credentials; its region_id is used when no endpoint or \
+                 region is given. Default: ALIBABA_CLOUD_PROFILE, then the file's current \
+                 profile. Environment credentials (ALIBABA_CLOUD_ACCESS_KEY_ID and \
+                 ALIBABA_CLOUD_ACCESS_KEY_SECRET) still come first when they are set.",
+            ),
+        Arg::new(SIGNATURE)
+            .long(SIGNATURE)
+            .value_name("VERSION")
+            .global(true)
+            .help_heading(GLOBAL_HEADING)
+            .ignore_case(true)
+            .value_parser(PossibleValuesParser::new(["v3", "v1"]))
+            .help("Signature algorithm: v3 (ACS3-HMAC-SHA256, the default) or v1 (HMAC-SHA1)"),
+        Arg::new(EMULATOR)
+            .long(EMULATOR)
+            .action(ArgAction::SetTrue)
+            .global(true)
+            .help_heading(GLOBAL_HEADING)
+            .conflicts_with_all([ENDPOINT, REGION, PROFILE])
+            .help("Call an in-process emulator (default seed, demo account) instead of Alibaba Cloud")
+            .long_help(
+                "Starts an in-process DBS emulator on loopback, with its default seed data and \
+                 demo account, and sends the call to it over HTTP. Needs no account, region or \
+                 credentials. The seed has the backup plan dbsdemomysql01 (MySQL).",
+            ),
+        Arg::new(DRY_RUN)
+            .long(DRY_RUN)
+            .action(ArgAction::SetTrue)
+            .global(true)
+            .help_heading(GLOBAL_HEADING)
+            .help("Print the signed request, secrets masked, and send nothing"),
+        Arg::new(VERBOSE)
+            .long(VERBOSE)
+            .short('v')
+            .action(ArgAction::SetTrue)
+            .global(true)
+            .help_heading(GLOBAL_HEADING)
+            .help("Log what the SDK does to stderr (RUST_LOG overrides the filter; values are never logged)"),
+    ]
+}
+
+/// The subcommand of one operation.
+fn operation_command(operation: &'static OperationMeta) -> Command {
+    let mut secrets = Vec::new();
+    let mut command = Command::new(operation.command)
+        .about(operation.summary)
+        .long_about(format!(
+            "{} (API action {}.)\n\nReference: {}",
+            operation.summary, operation.name, operation.documentation
+        ));
+    for (index, param) in operation.params.iter().enumerate() {
+        if param.sensitive {
+            secrets.push(param);
+            command = command.arg(refused_secret_arg(param));
+        } else {
+            command = command.arg(param_arg(param).display_order(index));
+        }
+    }
+    let mut after = String::from(
+        "Each flag also accepts the API's parameter name, as the Alibaba Cloud CLI writes it \
+         (--BackupPlanId for --backup-plan-id). Values are checked against the spec's rules \
+         before anything is sent.",
+    );
+    if let Some(token) = operation.idempotency_token {
+        after.push_str(&format!(
+            "\n\nA {token} is generated for each call when none is given, so a retried call \
+             never acts twice."
+        ));
+    }
+    if !secrets.is_empty() {
+        after
+            .push_str("\n\nSecrets, read only from the environment (never from the command line):");
+        for param in secrets {
+            after.push_str(&format!(
+                "\n  {}\n          {} [{}]",
+                secret_env_var(param),
+                first_sentence(param.description),
+                param.requirement
+            ));
+        }
+    }
+    command.after_long_help(after)
+}
+
+/// A flag of a non-sensitive parameter.
+fn param_arg(param: &'static ParamMeta) -> Arg {
+    let arg = Arg::new(param.name)
+        .long(param.flag)
+        .alias(param.name)
+        .value_name(value_name(param.kind))
+        .help(format!(
+            "{} [{}]",
+            first_sentence(param.description),
+            param.requirement
+        ))
+        .long_help(long_help(param))
+        .help_heading(PARAMS_HEADING);
+    match param.kind {
+        // `--flag` alone means true; `--flag false` is accepted too.
+        ParamKind::Boolean => arg
+            .num_args(0..=1)
+            .default_missing_value("true")
+            .require_equals(false),
+        ParamKind::Int32 | ParamKind::Int64 => arg.allow_negative_numbers(true),
+        _ => arg,
+    }
+}
+
+/// A hidden flag of a sensitive parameter: it takes an optional value so that any spelling of
+/// it is caught and refused with a pointer to the environment variable (see `params`).
+fn refused_secret_arg(param: &'static ParamMeta) -> Arg {
+    Arg::new(param.name)
+        .long(param.flag)
+        .alias(param.name)
+        .num_args(0..=1)
+        .value_name("REFUSED")
+        .hide(true)
+        .allow_hyphen_values(true)
+}
+
+/// The full help of a parameter: the spec's description, requirement, unit, values, example.
+fn long_help(param: &ParamMeta) -> String {
+    let mut help = format!(
+        "{}\n\n{}.",
+        param.description,
+        capitalize(param.requirement)
+    );
+    if let Some(unit) = param.unit {
+        help.push_str(&format!(" Unit: {unit}."));
+    }
+    match param.kind {
+        ParamKind::Enum(values) => help.push_str(&format!(" Values: {}.", values.join(", "))),
+        ParamKind::Boolean => help.push_str(" Values: true, false."),
+        ParamKind::Json => {
+            help.push_str(" A JSON value, as the API takes it; quote it for the shell.")
+        }
+        _ => {}
+    }
+    if let Some(example) = param.example {
+        help.push_str(&format!(
+            "\nExample: --{} {}",
+            param.flag,
+            shell_quote(example)
+        ));
+    }
+    help
+}
+
+/// `text`, single-quoted when the shell would otherwise change it.
+fn shell_quote(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:/@%+=,".contains(c));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+fn value_name(kind: ParamKind) -> &'static str {
+    match kind {
+        ParamKind::Int32 | ParamKind::Int64 => "INT",
+        ParamKind::Boolean => "BOOL",
+        ParamKind::Enum(_) => "VALUE",
+        ParamKind::Json => "JSON",
+        _ => "STRING",
+    }
+}
+
+/// The first sentence of a description, for the short help.
+fn first_sentence(text: &str) -> &str {
+    match text.find(". ") {
+        Some(end) => &text[..=end],
+        None => text,
+    }
+}
+
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// `dbs emulator [--listen ADDR] [--seed FILE]`.
+fn emulator_command() -> Command {
+    Command::new(EMULATOR_COMMAND)
+        .about("Run the DBS emulator in the foreground (as the dbs-emulator binary does)")
+        .long_about(
+            "Runs the DBS emulator in the foreground until interrupted. The first line on stdout \
+             is `listening on http://HOST:PORT`. Point the CLI or the SDK at it with --endpoint \
+             and the demo credentials (ALIBABA_CLOUD_ACCESS_KEY_ID=testid, \
+             ALIBABA_CLOUD_ACCESS_KEY_SECRET=testsecret).",
+        )
+        .arg(
+            Arg::new(LISTEN)
+                .long(LISTEN)
+                .value_name("ADDR")
+                .help("Address to listen on, such as 127.0.0.1:8080 (port 0 picks a free one)"),
+        )
+        .arg(
+            Arg::new(SEED)
+                .long(SEED)
+                .value_name("FILE")
+                .value_parser(clap::value_parser!(std::path::PathBuf))
+                .help("Seed file with the plans and accounts to load instead of the default seed"),
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_tree_is_consistent() {
+        // clap's debug assertions catch duplicate flags (an operation flag named like a global
+        // option, say) and bad settings.
+        command().debug_assert();
+    }
+
+    #[test]
+    fn every_operation_has_a_subcommand_with_every_flag() {
+        let command = command();
+        for operation in dbs_api::OPERATIONS {
+            let sub = command
+                .find_subcommand(operation.command)
+                .expect("subcommand");
+            for param in operation.params {
+                let arg = sub
+                    .get_arguments()
+                    .find(|a| a.get_id() == param.name)
+                    .expect("flag");
+                assert_eq!(arg.get_long(), Some(param.flag));
+                assert_eq!(arg.is_hide_set(), param.sensitive, "{}", param.name);
+            }
+        }
+    }
+
+    #[test]
+    fn secret_env_var_names() {
+        let op = dbs_api::operation("CreateRestoreTask").expect("operation");
+        let password = op
+            .params
+            .iter()
+            .find(|p| p.sensitive)
+            .expect("a sensitive parameter");
+        assert_eq!(
+            secret_env_var(password),
+            "DBS_DESTINATION_ENDPOINT_PASSWORD"
+        );
+    }
+
+    #[test]
+    fn help_helpers() {
+        assert_eq!(first_sentence("One. Two."), "One.");
+        assert_eq!(first_sentence("Only one."), "Only one.");
+        assert_eq!(capitalize("required when X"), "Required when X");
+        assert_eq!(shell_quote("RDS"), "RDS");
+        assert_eq!(shell_quote("dbs1hv****"), "'dbs1hv****'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
+}

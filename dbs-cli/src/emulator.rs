@@ -1,0 +1,93 @@
+//! The emulator: in process for `--emulator`, in the foreground for `dbs emulator`.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::ArgMatches;
+use dbs_api::Credentials;
+use dbs_emulator::{Emulator, EmulatorConfig, EmulatorHandle, Seed};
+
+use crate::cli;
+use crate::report::Failure;
+
+/// An emulator started for one call: default seed, demo account, a free port on loopback.
+#[derive(Debug)]
+pub(crate) struct InProcess {
+    handle: EmulatorHandle,
+}
+
+impl InProcess {
+    /// Starts it on the current runtime.
+    pub(crate) async fn start() -> Result<Self, Failure> {
+        let handle = Emulator::start(EmulatorConfig::default())
+            .await
+            .map_err(|e| Failure::usage(format!("cannot start the emulator: {e}")))?;
+        tracing::debug!(url = %handle.url(), "in-process emulator started");
+        Ok(Self { handle })
+    }
+
+    /// Its endpoint, `http://127.0.0.1:PORT`.
+    pub(crate) fn url(&self) -> String {
+        self.handle.url()
+    }
+
+    /// The demo account it accepts.
+    pub(crate) fn credentials(&self) -> Credentials {
+        Credentials::new(self.handle.access_key_id(), self.handle.access_key_secret())
+    }
+
+    /// Stops it and waits until it has stopped.
+    pub(crate) async fn shutdown(self) {
+        self.handle.shutdown().await;
+    }
+}
+
+/// The address `dbs emulator` listens on without `--listen`, as the dbs-emulator binary.
+pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// `dbs emulator [--listen ADDR] [--seed FILE]`: serves until Ctrl-C or SIGTERM, with the same
+/// output as the dbs-emulator binary (the first stdout line is `listening on http://HOST:PORT`).
+pub(crate) async fn run_foreground(matches: &ArgMatches) -> Result<(), Failure> {
+    let listen = matches
+        .get_one::<String>(cli::LISTEN)
+        .map_or(DEFAULT_LISTEN, String::as_str);
+    let listen: SocketAddr = listen.parse().map_err(|e| {
+        Failure::usage(format!(
+            "--listen {listen:?}: {e}; write IP:PORT, such as 127.0.0.1:8080"
+        ))
+    })?;
+    let seed = match matches.get_one::<PathBuf>(cli::SEED) {
+        Some(path) => Seed::from_file(path).map_err(|e| Failure::usage(e.to_string()))?,
+        None => Seed::default(),
+    };
+    let config = EmulatorConfig::default().listen(listen).seed(seed);
+    let emulator = Emulator::start(config)
+        .await
+        .map_err(|e| Failure::usage(format!("cannot start the emulator: {e}")))?;
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "listening on {}", emulator.url())
+            .and_then(|()| stdout.flush())
+            .map_err(|e| Failure::sent(format!("cannot write to stdout: {e}")))?;
+    }
+    let stopped = shutdown_signal().await;
+    emulator.shutdown().await;
+    stopped.map_err(|e| Failure::sent(format!("cannot wait for a shutdown signal: {e}")))
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn shutdown_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}

@@ -1,0 +1,79 @@
+//! `dbs`: a command line for the Alibaba Cloud Database Backup (DBS) OpenAPI, version
+//! 2019-03-06.
+//!
+//! One subcommand per operation of the spec, one flag per parameter, built at run time from
+//! [`dbs_api::OPERATIONS`]:
+//!
+//! ```text
+//! DBS_DESTINATION_ENDPOINT_PASSWORD='demo-Pass1' dbs --emulator create-restore-task \
+//!     --backup-plan-id dbsdemomysql01 --restore-task-name restore-demo \
+//!     --destination-endpoint-instance-type RDS --destination-endpoint-region cn-hangzhou \
+//!     --destination-endpoint-instance-id rm-bp1p8c29demo \
+//!     --destination-endpoint-user-name restore_user \
+//!     --restore-objects '[{"DBName":"test","NewDBName":"test_restored"}]'
+//! ```
+//!
+//! Success prints the response as pretty JSON on stdout and exits 0. A failure prints
+//! `error: ...` on stderr and exits 2 when nothing was sent (usage, invalid parameters,
+//! configuration, credentials) or 1 when the request may have reached the service.
+
+mod cli;
+mod emulator;
+mod params;
+mod report;
+mod run;
+
+use std::io::IsTerminal as _;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let matches = match cli::command().try_get_matches() {
+        Ok(matches) => matches,
+        // Help and version exit 0; usage errors print clap's message and exit 2.
+        Err(error) => error.exit(),
+    };
+    let serving = matches.subcommand_name() == Some(cli::EMULATOR_COMMAND);
+    if verbose(&matches) {
+        init_tracing("info,dbs=debug,dbs_api=debug,dbs_emulator=debug");
+    } else if serving {
+        // `dbs emulator` logs like the dbs-emulator binary.
+        init_tracing("info");
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(report::EXIT_SENT);
+        }
+    };
+    match runtime.block_on(run::run(&matches)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// Whether `--verbose` was given, before or after the subcommand.
+fn verbose(matches: &clap::ArgMatches) -> bool {
+    matches.get_flag(cli::VERBOSE)
+        || matches
+            .subcommand()
+            .is_some_and(|(_, sub)| sub.get_flag(cli::VERBOSE))
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` or else `default_filter`. The SDK and the emulator
+/// never log parameter values or secrets.
+fn init_tracing(default_filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}

@@ -1,0 +1,142 @@
+//! How a failure is told to the user: the text on stderr and the exit status.
+
+use std::fmt::Write as _;
+
+/// Exit status when the request may have reached the service.
+pub(crate) const EXIT_SENT: u8 = 1;
+/// Exit status when nothing was sent: usage, invalid parameters, configuration, credentials.
+pub(crate) const EXIT_NOT_SENT: u8 = 2;
+
+/// A failed run: what to print after `error: ` on stderr, and the exit status.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    /// The message: one line, except the list of a validation error.
+    pub(crate) message: String,
+    /// [`EXIT_SENT`] or [`EXIT_NOT_SENT`].
+    pub(crate) code: u8,
+}
+
+impl Failure {
+    /// A mistake in the command line or setup; nothing was sent.
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code: EXIT_NOT_SENT,
+        }
+    }
+
+    /// A failure after the request may have been sent.
+    pub(crate) fn sent(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code: EXIT_SENT,
+        }
+    }
+
+    /// The report of an SDK error, see [`Failure::from_sdk_with_hints`].
+    pub(crate) fn from_sdk(error: &dbs_api::Error) -> Self {
+        Self::from_sdk_with_hints(error, &[])
+    }
+
+    /// The report of an SDK error.
+    ///
+    /// - A service error: `Code: message (RequestId: id)`, with the diagnosis of a
+    ///   `SignatureDoesNotMatch` before the RequestId, on one line.
+    /// - A validation error: `N invalid parameters:` and one `  - violation` line each.
+    /// - Anything else: the error's own one-line message.
+    ///
+    /// When a violation or a service message names a secret of `hints` (one that was not set),
+    /// the report says which environment variable sets it.
+    ///
+    /// The status is [`EXIT_NOT_SENT`] when [`dbs_api::Error::was_sent`] is false, so a script
+    /// knows the service cannot have acted, and [`EXIT_SENT`] otherwise.
+    pub(crate) fn from_sdk_with_hints(error: &dbs_api::Error, hints: &[SecretHint]) -> Self {
+        let message = if let Some(service) = error.as_service_error() {
+            let mut line = format!("{}: {}", service.code, one_line(&service.message));
+            for hint in hints
+                .iter()
+                .filter(|h| service.message.contains(h.parameter))
+            {
+                let _ = write!(line, " (set {} in the environment)", hint.variable);
+            }
+            if let Some(diagnosis) = &service.diagnosis {
+                let _ = write!(line, " ({})", one_line(diagnosis));
+            }
+            if let Some(id) = &service.request_id {
+                let _ = write!(line, " (RequestId: {id})");
+            }
+            line
+        } else if let Some(validation) = error.as_validation_error() {
+            let violations = validation.violations();
+            let count = violations.len();
+            let mut text = format!(
+                "{count} invalid parameter{}:",
+                if count == 1 { "" } else { "s" }
+            );
+            for violation in violations {
+                let _ = write!(text, "\n  - {}", one_line(&violation.to_string()));
+                if let Some(hint) = hints.iter().find(|h| h.parameter == violation.parameter()) {
+                    let _ = write!(text, "; set {} in the environment", hint.variable);
+                }
+            }
+            text
+        } else {
+            let mut line = one_line(&error.to_string());
+            if let Some(id) = error.request_id() {
+                let _ = write!(line, " (RequestId: {id})");
+            }
+            line
+        };
+        let code = if error.was_sent() {
+            EXIT_SENT
+        } else {
+            EXIT_NOT_SENT
+        };
+        Self { message, code }
+    }
+}
+
+/// A secret that was not set: its wire name and the environment variable that sets it.
+#[derive(Debug)]
+pub(crate) struct SecretHint {
+    /// The wire name, `DestinationEndpointPassword`.
+    pub(crate) parameter: &'static str,
+    /// The variable, `DBS_DESTINATION_ENDPOINT_PASSWORD`.
+    pub(crate) variable: String,
+}
+
+/// Joins the lines of a message, so each report stays on one line.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_stay_on_one_line() {
+        assert_eq!(one_line("a\n  b\tc "), "a b c");
+    }
+
+    #[test]
+    fn validation_errors_list_every_violation_and_exit_2() {
+        let op = dbs_api::operation("CreateRestoreTask").expect("operation");
+        let client = dbs_api::Client::builder()
+            .endpoint_url("http://127.0.0.1:9")
+            .credentials(dbs_api::Credentials::new("id", "secret"))
+            .build()
+            .expect("client");
+        let error = client.dry_run(op, &[], None).expect_err("nothing set");
+        let failure = Failure::from_sdk(&error);
+        assert_eq!(failure.code, EXIT_NOT_SENT);
+        let mut lines = failure.message.lines();
+        let head = lines.next().unwrap_or_default();
+        assert!(head.ends_with("invalid parameters:"), "{head}");
+        assert!(
+            lines.all(|line| line.starts_with("  - ")),
+            "{}",
+            failure.message
+        );
+    }
+}

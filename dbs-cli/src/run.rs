@@ -1,0 +1,248 @@
+//! Running a parsed command line: configure the client, call (or dry-run), print.
+
+use std::io::Write as _;
+
+use clap::ArgMatches;
+use dbs_api::credentials::DefaultChain;
+use dbs_api::{Client, ClientBuilder, OperationMeta, SignatureVersion};
+
+use crate::cli;
+use crate::params;
+use crate::report::{Failure, SecretHint};
+
+/// Runs the subcommand of `matches`.
+pub(crate) async fn run(matches: &ArgMatches) -> Result<(), Failure> {
+    match matches.subcommand() {
+        Some((cli::EMULATOR_COMMAND, sub)) => crate::emulator::run_foreground(sub).await,
+        Some((command, sub)) => match dbs_api::OPERATIONS.iter().find(|op| op.command == command) {
+            Some(operation) => run_operation(operation, sub).await,
+            None => Err(Failure::usage(format!(
+                "unknown command {command:?}; see `dbs --help`"
+            ))),
+        },
+        None => Err(Failure::usage("no command given; see `dbs --help`")),
+    }
+}
+
+/// Calls one operation as the flags say.
+async fn run_operation(
+    operation: &'static OperationMeta,
+    matches: &ArgMatches,
+) -> Result<(), Failure> {
+    // Parameters first: a refused secret is reported before anything else happens.
+    let params = params::collect(operation, matches, |name| std::env::var(name).ok())?;
+    let hints = params::missing_secrets(operation, &params);
+    let signature = signature_version(matches)?;
+    let dry_run = matches.get_flag(cli::DRY_RUN);
+
+    if matches.get_flag(cli::EMULATOR) {
+        let emulator = crate::emulator::InProcess::start().await?;
+        let builder = Client::builder()
+            .endpoint_url(emulator.url())
+            .credentials(emulator.credentials());
+        let outcome = call(operation, &params, &hints, builder, signature, dry_run).await;
+        emulator.shutdown().await;
+        return outcome;
+    }
+
+    let profile = matches.get_one::<String>(cli::PROFILE);
+    let target = resolve_target(
+        matches.get_one::<String>(cli::ENDPOINT).cloned(),
+        matches.get_one::<String>(cli::REGION).cloned(),
+        |name| std::env::var(name).ok(),
+        || profile_region(profile.map(String::as_str)),
+    )?;
+    let mut chain = DefaultChain::new();
+    if let Some(profile) = profile {
+        chain = chain.with_profile(profile.as_str());
+    }
+    let builder = match target {
+        Target::Endpoint(url) => Client::builder().endpoint_url(url),
+        Target::Region(region) => Client::builder().region(region),
+    }
+    .credentials_provider(chain.build());
+    call(operation, &params, &hints, builder, signature, dry_run).await
+}
+
+async fn call(
+    operation: &OperationMeta,
+    params: &[(String, String)],
+    hints: &[SecretHint],
+    builder: ClientBuilder,
+    signature: SignatureVersion,
+    dry_run: bool,
+) -> Result<(), Failure> {
+    let client = builder
+        .signature_version(signature)
+        .build()
+        .map_err(|e| Failure::from_sdk(&e))?;
+    tracing::debug!(endpoint = client.endpoint(), %signature, dry_run, action = operation.name, "calling");
+    let text = if dry_run {
+        let prepared = client
+            .dry_run(operation, params, None)
+            .map_err(|e| Failure::from_sdk_with_hints(&e, hints))?;
+        format!("{prepared}\n")
+    } else {
+        let response = client
+            .call(operation, params, None)
+            .await
+            .map_err(|e| Failure::from_sdk_with_hints(&e, hints))?;
+        let mut text = serde_json::to_string_pretty(&response)
+            .map_err(|e| Failure::sent(format!("cannot print the response: {e}")))?;
+        text.push('\n');
+        text
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Failure::sent(format!("cannot write the response to stdout: {e}")))
+}
+
+fn signature_version(matches: &ArgMatches) -> Result<SignatureVersion, Failure> {
+    match matches.get_one::<String>(cli::SIGNATURE) {
+        None => Ok(SignatureVersion::default()),
+        Some(text) => text
+            .parse()
+            .map_err(|e| Failure::usage(format!("--signature: {e}"))),
+    }
+}
+
+/// Where the call goes.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// An explicit endpoint URL.
+    Endpoint(String),
+    /// A region, whose endpoint comes from the spec's map.
+    Region(String),
+}
+
+/// `--endpoint` > `--region` > `DBS_ENDPOINT` > `ALIBABA_CLOUD_REGION_ID` > the profile's
+/// region. Blank values count as unset. A region without a known endpoint is refused here, with
+/// the CLI's words.
+pub(crate) fn resolve_target(
+    endpoint: Option<String>,
+    region: Option<String>,
+    env: impl Fn(&str) -> Option<String>,
+    profile_region: impl FnOnce() -> Option<String>,
+) -> Result<Target, Failure> {
+    let set = |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    if let Some(url) = set(endpoint) {
+        return Ok(Target::Endpoint(url));
+    }
+    let region = match set(region) {
+        Some(region) => region,
+        None => {
+            if let Some(url) = set(env(dbs_api::client::ENV_ENDPOINT)) {
+                return Ok(Target::Endpoint(url));
+            }
+            match set(env(dbs_api::client::ENV_REGION)).or_else(|| set(profile_region())) {
+                Some(region) => region,
+                None => {
+                    return Err(Failure::usage(format!(
+                        "no region or endpoint: pass --region cn-hangzhou (or --endpoint URL), set {} \
+                         or {}, or try the local emulator with --emulator",
+                        dbs_api::client::ENV_REGION,
+                        dbs_api::client::ENV_ENDPOINT
+                    )));
+                }
+            }
+        }
+    };
+    if dbs_api::endpoint_for_region(&region).is_none() {
+        let known: Vec<&str> = dbs_api::ENDPOINTS.iter().map(|(r, _)| *r).collect();
+        return Err(Failure::usage(format!(
+            "region {region:?} has no known DBS endpoint; pass --endpoint https://HOST, or one of: {}",
+            known.join(", ")
+        )));
+    }
+    Ok(Target::Region(region))
+}
+
+fn profile_region(profile: Option<&str>) -> Option<String> {
+    let provider = dbs_api::credentials::AliyunCliProfileProvider::new();
+    match profile {
+        Some(name) => provider.with_profile(name).region(),
+        None => provider.region(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(
+        endpoint: Option<&str>,
+        region: Option<&str>,
+        env: &[(&str, &str)],
+        profile: Option<&str>,
+    ) -> Result<Target, Failure> {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        resolve_target(
+            endpoint.map(str::to_owned),
+            region.map(str::to_owned),
+            move |name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
+            || profile.map(str::to_owned),
+        )
+    }
+
+    #[test]
+    fn precedence() {
+        let all = [
+            ("DBS_ENDPOINT", "https://env.example"),
+            ("ALIBABA_CLOUD_REGION_ID", "cn-shanghai"),
+        ];
+        let endpoint = |u: &str| Ok::<_, ()>(Target::Endpoint(u.into()));
+        let region = |r: &str| Ok::<_, ()>(Target::Region(r.into()));
+        let got = |r: Result<Target, Failure>| r.map_err(|_| ());
+        assert_eq!(
+            got(resolve(
+                Some("https://flag.example"),
+                Some("cn-beijing"),
+                &all,
+                Some("cn-qingdao")
+            )),
+            endpoint("https://flag.example")
+        );
+        assert_eq!(
+            got(resolve(None, Some("cn-beijing"), &all, Some("cn-qingdao"))),
+            region("cn-beijing")
+        );
+        assert_eq!(
+            got(resolve(None, None, &all, Some("cn-qingdao"))),
+            endpoint("https://env.example")
+        );
+        assert_eq!(
+            got(resolve(None, None, &all[1..], Some("cn-qingdao"))),
+            region("cn-shanghai")
+        );
+        assert_eq!(
+            got(resolve(None, None, &[], Some("cn-qingdao"))),
+            region("cn-qingdao")
+        );
+        assert!(resolve(None, Some(" "), &[("DBS_ENDPOINT", "")], None).is_err());
+    }
+
+    #[test]
+    fn nothing_known_suggests_a_region_or_the_emulator() {
+        let failure = resolve(None, None, &[], None).expect_err("no target");
+        assert_eq!(failure.code, crate::report::EXIT_NOT_SENT);
+        assert!(
+            failure.message.contains("--region cn-hangzhou")
+                && failure.message.contains("--emulator")
+        );
+    }
+
+    #[test]
+    fn unknown_region_asks_for_an_endpoint() {
+        let failure = resolve(None, Some("xx-nowhere-1"), &[], None).expect_err("unknown region");
+        assert!(
+            failure.message.contains("--endpoint") && failure.message.contains("cn-hangzhou"),
+            "{}",
+            failure.message
+        );
+    }
+}

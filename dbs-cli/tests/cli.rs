@@ -1,0 +1,525 @@
+//! End-to-end tests of the `dbs` binary: each runs it as a process, with HOME set to an empty
+//! temporary directory and every `ALIBABA_CLOUD_*` / `DBS_*` variable removed, so the
+//! developer's real credentials and profiles are never read. Only loopback is contacted.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+const PASSWORD_VAR: &str = "DBS_DESTINATION_ENDPOINT_PASSWORD";
+
+/// The README's main job: restore a MySQL plan of the demo seed into an RDS instance.
+const MYSQL_TO_RDS: &[&str] = &[
+    "create-restore-task",
+    "--backup-plan-id",
+    "dbsdemomysql01",
+    "--restore-task-name",
+    "restore-demo",
+    "--destination-endpoint-instance-type",
+    "RDS",
+    "--destination-endpoint-region",
+    "cn-hangzhou",
+    "--destination-endpoint-instance-id",
+    "rm-bp1p8c29demo",
+    "--destination-endpoint-user-name",
+    "restore_user",
+    "--restore-objects",
+    r#"[{"DBName":"test","NewDBName":"test_restored"}]"#,
+];
+
+/// `dbs` with a clean environment and `home` as HOME.
+fn dbs_command(home: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dbs"));
+    for (key, _) in std::env::vars_os() {
+        let key_text = key.to_string_lossy();
+        if key_text.starts_with("ALIBABA_CLOUD_")
+            || key_text.starts_with("DBS_")
+            || key_text == "RUST_LOG"
+        {
+            command.env_remove(&key);
+        }
+    }
+    command
+        .env("HOME", home)
+        .env_remove("USERPROFILE")
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs `dbs args...` with extra environment variables and an empty HOME.
+fn dbs(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let home = tempfile::tempdir().expect("temp HOME");
+    dbs_in(home.path(), args, env)
+}
+
+fn dbs_in(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = dbs_command(home);
+    command.args(args).envs(env.iter().copied());
+    command.output().expect("run dbs")
+}
+
+fn with<'a>(before: &[&'a str], after: &[&'a str]) -> Vec<&'a str> {
+    before
+        .iter()
+        .chain(MYSQL_TO_RDS)
+        .chain(after)
+        .copied()
+        .collect()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn assert_created(output: &Output) {
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+    let id = json["RestoreTaskId"].as_str().unwrap_or_default();
+    assert!(!id.is_empty(), "no RestoreTaskId in {json}");
+    assert!(
+        stdout(output).contains("\n  \"RestoreTaskId\""),
+        "not pretty-printed: {}",
+        stdout(output)
+    );
+    assert_eq!(stderr(output), "");
+}
+
+#[test]
+fn emulator_creates_a_restore_task() {
+    let output = dbs(&with(&["--emulator"], &[]), &[(PASSWORD_VAR, "demo-Pass1")]);
+    assert_created(&output);
+}
+
+#[test]
+fn emulator_accepts_v1_signatures() {
+    let output = dbs(
+        &with(&["--emulator", "--signature", "v1"], &[]),
+        &[(PASSWORD_VAR, "demo-Pass1")],
+    );
+    assert_created(&output);
+}
+
+#[test]
+fn global_options_may_follow_the_subcommand() {
+    let output = dbs(
+        &with(&[], &["--emulator", "--signature", "V3"]),
+        &[(PASSWORD_VAR, "demo-Pass1")],
+    );
+    assert_created(&output);
+}
+
+#[test]
+fn wire_names_are_accepted_as_flags() {
+    let args: Vec<&str> = with(&["--emulator"], &[])
+        .into_iter()
+        .map(|arg| match arg {
+            "--backup-plan-id" => "--BackupPlanId",
+            "--destination-endpoint-instance-id" => "--DestinationEndpointInstanceID",
+            other => other,
+        })
+        .collect();
+    assert!(args.contains(&"--BackupPlanId"));
+    let output = dbs(&args, &[(PASSWORD_VAR, "demo-Pass1")]);
+    assert_created(&output);
+}
+
+#[test]
+fn missing_required_parameters_are_listed_and_nothing_is_sent() {
+    let output = dbs(
+        &[
+            "--emulator",
+            "create-restore-task",
+            "--destination-endpoint-instance-type",
+            "RDS",
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+    let text = stderr(&output);
+    let mut lines = text.lines();
+    let head = lines.next().unwrap_or_default();
+    assert!(
+        head.starts_with("error: ") && head.ends_with("invalid parameters:"),
+        "{text}"
+    );
+    let items: Vec<&str> = lines.collect();
+    assert!(items.iter().all(|line| line.starts_with("  - ")), "{text}");
+    for parameter in [
+        "BackupPlanId",
+        "RestoreTaskName",
+        "DestinationEndpointRegion",
+        "DestinationEndpointInstanceID",
+    ] {
+        assert!(
+            items
+                .iter()
+                .any(|line| line.starts_with(&format!("  - {parameter}: "))),
+            "{parameter} not in {text}"
+        );
+    }
+    assert!(head.contains(&format!("{} invalid", items.len())), "{text}");
+}
+
+#[test]
+fn a_bad_integer_is_a_validation_error() {
+    let output = dbs(
+        &with(&["--emulator"], &["--destination-endpoint-port", "33o6"]),
+        &[(PASSWORD_VAR, "pw")],
+    );
+    assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+    let text = stderr(&output);
+    assert!(
+        text.starts_with("error: 1 invalid parameter:\n  - DestinationEndpointPort: "),
+        "{text}"
+    );
+    assert!(text.contains("33o6"), "{text}");
+}
+
+#[test]
+fn a_password_on_the_command_line_is_refused() {
+    for flag in [
+        &["--destination-endpoint-password", "Cli-Secret-7731"][..],
+        &["--destination-endpoint-password=Cli-Secret-7731"][..],
+        &["--DestinationEndpointPassword", "Cli-Secret-7731"][..],
+    ] {
+        let output = dbs(&with(&["--emulator"], flag), &[]);
+        assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(&output));
+        assert_eq!(stdout(&output), "");
+        let text = stderr(&output);
+        assert!(
+            text.starts_with("error: ") && text.contains(PASSWORD_VAR),
+            "{text}"
+        );
+        assert!(!text.contains("Cli-Secret-7731"), "{text}");
+        assert_eq!(text.lines().count(), 1, "{text}");
+    }
+}
+
+#[test]
+fn the_password_comes_from_the_environment_and_dry_run_masks_it() {
+    let password = "Zq9-Unmistakable-Pw-4417";
+    let env = [(PASSWORD_VAR, password)];
+    let output = dbs(&with(&["--emulator", "--dry-run", "--verbose"], &[]), &env);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.starts_with("POST http://127.0.0.1:"), "{text}");
+    assert!(
+        text.contains("DestinationEndpointPassword="),
+        "the password is sent: {text}"
+    );
+    assert!(text.contains("BackupPlanId=dbsdemomysql01"), "{text}");
+    assert!(!text.contains(password) && !stderr(&output).contains(password));
+
+    // The real call with the same variable works.
+    assert_created(&dbs(&with(&["--emulator"], &[]), &env));
+}
+
+#[test]
+fn dry_run_sends_nothing_and_masks_the_credentials() {
+    // Nothing listens on port 1: a dry run still succeeds because it never connects.
+    let env = [
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIdryrunid"),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "Dry-Run-Secret-5521"),
+        (PASSWORD_VAR, "Dry-Run-Password-8832"),
+    ];
+    let output = dbs(
+        &with(&["--endpoint", "http://127.0.0.1:1", "--dry-run"], &[]),
+        &env,
+    );
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.starts_with("POST http://127.0.0.1:1/"), "{text}");
+    assert!(text.contains("Credential=LTAIdryrunid"), "{text}");
+    assert!(
+        !text.contains("Dry-Run-Secret-5521") && !text.contains("Dry-Run-Password-8832"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_unknown_plan_is_a_service_error_on_one_line() {
+    let args: Vec<&str> = with(&["--emulator"], &[])
+        .into_iter()
+        .map(|arg| {
+            if arg == "dbsdemomysql01" {
+                "dbsnosuchplan"
+            } else {
+                arg
+            }
+        })
+        .collect();
+    let output = dbs(&args, &[(PASSWORD_VAR, "demo-Pass1")]);
+    assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+    let text = stderr(&output);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.starts_with("error: Param.NotFound: "), "{text}");
+    assert!(text.contains("dbsnosuchplan"), "{text}");
+    let request_id = text
+        .trim_end()
+        .strip_suffix(')')
+        .and_then(|t| t.rsplit_once("(RequestId: "))
+        .map(|(_, id)| id);
+    assert!(request_id.is_some_and(|id| !id.is_empty()), "{text}");
+}
+
+#[test]
+fn a_missing_password_is_reported_by_the_emulator_with_the_variable_to_set() {
+    // The SDK cannot check R7 without knowing the plan's engine; the emulator does.
+    let output = dbs(&with(&["--emulator"], &[]), &[]);
+    assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(&output));
+    let text = stderr(&output);
+    assert!(
+        text.starts_with("error: InvalidParameter: ")
+            && text.contains("DestinationEndpointPassword"),
+        "{text}"
+    );
+    assert!(text.contains(PASSWORD_VAR), "{text}");
+    assert_eq!(text.lines().count(), 1, "{text}");
+}
+
+#[test]
+fn without_region_or_endpoint_it_says_what_to_pass() {
+    let output = dbs(MYSQL_TO_RDS, &[(PASSWORD_VAR, "demo-Pass1")]);
+    assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+    let text = stderr(&output);
+    assert!(
+        text.starts_with("error: ")
+            && text.contains("--region cn-hangzhou")
+            && text.contains("--emulator"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 1, "{text}");
+}
+
+#[test]
+fn an_unknown_region_asks_for_an_endpoint() {
+    let output = dbs(&with(&["--region", "xx-nowhere-1"], &[]), &[]);
+    assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--endpoint"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn profile_gives_region_and_credentials() {
+    let home = tempfile::tempdir().expect("temp HOME");
+    let config = serde_json::json!({
+        "current": "default",
+        "profiles": [
+            {"name": "default", "mode": "AK", "access_key_id": "LTAIdefault", "access_key_secret": "s1", "region_id": "xx-nowhere-1"},
+            {"name": "ops", "mode": "AK", "access_key_id": "LTAIopsprofile", "access_key_secret": "Profile-Secret-1", "region_id": "eu-central-1"}
+        ]
+    });
+    std::fs::create_dir_all(home.path().join(".aliyun")).expect("mkdir");
+    std::fs::write(home.path().join(".aliyun/config.json"), config.to_string())
+        .expect("write config");
+    let output = dbs_in(
+        home.path(),
+        &with(&["--profile", "ops", "--dry-run"], &[]),
+        &[(PASSWORD_VAR, "pw")],
+    );
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.starts_with("POST https://dbs-api.eu-central-1.aliyuncs.com/"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Credential=LTAIopsprofile") && !text.contains("Profile-Secret-1"),
+        "{text}"
+    );
+
+    // --region beats the profile's region.
+    let output = dbs_in(
+        home.path(),
+        &with(
+            &["--profile", "ops", "--region", "ap-south-1", "--dry-run"],
+            &[],
+        ),
+        &[],
+    );
+    assert!(
+        stdout(&output).starts_with("POST https://dbs-api.ap-south-1.aliyuncs.com/"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn missing_credentials_are_reported_before_sending() {
+    let output = dbs(
+        &with(&["--endpoint", "http://127.0.0.1:1"], &[]),
+        &[(PASSWORD_VAR, "pw")],
+    );
+    assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(&output));
+    let text = stderr(&output);
+    assert!(
+        text.starts_with("error: credentials: ") && text.contains("ALIBABA_CLOUD_ACCESS_KEY_ID"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 1, "{text}");
+}
+
+#[test]
+fn subcommand_help_lists_the_flags_with_the_spec_help() {
+    let output = dbs(&["create-restore-task", "--help"], &[]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let text = stdout(&output);
+    for expected in [
+        "--backup-plan-id <STRING>",
+        "The ID of the backup schedule.",
+        "--destination-endpoint-instance-type <VALUE>",
+        "Values: RDS, ECS, Express, Agent, DDS, Other, dg.",
+        "--destination-endpoint-port <INT>",
+        "Unit: a TCP port number.",
+        "--restore-objects <JSON>",
+        r#"Example: --restore-objects '[{"DBName":"test","NewDBName":"test_new"}]'"#,
+        "Required when DestinationEndpointInstanceType is RDS, ECS, DDS, Express or Agent.",
+        "--destination-endpoint-oracle-sid",
+        "--cross-aliyun-id",
+        PASSWORD_VAR,
+        "--emulator",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in help:\n{text}");
+    }
+    assert!(!text.contains("--destination-endpoint-password"), "{text}");
+}
+
+#[test]
+fn unknown_flags_are_usage_errors() {
+    let output = dbs(
+        &["--emulator", "create-restore-task", "--no-such-flag", "x"],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(stdout(&output), "");
+}
+
+/// `dbs emulator --listen 127.0.0.1:0`, killed on drop.
+struct Foreground {
+    child: std::process::Child,
+    addr: String,
+    _home: tempfile::TempDir,
+}
+
+impl Foreground {
+    fn start() -> Self {
+        let home = tempfile::tempdir().expect("temp HOME");
+        let mut child = dbs_command(home.path())
+            .args(["emulator", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn dbs emulator");
+        let mut first = String::new();
+        if let Some(stdout) = child.stdout.take() {
+            let _ = BufReader::new(stdout).read_line(&mut first);
+        }
+        let addr = first
+            .trim_end()
+            .strip_prefix("listening on http://")
+            .map(str::to_owned);
+        let mut foreground = Self {
+            child,
+            addr: String::new(),
+            _home: home,
+        };
+        foreground.addr = addr.unwrap_or_else(|| panic!("first line: {first:?}"));
+        foreground
+    }
+}
+
+impl Drop for Foreground {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn emulator_subcommand_serves_in_the_foreground() {
+    let emulator = Foreground::start();
+    let addr = &emulator.addr;
+    let port: Option<u16> = addr.strip_prefix("127.0.0.1:").and_then(|p| p.parse().ok());
+    assert!(port.is_some_and(|p| p != 0), "{addr}");
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(
+        stream,
+        "GET /_emulator/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains(r#""status":"ok""#), "{response}");
+}
+
+#[test]
+fn endpoint_and_environment_credentials_reach_a_foreground_emulator() {
+    let emulator = Foreground::start();
+    let url = format!("http://{}", emulator.addr);
+    let good = [
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid"),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret"),
+        (PASSWORD_VAR, "pw"),
+    ];
+    assert_created(&dbs(&with(&["--endpoint", &url], &[]), &good));
+    // DBS_ENDPOINT works as well as --endpoint.
+    let mut env = good.to_vec();
+    env.push(("DBS_ENDPOINT", &url));
+    assert_created(&dbs(MYSQL_TO_RDS, &env));
+
+    // A wrong secret: SignatureDoesNotMatch with the diagnosis, on one line.
+    for signature in ["v3", "v1"] {
+        let wrong = [
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "Wrong-Secret-61"),
+            (PASSWORD_VAR, "pw"),
+        ];
+        let output = dbs(
+            &with(&["--endpoint", &url, "--signature", signature], &[]),
+            &wrong,
+        );
+        assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(&output));
+        let text = stderr(&output);
+        assert!(text.starts_with("error: SignatureDoesNotMatch: "), "{text}");
+        assert!(
+            text.contains("AccessKeySecret is wrong") && text.contains("(RequestId: "),
+            "{text}"
+        );
+        assert!(!text.contains("Wrong-Secret-61"), "{text}");
+        assert_eq!(text.lines().count(), 1, "{text}");
+    }
+}
+
+#[test]
+fn a_refused_connection_was_not_sent() {
+    let env = [
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid"),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret"),
+        (PASSWORD_VAR, "pw"),
+    ];
+    let output = dbs(&with(&["--endpoint", "http://127.0.0.1:1"], &[]), &env);
+    assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(&output));
+    let text = stderr(&output);
+    assert!(
+        text.starts_with("error: transport error") && text.contains("not sent"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 1, "{text}");
+}
