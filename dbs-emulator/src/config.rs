@@ -1,0 +1,192 @@
+//! How an emulator is set up: address, accounts, seed, answer style.
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::str::FromStr;
+use std::time::Duration;
+
+use dbs_api::Sensitive;
+
+use crate::seed::Seed;
+
+/// The AccessKeyId of the demo account, accepted when no account is configured.
+pub const DEMO_ACCESS_KEY_ID: &str = "testid";
+/// The AccessKeySecret of the demo account (the one Alibaba's signature examples use).
+pub const DEMO_ACCESS_KEY_SECRET: &str = "testsecret";
+/// The largest request body read by default: 1 MiB. A larger one is answered with HTTP 413.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// How far `Timestamp` / `x-acs-date` may be from the emulator's clock, either way.
+pub const TIMESTAMP_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// How long a `SignatureNonce` stays used.
+pub const NONCE_WINDOW: Duration = Duration::from_secs(31 * 60);
+
+/// An account the emulator accepts: an AccessKeyId and its secret.
+///
+/// Parsed from `ID:SECRET` (split at the first `:`), as `--access-key` takes it. `Debug` hides the
+/// secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessKey {
+    id: String,
+    secret: Sensitive<String>,
+}
+
+impl AccessKey {
+    /// An account.
+    pub fn new(id: impl Into<String>, secret: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            secret: Sensitive::new(secret.into()),
+        }
+    }
+
+    /// The demo account `testid` / `testsecret`.
+    pub fn demo() -> Self {
+        Self::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET)
+    }
+
+    /// The AccessKeyId.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The AccessKeySecret.
+    pub fn secret(&self) -> &str {
+        self.secret.expose()
+    }
+}
+
+impl fmt::Debug for AccessKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessKey")
+            .field("id", &self.id)
+            .field("secret", &self.secret)
+            .finish()
+    }
+}
+
+/// The error from parsing an [`AccessKey`] that is not `ID:SECRET` with both parts non-empty.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("an access key is written ID:SECRET, with both parts non-empty")]
+pub struct ParseAccessKeyError;
+
+impl FromStr for AccessKey {
+    type Err = ParseAccessKeyError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once(':') {
+            Some((id, secret)) if !id.is_empty() && !secret.is_empty() => Ok(Self::new(id, secret)),
+            _ => Err(ParseAccessKeyError),
+        }
+    }
+}
+
+/// How to start an [`Emulator`](crate::Emulator).
+///
+/// The default listens on `127.0.0.1` on a free port, accepts the demo account, knows the
+/// built-in [`Seed`], sends business errors with HTTP 200 and reads bodies up to 1 MiB.
+///
+/// ```
+/// use dbs_emulator::{AccessKey, EmulatorConfig, Seed};
+/// let config = EmulatorConfig::default()
+///     .access_key(AccessKey::new("ci-key", "ci-secret"))
+///     .seed(Seed::default())
+///     .business_errors_http_status(true);
+/// # let _ = config;
+/// ```
+#[derive(Clone, Debug)]
+pub struct EmulatorConfig {
+    pub(crate) listen: SocketAddr,
+    pub(crate) access_keys: Vec<AccessKey>,
+    pub(crate) seed: Seed,
+    pub(crate) business_errors_http_status: bool,
+    pub(crate) max_body_bytes: usize,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            access_keys: Vec::new(),
+            seed: Seed::default(),
+            business_errors_http_status: false,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
+
+impl EmulatorConfig {
+    /// The default configuration (see the type's docs).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The address to listen on; port 0 picks a free port.
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    /// Accepts this account. Once any account is added, the demo account is accepted only if
+    /// it is added too.
+    pub fn access_key(mut self, key: AccessKey) -> Self {
+        self.access_keys.push(key);
+        self
+    }
+
+    /// The backup plans to start with, replacing the built-in seed.
+    pub fn seed(mut self, seed: Seed) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Sends business errors (`Success: false`) with the HTTP status of their `HttpStatusCode`
+    /// instead of HTTP 200.
+    pub fn business_errors_http_status(mut self, enabled: bool) -> Self {
+        self.business_errors_http_status = enabled;
+        self
+    }
+
+    /// The largest request body read; a larger one is answered with HTTP 413.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// The accounts accepted: those configured, or the demo account when none is.
+    pub(crate) fn accounts(&self) -> Vec<AccessKey> {
+        if self.access_keys.is_empty() {
+            vec![AccessKey::demo()]
+        } else {
+            self.access_keys.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_key_parses_id_colon_secret() {
+        let key: AccessKey = "id:se:cret".parse().expect("valid");
+        assert_eq!((key.id(), key.secret()), ("id", "se:cret"));
+        for bad in ["", "id", "id:", ":secret"] {
+            assert_eq!(
+                bad.parse::<AccessKey>(),
+                Err(ParseAccessKeyError),
+                "{bad:?}"
+            );
+        }
+        assert!(!format!("{key:?}").contains("se:cret"));
+    }
+
+    #[test]
+    fn demo_account_only_without_configured_accounts() {
+        assert_eq!(
+            EmulatorConfig::default().accounts(),
+            vec![AccessKey::demo()]
+        );
+        let config = EmulatorConfig::default().access_key(AccessKey::new("a", "b"));
+        assert_eq!(config.accounts(), vec![AccessKey::new("a", "b")]);
+    }
+}

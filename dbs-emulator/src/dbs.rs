@@ -1,0 +1,193 @@
+//! The DBS service behind the gateway: each operation's behaviour, on the generated code.
+
+use std::collections::BTreeMap;
+
+use dbs_api::{
+    CreateRestoreTaskInput, CreateRestoreTaskOutput, OperationMeta, ParamKind, ValidationContext,
+    ValidationError,
+};
+
+use crate::reply::{BusinessError, GatewayError, Reply};
+use crate::seed::BackupPlan;
+use crate::server::Shared;
+use crate::state::{Created, RestoreTask};
+
+/// Who is calling and which request this is.
+#[derive(Debug)]
+pub(crate) struct Call<'a> {
+    pub(crate) request_id: &'a str,
+    pub(crate) access_key_id: &'a str,
+}
+
+/// Runs `operation` on the request's parameters (query and body, in that order: a later value
+/// replaces an earlier one, common parameters are ignored).
+pub(crate) fn handle(
+    operation: &'static OperationMeta,
+    params: &[(String, String)],
+    call: &Call<'_>,
+    shared: &Shared,
+) -> Reply {
+    let result = match operation.name {
+        "CreateRestoreTask" => create_restore_task(operation, params, call, shared),
+        // An operation added to the spec is routed and authenticated, but its behaviour is
+        // hand-written here.
+        other => {
+            return GatewayError::new(
+                501,
+                "NotImplemented",
+                format!("The emulator does not implement {other} yet."),
+            )
+            .into();
+        }
+    };
+    match result {
+        Ok(body) => Reply::Success(body),
+        Err(e) => e.into(),
+    }
+}
+
+fn create_restore_task(
+    operation: &'static OperationMeta,
+    params: &[(String, String)],
+    call: &Call<'_>,
+    shared: &Shared,
+) -> Result<String, BusinessError> {
+    let input = CreateRestoreTaskInput::from_wire_params(
+        params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    )
+    .map_err(invalid_parameter)?;
+    check_enums(operation, params)?;
+    // The rules that need no context first, so a request without BackupPlanId is told so.
+    input
+        .validate(&ValidationContext::new())
+        .map_err(invalid_parameter)?;
+    let plan_id = input.backup_plan_id.as_deref().unwrap_or_default();
+    let plan = find_plan(&shared.plans, plan_id)?;
+    input
+        .validate(&ValidationContext::new().with_source_database_type(plan.database_type.clone()))
+        .map_err(invalid_parameter)?;
+
+    let mut parameters = BTreeMap::new();
+    let mut fingerprint = BTreeMap::new();
+    for param in input.to_wire_params() {
+        if Some(param.name) == operation.idempotency_token {
+            continue;
+        }
+        if param.sensitive {
+            fingerprint.insert(
+                param.name.to_owned(),
+                shared.fingerprint_secret(&param.value),
+            );
+        } else {
+            parameters.insert(param.name.to_owned(), param.value.clone());
+            fingerprint.insert(param.name.to_owned(), param.value);
+        }
+    }
+    let task = RestoreTask {
+        restore_task_id: String::new(),
+        restore_task_name: input.restore_task_name.clone().unwrap_or_default(),
+        backup_plan_id: plan.backup_plan_id.clone(),
+        client_token: input.client_token.clone().filter(|t| !t.is_empty()),
+        restore_status: "init".to_owned(),
+        restore_task_create_time: now_ms(),
+        parameters,
+    };
+    let created = shared
+        .lock()
+        .create_task(call.access_key_id, task, fingerprint);
+    match created {
+        Created::Task(id) => {
+            let mut output = CreateRestoreTaskOutput::default();
+            output.request_id = Some(call.request_id.to_owned());
+            output.restore_task_id = Some(id);
+            output.success = Some(true);
+            output.http_status_code = Some(200);
+            serde_json::to_string(&output).map_err(|e| BusinessError {
+                code: "InternalError",
+                message: format!("The emulator could not write its answer: {e}"),
+                http_status: 500,
+            })
+        }
+        Created::Mismatch(names) => Err(BusinessError::bad_request(
+            "IdempotentParameterMismatch",
+            format!(
+                "The request uses the same ClientToken as a previous, but non-identical request. Parameters that differ: {}.",
+                names.join(", ")
+            ),
+        )),
+    }
+}
+
+/// `InvalidParameter` with every violation: parameter, rule, rule ID and reference. Values are
+/// never quoted except where the generated parser quotes a malformed number, boolean or JSON,
+/// and no sensitive parameter is of those kinds.
+fn invalid_parameter(e: ValidationError) -> BusinessError {
+    BusinessError::bad_request("InvalidParameter", e.to_string())
+}
+
+/// Enum values the spec does not list. The generated parser keeps them (a client must accept
+/// values a newer service adds) but the service rejects them, so the emulator does too. Case is
+/// ignored, as the generated parser ignores it. Reported before the rules are checked.
+fn check_enums(
+    operation: &OperationMeta,
+    params: &[(String, String)],
+) -> Result<(), BusinessError> {
+    let problems: Vec<String> = operation
+        .params
+        .iter()
+        .filter_map(|meta| {
+            let ParamKind::Enum(values) = meta.kind else {
+                return None;
+            };
+            let (_, value) = params.iter().rev().find(|(name, _)| name == meta.name)?;
+            // An empty value is the generated validator's to report (as missing).
+            if value.trim().is_empty()
+                || values.iter().any(|known| known.eq_ignore_ascii_case(value))
+            {
+                return None;
+            }
+            let got = if meta.sensitive {
+                String::new()
+            } else {
+                format!(", got {value:?}")
+            };
+            Some(format!(
+                "{}: must be one of {}{got}",
+                meta.name,
+                values.join(", ")
+            ))
+        })
+        .collect();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let count = problems.len();
+    Err(BusinessError::bad_request(
+        "InvalidParameter",
+        format!(
+            "{count} invalid parameter{}: {} (see {})",
+            if count == 1 { "" } else { "s" },
+            problems.join("; "),
+            operation.documentation
+        ),
+    ))
+}
+
+fn find_plan<'p>(plans: &'p [BackupPlan], id: &str) -> Result<&'p BackupPlan, BusinessError> {
+    plans
+        .iter()
+        .find(|plan| plan.backup_plan_id == id)
+        .ok_or_else(|| {
+            BusinessError::bad_request(
+                "Param.NotFound",
+                format!(
+                    "The specified parameter BackupPlanId value is not valid: backup plan {id:?} does not exist."
+                ),
+            )
+        })
+}
+
+fn now_ms() -> i64 {
+    i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000)
+        .unwrap_or(i64::MAX)
+}

@@ -1,0 +1,353 @@
+//! Faults injected on demand, so that retry and idempotency behaviour can be tested end to end.
+//!
+//! A fault is added with `POST /_emulator/faults` (or [`EmulatorHandle::inject_fault`]) and
+//! applies to the next `count` requests that name its `action` (every action when `action` is
+//! left out). Faults are matched in the order they were added.
+//!
+//! | `kind` | When it applies | What happens |
+//! | --- | --- | --- |
+//! | `status` | as soon as the action is read, before any gateway check | answers `status` (default 503) with a gateway error: `ServiceUnavailable` for 503, `InternalError` for 500 and other 5xx, `BadGateway` 502, `GatewayTimeout` 504, `Throttling` 429, `Forbidden` 403, `NotFound` 404, `BadRequest` other 4xx |
+//! | `throttle` | same | answers `Throttling.User`, HTTP 400 by default (the status the reference lists; set `status: 429` for the other one seen in the wild) |
+//! | `reset` | same | closes the connection without an answer |
+//! | `delay` | same | waits `delay_ms`, then handles the request normally |
+//! | `apply_then_fail` | after the gateway accepted the request (signature, timestamp, nonce) | does the work (a task is created, a token recorded), then answers `status` (default 503) instead of the result: the lost-response case |
+//!
+//! Optional fields: `delay_ms` (every kind: wait this long before acting; for
+//! `apply_then_fail`, after doing the work), `retry_after_ms` (error kinds: adds the header
+//! `x-acs-retry-after: <ms>`), `code` and `message` (error kinds: override the defaults).
+//! A request takes at most one of the first four kinds and at most one `apply_then_fail`.
+//! A request that names no action, or is sent to a path other than `/`, matches no fault.
+//!
+//! [`EmulatorHandle::inject_fault`]: crate::EmulatorHandle::inject_fault
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+
+use crate::reply::GatewayError;
+
+/// The longest `delay_ms` accepted: ten minutes.
+const MAX_DELAY_MS: u64 = 10 * 60 * 1000;
+
+/// What a fault does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FaultKind {
+    /// Answer an HTTP error status with a gateway error body.
+    Status,
+    /// Answer `Throttling.User`.
+    Throttle,
+    /// Close the connection without an answer.
+    Reset,
+    /// Wait `delay_ms`, then handle the request normally.
+    Delay,
+    /// Do the work, then answer an error status (the response is "lost").
+    ApplyThenFail,
+}
+
+/// A fault to inject; the JSON body of `POST /_emulator/faults`.
+///
+/// ```
+/// let fault: dbs_emulator::Fault = serde_json::from_str(
+///     r#"{"action":"CreateRestoreTask","kind":"status","count":2,"status":503}"#,
+/// )?;
+/// assert_eq!(fault.count, 2);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    /// The action it applies to; `None` for every action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// What it does.
+    pub kind: FaultKind,
+    /// How many requests it applies to (default 1); in a state snapshot, how many are left.
+    #[serde(default = "one")]
+    pub count: u32,
+    /// The HTTP status of `status` (default 503), `throttle` (default 400) and `apply_then_fail`
+    /// (default 503).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Milliseconds to wait before acting (required for `delay`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<u64>,
+    /// Adds `x-acs-retry-after: <ms>` to the error answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u64>,
+    /// Overrides the error `Code`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Overrides the error `Message`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Fault {
+    /// A fault of `kind` for the next request naming `action`, with every option at its default.
+    pub fn new(action: impl Into<String>, kind: FaultKind) -> Self {
+        Self {
+            action: Some(action.into()),
+            kind,
+            count: 1,
+            status: None,
+            delay_ms: None,
+            retry_after_ms: None,
+            code: None,
+            message: None,
+        }
+    }
+
+    /// Applies to the next `count` matching requests.
+    pub fn count(mut self, count: u32) -> Self {
+        self.count = count;
+        self
+    }
+
+    /// The HTTP status of an error kind.
+    pub fn status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Waits this long before acting.
+    pub fn delay_ms(mut self, ms: u64) -> Self {
+        self.delay_ms = Some(ms);
+        self
+    }
+
+    /// Adds `x-acs-retry-after: <ms>` to the error answer.
+    pub fn retry_after_ms(mut self, ms: u64) -> Self {
+        self.retry_after_ms = Some(ms);
+        self
+    }
+
+    /// Checks the fields fit the kind; the message says what is wrong.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let answers_error = matches!(
+            self.kind,
+            FaultKind::Status | FaultKind::Throttle | FaultKind::ApplyThenFail
+        );
+        let mut problems = Vec::new();
+        if self.count == 0 {
+            problems.push("count must be at least 1".to_owned());
+        }
+        if let Some(status) = self.status
+            && !(400..=599).contains(&status)
+        {
+            problems.push(format!("status must be between 400 and 599, got {status}"));
+        }
+        if !answers_error {
+            for (set, field) in [
+                (self.status.is_some(), "status"),
+                (self.retry_after_ms.is_some(), "retry_after_ms"),
+                (self.code.is_some(), "code"),
+                (self.message.is_some(), "message"),
+            ] {
+                if set {
+                    problems.push(format!("{field} is not used by kind {}", self.kind_name()));
+                }
+            }
+        }
+        match self.delay_ms {
+            None if self.kind == FaultKind::Delay => {
+                problems.push("kind delay needs delay_ms".to_owned());
+            }
+            Some(ms) if ms > MAX_DELAY_MS => {
+                problems.push(format!("delay_ms must be at most {MAX_DELAY_MS}, got {ms}"));
+            }
+            _ => {}
+        }
+        if self.action.as_deref().is_some_and(str::is_empty) {
+            problems
+                .push("action must not be empty; leave it out to match every action".to_owned());
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
+        }
+    }
+
+    fn kind_name(&self) -> &'static str {
+        match self.kind {
+            FaultKind::Status => "status",
+            FaultKind::Throttle => "throttle",
+            FaultKind::Reset => "reset",
+            FaultKind::Delay => "delay",
+            FaultKind::ApplyThenFail => "apply_then_fail",
+        }
+    }
+
+    /// Whether it is taken before the gateway checks (every kind but `apply_then_fail`).
+    pub(crate) fn is_early(&self) -> bool {
+        self.kind != FaultKind::ApplyThenFail
+    }
+
+    pub(crate) fn matches(&self, action: &str) -> bool {
+        self.action.as_deref().is_none_or(|a| a == action)
+    }
+
+    /// The error answer of an error kind.
+    pub(crate) fn error(&self) -> GatewayError {
+        let status = self.status.unwrap_or(match self.kind {
+            FaultKind::Throttle => 400,
+            _ => 503,
+        });
+        let (code, message) = if self.kind == FaultKind::Throttle {
+            (
+                "Throttling.User",
+                "Request was denied due to user flow control.",
+            )
+        } else {
+            default_error(status)
+        };
+        GatewayError {
+            status,
+            code: self.code.clone().map_or(Cow::Borrowed(code), Cow::Owned),
+            message: self.message.clone().unwrap_or_else(|| message.to_owned()),
+            retry_after_ms: self.retry_after_ms,
+        }
+    }
+}
+
+/// The gateway's code and message for an injected status.
+fn default_error(status: u16) -> (&'static str, &'static str) {
+    match status {
+        503 => (
+            "ServiceUnavailable",
+            "The request has failed due to a temporary failure of the server.",
+        ),
+        502 => ("BadGateway", "The gateway received an invalid response."),
+        504 => (
+            "GatewayTimeout",
+            "The gateway timed out waiting for the service.",
+        ),
+        429 => ("Throttling", "Request was denied due to flow control."),
+        403 => ("Forbidden", "The request is forbidden."),
+        404 => ("NotFound", "The requested resource is not found."),
+        500..=599 => (
+            "InternalError",
+            "The request processing has failed due to some unknown error, exception or failure.",
+        ),
+        _ => ("BadRequest", "The request is not valid."),
+    }
+}
+
+/// The faults waiting to apply, in the order they were added.
+#[derive(Debug, Default)]
+pub(crate) struct Faults {
+    list: Vec<Fault>,
+}
+
+impl Faults {
+    pub(crate) fn add(&mut self, fault: Fault) {
+        self.list.push(fault);
+    }
+
+    /// Removes every fault; returns how many there were.
+    pub(crate) fn clear(&mut self) -> usize {
+        std::mem::take(&mut self.list).len()
+    }
+
+    pub(crate) fn list(&self) -> &[Fault] {
+        &self.list
+    }
+
+    /// Takes one use of the first fault for `action` of the early kinds (`early`) or of
+    /// `apply_then_fail` (`!early`).
+    pub(crate) fn take(&mut self, action: &str, early: bool) -> Option<Fault> {
+        let index = self
+            .list
+            .iter()
+            .position(|f| f.is_early() == early && f.matches(action))?;
+        let fault = &mut self.list[index];
+        fault.count = fault.count.saturating_sub(1);
+        let taken = fault.clone();
+        if fault.count == 0 {
+            self.list.remove(index);
+        }
+        Some(taken)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faults_are_taken_in_order_and_counted_down() {
+        let mut faults = Faults::default();
+        faults.add(Fault::new("A", FaultKind::ApplyThenFail));
+        faults.add(Fault::new("A", FaultKind::Status).count(2));
+        faults.add(Fault {
+            action: None,
+            ..Fault::new("", FaultKind::Reset)
+        });
+        assert_eq!(
+            faults.take("A", true).map(|f| f.kind),
+            Some(FaultKind::Status)
+        );
+        assert_eq!(
+            faults.take("A", true).map(|f| f.kind),
+            Some(FaultKind::Status)
+        );
+        assert_eq!(
+            faults.take("A", true).map(|f| f.kind),
+            Some(FaultKind::Reset)
+        );
+        assert_eq!(faults.take("A", true), None);
+        assert_eq!(
+            faults.take("B", false).map(|f| f.kind),
+            None,
+            "apply_then_fail is for A only"
+        );
+        assert_eq!(
+            faults.take("A", false).map(|f| f.kind),
+            Some(FaultKind::ApplyThenFail)
+        );
+        assert!(faults.list().is_empty());
+    }
+
+    #[test]
+    fn check_reports_every_problem() {
+        let fault = Fault {
+            count: 0,
+            status: Some(200),
+            action: Some(String::new()),
+            ..Fault::new("", FaultKind::Delay)
+        };
+        assert_eq!(
+            fault.check(),
+            Err(
+                "count must be at least 1; status must be between 400 and 599, got 200; \
+                 status is not used by kind delay; kind delay needs delay_ms; \
+                 action must not be empty; leave it out to match every action"
+                    .to_owned()
+            )
+        );
+        assert_eq!(Fault::new("A", FaultKind::Throttle).check(), Ok(()));
+    }
+
+    #[test]
+    fn error_defaults_by_kind_and_status() {
+        let e = Fault::new("A", FaultKind::Status).error();
+        assert_eq!((e.status, &*e.code), (503, "ServiceUnavailable"));
+        let e = Fault::new("A", FaultKind::Status).status(500).error();
+        assert_eq!((e.status, &*e.code), (500, "InternalError"));
+        let e = Fault::new("A", FaultKind::Throttle)
+            .retry_after_ms(250)
+            .error();
+        assert_eq!(
+            (e.status, &*e.code, e.retry_after_ms),
+            (400, "Throttling.User", Some(250))
+        );
+        let e = Fault::new("A", FaultKind::Throttle).status(429).error();
+        assert_eq!((e.status, &*e.code), (429, "Throttling.User"));
+    }
+}

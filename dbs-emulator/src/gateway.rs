@@ -1,0 +1,399 @@
+//! The API gateway's checks, in the gateway's order: missing common parameters → version and
+//! action → access key → timestamp format and window → signature → nonce.
+//!
+//! The signature algorithms are `dbs_api::signing`'s; this module only finds the inputs in the
+//! received request and compares.
+
+use std::collections::BTreeSet;
+
+use dbs_api::OperationMeta;
+use dbs_api::signing::{
+    ALGORITHM_V3, StringToSign, parse_authorization, sha256_hex, signatures_match, v1_signature,
+    v1_string_to_sign, v3_canonical_request, v3_signature,
+};
+use hyper::HeaderMap;
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+use crate::config::{AccessKey, TIMESTAMP_WINDOW};
+use crate::reply::GatewayError;
+
+/// The parts of a received API request the checks read.
+#[derive(Debug)]
+pub(crate) struct RequestParts<'a> {
+    /// The HTTP method as received (V1 signs it).
+    pub(crate) method: &'a str,
+    pub(crate) headers: &'a HeaderMap,
+    /// The decoded URL query, in order.
+    pub(crate) query: &'a [(String, String)],
+    /// The decoded form body, in order (empty when the body is not a form).
+    pub(crate) body_params: &'a [(String, String)],
+    /// The body as received (V3 hashes it).
+    pub(crate) body: &'a [u8],
+}
+
+/// What a request that passed the gateway is.
+#[derive(Debug)]
+pub(crate) struct Accepted {
+    pub(crate) operation: &'static OperationMeta,
+    pub(crate) access_key_id: String,
+}
+
+const HEADER_AUTHORIZATION: &str = "authorization";
+const HEADER_ACTION: &str = "x-acs-action";
+const HEADER_VERSION: &str = "x-acs-version";
+const HEADER_DATE: &str = "x-acs-date";
+const HEADER_NONCE: &str = "x-acs-signature-nonce";
+const HEADER_CONTENT_SHA256: &str = "x-acs-content-sha256";
+
+impl<'a> RequestParts<'a> {
+    /// V3 when an `Authorization` header is present, V1 otherwise.
+    fn is_v3(&self) -> bool {
+        self.headers.contains_key(HEADER_AUTHORIZATION)
+    }
+
+    /// A parameter: the last value in the body, else the last in the query.
+    fn param(&self, name: &str) -> Option<&'a str> {
+        let last = |pairs: &'a [(String, String)]| {
+            pairs
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        last(self.body_params).or_else(|| last(self.query))
+    }
+
+    /// A header's first value (lossily decoded).
+    fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    }
+
+    /// A common value that V3 carries in a header and V1 in a parameter; each scheme falls back
+    /// to the other place (the official V1 SDK sends both). Empty counts as missing.
+    fn common(&self, param: &str, header: &str) -> Option<String> {
+        let from_param = || self.param(param).map(str::to_owned);
+        let from_header = || self.header(header);
+        let value = if self.is_v3() {
+            from_header().or_else(from_param)
+        } else {
+            from_param().or_else(from_header)
+        };
+        value.filter(|v| !v.is_empty())
+    }
+
+    /// The action the request names, if any.
+    pub(crate) fn action_name(&self) -> Option<String> {
+        self.common("Action", HEADER_ACTION)
+    }
+}
+
+/// Runs the gateway's checks. `use_nonce` records a nonce and says whether it was fresh; it is
+/// called last, only for a request whose signature is valid.
+pub(crate) fn authenticate(
+    req: &RequestParts<'_>,
+    accounts: &[AccessKey],
+    now: OffsetDateTime,
+    use_nonce: impl FnOnce(&str) -> bool,
+) -> Result<Accepted, GatewayError> {
+    if req.is_v3() {
+        authenticate_v3(req, accounts, now, use_nonce)
+    } else {
+        authenticate_v1(req, accounts, now, use_nonce)
+    }
+}
+
+fn authenticate_v1(
+    req: &RequestParts<'_>,
+    accounts: &[AccessKey],
+    now: OffsetDateTime,
+    use_nonce: impl FnOnce(&str) -> bool,
+) -> Result<Accepted, GatewayError> {
+    let action = req.common("Action", HEADER_ACTION);
+    let version = req.common("Version", HEADER_VERSION);
+    let [action, version, access_key_id, timestamp, nonce] = required([
+        ("Action", action),
+        ("Version", version),
+        ("AccessKeyId", req.param("AccessKeyId").map(str::to_owned)),
+        ("Timestamp", req.param("Timestamp").map(str::to_owned)),
+        (
+            "SignatureNonce",
+            req.param("SignatureNonce").map(str::to_owned),
+        ),
+    ])?;
+    let operation = operation(&action, &version)?;
+    let account = account(accounts, &access_key_id)?;
+    check_timestamp("Timestamp", &timestamp, now)?;
+
+    match req.param("SignatureMethod") {
+        None | Some("") => {
+            return Err(GatewayError::incomplete_signature(
+                "The SignatureMethod parameter is missing; use HMAC-SHA1.",
+            ));
+        }
+        Some("HMAC-SHA1") => {}
+        Some(other) => {
+            return Err(GatewayError::incomplete_signature(format!(
+                "SignatureMethod {other:?} is not supported; use HMAC-SHA1."
+            )));
+        }
+    }
+    match req.param("SignatureVersion") {
+        None | Some("") => {
+            return Err(GatewayError::incomplete_signature(
+                "The SignatureVersion parameter is missing; use 1.0.",
+            ));
+        }
+        Some("1.0") => {}
+        Some(other) => {
+            return Err(GatewayError::incomplete_signature(format!(
+                "SignatureVersion {other:?} is not supported; use 1.0."
+            )));
+        }
+    }
+    let signature = match req.param("Signature") {
+        None | Some("") => {
+            return Err(GatewayError::incomplete_signature(
+                "The Signature parameter is missing.",
+            ));
+        }
+        Some(signature) => signature,
+    };
+
+    // Signed: every query and body parameter except Signature, with the method as received.
+    let signed: Vec<(String, String)> = req
+        .query
+        .iter()
+        .chain(req.body_params)
+        .filter(|(name, _)| name != "Signature")
+        .cloned()
+        .collect();
+    let string_to_sign = v1_string_to_sign(req.method, &signed);
+    let expected = v1_signature(&string_to_sign, account.secret());
+    if !signatures_match(&expected, signature) {
+        return Err(GatewayError::signature_does_not_match(
+            "",
+            string_to_sign.as_str(),
+        ));
+    }
+    check_nonce(&nonce, use_nonce)?;
+    Ok(Accepted {
+        operation,
+        access_key_id,
+    })
+}
+
+fn authenticate_v3(
+    req: &RequestParts<'_>,
+    accounts: &[AccessKey],
+    now: OffsetDateTime,
+    use_nonce: impl FnOnce(&str) -> bool,
+) -> Result<Accepted, GatewayError> {
+    let action = req.common("Action", HEADER_ACTION);
+    let version = req.common("Version", HEADER_VERSION);
+    let [action, version, date, nonce] = required([
+        (HEADER_ACTION, action),
+        (HEADER_VERSION, version),
+        (
+            HEADER_DATE,
+            req.header(HEADER_DATE).filter(|v| !v.is_empty()),
+        ),
+        (
+            HEADER_NONCE,
+            req.header(HEADER_NONCE).filter(|v| !v.is_empty()),
+        ),
+    ])?;
+    let operation = operation(&action, &version)?;
+
+    let header = req.header(HEADER_AUTHORIZATION).unwrap_or_default();
+    let Some(authorization) = parse_authorization(&header) else {
+        return Err(GatewayError::incomplete_signature(format!(
+            "The Authorization header is not \"{ALGORITHM_V3} Credential=<AccessKeyId>,SignedHeaders=<names>,Signature=<hex>\"."
+        )));
+    };
+    if authorization.algorithm != ALGORITHM_V3 {
+        return Err(GatewayError::incomplete_signature(format!(
+            "The signature algorithm {:?} is not supported; use {ALGORITHM_V3}.",
+            authorization.algorithm
+        )));
+    }
+    let account = account(accounts, &authorization.access_key_id)?;
+    check_timestamp(HEADER_DATE, &date, now)?;
+
+    let signed: BTreeSet<String> = authorization
+        .signed_headers
+        .iter()
+        .map(|name| name.to_ascii_lowercase())
+        .collect();
+    if !signed.contains("host") {
+        return Err(GatewayError::incomplete_signature(
+            "SignedHeaders must include host.",
+        ));
+    }
+    if let Some(unsigned) = req
+        .headers
+        .keys()
+        .map(|name| name.as_str())
+        .find(|name| name.starts_with("x-acs-") && !signed.contains(*name))
+    {
+        return Err(GatewayError::incomplete_signature(format!(
+            "SignedHeaders must include every x-acs-* header; {unsigned} is not signed."
+        )));
+    }
+    if let Some(absent) = signed.iter().find(|name| !req.headers.contains_key(*name)) {
+        return Err(GatewayError::incomplete_signature(format!(
+            "The signed header {absent} is not in the request."
+        )));
+    }
+    let Some(content_sha256) = req.header(HEADER_CONTENT_SHA256) else {
+        return Err(GatewayError::incomplete_signature(format!(
+            "The {HEADER_CONTENT_SHA256} header is missing."
+        )));
+    };
+
+    let payload_hash = sha256_hex(req.body);
+    let headers: Vec<(String, String)> = signed
+        .iter()
+        .flat_map(|name| {
+            req.headers.get_all(name.as_str()).iter().map(move |value| {
+                (
+                    name.clone(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+        })
+        .collect();
+    let canonical = v3_canonical_request(req.method, req.query, &headers, &payload_hash);
+    let string_to_sign = StringToSign::v3(&canonical);
+    if !content_sha256.eq_ignore_ascii_case(&payload_hash) {
+        return Err(GatewayError::signature_does_not_match(
+            &format!("The {HEADER_CONTENT_SHA256} header is not the SHA-256 of the body. "),
+            string_to_sign.as_str(),
+        ));
+    }
+    let expected = v3_signature(&string_to_sign, account.secret());
+    if !signatures_match(&expected, &authorization.signature.to_ascii_lowercase()) {
+        return Err(GatewayError::signature_does_not_match(
+            "",
+            string_to_sign.as_str(),
+        ));
+    }
+    check_nonce(&nonce, use_nonce)?;
+    Ok(Accepted {
+        operation,
+        access_key_id: authorization.access_key_id,
+    })
+}
+
+/// The values, or `MissingParameter` naming the first one missing.
+fn required<const N: usize>(
+    values: [(&str, Option<String>); N],
+) -> Result<[String; N], GatewayError> {
+    if let Some((name, _)) = values.iter().find(|(_, v)| v.is_none()) {
+        return Err(GatewayError::missing(name));
+    }
+    Ok(values.map(|(_, v)| v.unwrap_or_default()))
+}
+
+fn operation(action: &str, version: &str) -> Result<&'static OperationMeta, GatewayError> {
+    if version != dbs_api::API_VERSION {
+        return Err(GatewayError::new(
+            400,
+            "InvalidVersion",
+            format!(
+                "Specified parameter Version is not valid. This endpoint serves {}.",
+                dbs_api::API_VERSION
+            ),
+        ));
+    }
+    dbs_api::operation(action).ok_or_else(|| {
+        GatewayError::new(
+            404,
+            "InvalidAction.NotFound",
+            "Specified api is not found, please check your url and method.",
+        )
+    })
+}
+
+fn account<'k>(accounts: &'k [AccessKey], id: &str) -> Result<&'k AccessKey, GatewayError> {
+    accounts.iter().find(|k| k.id() == id).ok_or_else(|| {
+        GatewayError::new(
+            404,
+            "InvalidAccessKeyId.NotFound",
+            "Specified access key is not found.",
+        )
+    })
+}
+
+/// `YYYY-MM-DDThh:mm:ssZ`, within [`TIMESTAMP_WINDOW`] of `now` either way.
+fn check_timestamp(name: &str, value: &str, now: OffsetDateTime) -> Result<(), GatewayError> {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    let Ok(at) = PrimitiveDateTime::parse(value, format) else {
+        return Err(GatewayError::new(
+            400,
+            "InvalidTimeStamp.Format",
+            format!(
+                "Specified time stamp or date value is not well formatted. {name} must be UTC YYYY-MM-DDThh:mm:ssZ."
+            ),
+        ));
+    };
+    if (now - at.assume_utc()).unsigned_abs() > TIMESTAMP_WINDOW {
+        return Err(GatewayError::new(
+            400,
+            "InvalidTimeStamp.Expired",
+            format!(
+                "Specified time stamp or date value is expired. {name} {value} is more than {} minutes away from the server time {}.",
+                TIMESTAMP_WINDOW.as_secs() / 60,
+                dbs_api::signing::format_timestamp(now)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn check_nonce(nonce: &str, use_nonce: impl FnOnce(&str) -> bool) -> Result<(), GatewayError> {
+    if use_nonce(nonce) {
+        Ok(())
+    } else {
+        Err(GatewayError::new(
+            400,
+            "SignatureNonceUsed",
+            "Specified signature nonce was used already.",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamp_format_and_window() {
+        let now = time::macros::datetime!(2026-01-01 12:00:00 UTC);
+        assert!(check_timestamp("Timestamp", "2026-01-01T12:14:59Z", now).is_ok());
+        assert!(check_timestamp("Timestamp", "2026-01-01T11:45:00Z", now).is_ok());
+        for (value, code) in [
+            ("2026-01-01T11:44:59Z", "InvalidTimeStamp.Expired"),
+            ("2026-01-01T12:15:01Z", "InvalidTimeStamp.Expired"),
+            ("2026-01-01 12:00:00", "InvalidTimeStamp.Format"),
+            ("2026-01-01T12:00:00+08:00", "InvalidTimeStamp.Format"),
+            ("1767268800", "InvalidTimeStamp.Format"),
+            ("", "InvalidTimeStamp.Format"),
+        ] {
+            let err = check_timestamp("Timestamp", value, now).err();
+            assert_eq!(err.map(|e| e.code), Some(code.into()), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn required_names_the_first_missing_value() {
+        let err = required([("A", Some("1".to_owned())), ("B", None), ("C", None)]).err();
+        assert_eq!(err, Some(GatewayError::missing("B")));
+        assert_eq!(
+            required([("A", Some("1".to_owned()))]).ok(),
+            Some(["1".to_owned()])
+        );
+    }
+}

@@ -1,0 +1,120 @@
+//! A local Alibaba Cloud Database Backup (DBS) 2019-03-06 endpoint, for tests, CI and demos:
+//! what moto and LocalStack are for AWS.
+//!
+//! It verifies signatures like the API gateway, validates every parameter with the same
+//! generated code as the `dbs-api` client (with full context: it knows each backup plan's
+//! engine), keeps state (backup plans from a seed, restore tasks, `ClientToken` idempotency),
+//! answers with Alibaba's error shapes, and injects faults on demand.
+//!
+//! # Running it
+//!
+//! ```text
+//! dbs-emulator [--listen ADDR] [--seed FILE] [--access-key ID:SECRET]... [--business-errors-http-status]
+//! ```
+//!
+//! It listens on `127.0.0.1:8080` by default (port 0 picks a free port) and prints
+//! `listening on http://HOST:PORT` as the first line on stdout. Without `--access-key`, the demo
+//! account `testid` / `testsecret` is accepted. Logs go to stderr (`RUST_LOG` filters them) and
+//! never contain parameter values.
+//!
+//! # In a test suite
+//!
+//! ```
+//! use dbs_emulator::{Emulator, EmulatorConfig};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let emulator = Emulator::start(EmulatorConfig::default()).await?;
+//! let endpoint = emulator.url(); // http://127.0.0.1:PORT
+//! let (id, secret) = (emulator.access_key_id(), emulator.access_key_secret());
+//! assert_eq!((id, secret), ("testid", "testsecret"));
+//! // ... point a client at `endpoint`, then inspect what it did:
+//! assert!(emulator.state().restore_tasks.is_empty());
+//! # let _ = endpoint;
+//! emulator.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # The gateway
+//!
+//! RPC requests go to `/` with any method; parameters may be in the query, in an
+//! `application/x-www-form-urlencoded` body, or both (a body without a content type is read as
+//! a form too). Every answer is JSON (`Format` is ignored) with an `x-acs-request-id` header.
+//!
+//! - **V3** (`Authorization: ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=…`): the
+//!   action and version come from `x-acs-action` / `x-acs-version` (or the `Action` / `Version`
+//!   parameters), the time from `x-acs-date`, the nonce from `x-acs-signature-nonce`.
+//!   `SignedHeaders` must include `host` and every `x-acs-*` header sent, and
+//!   `x-acs-content-sha256` must be the SHA-256 of the body.
+//! - **V1** (HMAC-SHA1, no `Authorization` header): `Action`, `Version`, `AccessKeyId`,
+//!   `Timestamp`, `SignatureNonce`, `SignatureMethod=HMAC-SHA1`, `SignatureVersion=1.0` and
+//!   `Signature` as parameters; the signature covers every query and body parameter except
+//!   `Signature`, with the HTTP method as received.
+//!
+//! The checks run in the gateway's order, and the first failure is answered with HTTP 4xx and
+//! `{"RequestId","HostId","Code","Message","Recommend"}` (`HostId` is the `Host` header):
+//!
+//! | Check | Code | HTTP |
+//! | --- | --- | --- |
+//! | a common parameter is missing | `MissingParameter` | 400 |
+//! | `Version` is not `2019-03-06` | `InvalidVersion` | 400 |
+//! | the action is not in the spec | `InvalidAction.NotFound` | 404 |
+//! | the V3 `Authorization` header is malformed or not `ACS3-HMAC-SHA256` | `IncompleteSignature` | 400 |
+//! | the AccessKeyId is not an accepted account | `InvalidAccessKeyId.NotFound` | 404 |
+//! | the timestamp is not `YYYY-MM-DDThh:mm:ssZ` | `InvalidTimeStamp.Format` | 400 |
+//! | the timestamp is more than 15 minutes away | `InvalidTimeStamp.Expired` | 400 |
+//! | a signature piece is missing or unsupported; a header is not signed | `IncompleteSignature` | 400 |
+//! | the signature (or V3 content hash) differs | `SignatureDoesNotMatch`, echoing `server string to sign is:<text>` | 400 |
+//! | the nonce was used in the last 31 minutes | `SignatureNonceUsed` | 400 |
+//!
+//! A nonce is recorded only once the signature is valid. Before these checks: a path other than
+//! `/` is `InvalidApi.NotFound` (404), a body over the limit (1 MiB by default) is
+//! `RequestEntityTooLarge` (413), and parameters that are not UTF-8 or have a malformed `%`
+//! escape are `InvalidParameter` (400), all in the same shape.
+//!
+//! # The service
+//!
+//! After the gateway, `CreateRestoreTask` parses the parameters with the generated
+//! `CreateRestoreTaskInput::from_wire_params`, rejects enum values the spec does not list, runs
+//! the generated `validate` without context, looks up the backup plan, and runs `validate`
+//! again with the plan's engine, so every rule (R1–R11) is enforced. Failures are business
+//! errors, `{"RequestId","Success":false,"ErrCode","ErrMessage","HttpStatusCode":400}`, sent
+//! with HTTP 200 (as the real service may, and as the official SDKs silently accept) unless the
+//! emulator runs with `--business-errors-http-status`
+//! ([`EmulatorConfig::business_errors_http_status`]), which sends the `HttpStatusCode`:
+//!
+//! | Problem | `ErrCode` |
+//! | --- | --- |
+//! | a value does not parse, an enum value is unknown, a rule is broken | `InvalidParameter`, naming every parameter and rule (`… [R1] (see <reference>)`), never a password |
+//! | `BackupPlanId` is not in the seed | `Param.NotFound` |
+//! | `ClientToken` reused with other parameters | `IdempotentParameterMismatch`, naming the parameters that differ |
+//!
+//! Success is `{"RequestId","RestoreTaskId":"r…","Success":true,"HttpStatusCode":200}`. A
+//! `ClientToken` (per AccessKeyId) seen before with the same parameters (every parameter but
+//! the token, the password compared by a salted hash) returns the same `RestoreTaskId` and
+//! creates nothing. The password is never stored in clear nor shown.
+//!
+//! # Admin API, seed, faults
+//!
+//! See [`admin`] for `/_emulator/health`, `/_emulator/state` and `/_emulator/faults`, [`seed`]
+//! for the seed file, and [`faults`] for what each fault does and when it applies.
+
+pub mod admin;
+mod config;
+mod dbs;
+pub mod faults;
+mod gateway;
+mod reply;
+pub mod seed;
+mod server;
+mod state;
+
+pub use config::{
+    AccessKey, DEFAULT_MAX_BODY_BYTES, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, EmulatorConfig,
+    NONCE_WINDOW, ParseAccessKeyError, TIMESTAMP_WINDOW,
+};
+pub use faults::{Fault, FaultKind};
+pub use seed::{BackupPlan, Seed, SeedError};
+pub use server::{Emulator, EmulatorHandle, InvalidFault, StartError};
+pub use state::{RestoreTask, StateSnapshot};

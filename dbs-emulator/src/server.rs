@@ -1,0 +1,501 @@
+//! The HTTP server: hyper 1, HTTP/1.1, one task per connection.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use hyper::http::request::Parts;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::admin;
+use crate::config::{AccessKey, EmulatorConfig};
+use crate::dbs::{self, Call};
+use crate::faults::{Fault, FaultKind};
+use crate::gateway::{self, RequestParts};
+use crate::reply::{GatewayError, Reply, new_request_id};
+use crate::seed::{BackupPlan, SeedError};
+use crate::state::{State, StateSnapshot};
+
+/// How long [`EmulatorHandle::shutdown`] waits for requests in flight.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
+
+/// Everything the request handlers share.
+pub(crate) struct Shared {
+    pub(crate) accounts: Vec<AccessKey>,
+    pub(crate) plans: Vec<BackupPlan>,
+    business_errors_http_status: bool,
+    max_body_bytes: usize,
+    /// Per-emulator salt of the password fingerprints.
+    salt: String,
+    state: Mutex<State>,
+}
+
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shared")
+            .field("accounts", &self.accounts)
+            .field("plans", &self.plans.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    fn new(config: EmulatorConfig) -> Self {
+        Self {
+            accounts: config.accounts(),
+            plans: config.seed.backup_plans,
+            business_errors_http_status: config.business_errors_http_status,
+            max_body_bytes: config.max_body_bytes,
+            salt: format!("{:032x}", rand::random::<u128>()),
+            state: Mutex::new(State::new()),
+        }
+    }
+
+    /// The state. A handler never panics while holding it, but a poisoned lock is still usable.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A salted SHA-256 of a secret, to compare it without keeping it.
+    pub(crate) fn fingerprint_secret(&self, secret: &str) -> String {
+        let salted = format!("{}{secret}", self.salt);
+        format!("sha256:{}", dbs_api::signing::sha256_hex(salted.as_bytes()))
+    }
+
+    pub(crate) fn snapshot(&self) -> StateSnapshot {
+        self.lock().snapshot(&self.plans)
+    }
+
+    pub(crate) fn inject_fault(&self, fault: Fault) -> Result<(), InvalidFault> {
+        fault.check().map_err(InvalidFault)?;
+        self.lock().faults.add(fault);
+        Ok(())
+    }
+}
+
+/// A fault that cannot be injected; the message lists every problem.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid fault: {0}")]
+pub struct InvalidFault(pub(crate) String);
+
+/// Why an emulator could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The seed breaks a rule (an empty or repeated ID, an unknown engine).
+    #[error(transparent)]
+    Seed(#[from] SeedError),
+}
+
+/// A local DBS endpoint. Start one with [`Emulator::start`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Emulator;
+
+impl Emulator {
+    /// Binds the address and serves in the background on the current Tokio runtime.
+    ///
+    /// Cheap: no file or network access beyond binding the socket.
+    ///
+    /// # Errors
+    ///
+    /// [`StartError::Bind`] when the address cannot be bound, [`StartError::Seed`] when a seed
+    /// built in code breaks a rule.
+    pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, StartError> {
+        config.seed.check()?;
+        let listen = config.listen;
+        let bind_error = |source| StartError::Bind {
+            addr: listen,
+            source,
+        };
+        let listener = TcpListener::bind(listen).await.map_err(bind_error)?;
+        let addr = listener.local_addr().map_err(bind_error)?;
+        let shared = Arc::new(Shared::new(config));
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(accept_loop(listener, Arc::clone(&shared), stopped));
+        tracing::info!(%addr, "emulator listening");
+        Ok(EmulatorHandle {
+            addr,
+            shared,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+}
+
+/// A running emulator. Dropping it stops the server too (without waiting); call
+/// [`shutdown`](EmulatorHandle::shutdown) to wait until it has stopped.
+pub struct EmulatorHandle {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for EmulatorHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorHandle")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmulatorHandle {
+    /// The endpoint URL, `http://127.0.0.1:PORT`. An unspecified listen address (`0.0.0.0`,
+    /// `::`) is given as the loopback address of its family, which a client can connect to.
+    pub fn url(&self) -> String {
+        let ip = match self.addr.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ip => ip,
+        };
+        format!("http://{}", SocketAddr::new(ip, self.addr.port()))
+    }
+
+    /// The address the server is bound to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The AccessKeyId of the first accepted account: the demo account's `testid` unless
+    /// accounts were configured.
+    pub fn access_key_id(&self) -> &str {
+        self.first_account().map_or("", AccessKey::id)
+    }
+
+    /// The AccessKeySecret of that account.
+    pub fn access_key_secret(&self) -> &str {
+        self.first_account().map_or("", AccessKey::secret)
+    }
+
+    fn first_account(&self) -> Option<&AccessKey> {
+        self.shared.accounts.first()
+    }
+
+    /// A copy of the state: plans, restore tasks, request counts, waiting faults.
+    pub fn state(&self) -> StateSnapshot {
+        self.shared.snapshot()
+    }
+
+    /// Adds a fault, as `POST /_emulator/faults` does (see [`crate::faults`]).
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidFault`] when its fields do not fit its kind.
+    pub fn inject_fault(&self, fault: Fault) -> Result<(), InvalidFault> {
+        self.shared.inject_fault(fault)
+    }
+
+    /// Removes every waiting fault; returns how many there were.
+    pub fn clear_faults(&self) -> usize {
+        self.shared.lock().faults.clear()
+    }
+
+    /// Stops accepting connections, lets requests in flight finish (up to one second), and
+    /// returns once the server has stopped.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            // The loop may have ended already; then there is nobody to tell.
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take()
+            && let Err(e) = task.await
+        {
+            tracing::warn!(error = %e, "emulator task ended abnormally");
+        }
+    }
+}
+
+impl Drop for EmulatorHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let graceful = GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => {
+                    let shared = Arc::clone(&shared);
+                    let service = service_fn(move |req| serve(req, Arc::clone(&shared)));
+                    let connection = http1::Builder::new()
+                        .timer(TokioTimer::new())
+                        .serve_connection(TokioIo::new(stream), service);
+                    let connection = graceful.watch(connection);
+                    tokio::spawn(async move {
+                        if let Err(e) = connection.await {
+                            tracing::debug!(error = %e, "connection ended with an error");
+                        }
+                    });
+                }
+                Err(e) => {
+                    // Out of file descriptors, say: wait a little instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            _ = &mut stopped => break,
+        }
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::debug!("requests still in flight at shutdown were abandoned");
+    }
+    tracing::info!("emulator stopped");
+}
+
+/// Returned by the service to make hyper close the connection without an answer (the `reset`
+/// fault, or a client that went away mid-body).
+#[derive(Debug, thiserror::Error)]
+#[error("connection dropped without an answer")]
+struct DropConnection;
+
+type HttpResponse = Response<Full<Bytes>>;
+
+async fn serve(
+    req: Request<Incoming>,
+    shared: Arc<Shared>,
+) -> Result<HttpResponse, DropConnection> {
+    let (parts, body) = req.into_parts();
+    let body = match read_body(&parts, body, shared.max_body_bytes).await {
+        BodyRead::Complete(body) => body,
+        BodyRead::TooLarge => {
+            let request_id = new_request_id();
+            let error = GatewayError::new(
+                413,
+                "RequestEntityTooLarge",
+                format!(
+                    "The request body is larger than the emulator's limit of {} bytes.",
+                    shared.max_body_bytes
+                ),
+            );
+            tracing::info!(%request_id, status = 413, "request body too large");
+            return Ok(Reply::Gateway(error).into_response(&request_id, &host(&parts), false));
+        }
+        BodyRead::Failed => return Err(DropConnection),
+    };
+    if let Some(route) = parts.uri.path().strip_prefix(admin::PREFIX) {
+        return Ok(admin::handle(&parts.method, route, &body, &shared));
+    }
+    api(&parts, &body, &shared).await
+}
+
+async fn api(parts: &Parts, body: &Bytes, shared: &Shared) -> Result<HttpResponse, DropConnection> {
+    let request_id = new_request_id();
+    let (action, reply) = api_reply(parts, body, shared, &request_id).await;
+    let Some(reply) = reply else {
+        tracing::info!(%request_id, action = action.as_deref().unwrap_or("-"), "connection reset by an injected fault");
+        return Err(DropConnection);
+    };
+    let code = reply.code().map(str::to_owned);
+    let response = reply.into_response(
+        &request_id,
+        &host(parts),
+        shared.business_errors_http_status,
+    );
+    tracing::info!(
+        %request_id,
+        action = action.as_deref().unwrap_or("-"),
+        status = response.status().as_u16(),
+        code = code.as_deref().unwrap_or("-"),
+        "answered"
+    );
+    Ok(response)
+}
+
+/// The action the request named (for the log) and the reply; no reply means drop the
+/// connection.
+async fn api_reply(
+    parts: &Parts,
+    body: &Bytes,
+    shared: &Shared,
+    request_id: &str,
+) -> (Option<String>, Option<Reply>) {
+    if parts.uri.path() != "/" {
+        let error = GatewayError::new(
+            404,
+            "InvalidApi.NotFound",
+            "Specified api is not found, please check your url and method. RPC requests go to /.",
+        );
+        return (None, Some(error.into()));
+    }
+    let query = decode_params(
+        parts.uri.query().unwrap_or_default().as_bytes(),
+        "query string",
+    );
+    let body_params = if is_form(parts, body) {
+        decode_params(body, "body")
+    } else {
+        Ok(Vec::new())
+    };
+    let req = RequestParts {
+        method: parts.method.as_str(),
+        headers: &parts.headers,
+        query: query.as_deref().unwrap_or_default(),
+        body_params: body_params.as_deref().unwrap_or_default(),
+        body,
+    };
+
+    // Counted and matched against faults as soon as the action is known.
+    let action = req.action_name();
+    if let Some(action) = &action {
+        let fault = {
+            let mut state = shared.lock();
+            state.count_request(action);
+            state.faults.take(action, true)
+        };
+        if let Some(fault) = fault {
+            sleep_ms(fault.delay_ms).await;
+            match fault.kind {
+                FaultKind::Reset => return (Some(action.clone()), None),
+                FaultKind::Delay => {}
+                _ => return (Some(action.clone()), Some(fault.error().into())),
+            }
+        }
+    }
+
+    if let Err(message) = query.as_ref().and(body_params.as_ref()) {
+        let error = GatewayError::new(400, "InvalidParameter", message.clone());
+        return (action, Some(error.into()));
+    }
+
+    let accepted = gateway::authenticate(
+        &req,
+        &shared.accounts,
+        time::OffsetDateTime::now_utc(),
+        |nonce| shared.lock().use_nonce(nonce, Instant::now()),
+    );
+    let accepted = match accepted {
+        Ok(accepted) => accepted,
+        Err(error) => return (action, Some(error.into())),
+    };
+
+    let lose_response = shared.lock().faults.take(accepted.operation.name, false);
+    let params: Vec<(String, String)> = req.query.iter().chain(req.body_params).cloned().collect();
+    let call = Call {
+        request_id,
+        access_key_id: &accepted.access_key_id,
+    };
+    let reply = dbs::handle(accepted.operation, &params, &call, shared);
+    if let Some(fault) = lose_response {
+        sleep_ms(fault.delay_ms).await;
+        tracing::info!(%request_id, code = reply.code().unwrap_or("-"), "work done; answer replaced by an injected fault");
+        return (action, Some(fault.error().into()));
+    }
+    (action, Some(reply))
+}
+
+async fn sleep_ms(ms: Option<u64>) {
+    if let Some(ms) = ms {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+}
+
+/// The request's `Host` header, the gateway's `HostId`.
+fn host(parts: &Parts) -> String {
+    parts
+        .headers
+        .get(HOST)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+        .unwrap_or_default()
+}
+
+/// Whether the body holds parameters: a form content type, or none and a non-empty body.
+fn is_form(parts: &Parts, body: &[u8]) -> bool {
+    match parts.headers.get(CONTENT_TYPE) {
+        Some(value) => value
+            .as_bytes()
+            .get(..33)
+            .is_some_and(|t| t.eq_ignore_ascii_case(b"application/x-www-form-urlencoded")),
+        None => !body.is_empty(),
+    }
+}
+
+/// Decodes form-encoded parameters, rejecting a malformed `%` escape (which the lenient
+/// decoder would keep literally) so the client is told what is wrong with its encoding.
+fn decode_params(raw: &[u8], what: &str) -> Result<Vec<(String, String)>, String> {
+    let is_hex = |i: usize| raw.get(i).is_some_and(u8::is_ascii_hexdigit);
+    if let Some(at) = (0..raw.len()).find(|&i| raw[i] == b'%' && !(is_hex(i + 1) && is_hex(i + 2)))
+    {
+        return Err(format!(
+            "The request {what} is not valid: a % at byte {at} is not followed by two hex digits."
+        ));
+    }
+    dbs_api::encoding::form_urldecode(raw)
+        .map_err(|e| format!("The request {what} is not valid: {e}."))
+}
+
+enum BodyRead {
+    Complete(Bytes),
+    TooLarge,
+    /// The client went away or sent a broken body.
+    Failed,
+}
+
+/// Reads the body up to `limit` bytes. A larger body is read on (and dropped) up to a cap, so
+/// the client is not cut off before it can read the 413 answer.
+async fn read_body(parts: &Parts, mut body: Incoming, limit: usize) -> BodyRead {
+    let drain_cap = limit.saturating_mul(16).max(16 * 1024 * 1024);
+    let declared = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > drain_cap as u64) {
+        return BodyRead::TooLarge;
+    }
+    let mut data = Vec::new();
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return BodyRead::Failed;
+        };
+        let Ok(chunk) = frame.into_data() else {
+            continue; // trailers
+        };
+        total = total.saturating_add(chunk.len());
+        if total <= limit {
+            data.extend_from_slice(&chunk);
+        } else if total > drain_cap {
+            return BodyRead::TooLarge;
+        } else {
+            data = Vec::new();
+        }
+    }
+    if total > limit {
+        BodyRead::TooLarge
+    } else {
+        BodyRead::Complete(Bytes::from(data))
+    }
+}
