@@ -1,12 +1,11 @@
 //! The emulator: in process for `--emulator`, in the foreground for `dbs emulator`.
 
-use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::ArgMatches;
 use dbs_api::Credentials;
-use dbs_emulator::{Emulator, EmulatorConfig, EmulatorHandle, Seed};
+use dbs_emulator::{Emulator, EmulatorConfig, EmulatorHandle, Seed, ServeError, serve_foreground};
 
 use crate::cli;
 use crate::report::Failure;
@@ -62,32 +61,8 @@ pub(crate) async fn run_foreground(matches: &ArgMatches) -> Result<(), Failure> 
         None => Seed::default(),
     };
     let config = EmulatorConfig::default().listen(listen).seed(seed);
-    let emulator = Emulator::start(config)
-        .await
-        .map_err(|e| Failure::usage(format!("cannot start the emulator: {e}")))?;
-    {
-        let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "listening on {}", emulator.url())
-            .and_then(|()| stdout.flush())
-            .map_err(|e| Failure::sent(format!("cannot write to stdout: {e}")))?;
-    }
-    let stopped = shutdown_signal().await;
-    emulator.shutdown().await;
-    stopped.map_err(|e| Failure::sent(format!("cannot wait for a shutdown signal: {e}")))
-}
-
-/// Ctrl-C, or SIGTERM on Unix.
-async fn shutdown_signal() -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result,
-            _ = term.recv() => Ok(()),
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await
-    }
+    serve_foreground(config).await.map_err(|e| match e {
+        ServeError::Start(e) => Failure::usage(format!("cannot start the emulator: {e}")),
+        ServeError::Io(e) => Failure::sent(format!("emulator: {e}")),
+    })
 }

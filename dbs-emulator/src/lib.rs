@@ -104,6 +104,7 @@ pub mod admin;
 mod config;
 mod dbs;
 pub mod faults;
+mod foreground;
 mod gateway;
 mod reply;
 pub mod seed;
@@ -115,6 +116,7 @@ pub use config::{
     NONCE_WINDOW, ParseAccessKeyError, TIMESTAMP_WINDOW,
 };
 pub use faults::{Fault, FaultKind};
+pub use foreground::{ServeError, serve_foreground};
 pub use seed::{BackupPlan, Seed, SeedError};
 pub use server::{Emulator, EmulatorHandle, InvalidFault, StartError};
 pub use state::{RestoreTask, StateSnapshot};

@@ -1,12 +1,11 @@
 //! `dbs-emulator`: a local DBS 2019-03-06 endpoint. See the `dbs_emulator` crate docs.
 
-use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use dbs_emulator::{AccessKey, Emulator, EmulatorConfig, Seed};
+use dbs_emulator::{AccessKey, EmulatorConfig, Seed, serve_foreground};
 use tracing_subscriber::EnvFilter;
 
 /// A local Alibaba Cloud DBS 2019-03-06 endpoint for tests, CI and demos.
@@ -66,29 +65,6 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     for key in args.access_keys {
         config = config.access_key(key);
     }
-    let emulator = Emulator::start(config).await?;
-    {
-        let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "listening on {}", emulator.url())?;
-        stdout.flush()?;
-    }
-    shutdown_signal().await?;
-    emulator.shutdown().await;
+    serve_foreground(config).await?;
     Ok(())
-}
-
-/// Ctrl-C, or SIGTERM on Unix.
-async fn shutdown_signal() -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result,
-            _ = term.recv() => Ok(()),
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await
-    }
 }
