@@ -43,13 +43,15 @@ pub(crate) struct AttemptFailure {
 }
 
 impl AttemptFailure {
-    pub fn transport(e: &reqwest::Error, timeout: Duration, attempts: u32) -> Self {
+    pub fn transport(e: reqwest::Error, timeout: Duration, attempts: u32) -> Self {
+        // reqwest's Display includes the URL, whose V1 query holds the SecurityToken and Signature.
+        let e = e.without_url();
         if e.is_timeout() {
             return Self { error: Error::Timeout { after: timeout, attempts }, retryable: true, ambiguous: true, retry_after: None };
         }
         // A refused connection never carried the request; anything later might have.
         let sent = !e.is_connect();
-        let error = Error::Transport { message: error_chain(e), sent, attempts };
+        let error = Error::Transport { message: error_chain(&e), sent, attempts };
         Self { error, retryable: true, ambiguous: sent, retry_after: None }
     }
 }
@@ -112,7 +114,15 @@ pub(crate) fn classify(
         _ => None,
     });
     let err_code = field(&body, &["ErrCode", "ErrorCode"]);
-    let body_status = body.get("HttpStatusCode").and_then(Value::as_u64).and_then(|s| u16::try_from(s).ok());
+    // Lenient like the typed output's field: `400` or `"400"`.
+    let body_status = body
+        .get("HttpStatusCode")
+        .and_then(|v| match v {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        })
+        .and_then(|s| u16::try_from(s).ok());
     let business_failure = success == Some(false)
         || (success.is_none() && (err_code.is_some() || body_status.is_some_and(|s| s >= 400)));
 

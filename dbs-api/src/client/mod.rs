@@ -249,7 +249,11 @@ fn parse_endpoint(url: &str, allow_plain_http: bool) -> Result<Endpoint, Error> 
         Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
         None => ("https".to_owned(), url),
     };
-    if rest.is_empty() || rest.contains(['/', '?', '#', ' ', '@']) {
+    if rest.contains('@') {
+        // Never echo user information: it may hold a password.
+        return Err(Error::Config("endpoint URL must not contain user information (user:password@)".to_owned()));
+    }
+    if rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
         return Err(Error::Config(format!("endpoint {url:?} must be scheme://host[:port] with no path")));
     }
     match scheme.as_str() {

@@ -119,10 +119,10 @@ impl Client {
                 let headers = response.headers().clone();
                 match response.bytes().await {
                     Ok(bytes) => classify(status, &headers, &bytes, &signed, attempt),
-                    Err(e) => Err(AttemptFailure::transport(&e, timeout, attempt)),
+                    Err(e) => Err(AttemptFailure::transport(e, timeout, attempt)),
                 }
             }
-            Err(e) => Err(AttemptFailure::transport(&e, timeout, attempt)),
+            Err(e) => Err(AttemptFailure::transport(e, timeout, attempt)),
         };
         match &result {
             Ok(body) => tracing::debug!(attempt, status = body.status, request_id = body.request_id.as_deref(), "answered"),
