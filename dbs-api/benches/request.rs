@@ -7,9 +7,12 @@
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 use dbs_api::signing::{self, SignatureVersion, SigningInput};
-use dbs_api::{CreateRestoreTaskInput, DestinationEndpointInstanceType, RestoreObject, Sensitive, ValidationContext};
+use dbs_api::{
+    CreateRestoreTaskInput, DestinationEndpointInstanceType, RestoreObject, Sensitive,
+    ValidationContext,
+};
 use time::macros::datetime;
 
 /// The reference page's example values.
@@ -31,11 +34,19 @@ fn reference_input() -> CreateRestoreTaskInput {
         .build()
 }
 
-fn prepare_and_sign(version: SignatureVersion, secret: &Sensitive<String>) -> signing::SignedRequest {
+fn prepare_and_sign(
+    version: SignatureVersion,
+    secret: &Sensitive<String>,
+) -> signing::SignedRequest {
     let input = reference_input();
-    input.validate(&ValidationContext::default()).expect("the reference example is valid");
-    let params: Vec<(String, String)> =
-        input.to_wire_params().into_iter().map(|p| (p.name.to_owned(), p.value)).collect();
+    input
+        .validate(&ValidationContext::default())
+        .expect("the reference example is valid");
+    let params: Vec<(String, String)> = input
+        .to_wire_params()
+        .into_iter()
+        .map(|p| (p.name.to_owned(), p.value))
+        .collect();
     signing::sign(&SigningInput {
         version,
         action: "CreateRestoreTask",
@@ -60,7 +71,9 @@ fn bench(c: &mut Criterion) {
             b.iter(|| prepare_and_sign(black_box(version), &secret))
         });
         group.bench_function(format!("bare-hmac/{version}"), |b| match version {
-            SignatureVersion::V1 => b.iter(|| signing::hmac_sha1_base64(b"testsecret&", black_box(sts.as_str().as_bytes()))),
+            SignatureVersion::V1 => b.iter(|| {
+                signing::hmac_sha1_base64(b"testsecret&", black_box(sts.as_str().as_bytes()))
+            }),
             _ => b.iter(|| signing::v3_signature(black_box(&sts), "testsecret")),
         });
     }

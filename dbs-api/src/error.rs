@@ -38,7 +38,9 @@ pub enum Error {
     },
 
     /// No answer in time: an attempt's read timeout or the call's operation timeout.
-    #[error("timed out after {after:?} ({attempts} attempt(s)); the service may have acted on the request")]
+    #[error(
+        "timed out after {after:?} ({attempts} attempt(s)); the service may have acted on the request"
+    )]
     Timeout {
         /// The timeout that expired.
         after: Duration,

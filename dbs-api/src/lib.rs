@@ -84,10 +84,10 @@ mod generated {
 pub use client::{Client, ClientBuilder, PreparedRequest, RequestBuilder, RetryConfig};
 pub use credentials::Credentials;
 pub use error::{Error, ServiceError};
-pub use signing::SignatureVersion;
 pub use generated::*;
 pub use operation::{Operation, OperationMeta, ParamKind, ParamMeta};
 pub use sensitive::Sensitive;
+pub use signing::SignatureVersion;
 pub use validation::{ValidationError, Violation};
 pub use wire::WireParam;
 
@@ -97,8 +97,8 @@ pub mod __private {
     pub use crate::client::{Client, RequestBuilder};
     pub use crate::operation::{Operation, OperationMeta, ParamKind, ParamMeta};
     pub use crate::sensitive::Sensitive;
-    pub use crate::validation::{all_of, any_of, value_in, Presence, ValidationError, Violations};
-    pub use crate::wire::{de, to_json, WireParam};
+    pub use crate::validation::{Presence, ValidationError, Violations, all_of, any_of, value_in};
+    pub use crate::wire::{WireParam, de, to_json};
     pub use serde;
     pub use serde_json;
 }

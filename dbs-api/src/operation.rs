@@ -3,9 +3,9 @@
 
 use std::fmt;
 
+use crate::ValidationContext;
 use crate::validation::ValidationError;
 use crate::wire::WireParam;
-use crate::ValidationContext;
 
 /// An operation's input: generated for each operation of the spec.
 pub trait Operation: Clone + fmt::Debug + Default + Send + Sync + 'static {
@@ -70,7 +70,8 @@ pub struct ParamMeta {
 }
 
 /// Reads wire pairs, validates them with the context, and returns the parameters to send.
-pub type PrepareFn = fn(&[(String, String)], &ValidationContext) -> Result<Vec<WireParam>, ValidationError>;
+pub type PrepareFn =
+    fn(&[(String, String)], &ValidationContext) -> Result<Vec<WireParam>, ValidationError>;
 
 /// Decodes a successful response body into the typed output, returned as JSON.
 pub type DecodeOutputFn = fn(&[u8]) -> Result<serde_json::Value, serde_json::Error>;
@@ -98,6 +99,9 @@ pub struct OperationMeta {
 
 impl fmt::Debug for OperationMeta {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OperationMeta").field("name", &self.name).field("params", &self.params.len()).finish()
+        f.debug_struct("OperationMeta")
+            .field("name", &self.name)
+            .field("params", &self.params.len())
+            .finish()
     }
 }

@@ -64,8 +64,17 @@ impl ValidationError {
         match (parsed, validated) {
             (Ok(()), result) | (result, Ok(())) => result,
             (Err(mut parse), Err(rules)) => {
-                let unparsed: Vec<String> = parse.violations.iter().map(|v| v.parameter.clone()).collect();
-                parse.violations.extend(rules.violations.into_iter().filter(|v| !unparsed.contains(&v.parameter)));
+                let unparsed: Vec<String> = parse
+                    .violations
+                    .iter()
+                    .map(|v| v.parameter.clone())
+                    .collect();
+                parse.violations.extend(
+                    rules
+                        .violations
+                        .into_iter()
+                        .filter(|v| !unparsed.contains(&v.parameter)),
+                );
                 Err(parse)
             }
         }
@@ -75,7 +84,11 @@ impl ValidationError {
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let count = self.violations.len();
-        write!(f, "{count} invalid parameter{}: ", if count == 1 { "" } else { "s" })?;
+        write!(
+            f,
+            "{count} invalid parameter{}: ",
+            if count == 1 { "" } else { "s" }
+        )?;
         for (i, violation) in self.violations.iter().enumerate() {
             if i > 0 {
                 f.write_str("; ")?;
@@ -163,11 +176,24 @@ pub struct Violations {
 impl Violations {
     /// A collector for the operation documented at `reference`.
     pub fn new(reference: &'static str) -> Self {
-        Self { reference, list: Vec::new() }
+        Self {
+            reference,
+            list: Vec::new(),
+        }
     }
 
-    fn push(&mut self, parameter: impl Into<String>, rule: impl Into<String>, rule_id: Option<&'static str>) {
-        self.list.push(Violation { parameter: parameter.into(), rule: rule.into(), rule_id, reference: self.reference });
+    fn push(
+        &mut self,
+        parameter: impl Into<String>,
+        rule: impl Into<String>,
+        rule_id: Option<&'static str>,
+    ) {
+        self.list.push(Violation {
+            parameter: parameter.into(),
+            rule: rule.into(),
+            rule_id,
+            reference: self.reference,
+        });
     }
 
     /// A requirement: `applies` is whether the rule's condition holds (`None`: unknown, skipped).
@@ -192,7 +218,11 @@ impl Violations {
     /// An integer outside its inclusive range.
     pub fn range(&mut self, parameter: &'static str, value: i64, min: i64, max: i64) {
         if !(min..=max).contains(&value) {
-            self.push(parameter, format!("must be between {min} and {max}, got {value}"), None);
+            self.push(
+                parameter,
+                format!("must be between {min} and {max}, got {value}"),
+                None,
+            );
         }
     }
 
@@ -200,12 +230,22 @@ impl Violations {
     pub fn min_items(&mut self, parameter: &'static str, len: usize, min: u64) {
         if (len as u64) < min {
             let noun = if min == 1 { "item" } else { "items" };
-            self.push(parameter, format!("must have at least {min} {noun}, got {len}"), None);
+            self.push(
+                parameter,
+                format!("must have at least {min} {noun}, got {len}"),
+                None,
+            );
         }
     }
 
     /// A required member of a JSON structure that is empty.
-    pub fn member_not_empty(&mut self, parameter: &'static str, index: Option<usize>, member: &'static str, value: &str) {
+    pub fn member_not_empty(
+        &mut self,
+        parameter: &'static str,
+        index: Option<usize>,
+        member: &'static str,
+        value: &str,
+    ) {
         if value.trim().is_empty() {
             let path = match index {
                 Some(i) => format!("{parameter}[{i}].{member}"),
@@ -231,24 +271,41 @@ impl Violations {
             "true" => Some(true),
             "false" => Some(false),
             _ => {
-                self.push(parameter, format!("must be true or false, got {value:?}"), None);
+                self.push(
+                    parameter,
+                    format!("must be true or false, got {value:?}"),
+                    None,
+                );
                 None
             }
         }
     }
 
     /// Parses a JSON-encoded wire value into its shape.
-    pub fn parse_json<T: serde::de::DeserializeOwned>(&mut self, parameter: &'static str, value: &str) -> Option<T> {
+    pub fn parse_json<T: serde::de::DeserializeOwned>(
+        &mut self,
+        parameter: &'static str,
+        value: &str,
+    ) -> Option<T> {
         match serde_json::from_str(value) {
             Ok(parsed) => Some(parsed),
             Err(e) => {
-                self.push(parameter, format!("must be JSON of the documented shape: {e}"), None);
+                self.push(
+                    parameter,
+                    format!("must be JSON of the documented shape: {e}"),
+                    None,
+                );
                 None
             }
         }
     }
 
-    fn parse<T: std::str::FromStr>(&mut self, parameter: &'static str, value: &str, what: &str) -> Option<T> {
+    fn parse<T: std::str::FromStr>(
+        &mut self,
+        parameter: &'static str,
+        value: &str,
+        what: &str,
+    ) -> Option<T> {
         match value.trim().parse() {
             Ok(parsed) => Some(parsed),
             Err(_) => {
@@ -260,6 +317,12 @@ impl Violations {
 
     /// `Ok` when nothing was found.
     pub fn finish(self) -> Result<(), ValidationError> {
-        if self.list.is_empty() { Ok(()) } else { Err(ValidationError { violations: self.list }) }
+        if self.list.is_empty() {
+            Ok(())
+        } else {
+            Err(ValidationError {
+                violations: self.list,
+            })
+        }
     }
 }

@@ -18,7 +18,11 @@ pub struct WireParam {
 impl WireParam {
     /// The value for display: redacted when sensitive.
     pub fn shown_value(&self) -> &str {
-        if self.sensitive { REDACTED } else { &self.value }
+        if self.sensitive {
+            REDACTED
+        } else {
+            &self.value
+        }
     }
 }
 
@@ -52,21 +56,30 @@ pub mod de {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
             Some(v @ (Value::Number(_) | Value::Bool(_))) => Ok(Some(v.to_string())),
-            Some(other) => Err(serde::de::Error::custom(format!("expected a string, found {other}"))),
+            Some(other) => Err(serde::de::Error::custom(format!(
+                "expected a string, found {other}"
+            ))),
         }
     }
 
-    fn integer<'de, D: Deserializer<'de>, T>(deserializer: D, what: &str) -> Result<Option<T>, D::Error>
+    fn integer<'de, D: Deserializer<'de>, T>(
+        deserializer: D,
+        what: &str,
+    ) -> Result<Option<T>, D::Error>
     where
         T: TryFrom<i64> + std::str::FromStr,
     {
-        let invalid = |v: &dyn std::fmt::Display| serde::de::Error::custom(format!("expected {what}, found {v}"));
+        let invalid = |v: &dyn std::fmt::Display| {
+            serde::de::Error::custom(format!("expected {what}, found {v}"))
+        };
         match scalar(deserializer)? {
             None => Ok(None),
             // `as_i64` reads the integer exactly; a float or an out-of-range number is an error.
-            Some(Value::Number(n)) => {
-                n.as_i64().and_then(|i| T::try_from(i).ok()).map(Some).ok_or_else(|| invalid(&n))
-            }
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .and_then(|i| T::try_from(i).ok())
+                .map(Some)
+                .ok_or_else(|| invalid(&n)),
             Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| invalid(&s)),
             Some(other) => Err(invalid(&other)),
         }
@@ -89,7 +102,9 @@ pub mod de {
             Some(Value::Bool(b)) => Ok(Some(b)),
             Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
             Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
-            Some(other) => Err(serde::de::Error::custom(format!("expected a boolean, found {other}"))),
+            Some(other) => Err(serde::de::Error::custom(format!(
+                "expected a boolean, found {other}"
+            ))),
         }
     }
 }

@@ -13,8 +13,8 @@ pub mod names;
 use std::path::{Path, PathBuf};
 
 pub use error::{Pointer, SpecError, SpecErrors};
-pub use expand::{expand, Options};
-pub use lower::{lower, SpecFile};
+pub use expand::{Options, expand};
+pub use lower::{SpecFile, lower};
 
 /// The files of a spec directory: `service.json` and one file per operation, sorted by name.
 #[derive(Clone, Debug)]
@@ -34,7 +34,11 @@ impl SpecDir {
     /// user wrote, the binary the argument).
     pub fn read(dir: &Path, shown: &str) -> Result<Self, SpecErrors> {
         let io_error = |path: &str, e: std::io::Error| {
-            SpecErrors(vec![SpecError { file: path.to_owned(), pointer: String::new(), message: format!("cannot read: {e}") }])
+            SpecErrors(vec![SpecError {
+                file: path.to_owned(),
+                pointer: String::new(),
+                message: format!("cannot read: {e}"),
+            }])
         };
         let shown_dir = shown.trim_end_matches('/');
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -46,10 +50,16 @@ impl SpecDir {
         let mut service = None;
         let mut operations = Vec::new();
         for path in &entries {
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
             let shown_path = format!("{shown_dir}/{name}");
             let text = std::fs::read_to_string(path).map_err(|e| io_error(&shown_path, e))?;
-            let file = SpecFile { path: shown_path, text };
+            let file = SpecFile {
+                path: shown_path,
+                text,
+            };
             if name == "service.json" {
                 service = Some(file);
             } else {
@@ -63,7 +73,11 @@ impl SpecDir {
                 message: "no service.json in the spec directory".to_owned(),
             }])
         })?;
-        Ok(Self { service, operations, paths: entries })
+        Ok(Self {
+            service,
+            operations,
+            paths: entries,
+        })
     }
 
     /// Parses and checks the files.

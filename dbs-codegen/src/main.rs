@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use dbs_codegen::{expand, format, Options, SpecDir};
+use dbs_codegen::{Options, SpecDir, expand, format};
 
 const USAGE: &str = "usage: dbs-codegen check <spec dir>   (exit 0, or 1 listing every spec error)
        dbs-codegen expand <spec dir>  (print the generated Rust, formatted)";
@@ -11,7 +11,9 @@ const USAGE: &str = "usage: dbs-codegen check <spec dir>   (exit 0, or 1 listing
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (command, dir) = match args.as_slice() {
-        [command, dir] if command == "check" || command == "expand" => (command.as_str(), dir.as_str()),
+        [command, dir] if command == "check" || command == "expand" => {
+            (command.as_str(), dir.as_str())
+        }
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

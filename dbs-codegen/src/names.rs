@@ -100,9 +100,18 @@ mod tests {
 
     #[test]
     fn acronyms_survive() {
-        assert_eq!(snake_case("DestinationEndpointInstanceID"), "destination_endpoint_instance_id");
-        assert_eq!(snake_case("DestinationEndpointIP"), "destination_endpoint_ip");
-        assert_eq!(snake_case("DestinationEndpointOracleSID"), "destination_endpoint_oracle_sid");
+        assert_eq!(
+            snake_case("DestinationEndpointInstanceID"),
+            "destination_endpoint_instance_id"
+        );
+        assert_eq!(
+            snake_case("DestinationEndpointIP"),
+            "destination_endpoint_ip"
+        );
+        assert_eq!(
+            snake_case("DestinationEndpointOracleSID"),
+            "destination_endpoint_oracle_sid"
+        );
         assert_eq!(snake_case("DBName"), "db_name");
         assert_eq!(snake_case("NewDBName"), "new_db_name");
         assert_eq!(snake_case("HttpStatusCode"), "http_status_code");
@@ -115,8 +124,14 @@ mod tests {
         assert_eq!(pascal_case("dg"), "Dg");
         assert_eq!(pascal_case("MySQL"), "MySql");
         assert_eq!(pascal_case("Request.Forbidden"), "RequestForbidden");
-        assert_eq!(pascal_case("InvalidTimeStamp.Expired"), "InvalidTimeStampExpired");
-        assert_eq!(kebab_case("DestinationEndpointOracleSID"), "destination-endpoint-oracle-sid");
+        assert_eq!(
+            pascal_case("InvalidTimeStamp.Expired"),
+            "InvalidTimeStampExpired"
+        );
+        assert_eq!(
+            kebab_case("DestinationEndpointOracleSID"),
+            "destination-endpoint-oracle-sid"
+        );
         assert_eq!(kebab_case("CrossAliyunId"), "cross-aliyun-id");
     }
 }

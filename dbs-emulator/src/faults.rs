@@ -9,7 +9,7 @@
 //! | `status` | as soon as the action is read, before any gateway check | answers `status` (default 503) with a gateway error: `ServiceUnavailable` for 503, `InternalError` for 500 and other 5xx, `BadGateway` 502, `GatewayTimeout` 504, `Throttling` 429, `Forbidden` 403, `NotFound` 404, `BadRequest` other 4xx |
 //! | `throttle` | same | answers `Throttling.User`, HTTP 400 by default (the status the reference lists; set `status: 429` for the other one seen in the wild) |
 //! | `reset` | same | closes the connection without an answer |
-//! | `delay` | same | waits `delay_ms`, then handles the request normally |
+//! | `delay` | same | waits `delay_ms`, then handles the request normally, even if the client has given up |
 //! | `apply_then_fail` | after the gateway accepted the request (signature, timestamp, nonce) | does the work (a task is created, a token recorded), then answers `status` (default 503) instead of the result: the lost-response case |
 //!
 //! Optional fields: `delay_ms` (every kind: wait this long before acting; for

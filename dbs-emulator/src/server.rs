@@ -244,7 +244,13 @@ async fn accept_loop(
             accepted = listener.accept() => match accepted {
                 Ok((stream, _peer)) => {
                     let shared = Arc::clone(&shared);
-                    let service = service_fn(move |req| serve(req, Arc::clone(&shared)));
+                    // Each request runs in its own task, so a client that gives up (a timeout
+                    // during a `delay` fault) does not cancel the work: like a real service, the
+                    // emulator still acts on a request whose answer nobody reads.
+                    let service = service_fn(move |req| {
+                        let work = tokio::spawn(serve(req, Arc::clone(&shared)));
+                        async move { work.await.unwrap_or(Err(DropConnection)) }
+                    });
                     let connection = http1::Builder::new()
                         .timer(TokioTimer::new())
                         .serve_connection(TokioIo::new(stream), service);

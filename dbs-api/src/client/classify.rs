@@ -24,7 +24,10 @@ impl ResponseBody {
         Error::UnexpectedResponse {
             status: self.status,
             content_type: self.content_type.clone(),
-            snippet: format!("response does not match the documented shape ({e}): {}", snippet(&self.bytes)),
+            snippet: format!(
+                "response does not match the documented shape ({e}): {}",
+                snippet(&self.bytes)
+            ),
             request_id: self.request_id.clone(),
         }
     }
@@ -47,12 +50,29 @@ impl AttemptFailure {
         // reqwest's Display includes the URL, whose V1 query holds the SecurityToken and Signature.
         let e = e.without_url();
         if e.is_timeout() {
-            return Self { error: Error::Timeout { after: timeout, attempts }, retryable: true, ambiguous: true, retry_after: None };
+            return Self {
+                error: Error::Timeout {
+                    after: timeout,
+                    attempts,
+                },
+                retryable: true,
+                ambiguous: true,
+                retry_after: None,
+            };
         }
         // A refused connection never carried the request; anything later might have.
         let sent = !e.is_connect();
-        let error = Error::Transport { message: error_chain(&e), sent, attempts };
-        Self { error, retryable: true, ambiguous: sent, retry_after: None }
+        let error = Error::Transport {
+            message: error_chain(&e),
+            sent,
+            attempts,
+        };
+        Self {
+            error,
+            retryable: true,
+            ambiguous: sent,
+            retry_after: None,
+        }
     }
 }
 
@@ -74,7 +94,10 @@ fn snippet(bytes: &[u8]) -> String {
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// Reads a string field under either spelling the services use (`Code` / `code`).
@@ -103,9 +126,19 @@ pub(crate) fn classify(
         .map(Duration::from_millis);
     let header_request_id = header(headers, "x-acs-request-id");
     let Ok(body) = serde_json::from_slice::<Value>(bytes) else {
-        let error = Error::UnexpectedResponse { status, content_type, snippet: snippet(bytes), request_id: header_request_id };
+        let error = Error::UnexpectedResponse {
+            status,
+            content_type,
+            snippet: snippet(bytes),
+            request_id: header_request_id,
+        };
         let retryable = retryable_status(status);
-        return Err(AttemptFailure { error, retryable, ambiguous: true, retry_after });
+        return Err(AttemptFailure {
+            error,
+            retryable,
+            ambiguous: true,
+            retry_after,
+        });
     };
     let request_id = field(&body, &["RequestId", "requestId"]).or(header_request_id);
     let success = body.get("Success").and_then(|v| match v {
@@ -128,20 +161,41 @@ pub(crate) fn classify(
 
     if status < 400 && !business_failure {
         if !(200..300).contains(&status) {
-            let error = Error::UnexpectedResponse { status, content_type, snippet: snippet(bytes), request_id };
-            return Err(AttemptFailure { error, retryable: false, ambiguous: true, retry_after });
+            let error = Error::UnexpectedResponse {
+                status,
+                content_type,
+                snippet: snippet(bytes),
+                request_id,
+            };
+            return Err(AttemptFailure {
+                error,
+                retryable: false,
+                ambiguous: true,
+                retry_after,
+            });
         }
-        return Ok(ResponseBody { bytes: bytes.to_vec(), status, content_type, request_id });
+        return Ok(ResponseBody {
+            bytes: bytes.to_vec(),
+            status,
+            content_type,
+            request_id,
+        });
     }
 
     let (code, message, http_status) = if status >= 400 {
-        let code = field(&body, &["Code", "code"]).or(err_code).unwrap_or_else(|| format!("HTTP{status}"));
+        let code = field(&body, &["Code", "code"])
+            .or(err_code)
+            .unwrap_or_else(|| format!("HTTP{status}"));
         let message = field(&body, &["Message", "message", "ErrMessage"]).unwrap_or_default();
         (code, message, status)
     } else {
         let code = err_code.unwrap_or_else(|| "UnknownError".to_owned());
         let message = field(&body, &["ErrMessage", "Message"]).unwrap_or_default();
-        (code, message, body_status.filter(|s| *s >= 400).unwrap_or(status))
+        (
+            code,
+            message,
+            body_status.filter(|s| *s >= 400).unwrap_or(status),
+        )
     };
     let (message, diagnosis) = diagnose_signature(&code, message, signed);
     let retryable = retryable_code(&code) || retryable_status(http_status);
@@ -157,17 +211,27 @@ pub(crate) fn classify(
         diagnosis,
         attempts,
     }));
-    Err(AttemptFailure { error, retryable, ambiguous, retry_after })
+    Err(AttemptFailure {
+        error,
+        retryable,
+        ambiguous,
+        retry_after,
+    })
 }
 
 const ECHO_MARKER: &str = "string to sign is:";
 
 /// For `SignatureDoesNotMatch`, compares the server's echoed StringToSign with ours and says
 /// which side differs; the echo itself (which holds every parameter) is cut from the message.
-fn diagnose_signature(code: &str, message: String, signed: &SignedRequest) -> (String, Option<String>) {
+fn diagnose_signature(
+    code: &str,
+    message: String,
+    signed: &SignedRequest,
+) -> (String, Option<String>) {
     let Some(at) = message.find(ECHO_MARKER) else {
-        let diagnosis = (code == "SignatureDoesNotMatch")
-            .then(|| "the server did not echo its StringToSign; check the AccessKeySecret first".to_owned());
+        let diagnosis = (code == "SignatureDoesNotMatch").then(|| {
+            "the server did not echo its StringToSign; check the AccessKeySecret first".to_owned()
+        });
         return (message, diagnosis);
     };
     let server = message[at + ECHO_MARKER.len()..].trim();
@@ -175,7 +239,11 @@ fn diagnose_signature(code: &str, message: String, signed: &SignedRequest) -> (S
     let diagnosis = if server == ours {
         "the server's StringToSign equals ours, so the AccessKeySecret is wrong".to_owned()
     } else {
-        let first = server.bytes().zip(ours.bytes()).position(|(a, b)| a != b).unwrap_or(server.len().min(ours.len()));
+        let first = server
+            .bytes()
+            .zip(ours.bytes())
+            .position(|(a, b)| a != b)
+            .unwrap_or(server.len().min(ours.len()));
         format!(
             "the server's StringToSign differs from ours at byte {first}: the canonical text differs \
              (an encoding or parameter mismatch), not the secret"

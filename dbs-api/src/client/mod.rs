@@ -10,10 +10,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::ValidationContext;
 use crate::credentials::{ChainProvider, Credentials, ProvideCredentials, StaticProvider};
 use crate::error::Error;
 use crate::signing::SignatureVersion;
-use crate::ValidationContext;
 
 pub use prepared::PreparedRequest;
 pub use request::RequestBuilder;
@@ -89,7 +89,8 @@ impl Client {
         if let Some(endpoint) = non_empty_env(ENV_ENDPOINT) {
             builder = builder.endpoint_url(endpoint);
         }
-        let region = non_empty_env(ENV_REGION).or_else(|| crate::credentials::AliyunCliProfileProvider::new().region());
+        let region = non_empty_env(ENV_REGION)
+            .or_else(|| crate::credentials::AliyunCliProfileProvider::new().region());
         if let Some(region) = region {
             builder = builder.region(region);
         }
@@ -205,12 +206,19 @@ impl ClientBuilder {
         let endpoint = match (&self.endpoint_url, &self.region) {
             (Some(url), _) => parse_endpoint(url, self.allow_plain_http)?,
             (None, Some(region)) => match crate::endpoint_for_region(region) {
-                Some(host) => Endpoint { base: format!("https://{host}"), host: host.to_owned() },
+                Some(host) => Endpoint {
+                    base: format!("https://{host}"),
+                    host: host.to_owned(),
+                },
                 None => {
                     return Err(Error::Config(format!(
                         "region {region:?} has no known DBS endpoint; set one with endpoint_url(\"https://…\") \
                          (known regions: {})",
-                        crate::ENDPOINTS.iter().map(|(r, _)| *r).collect::<Vec<_>>().join(", ")
+                        crate::ENDPOINTS
+                            .iter()
+                            .map(|(r, _)| *r)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )));
                 }
             },
@@ -226,7 +234,9 @@ impl ClientBuilder {
             .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(5)))
             .build()
             .map_err(|e| Error::Config(format!("cannot create the HTTP client: {e}")))?;
-        let credentials = self.credentials.unwrap_or_else(|| Arc::new(ChainProvider::default_chain()));
+        let credentials = self
+            .credentials
+            .unwrap_or_else(|| Arc::new(ChainProvider::default_chain()));
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -251,10 +261,14 @@ fn parse_endpoint(url: &str, allow_plain_http: bool) -> Result<Endpoint, Error> 
     };
     if rest.contains('@') {
         // Never echo user information: it may hold a password.
-        return Err(Error::Config("endpoint URL must not contain user information (user:password@)".to_owned()));
+        return Err(Error::Config(
+            "endpoint URL must not contain user information (user:password@)".to_owned(),
+        ));
     }
     if rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
-        return Err(Error::Config(format!("endpoint {url:?} must be scheme://host[:port] with no path")));
+        return Err(Error::Config(format!(
+            "endpoint {url:?} must be scheme://host[:port] with no path"
+        )));
     }
     match scheme.as_str() {
         "https" => {}
@@ -264,18 +278,29 @@ fn parse_endpoint(url: &str, allow_plain_http: bool) -> Result<Endpoint, Error> 
                 "endpoint {url:?} uses plain http on a non-loopback host; use https, or allow_plain_http(true)"
             )));
         }
-        other => return Err(Error::Config(format!("endpoint scheme {other:?} is not http or https"))),
+        other => {
+            return Err(Error::Config(format!(
+                "endpoint scheme {other:?} is not http or https"
+            )));
+        }
     }
-    Ok(Endpoint { base: format!("{scheme}://{rest}"), host: rest.to_owned() })
+    Ok(Endpoint {
+        base: format!("{scheme}://{rest}"),
+        host: rest.to_owned(),
+    })
 }
 
 fn is_loopback(host_port: &str) -> bool {
     let host = match host_port.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => host_port.rsplit_once(':').map_or(host_port, |(host, _)| host),
+        None => host_port
+            .rsplit_once(':')
+            .map_or(host_port, |(host, _)| host),
     };
     host.eq_ignore_ascii_case("localhost")
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -285,21 +310,44 @@ mod tests {
     #[test]
     fn endpoints_from_region_and_override() {
         let endpoint = |url: &str| parse_endpoint(url, false).map(|e| (e.base, e.host));
-        assert_eq!(endpoint("http://127.0.0.1:8080/").ok(), Some(("http://127.0.0.1:8080".into(), "127.0.0.1:8080".into())));
+        assert_eq!(
+            endpoint("http://127.0.0.1:8080/").ok(),
+            Some(("http://127.0.0.1:8080".into(), "127.0.0.1:8080".into()))
+        );
         assert!(endpoint("http://localhost:1").is_ok());
         assert!(endpoint("http://[::1]:1").is_ok());
         assert!(endpoint("http://dbs.example.com").is_err());
         assert!(parse_endpoint("http://dbs.example.com", true).is_ok());
-        assert_eq!(endpoint("dbs-api.cn-hangzhou.aliyuncs.com").ok().map(|e| e.0), Some("https://dbs-api.cn-hangzhou.aliyuncs.com".into()));
+        assert_eq!(
+            endpoint("dbs-api.cn-hangzhou.aliyuncs.com")
+                .ok()
+                .map(|e| e.0),
+            Some("https://dbs-api.cn-hangzhou.aliyuncs.com".into())
+        );
         assert!(endpoint("https://host/path").is_err());
         assert!(endpoint("ftp://host").is_err());
     }
 
     #[test]
     fn unknown_region_asks_for_an_endpoint() {
-        let err = Client::builder().region("xx-nowhere-1").build().err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.contains("xx-nowhere-1") && err.contains("endpoint_url"), "{err}");
-        let ok = Client::builder().region("us-east-1").build().map(|c| c.endpoint().to_owned()).ok();
-        assert_eq!(ok.as_deref(), Some("https://dbs-api.cn-hangzhou.aliyuncs.com"));
+        let err = Client::builder()
+            .region("xx-nowhere-1")
+            .build()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("xx-nowhere-1") && err.contains("endpoint_url"),
+            "{err}"
+        );
+        let ok = Client::builder()
+            .region("us-east-1")
+            .build()
+            .map(|c| c.endpoint().to_owned())
+            .ok();
+        assert_eq!(
+            ok.as_deref(),
+            Some("https://dbs-api.cn-hangzhou.aliyuncs.com")
+        );
     }
 }

@@ -6,15 +6,15 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use tracing::Instrument;
 
-use super::classify::{classify, AttemptFailure, ResponseBody};
+use super::classify::{AttemptFailure, ResponseBody, classify};
 use super::prepared::PreparedRequest;
 use super::{Client, RetryConfig};
+use crate::ValidationContext;
 use crate::credentials::{Credentials, ProvideCredentials};
 use crate::encoding::form_urlencode;
 use crate::error::Error;
-use crate::signing::{new_nonce, sign, SignatureVersion, SignedRequest, SigningInput};
+use crate::signing::{SignatureVersion, SignedRequest, SigningInput, new_nonce, sign};
 use crate::wire::WireParam;
-use crate::ValidationContext;
 
 /// One logical call, validated and serialized.
 #[derive(Debug)]
@@ -42,7 +42,11 @@ impl Call {
         if let Some(name) = self.idempotency_token
             && !self.params.iter().any(|p| p.name == name)
         {
-            self.params.push(WireParam { name, value: uuid::Uuid::new_v4().to_string(), sensitive: false });
+            self.params.push(WireParam {
+                name,
+                value: uuid::Uuid::new_v4().to_string(),
+                sensitive: false,
+            });
         }
     }
 
@@ -52,23 +56,35 @@ impl Call {
     }
 
     fn body_params(&self) -> Vec<(String, String)> {
-        self.params.iter().map(|p| (p.name.to_owned(), p.value.clone())).collect()
+        self.params
+            .iter()
+            .map(|p| (p.name.to_owned(), p.value.clone()))
+            .collect()
     }
 }
 
 impl Client {
     /// Runs a call to completion: attempts, backoff, the operation timeout.
-    pub(crate) async fn execute(&self, mut call: Call, options: &CallOptions) -> Result<ResponseBody, Error> {
+    pub(crate) async fn execute(
+        &self,
+        mut call: Call,
+        options: &CallOptions,
+    ) -> Result<ResponseBody, Error> {
         call.fill_idempotency_token();
         let credentials = self.inner.credentials.provide()?;
         let attempts = AtomicU32::new(0);
         let span = tracing::info_span!("dbs.call", action = call.action);
-        let run = self.attempts(&call, &credentials, options, &attempts).instrument(span);
+        let run = self
+            .attempts(&call, &credentials, options, &attempts)
+            .instrument(span);
         match options.operation_timeout.or(self.inner.operation_timeout) {
             None => run.await,
-            Some(limit) => tokio::time::timeout(limit, run)
-                .await
-                .unwrap_or_else(|_| Err(Error::Timeout { after: limit, attempts: attempts.load(Ordering::Relaxed) })),
+            Some(limit) => tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
+                Err(Error::Timeout {
+                    after: limit,
+                    attempts: attempts.load(Ordering::Relaxed),
+                })
+            }),
         }
     }
 
@@ -83,7 +99,9 @@ impl Client {
         let body_params = call.body_params();
         loop {
             let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
-            let outcome = self.attempt(call, &body_params, credentials, options, attempt).await;
+            let outcome = self
+                .attempt(call, &body_params, credentials, options, attempt)
+                .await;
             let failure = match outcome {
                 Ok(body) => return Ok(body),
                 Err(failure) => failure,
@@ -108,8 +126,15 @@ impl Client {
         attempt: u32,
     ) -> Result<ResponseBody, AttemptFailure> {
         let signed = self.sign(call.action, body_params, credentials, options);
-        let timeout = options.attempt_timeout.unwrap_or(self.inner.attempt_timeout);
-        let mut request = self.inner.http.post(self.url(&signed)).timeout(timeout).header("accept", "application/json");
+        let timeout = options
+            .attempt_timeout
+            .unwrap_or(self.inner.attempt_timeout);
+        let mut request = self
+            .inner
+            .http
+            .post(self.url(&signed))
+            .timeout(timeout)
+            .header("accept", "application/json");
         for (name, value) in &signed.headers {
             request = request.header(name, value);
         }
@@ -125,7 +150,12 @@ impl Client {
             Err(e) => Err(AttemptFailure::transport(e, timeout, attempt)),
         };
         match &result {
-            Ok(body) => tracing::debug!(attempt, status = body.status, request_id = body.request_id.as_deref(), "answered"),
+            Ok(body) => tracing::debug!(
+                attempt,
+                status = body.status,
+                request_id = body.request_id.as_deref(),
+                "answered"
+            ),
             Err(failure) => tracing::debug!(
                 attempt,
                 status = failure.error.http_status(),
@@ -146,7 +176,9 @@ impl Client {
     ) -> SignedRequest {
         let nonce = new_nonce();
         sign(&SigningInput {
-            version: options.signature_version.unwrap_or(self.inner.signature_version),
+            version: options
+                .signature_version
+                .unwrap_or(self.inner.signature_version),
             action,
             api_version: crate::API_VERSION,
             host: &self.inner.endpoint.host,
@@ -169,11 +201,22 @@ impl Client {
     }
 
     /// Signs a call as its first attempt would be signed, for `dry_run`.
-    pub(crate) fn prepare(&self, call: &Call, options: &CallOptions) -> Result<PreparedRequest, Error> {
-        let mut call = Call { params: call.params.clone(), ..*call };
+    pub(crate) fn prepare(
+        &self,
+        call: &Call,
+        options: &CallOptions,
+    ) -> Result<PreparedRequest, Error> {
+        let mut call = Call {
+            params: call.params.clone(),
+            ..*call
+        };
         call.fill_idempotency_token();
         let credentials = self.inner.credentials.provide()?;
         let signed = self.sign(call.action, &call.body_params(), &credentials, options);
-        Ok(PreparedRequest::new(self.url(&signed), &signed, &call.params))
+        Ok(PreparedRequest::new(
+            self.url(&signed),
+            &signed,
+            &call.params,
+        ))
     }
 }

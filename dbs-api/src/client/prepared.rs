@@ -24,8 +24,11 @@ impl PreparedRequest {
         let secret_body = params.iter().any(|p| p.sensitive);
         let url = match url.split_once('?') {
             Some((base, _)) => {
-                let query: Vec<(&str, &str)> =
-                    signed.query.iter().map(|(k, v)| (k.as_str(), mask_query(k, v))).collect();
+                let query: Vec<(&str, &str)> = signed
+                    .query
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), mask_query(k, v)))
+                    .collect();
                 format!("{base}?{}", form_urlencode(&query))
             }
             None => url,
@@ -36,7 +39,11 @@ impl PreparedRequest {
             .map(|(name, value)| (name.clone(), mask_header(name, value, secret_body)))
             .collect();
         let shown: Vec<(&str, &str)> = params.iter().map(|p| (p.name, p.shown_value())).collect();
-        Self { url, headers, body: form_urlencode(&shown) }
+        Self {
+            url,
+            headers,
+            body: form_urlencode(&shown),
+        }
     }
 
     /// Always `POST`.
@@ -61,7 +68,11 @@ impl PreparedRequest {
 }
 
 fn mask_query<'a>(name: &str, value: &'a str) -> &'a str {
-    if matches!(name, "Signature" | "SecurityToken") { REDACTED } else { value }
+    if matches!(name, "Signature" | "SecurityToken") {
+        REDACTED
+    } else {
+        value
+    }
 }
 
 fn mask_header(name: &str, value: &str, secret_body: bool) -> String {

@@ -6,10 +6,10 @@ use std::time::Duration;
 use super::pipeline::{Call, CallOptions};
 use super::prepared::PreparedRequest;
 use super::{Client, RetryConfig};
+use crate::ValidationContext;
 use crate::error::Error;
 use crate::operation::{Operation, OperationMeta};
 use crate::signing::SignatureVersion;
-use crate::ValidationContext;
 
 /// A call being built: the operation's parameter setters (generated) and per-call options.
 ///
@@ -23,14 +23,21 @@ pub struct RequestBuilder<'c, I: Operation> {
 impl<I: Operation> fmt::Debug for RequestBuilder<'_, I> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The builder's own Debug redacts sensitive parameters.
-        f.debug_struct("RequestBuilder").field("action", &I::ACTION).field("input", &self.builder).finish()
+        f.debug_struct("RequestBuilder")
+            .field("action", &I::ACTION)
+            .field("input", &self.builder)
+            .finish()
     }
 }
 
 impl<'c, I: Operation> RequestBuilder<'c, I> {
     #[doc(hidden)]
     pub fn new(client: &'c Client) -> Self {
-        Self { client, builder: I::Builder::default(), options: CallOptions::default() }
+        Self {
+            client,
+            builder: I::Builder::default(),
+            options: CallOptions::default(),
+        }
     }
 
     #[doc(hidden)]
@@ -100,7 +107,11 @@ impl<'c, I: Operation> RequestBuilder<'c, I> {
 
     fn prepare_call(&self) -> Result<Call, Error> {
         let input = I::from_builder(self.builder.clone());
-        let context = self.options.context.as_ref().unwrap_or(&self.client.inner.context);
+        let context = self
+            .options
+            .context
+            .as_ref()
+            .unwrap_or(&self.client.inner.context);
         input.validate(context)?;
         Ok(Call {
             action: I::ACTION,

@@ -28,12 +28,19 @@ impl Default for RetryConfig {
 impl RetryConfig {
     /// 3 attempts, 100 ms initial backoff, 20 s cap.
     pub fn standard() -> Self {
-        Self { max_attempts: 3, initial_backoff: Duration::from_millis(100), max_backoff: Duration::from_secs(20) }
+        Self {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(20),
+        }
     }
 
     /// One attempt only.
     pub fn disabled() -> Self {
-        Self { max_attempts: 1, ..Self::standard() }
+        Self {
+            max_attempts: 1,
+            ..Self::standard()
+        }
     }
 
     /// Sets the total number of attempts (at least 1).
@@ -73,14 +80,19 @@ impl RetryConfig {
     /// The exponential ceiling of the jittered wait after attempt `attempt` (1-based).
     pub fn backoff_ceiling(&self, attempt: u32) -> Duration {
         let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
-        self.initial_backoff.saturating_mul(factor).min(self.max_backoff)
+        self.initial_backoff
+            .saturating_mul(factor)
+            .min(self.max_backoff)
     }
 }
 
 /// Whether a service error code is worth retrying.
 pub(crate) fn retryable_code(code: &str) -> bool {
     code.starts_with("Throttling")
-        || matches!(code, "ServiceUnavailable" | "InternalError" | "IdempotentProcessing")
+        || matches!(
+            code,
+            "ServiceUnavailable" | "InternalError" | "IdempotentProcessing"
+        )
 }
 
 /// Whether an HTTP status is worth retrying.
@@ -101,16 +113,32 @@ mod tests {
         for attempt in 1..=5 {
             assert!(config.backoff(attempt, None) <= config.backoff_ceiling(attempt));
         }
-        assert_eq!(config.backoff(1, Some(Duration::from_secs(9))), Duration::from_millis(350));
-        assert_eq!(config.backoff(1, Some(Duration::from_millis(42))), Duration::from_millis(42));
+        assert_eq!(
+            config.backoff(1, Some(Duration::from_secs(9))),
+            Duration::from_millis(350)
+        );
+        assert_eq!(
+            config.backoff(1, Some(Duration::from_millis(42))),
+            Duration::from_millis(42)
+        );
     }
 
     #[test]
     fn classification_follows_the_policy() {
-        for code in ["Throttling", "Throttling.User", "ServiceUnavailable", "IdempotentProcessing"] {
+        for code in [
+            "Throttling",
+            "Throttling.User",
+            "ServiceUnavailable",
+            "IdempotentProcessing",
+        ] {
             assert!(retryable_code(code), "{code}");
         }
-        for code in ["IdempotentFailed", "SignatureDoesNotMatch", "InvalidParameter", "Forbidden.RAM"] {
+        for code in [
+            "IdempotentFailed",
+            "SignatureDoesNotMatch",
+            "InvalidParameter",
+            "Forbidden.RAM",
+        ] {
             assert!(!retryable_code(code), "{code}");
         }
         assert!(retryable_status(503) && !retryable_status(501) && !retryable_status(400));

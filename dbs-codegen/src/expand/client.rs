@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::input::first_sentence;
-use super::{doc, ident, lit, requirement_words, Cx};
+use super::{Cx, doc, ident, lit, requirement_words};
 use crate::model::{Operation, Param, ShapeKind, Type};
 
 pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
@@ -27,7 +27,13 @@ pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
     let idempotent = op.idempotent;
     let setters = op.params.iter().map(|p| {
         let field = ident(&p.rust);
-        let d = doc(&format!("Sets `{}`. {}\n\nSee [`{}Input::{}`].", p.wire, first_sentence(&p.description), op.name, p.rust));
+        let d = doc(&format!(
+            "Sets `{}`. {}\n\nSee [`{}Input::{}`].",
+            p.wire,
+            first_sentence(&p.description),
+            op.name,
+            p.rust
+        ));
         let arg = setter_arg(cx, op, p);
         quote! {
             #d
@@ -47,16 +53,26 @@ pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
          RAM action `{ram}`{token}.\n\n\
          # Errors\n\n\
          `send()` returns [`Error`](crate::Error): a validation error before anything is sent when\n\
-         a parameter is missing or invalid, or the service's error, including:\n{errors}\n\n\
+         a parameter is missing or invalid, or the service's error{errors}\n\n\
          Reference: <{url}>",
         name = op.name,
         summary = op.summary,
         ram = op.ram_action,
-        token = op.idempotency_token.map(|i| format!("; retried safely with one `{}` per call", op.params[i].wire)).unwrap_or_default(),
-        errors = errors.join("\n"),
+        token = op
+            .idempotency_token
+            .map(|i| format!("; retried safely with one `{}` per call", op.params[i].wire))
+            .unwrap_or_default(),
+        errors = if errors.is_empty() {
+            ".".to_owned()
+        } else {
+            format!(", including:\n{}", errors.join("\n"))
+        },
         url = op.documentation,
     ));
-    let request_doc = doc(&format!("A `{}` call being built: the parameter setters, then `send()`.", op.name));
+    let request_doc = doc(&format!(
+        "A `{}` call being built: the parameter setters, then `send()`.",
+        op.name
+    ));
     quote! {
         impl #rt::Operation for #input {
             type Builder = #builder;

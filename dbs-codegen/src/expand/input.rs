@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{doc, ident, lit, requirement_words, unit_words, Cx};
+use super::{Cx, doc, ident, lit, requirement_words, unit_words};
 use crate::model::{Condition, Operation, Param, Requirement, ShapeKind, Type};
 
 pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
@@ -22,7 +22,13 @@ pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
         .params
         .iter()
         .filter(|p| !matches!(p.required, Requirement::Never))
-        .map(|p| format!("- `{}`: {}", p.wire, requirement_words(cx.spec, op, &p.required)))
+        .map(|p| {
+            format!(
+                "- `{}`: {}",
+                p.wire,
+                requirement_words(cx.spec, op, &p.required)
+            )
+        })
         .collect();
     let input_doc = doc(&format!(
         "Input of `{name}`: {summary}\n\n\
@@ -36,8 +42,12 @@ pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
     let builder_doc = doc(&format!(
         "Builder of [`{name}Input`]. `build()` never fails: [`{name}Input::validate`] reports every\n\
          missing or invalid parameter at once (the client validates before sending).\n\n\
-         Required parameters:\n{}",
-        required.join("\n"),
+         Required parameters:{}",
+        if required.is_empty() {
+            " none.".to_owned()
+        } else {
+            format!("\n{}", required.join("\n"))
+        },
         name = op.name,
     ));
     quote! {
@@ -95,7 +105,9 @@ pub(crate) fn param_doc(cx: &Cx<'_>, op: &Operation, p: &Param) -> String {
         Type::Shape(s) => match &op.shape(s).kind {
             ShapeKind::List { .. } => text.push_str("\n\nSent as one JSON-encoded array."),
             ShapeKind::Structure { .. } => text.push_str("\n\nSent as one JSON-encoded object."),
-            ShapeKind::Enum { .. } => text.push_str(&format!("\n\nOne of [`{}`].", op.shape(s).name)),
+            ShapeKind::Enum { .. } => {
+                text.push_str(&format!("\n\nOne of [`{}`].", op.shape(s).name))
+            }
         },
         _ => {}
     }
@@ -108,9 +120,19 @@ pub(crate) fn param_doc(cx: &Cx<'_>, op: &Operation, p: &Param) -> String {
     match &p.required {
         Requirement::Never => text.push_str("\n\nOptional."),
         Requirement::Always => text.push_str("\n\nRequired; a string must not be empty."),
-        Requirement::When { id, condition, note } => {
-            let rule = id.as_deref().map(|id| format!(" (rule {id})")).unwrap_or_default();
-            text.push_str(&format!("\n\n{}{rule}.", capitalize(&requirement_words(cx.spec, op, &p.required))));
+        Requirement::When {
+            id,
+            condition,
+            note,
+        } => {
+            let rule = id
+                .as_deref()
+                .map(|id| format!(" (rule {id})"))
+                .unwrap_or_default();
+            text.push_str(&format!(
+                "\n\n{}{rule}.",
+                capitalize(&requirement_words(cx.spec, op, &p.required))
+            ));
             if crate::model::Spec::uses_context(condition) {
                 text.push_str(" The rule depends on a [`ValidationContext`] fact and is skipped while that fact is unknown.");
             }
@@ -130,19 +152,29 @@ pub(crate) fn param_doc(cx: &Cx<'_>, op: &Operation, p: &Param) -> String {
 
 fn capitalize(text: &str) -> String {
     let mut chars = text.chars();
-    chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+    chars
+        .next()
+        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
 }
 
 /// A builder setter taking `impl Into<_>` (lists take any iterator of members).
 fn setter(cx: &Cx<'_>, op: &Operation, p: &Param) -> TokenStream {
     let rt = &cx.rt;
     let field = ident(&p.rust);
-    let d = doc(&format!("Sets `{}`. {}", p.wire, first_sentence(&p.description)));
+    let d = doc(&format!(
+        "Sets `{}`. {}",
+        p.wire,
+        first_sentence(&p.description)
+    ));
     let (arg, value) = match p.ty {
         Type::Shape(s) => match &op.shape(s).kind {
             ShapeKind::List { member, .. } => {
                 let member = cx.rust_type(op, *member);
-                (quote!(impl ::std::iter::IntoIterator<Item = #member>), quote!(value.into_iter().collect()))
+                (
+                    quote!(impl ::std::iter::IntoIterator<Item = #member>),
+                    quote!(value.into_iter().collect()),
+                )
             }
             _ => {
                 let ty = cx.rust_type(op, p.ty);
@@ -154,7 +186,11 @@ fn setter(cx: &Cx<'_>, op: &Operation, p: &Param) -> TokenStream {
             (quote!(impl ::std::convert::Into<#ty>), quote!(value.into()))
         }
     };
-    let value = if p.sensitive { quote!(#rt::Sensitive::new(#value)) } else { value };
+    let value = if p.sensitive {
+        quote!(#rt::Sensitive::new(#value))
+    } else {
+        value
+    };
     quote! {
         #d
         pub fn #field(mut self, value: #arg) -> Self {
@@ -219,8 +255,16 @@ fn validate(cx: &Cx<'_>, op: &Operation) -> TokenStream {
         .params
         .iter()
         .filter_map(|p| match &p.required {
-            Requirement::When { id, condition, .. } if crate::model::Spec::uses_context(condition) => {
-                Some(format!("`{}`{}", p.wire, id.as_deref().map(|id| format!(" ({id})")).unwrap_or_default()))
+            Requirement::When { id, condition, .. }
+                if crate::model::Spec::uses_context(condition) =>
+            {
+                Some(format!(
+                    "`{}`{}",
+                    p.wire,
+                    id.as_deref()
+                        .map(|id| format!(" ({id})"))
+                        .unwrap_or_default()
+                ))
             }
             _ => None,
         })
@@ -255,14 +299,21 @@ fn validate(cx: &Cx<'_>, op: &Operation) -> TokenStream {
 }
 
 /// Checks that belong to the parameter's shape: list length and required structure members.
-fn shape_checks(cx: &Cx<'_>, op: &Operation, shape: usize, field: &proc_macro2::Ident, wire: &proc_macro2::Literal) -> TokenStream {
-    let member_checks = |item: TokenStream, index: TokenStream, members: &[crate::model::Field]| {
-        let checks = members.iter().filter(|m| m.required && m.ty == Type::String).map(|m| {
+fn shape_checks(
+    cx: &Cx<'_>,
+    op: &Operation,
+    shape: usize,
+    field: &proc_macro2::Ident,
+    wire: &proc_macro2::Literal,
+) -> TokenStream {
+    let member_checks =
+        |item: TokenStream, index: TokenStream, members: &[crate::model::Field]| {
+            let checks = members.iter().filter(|m| m.required && m.ty == Type::String).map(|m| {
             let (member, member_wire) = (ident(&m.rust), lit(&m.wire));
             quote!(violations.member_not_empty(#wire, #index, #member_wire, &#item.#member);)
         });
-        quote!(#(#checks)*)
-    };
+            quote!(#(#checks)*)
+        };
     let _ = cx;
     match &op.shape(shape).kind {
         ShapeKind::List { member, min_items } => {
@@ -270,7 +321,11 @@ fn shape_checks(cx: &Cx<'_>, op: &Operation, shape: usize, field: &proc_macro2::
             let members = match member {
                 Type::Shape(s) => match &op.shape(*s).kind {
                     ShapeKind::Structure { members } => {
-                        let checks = member_checks(quote!(item), quote!(::std::option::Option::Some(index)), members);
+                        let checks = member_checks(
+                            quote!(item),
+                            quote!(::std::option::Option::Some(index)),
+                            members,
+                        );
                         quote! { for (index, item) in list.iter().enumerate() { #checks } }
                     }
                     _ => TokenStream::new(),
@@ -299,7 +354,9 @@ fn condition_expr(cx: &Cx<'_>, op: &Operation, condition: &Condition) -> TokenSt
         Condition::Param { param, values } => {
             let p = &op.params[*param];
             let field = ident(&p.rust);
-            let Type::Shape(s) = p.ty else { return quote!(::std::option::Option::None) };
+            let Type::Shape(s) = p.ty else {
+                return quote!(::std::option::Option::None);
+            };
             let ShapeKind::Enum { values: all, .. } = &op.shape(s).kind else {
                 return quote!(::std::option::Option::None);
             };
@@ -369,13 +426,17 @@ fn from_wire(cx: &Cx<'_>, op: &Operation) -> TokenStream {
         let field = ident(&p.rust);
         let wire = lit(&p.wire);
         let value = match p.ty {
-            Type::String if p.sensitive => quote!(::std::option::Option::Some(#rt::Sensitive::new(value.to_owned()))),
+            Type::String if p.sensitive => {
+                quote!(::std::option::Option::Some(#rt::Sensitive::new(value.to_owned())))
+            }
             Type::String => quote!(::std::option::Option::Some(value.to_owned())),
             Type::Int32 => quote!(violations.parse_int32(#wire, value)),
             Type::Int64 => quote!(violations.parse_int64(#wire, value)),
             Type::Boolean => quote!(violations.parse_bool(#wire, value)),
             Type::Shape(s) => match op.shape(s).kind {
-                ShapeKind::Enum { .. } => quote!(::std::option::Option::Some(::std::convert::From::from(value))),
+                ShapeKind::Enum { .. } => quote!(::std::option::Option::Some(
+                    ::std::convert::From::from(value)
+                )),
                 _ => quote!(violations.parse_json(#wire, value)),
             },
         };

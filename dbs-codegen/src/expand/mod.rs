@@ -24,7 +24,9 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { runtime: "::dbs_api::__private".to_owned() }
+        Self {
+            runtime: "::dbs_api::__private".to_owned(),
+        }
     }
 }
 
@@ -52,8 +54,15 @@ pub(crate) struct Cx<'a> {
 
 impl<'a> Cx<'a> {
     fn new(spec: &'a Spec, options: &Options) -> Self {
-        let rt = options.runtime.parse().unwrap_or_else(|_| quote!(::dbs_api::__private));
-        Self { spec, rt, rt_str: options.runtime.clone() }
+        let rt = options
+            .runtime
+            .parse()
+            .unwrap_or_else(|_| quote!(::dbs_api::__private));
+        Self {
+            spec,
+            rt,
+            rt_str: options.runtime.clone(),
+        }
     }
 
     /// The Rust type of a value of `ty` (without `Option`).
@@ -86,7 +95,11 @@ pub(crate) fn ident(name: &str) -> Ident {
 /// One `#[doc = " …"]` per line, so prettyplease prints `///` comments.
 pub(crate) fn doc(text: &str) -> TokenStream {
     let lines = text.lines().map(|line| {
-        let line = if line.is_empty() { String::new() } else { format!(" {line}") };
+        let line = if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        };
         quote!(#[doc = #line])
     });
     quote!(#(#lines)*)
@@ -102,10 +115,19 @@ pub(crate) fn requirement_words(spec: &Spec, op: &Operation, required: &Requirem
     match required {
         Requirement::Always => "required".to_owned(),
         Requirement::Never => "optional".to_owned(),
-        Requirement::When { condition: Condition::Not(inner), .. } => {
-            format!("required unless {}", condition_words(spec, op, inner, false))
+        Requirement::When {
+            condition: Condition::Not(inner),
+            ..
+        } => {
+            format!(
+                "required unless {}",
+                condition_words(spec, op, inner, false)
+            )
         }
-        Requirement::When { condition, .. } => format!("required when {}", condition_words(spec, op, condition, false)),
+        Requirement::When { condition, .. } => format!(
+            "required when {}",
+            condition_words(spec, op, condition, false)
+        ),
     }
 }
 
@@ -120,7 +142,9 @@ fn condition_words(spec: &Spec, op: &Operation, condition: &Condition, nested: b
             let p = &op.params[*param];
             let names = match p.ty {
                 Type::Shape(s) => match &op.shape(s).kind {
-                    crate::model::ShapeKind::Enum { values: all, .. } => values.iter().map(|&v| all[v].value.as_str()).collect(),
+                    crate::model::ShapeKind::Enum { values: all, .. } => {
+                        values.iter().map(|&v| all[v].value.as_str()).collect()
+                    }
                     _ => Vec::new(),
                 },
                 _ => Vec::new(),
@@ -129,11 +153,25 @@ fn condition_words(spec: &Spec, op: &Operation, condition: &Condition, nested: b
         }
         Condition::Context { fact, values } => {
             let f = &spec.service.context[*fact];
-            return format!("{} is {}", f.name, list(values.iter().map(|&v| f.values[v].value.as_str()).collect()));
+            return format!(
+                "{} is {}",
+                f.name,
+                list(values.iter().map(|&v| f.values[v].value.as_str()).collect())
+            );
         }
-        Condition::All(all) => all.iter().map(|c| condition_words(spec, op, c, true)).collect::<Vec<_>>().join(" and "),
-        Condition::Any(any) => any.iter().map(|c| condition_words(spec, op, c, true)).collect::<Vec<_>>().join(" or "),
-        Condition::Not(inner) => return format!("not ({})", condition_words(spec, op, inner, false)),
+        Condition::All(all) => all
+            .iter()
+            .map(|c| condition_words(spec, op, c, true))
+            .collect::<Vec<_>>()
+            .join(" and "),
+        Condition::Any(any) => any
+            .iter()
+            .map(|c| condition_words(spec, op, c, true))
+            .collect::<Vec<_>>()
+            .join(" or "),
+        Condition::Not(inner) => {
+            return format!("not ({})", condition_words(spec, op, inner, false));
+        }
     };
     if nested { format!("({text})") } else { text }
 }

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{doc, ident, lit, types, Cx};
+use super::{Cx, doc, ident, lit, types};
 use crate::model::{ErrorCode, Operation, Type};
 
 pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
@@ -68,12 +68,18 @@ fn error_codes(cx: &Cx<'_>, op: &Operation) -> TokenStream {
             codes.push(common);
         }
     }
-    let docs: Vec<String> =
-        codes.iter().map(|c| format!("HTTP {}: {} {}", c.http_status, c.message, c.description)).collect();
+    let docs: Vec<String> = codes
+        .iter()
+        .map(|c| format!("HTTP {}: {} {}", c.http_status, c.message, c.description))
+        .collect();
     let variants: Vec<types::Variant<'_>> = codes
         .iter()
         .zip(&docs)
-        .map(|(c, d)| types::Variant { name: &c.variant, wire: &c.code, doc: d })
+        .map(|(c, d)| types::Variant {
+            name: &c.variant,
+            wire: &c.code,
+            doc: d,
+        })
         .collect();
     let text = format!(
         "Error codes `{}` can return: the documented ones and the service's common ones.\n\n\
@@ -83,7 +89,11 @@ fn error_codes(cx: &Cx<'_>, op: &Operation) -> TokenStream {
     let open = types::open_enum(cx, &name, &text, &variants, false, None);
     let names: Vec<_> = codes.iter().map(|c| ident(&c.variant)).collect();
     let statuses = codes.iter().map(|c| c.http_status);
-    let retryable: Vec<_> = codes.iter().filter(|c| c.retryable).map(|c| ident(&c.variant)).collect();
+    let retryable: Vec<_> = codes
+        .iter()
+        .filter(|c| c.retryable)
+        .map(|c| ident(&c.variant))
+        .collect();
     let retryable_match = if retryable.is_empty() {
         quote!(false)
     } else {

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{doc, ident, lit, types, Cx};
+use super::{Cx, doc, ident, lit, types};
 
 pub(crate) fn expand(cx: &Cx<'_>) -> TokenStream {
     let s = &cx.spec.service;
@@ -12,26 +12,47 @@ pub(crate) fn expand(cx: &Cx<'_>) -> TokenStream {
         let (region, host) = (lit(region), lit(host));
         quote!((#region, #host))
     });
+    let hosts: std::collections::BTreeSet<&str> =
+        s.endpoints.iter().map(|(_, host)| host.as_str()).collect();
     let endpoints_doc = doc(&format!(
-        "Region ID → endpoint host, sorted by region ID ({} regions). Several regions share a host.\n\
+        "Region ID → endpoint host, sorted by region ID ({} region{}).{}\n\
          Regions not listed here have no known endpoint: set one explicitly.",
-        s.endpoints.len()
+        s.endpoints.len(),
+        if s.endpoints.len() == 1 { "" } else { "s" },
+        if hosts.len() < s.endpoints.len() {
+            " Several regions share a host."
+        } else {
+            ""
+        },
     ));
-    let product_doc = doc(&format!("Product code, `{}`.\n\n{}\n\nReference: <{}>", s.product, s.description, s.documentation));
-    let version_doc = doc(&format!("API version, `{}` (the `Version` parameter and `x-acs-version` header).", s.version));
+    let product_doc = doc(&format!(
+        "Product code, `{}`.\n\n{}\n\nReference: <{}>",
+        s.product, s.description, s.documentation
+    ));
+    let version_doc = doc(&format!(
+        "API version, `{}` (the `Version` parameter and `x-acs-version` header).",
+        s.version
+    ));
 
     let facts = s.context.iter().map(|fact| {
         let variants: Vec<types::Variant<'_>> = fact
             .values
             .iter()
-            .map(|v| types::Variant { name: &v.variant, wire: &v.value, doc: &v.description })
+            .map(|v| types::Variant {
+                name: &v.variant,
+                wire: &v.value,
+                doc: &v.description,
+            })
             .collect();
         let fact_doc = format!("{}\n\nRead from `{}`.", fact.description, fact.source);
         types::open_enum(cx, &fact.name, &fact_doc, &variants, true, None)
     });
     let fields = s.context.iter().map(|fact| {
         let (field, ty) = (ident(&fact.rust_name), ident(&fact.name));
-        let field_doc = doc(&format!("`{}`, when known. Rules that need it are skipped while it is `None`.", fact.name));
+        let field_doc = doc(&format!(
+            "`{}`, when known. Rules that need it are skipped while it is `None`.",
+            fact.name
+        ));
         quote! { #field_doc pub #field: ::std::option::Option<#ty>, }
     });
     let setters = s.context.iter().map(|fact| {

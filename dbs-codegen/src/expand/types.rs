@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{doc, ident, lit, Cx};
+use super::{Cx, doc, ident, lit};
 use crate::model::{Field, Operation, ShapeKind};
 
 /// One enum variant to emit.
@@ -16,13 +16,24 @@ pub(crate) struct Variant<'a> {
 pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
     let shapes = op.shapes.iter().map(|shape| match &shape.kind {
         ShapeKind::Enum { values, default } => {
-            let variants: Vec<Variant<'_>> =
-                values.iter().map(|v| Variant { name: &v.variant, wire: &v.value, doc: &v.description }).collect();
+            let variants: Vec<Variant<'_>> = values
+                .iter()
+                .map(|v| Variant {
+                    name: &v.variant,
+                    wire: &v.value,
+                    doc: &v.description,
+                })
+                .collect();
             let default = default.map(|d| values[d].variant.as_str());
-            let text = format!("{}\n\nUsed by [`{}`]({}Input).", shape.description, op.name, op.name);
+            let text = format!(
+                "{}\n\nUsed by [`{}`]({}Input).",
+                shape.description, op.name, op.name
+            );
             open_enum(cx, &shape.name, &text, &variants, true, default)
         }
-        ShapeKind::Structure { members } => structure(cx, op, &shape.name, &shape.description, members),
+        ShapeKind::Structure { members } => {
+            structure(cx, op, &shape.name, &shape.description, members)
+        }
         // Lists are plain `Vec`s; their rules live in the validator.
         ShapeKind::List { .. } => TokenStream::new(),
     });
@@ -42,7 +53,9 @@ pub(crate) fn open_enum(
     let ty = ident(name);
     let names: Vec<_> = variants.iter().map(|v| ident(v.name)).collect();
     let wires: Vec<_> = variants.iter().map(|v| lit(v.wire)).collect();
-    let docs = variants.iter().map(|v| doc(&format!("`{}`: {}", v.wire, v.doc)));
+    let docs = variants
+        .iter()
+        .map(|v| doc(&format!("`{}`: {}", v.wire, v.doc)));
     let matching = if any_case {
         "Known values match without regard to ASCII case (the reference mixes `Agent` and `agent`);\n\
          anything else is kept in `Unknown`."
@@ -54,7 +67,14 @@ pub(crate) fn open_enum(
     } else {
         quote!(value == *wire)
     };
-    let type_doc = doc(&format!("{text}\n\nValues: {}.", variants.iter().map(|v| format!("`{}`", v.wire)).collect::<Vec<_>>().join(", ")));
+    let type_doc = doc(&format!(
+        "{text}\n\nValues: {}.",
+        variants
+            .iter()
+            .map(|v| format!("`{}`", v.wire))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
     let from_doc = doc(&format!("Parses a wire value. {matching}"));
     let default_impl = default.map(|d| {
         let d = ident(d);
@@ -148,7 +168,13 @@ pub(crate) fn open_enum(
 }
 
 /// A JSON object with named members; required members are plain values, the rest `Option`s.
-fn structure(cx: &Cx<'_>, op: &Operation, name: &str, text: &str, members: &[Field]) -> TokenStream {
+fn structure(
+    cx: &Cx<'_>,
+    op: &Operation,
+    name: &str,
+    text: &str,
+    members: &[Field],
+) -> TokenStream {
     let rt = &cx.rt;
     let serde_crate = format!("{}::serde", cx.rt_str);
     let ty = ident(name);
@@ -178,7 +204,11 @@ fn structure(cx: &Cx<'_>, op: &Operation, name: &str, text: &str, members: &[Fie
     });
     let new_doc = doc(&format!(
         "Creates a `{name}` with its required members ({}).",
-        required.iter().map(|m| format!("`{}`", m.wire)).collect::<Vec<_>>().join(", ")
+        required
+            .iter()
+            .map(|m| format!("`{}`", m.wire))
+            .collect::<Vec<_>>()
+            .join(", ")
     ));
     let setters = members.iter().filter(|m| !m.required).map(|m| {
         let (field, inner) = (ident(&m.rust), cx.rust_type(op, m.ty));
@@ -191,7 +221,9 @@ fn structure(cx: &Cx<'_>, op: &Operation, name: &str, text: &str, members: &[Fie
             }
         }
     });
-    let type_doc = doc(&format!("{text}\n\nSerialized as a JSON object with the wire member names."));
+    let type_doc = doc(&format!(
+        "{text}\n\nSerialized as a JSON object with the wire member names."
+    ));
     quote! {
         #type_doc
         #[derive(Clone, Debug, Default, PartialEq, Eq, #rt::serde::Serialize, #rt::serde::Deserialize)]

@@ -1,0 +1,669 @@
+//! `spec/schema.json` against what `lower` really accepts.
+//!
+//! The keys and required keys of every kind of object are read from `lower`'s own messages (a
+//! probe key gets "unknown key … expected one of …", a removed key "missing key …"), so the schema
+//! cannot drift from the code. Spec files are validated with the small validator below: it
+//! implements the keywords the schema uses and panics on any other, so it never ignores a rule.
+
+// Tests fail by panicking: `unwrap` on the fixed test inputs is the clearest way to say so.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use dbs_codegen::{SpecError, SpecFile, lower};
+use regex::Regex;
+use serde_json::Value;
+
+const SPEC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/dbs-2019-03-06");
+const SCHEMA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/schema.json");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn schema() -> Value {
+    read_json(Path::new(SCHEMA))
+}
+
+/// The real spec: `service.json` and `CreateRestoreTask.json`.
+fn real_spec() -> (Value, Value) {
+    let dir = Path::new(SPEC_DIR);
+    (
+        read_json(&dir.join("service.json")),
+        read_json(&dir.join("CreateRestoreTask.json")),
+    )
+}
+
+/// Every error `lower` reports for the two documents.
+fn lower_errors(service: &Value, operation: &Value) -> Vec<SpecError> {
+    let service = SpecFile {
+        path: "service.json".to_owned(),
+        text: service.to_string(),
+    };
+    let operation = SpecFile {
+        path: "CreateRestoreTask.json".to_owned(),
+        text: operation.to_string(),
+    };
+    match lower(&service, &[operation]) {
+        Ok(_) => Vec::new(),
+        Err(errors) => errors.0,
+    }
+}
+
+// ---- a validator for the part of JSON Schema 2020-12 that schema.json uses ----
+
+struct Validator {
+    root: Value,
+}
+
+impl Validator {
+    fn new(root: Value) -> Self {
+        Self { root }
+    }
+
+    /// Every violation, as `instance pointer: what`.
+    fn errors(&self, instance: &Value) -> Vec<String> {
+        let mut errors = Vec::new();
+        self.check(&self.root, instance, "", &mut errors);
+        errors
+    }
+
+    fn is_valid(&self, schema: &Value, instance: &Value) -> bool {
+        let mut errors = Vec::new();
+        self.check(schema, instance, "", &mut errors);
+        errors.is_empty()
+    }
+
+    fn check(&self, schema: &Value, instance: &Value, at: &str, errors: &mut Vec<String>) {
+        let schema = match schema {
+            Value::Bool(true) => return,
+            Value::Bool(false) => return errors.push(format!("{at}: not allowed")),
+            Value::Object(map) => map,
+            other => panic!("not a schema: {other}"),
+        };
+        let mut fail = |message: String| errors.push(format!("{at}: {message}"));
+        let mut nested = Vec::new();
+        for (keyword, value) in schema {
+            match keyword.as_str() {
+                // Annotations.
+                "$schema" | "$id" | "$comment" | "$defs" | "title" | "description" | "default"
+                | "examples" => {}
+                "$ref" => {
+                    let reference = value.as_str().unwrap();
+                    let target = reference
+                        .strip_prefix('#')
+                        .and_then(|pointer| self.root.pointer(pointer))
+                        .unwrap_or_else(|| panic!("unresolved $ref {reference}"));
+                    self.check(target, instance, at, &mut nested);
+                }
+                "type" => {
+                    let types: Vec<&str> = match value {
+                        Value::String(t) => vec![t.as_str()],
+                        Value::Array(ts) => ts.iter().map(|t| t.as_str().unwrap()).collect(),
+                        other => panic!("bad type {other}"),
+                    };
+                    if !types.iter().any(|t| has_type(instance, t)) {
+                        fail(format!("expected {}", types.join(" or ")));
+                    }
+                }
+                "const" => {
+                    if instance != value {
+                        fail(format!("expected {value}"));
+                    }
+                }
+                "enum" => {
+                    if !value.as_array().unwrap().contains(instance) {
+                        fail(format!("expected one of {value}"));
+                    }
+                }
+                "pattern" => {
+                    if let Some(text) = instance.as_str() {
+                        let pattern = value.as_str().unwrap();
+                        if !Regex::new(pattern).unwrap().is_match(text) {
+                            fail(format!("{text:?} does not match {pattern}"));
+                        }
+                    }
+                }
+                "minimum" | "maximum" => {
+                    if let (Some(n), Some(bound)) = (instance.as_f64(), value.as_f64()) {
+                        let ok = if keyword == "minimum" {
+                            n >= bound
+                        } else {
+                            n <= bound
+                        };
+                        if !ok {
+                            fail(format!("{n} is out of range ({keyword} {bound})"));
+                        }
+                    }
+                }
+                "minItems" => {
+                    if let Some(items) = instance.as_array()
+                        && (items.len() as u64) < value.as_u64().unwrap()
+                    {
+                        fail(format!("fewer than {value} items"));
+                    }
+                }
+                "items" => {
+                    if let Some(items) = instance.as_array() {
+                        for (i, item) in items.iter().enumerate() {
+                            self.check(value, item, &format!("{at}/{i}"), &mut nested);
+                        }
+                    }
+                }
+                "required" => {
+                    if let Some(map) = instance.as_object() {
+                        for key in value.as_array().unwrap() {
+                            let key = key.as_str().unwrap();
+                            if !map.contains_key(key) {
+                                fail(format!("missing key `{key}`"));
+                            }
+                        }
+                    }
+                }
+                "properties" => {
+                    if let Some(map) = instance.as_object() {
+                        for (key, sub) in value.as_object().unwrap() {
+                            if let Some(v) = map.get(key) {
+                                self.check(sub, v, &format!("{at}/{key}"), &mut nested);
+                            }
+                        }
+                    }
+                }
+                "additionalProperties" => {
+                    if let Some(map) = instance.as_object() {
+                        let declared = schema.get("properties").and_then(Value::as_object);
+                        for (key, v) in map {
+                            if !declared.is_some_and(|d| d.contains_key(key)) {
+                                self.check(value, v, &format!("{at}/{key}"), &mut nested);
+                            }
+                        }
+                    }
+                }
+                "propertyNames" => {
+                    if let Some(map) = instance.as_object() {
+                        for key in map.keys() {
+                            self.check(
+                                value,
+                                &Value::String(key.clone()),
+                                &format!("{at}/{key}"),
+                                &mut nested,
+                            );
+                        }
+                    }
+                }
+                "allOf" => {
+                    for sub in value.as_array().unwrap() {
+                        self.check(sub, instance, at, &mut nested);
+                    }
+                }
+                "anyOf" => {
+                    if !value
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|sub| self.is_valid(sub, instance))
+                    {
+                        fail("matches none of anyOf".to_owned());
+                    }
+                }
+                "oneOf" => {
+                    let matching = value
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter(|sub| self.is_valid(sub, instance))
+                        .count();
+                    if matching != 1 {
+                        fail(format!("matches {matching} of oneOf, not exactly one"));
+                    }
+                }
+                "not" => {
+                    if self.is_valid(value, instance) {
+                        fail("matches a `not` schema".to_owned());
+                    }
+                }
+                "if" => {
+                    let branch = if self.is_valid(value, instance) {
+                        schema.get("then")
+                    } else {
+                        schema.get("else")
+                    };
+                    if let Some(branch) = branch {
+                        self.check(branch, instance, at, &mut nested);
+                    }
+                }
+                "then" | "else" => {}
+                other => panic!(
+                    "schema.json uses `{other}`, which this test's validator does not implement"
+                ),
+            }
+        }
+        errors.extend(nested);
+    }
+}
+
+fn has_type(instance: &Value, name: &str) -> bool {
+    match name {
+        "object" => instance.is_object(),
+        "array" => instance.is_array(),
+        "string" => instance.is_string(),
+        // As `lower` reads integers: JSON numbers without a fraction or exponent.
+        "integer" => instance.is_i64() || instance.is_u64(),
+        "number" => instance.is_number(),
+        "boolean" => instance.is_boolean(),
+        "null" => instance.is_null(),
+        other => panic!("unknown type {other}"),
+    }
+}
+
+// ---- the schema itself ----
+
+#[test]
+fn schema_is_draft_2020_12_and_every_ref_resolves() {
+    let schema = schema();
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    fn refs<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    out.push(r);
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    refs(&schema, &mut found);
+    assert!(
+        found.len() > 20,
+        "schema.json should share its definitions through $ref"
+    );
+    for reference in found {
+        let pointer = reference
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("{reference} is not local"));
+        assert!(
+            schema.pointer(pointer).is_some(),
+            "{reference} does not resolve"
+        );
+    }
+    // Every object definition is closed.
+    for (name, def) in schema["$defs"].as_object().unwrap() {
+        if def.get("type") == Some(&Value::from("object")) && def.get("properties").is_some() {
+            assert_eq!(
+                def["additionalProperties"],
+                Value::Bool(false),
+                "$defs/{name} must be closed"
+            );
+        }
+    }
+}
+
+#[test]
+fn spec_files_reference_the_schema() {
+    for name in ["service.json", "CreateRestoreTask.json"] {
+        let value = read_json(&Path::new(SPEC_DIR).join(name));
+        assert_eq!(value["$schema"], "../schema.json", "{name}");
+    }
+}
+
+// ---- the schema and lower.rs accept the same keys ----
+
+/// Objects of every kind, in the real spec: (file, pointer, the `$defs` entry describing it).
+/// The samples carry every key `lower` reads there, so removing each one tells which are required.
+const OBJECTS: &[(&str, &str, &str)] = &[
+    ("service", "", "service"),
+    ("service", "/errors/11", "errorCode"),
+    ("service", "/context/0", "contextFact"),
+    ("service", "/context/0/values/0", "enumValue"),
+    ("operation", "", "operation"),
+    ("operation", "/shapes/DuplicateConflict", "enumShape"),
+    ("operation", "/shapes/RestoreObject", "structureShape"),
+    ("operation", "/shapes/RestoreObjects", "listShape"),
+    ("operation", "/shapes/RestoreObject/members/0", "member"),
+    ("operation", "/parameters/5", "parameter"),
+    ("operation", "/parameters/5/range", "range"),
+    ("operation", "/parameters/6/required", "requirementRule"),
+    ("operation", "/response", "response"),
+    ("operation", "/response/fields/0", "responseField"),
+    ("operation", "/errors/0", "errorCode"),
+];
+
+fn def_keys(schema: &Value, def: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let def = &schema["$defs"][def];
+    let properties = def["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    let required = def
+        .get("required")
+        .and_then(Value::as_array)
+        .map_or_else(BTreeSet::new, |r| {
+            r.iter().map(|k| k.as_str().unwrap().to_owned()).collect()
+        });
+    (properties, required)
+}
+
+fn with_object(
+    file: &str,
+    pointer: &str,
+    change: impl FnOnce(&mut serde_json::Map<String, Value>),
+) -> (Value, Value) {
+    let (mut service, mut operation) = real_spec();
+    let doc = if file == "service" {
+        &mut service
+    } else {
+        &mut operation
+    };
+    change(
+        doc.pointer_mut(pointer)
+            .and_then(Value::as_object_mut)
+            .unwrap(),
+    );
+    (service, operation)
+}
+
+#[test]
+fn schema_declares_exactly_the_keys_lower_allows() {
+    let schema = schema();
+    let validator = Validator::new(schema.clone());
+    for &(file, pointer, def) in OBJECTS {
+        let (service, operation) = with_object(file, pointer, |map| {
+            map.insert("x-probe".to_owned(), Value::Bool(true));
+        });
+        let errors = lower_errors(&service, &operation);
+        let probe_at = format!("{pointer}/x-probe");
+        let [error] = errors.as_slice() else {
+            panic!("{file} {pointer}: expected one error, got {errors:#?}")
+        };
+        assert_eq!(error.pointer, probe_at);
+        let allowed = error
+            .message
+            .strip_prefix("unknown key `x-probe`; expected one of ")
+            .unwrap_or_else(|| panic!("unexpected message: {}", error.message));
+        let allowed: BTreeSet<String> = allowed.split(", ").map(str::to_owned).collect();
+        let (properties, _) = def_keys(&schema, def);
+        assert_eq!(
+            properties, allowed,
+            "$defs/{def} (at {file} {pointer}) against lower.rs"
+        );
+
+        // The schema rejects the probe too.
+        let doc = if file == "service" {
+            &service
+        } else {
+            &operation
+        };
+        assert!(
+            !validator.errors(doc).is_empty(),
+            "schema accepts an unknown key at {file} {pointer}"
+        );
+    }
+}
+
+#[test]
+fn schema_requires_exactly_the_keys_lower_requires() {
+    let schema = schema();
+    for &(file, pointer, def) in OBJECTS {
+        let (properties, required) = def_keys(&schema, def);
+        let (service, operation) = real_spec();
+        let sample = if file == "service" {
+            &service
+        } else {
+            &operation
+        };
+        let present: BTreeSet<String> = sample
+            .pointer(pointer)
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert!(
+            required.is_subset(&present),
+            "the sample at {file} {pointer} lacks a required key"
+        );
+        for key in present.intersection(&properties) {
+            let (service, operation) = with_object(file, pointer, |map| {
+                map.remove(key);
+            });
+            let missing = format!("missing key `{key}`");
+            let reported = lower_errors(&service, &operation)
+                .iter()
+                .any(|e| e.pointer == pointer && e.message == missing);
+            assert_eq!(
+                reported,
+                required.contains(key),
+                "`{key}` of $defs/{def}: lower requires it: {reported}"
+            );
+        }
+    }
+}
+
+#[test]
+fn conditions_have_the_five_forms_lower_reads() {
+    let schema = schema();
+    let forms: BTreeSet<Vec<String>> = schema["$defs"]["condition"]["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|branch| {
+            let def = branch["$ref"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("#/$defs/");
+            let (properties, required) = def_keys(&schema, def);
+            assert_eq!(
+                properties, required,
+                "$defs/{def}: every key of a condition is required"
+            );
+            properties.into_iter().collect()
+        })
+        .collect();
+    let expected: BTreeSet<Vec<String>> = [
+        &["in", "param"][..],
+        &["context", "in"],
+        &["all"],
+        &["any"],
+        &["not"],
+    ]
+    .iter()
+    .map(|keys| keys.iter().map(|k| (*k).to_owned()).collect())
+    .collect();
+    assert_eq!(forms, expected);
+
+    // The real spec uses all five, and `lower` rejects an extra key in any of them.
+    let validator = Validator::new(schema);
+    for pointer in [
+        "/parameters/2/required/when",
+        "/parameters/6/required/when/any/0",
+        "/parameters/7/required/when/not/any/1",
+        "/parameters/6/required/when",
+        "/parameters/7/required/when",
+    ] {
+        let (service, operation) = with_object("operation", pointer, |map| {
+            map.insert("note".to_owned(), Value::from("a condition takes no note"));
+        });
+        let errors = lower_errors(&service, &operation);
+        assert!(
+            errors.iter().any(|e| e.pointer == pointer),
+            "lower accepts an extra key at {pointer}: {errors:#?}"
+        );
+        assert!(
+            !validator.errors(&operation).is_empty(),
+            "schema accepts an extra key at {pointer}"
+        );
+    }
+}
+
+// ---- the validator on real files ----
+
+fn fixture_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(FIXTURES).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.is_dir() || dir.ends_with("errors") {
+            continue;
+        }
+        for file in std::fs::read_dir(&dir).unwrap() {
+            let file = file.unwrap().path();
+            if file.extension().is_some_and(|e| e == "json") {
+                files.push(file);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn real_spec_and_fixtures_conform() {
+    let validator = Validator::new(schema());
+    let mut files: Vec<PathBuf> = ["service.json", "CreateRestoreTask.json"]
+        .iter()
+        .map(|n| Path::new(SPEC_DIR).join(n))
+        .collect();
+    let fixtures = fixture_files();
+    assert!(
+        fixtures.len() >= 8,
+        "the generator fixtures are missing: {fixtures:?}"
+    );
+    files.extend(fixtures);
+    for file in files {
+        let errors = validator.errors(&read_json(&file));
+        assert!(errors.is_empty(), "{}: {errors:#?}", file.display());
+    }
+}
+
+/// Mistakes one file can show, which both `lower` and the schema reject.
+#[test]
+fn schema_rejects_what_lower_rejects_within_one_file() {
+    let validator = Validator::new(schema());
+    let cases: &[(&str, &str, &str, Value)] = &[
+        (
+            "a shape key of another kind",
+            "operation",
+            "/shapes/DuplicateConflict/members",
+            serde_json::json!([]),
+        ),
+        (
+            "a unit on a string",
+            "operation",
+            "/parameters/0/unit",
+            Value::from("days"),
+        ),
+        (
+            "a range on a string",
+            "operation",
+            "/parameters/0/range",
+            serde_json::json!({ "min": 1 }),
+        ),
+        (
+            "a sensitive integer",
+            "operation",
+            "/parameters/5/sensitive",
+            Value::Bool(true),
+        ),
+        (
+            "an encoding on a scalar",
+            "operation",
+            "/parameters/0/encoding",
+            Value::from("json"),
+        ),
+        (
+            "an unknown unit",
+            "operation",
+            "/parameters/5/unit",
+            Value::from("minutes"),
+        ),
+        (
+            "a requirement word",
+            "operation",
+            "/parameters/0/required",
+            Value::from("sometimes"),
+        ),
+        (
+            "an empty condition list",
+            "operation",
+            "/parameters/6/required/when/any",
+            serde_json::json!([]),
+        ),
+        (
+            "an empty value list",
+            "operation",
+            "/parameters/2/required/when/in",
+            serde_json::json!([]),
+        ),
+        ("a method", "operation", "/method", Value::from("GET")),
+        (
+            "a blank summary",
+            "operation",
+            "/summary",
+            Value::from("  "),
+        ),
+        (
+            "a lower-case operation name",
+            "operation",
+            "/name",
+            Value::from("createRestoreTask"),
+        ),
+        (
+            "a member type",
+            "operation",
+            "/shapes/RestoreObject/members/0/type",
+            Value::from("RestoreObject"),
+        ),
+        ("a style", "service", "/style", Value::from("ROA")),
+        (
+            "an HTTP status",
+            "service",
+            "/errors/0/http_status",
+            Value::from(99),
+        ),
+        (
+            "an enum value without letters",
+            "service",
+            "/context/0/values/0/value",
+            Value::from("--"),
+        ),
+        (
+            "a context fact name",
+            "service",
+            "/context/0/name",
+            Value::from("source_database_type"),
+        ),
+        (
+            "an empty enum",
+            "service",
+            "/context/0/values",
+            serde_json::json!([]),
+        ),
+    ];
+    for (what, file, pointer, value) in cases {
+        let (parent, key) = pointer.rsplit_once('/').unwrap();
+        let (service, operation) = with_object(file, parent, |map| {
+            map.insert(key.to_owned(), value.clone());
+        });
+        assert!(
+            !lower_errors(&service, &operation).is_empty(),
+            "lower accepts {what}"
+        );
+        let doc = if *file == "service" {
+            &service
+        } else {
+            &operation
+        };
+        assert!(!validator.errors(doc).is_empty(), "schema accepts {what}");
+    }
+}
