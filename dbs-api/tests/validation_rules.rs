@@ -463,7 +463,7 @@ fn check_credential_rule(
     rule_id: &str,
     clear: fn(&mut CreateRestoreTaskInput, Option<String>),
 ) {
-    let condition = "required unless SourceDatabaseType is Redis or \
+    let condition = "required unless SourceDatabaseType is Redis, or \
                      (SourceDatabaseType is MSSQL and DestinationEndpointInstanceType is Agent)";
     let without = |ty: Type| {
         let mut input = complete(ty);

@@ -14,16 +14,22 @@ use syn::LitStr;
 /// Generates the API of the spec directory named by the string literal.
 #[proc_macro]
 pub fn generate_api(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
-    expand(input.into()).unwrap_or_else(syn::Error::into_compile_error).into()
+    expand(input.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }
 
 fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     let literal: LitStr = syn::parse2(input)?;
     let shown = literal.value();
-    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR")
-        .map_err(|_| syn::Error::new(literal.span(), "CARGO_MANIFEST_DIR is not set; build with cargo"))?;
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").map_err(|_| {
+        syn::Error::new(
+            literal.span(),
+            "CARGO_MANIFEST_DIR is not set; build with cargo",
+        )
+    })?;
     let dir = PathBuf::from(manifest_dir).join(&shown);
-    let fail = |message: String| syn::Error::new(literal.span(), message);
+    let fail = |message: String| syn::Error::new(literal.span(), message.trim_end());
     let files = dbs_codegen::SpecDir::read(&dir, &shown).map_err(|e| fail(e.to_string()))?;
     let spec = files.lower().map_err(|e| fail(e.to_string()))?;
     let generated = dbs_codegen::expand(&spec, &dbs_codegen::Options::default());

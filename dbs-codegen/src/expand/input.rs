@@ -119,7 +119,10 @@ pub(crate) fn param_doc(cx: &Cx<'_>, op: &Operation, p: &Param) -> String {
     }
     match &p.required {
         Requirement::Never => text.push_str("\n\nOptional."),
-        Requirement::Always => text.push_str("\n\nRequired; a string must not be empty."),
+        Requirement::Always if p.ty == Type::String => {
+            text.push_str("\n\nRequired; must not be empty.")
+        }
+        Requirement::Always => text.push_str("\n\nRequired."),
         Requirement::When {
             id,
             condition,

@@ -168,7 +168,7 @@ fn condition_words(spec: &Spec, op: &Operation, condition: &Condition, nested: b
             .iter()
             .map(|c| condition_words(spec, op, c, true))
             .collect::<Vec<_>>()
-            .join(" or "),
+            .join(", or "),
         Condition::Not(inner) => {
             return format!("not ({})", condition_words(spec, op, inner, false));
         }

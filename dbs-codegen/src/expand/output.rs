@@ -70,7 +70,14 @@ fn error_codes(cx: &Cx<'_>, op: &Operation) -> TokenStream {
     }
     let docs: Vec<String> = codes
         .iter()
-        .map(|c| format!("HTTP {}: {} {}", c.http_status, c.message, c.description))
+        .map(|c| {
+            format!(
+                "HTTP {}: {} {}",
+                c.http_status,
+                sentence(&c.message),
+                c.description
+            )
+        })
         .collect();
     let variants: Vec<types::Variant<'_>> = codes
         .iter()
@@ -116,5 +123,15 @@ fn error_codes(cx: &Cx<'_>, op: &Operation) -> TokenStream {
                 #retryable_match
             }
         }
+    }
+}
+
+/// Ends a message with a full stop so the description that follows reads as its own sentence.
+fn sentence(text: &str) -> String {
+    let text = text.trim_end();
+    if text.ends_with(['.', '!', '?']) {
+        text.to_owned()
+    } else {
+        format!("{text}.")
     }
 }

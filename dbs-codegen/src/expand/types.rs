@@ -57,7 +57,7 @@ pub(crate) fn open_enum(
         .iter()
         .map(|v| doc(&format!("`{}`: {}", v.wire, v.doc)));
     let matching = if any_case {
-        "Known values match without regard to ASCII case (the reference mixes `Agent` and `agent`);\n\
+        "Known values match without regard to ASCII case (reference pages spell some values in lower case);\n\
          anything else is kept in `Unknown`."
     } else {
         "Known values match exactly; anything else is kept in `Unknown`."
