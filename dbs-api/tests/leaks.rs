@@ -314,3 +314,43 @@ fn trace_logs_do_not_hold_secrets() {
     );
     assert_clean("TRACE logs", &logs);
 }
+
+#[tokio::test]
+async fn secrets_echoed_by_a_server_are_redacted() {
+    // A service may quote the request back; the client knows its secrets and removes them,
+    // raw and percent-encoded, from messages and error-page snippets.
+    let password = "S3cr3t Passw0rd&!";
+    let encoded = dbs_api::encoding::percent_encode(password);
+    for version in [SignatureVersion::V1, SignatureVersion::V3] {
+        let echo = format!(
+            r#"{{"RequestId":"R2","Code":"InvalidParameter","Message":"bad: {password} / {encoded}"}}"#
+        );
+        let page = format!("<html>{encoded}</html>");
+        let server = support::Server::scripted(vec![
+            support::Reply::json(400, &echo),
+            support::Reply::html(502, &page),
+            support::Reply::html(502, &page),
+            support::Reply::html(502, &page),
+        ])
+        .await;
+        let client = support::client(&server, Credentials::new("testid", "testsecret"), version);
+        let first = support::restore_task(&client)
+            .destination_endpoint_password(password)
+            .send()
+            .await;
+        let second = support::restore_task(&client)
+            .destination_endpoint_password(password)
+            .send()
+            .await;
+        for result in [first, second] {
+            let error = result.expect_err("the server refused");
+            for text in [error.to_string(), format!("{error:?}")] {
+                assert!(
+                    !text.contains(password) && !text.contains(&encoded),
+                    "{text}"
+                );
+                assert!(text.contains(dbs_api::sensitive::REDACTED), "{text}");
+            }
+        }
+    }
+}

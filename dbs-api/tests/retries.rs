@@ -673,3 +673,64 @@ async fn signature_mismatch_says_which_side_differs_without_echoing() {
             .is_some_and(|d| d.contains("AccessKeySecret"))
     );
 }
+
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    // Following a redirect would replay the signed body, password included, to another URL.
+    let sink = Server::scripted(vec![Reply::success()]).await;
+    let redirect = Reply::json(307, "{}").header("location", &format!("{}/sink", sink.url()));
+    let server = Server::scripted(vec![redirect]).await;
+    let result = restore_task(&v3(&server)).send().await;
+    match &result {
+        Err(Error::UnexpectedResponse { status, .. }) => assert_eq!(*status, 307),
+        other => panic!("expected an unexpected-response error, got {other:?}"),
+    }
+    assert!(result.as_ref().is_err_and(Error::was_sent));
+    assert_eq!(server.requests().len(), 1, "not retried");
+    assert!(
+        sink.requests().is_empty(),
+        "the redirect target got nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_blank_client_token_is_replaced_by_a_generated_one() {
+    let server = Server::scripted(vec![unavailable(), Reply::success()]).await;
+    restore_task(&v3(&server))
+        .client_token(" ")
+        .send()
+        .await
+        .unwrap();
+    let tokens: Vec<Option<String>> = server.requests().iter().map(client_token).collect();
+    let first = tokens[0].clone().unwrap_or_default();
+    assert_eq!(first.len(), 36, "a UUID v4, got {first:?}");
+    assert_eq!(
+        tokens,
+        vec![Some(first.clone()), Some(first)],
+        "one token for both attempts"
+    );
+}
+
+#[tokio::test]
+async fn a_gateway_code_in_a_2xx_body_is_an_error() {
+    let body = r#"{"RequestId":"R","Code":"Throttling","Message":"Request was denied due to flow control."}"#;
+    let server = Server::scripted(vec![Reply::json(200, body), Reply::success()]).await;
+    let output = restore_task(&v3(&server)).send().await.unwrap();
+    assert_eq!(
+        server.requests().len(),
+        2,
+        "throttling surfaced, then retried"
+    );
+    assert_eq!(output.success, Some(true));
+
+    let server = Server::scripted(vec![Reply::json(
+        200,
+        r#"{"RequestId":"R","Code":"Forbidden.RAM","Message":"no"}"#,
+    )])
+    .await;
+    let error = service_error(restore_task(&v3(&server)).send().await);
+    assert_eq!(
+        (error.code.as_str(), error.http_status),
+        ("Forbidden.RAM", 200)
+    );
+}

@@ -5,6 +5,7 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
+use super::redact::Redactor;
 use super::retry::{retryable_code, retryable_status};
 use crate::error::{Error, ServiceError};
 use crate::signing::SignedRequest;
@@ -117,6 +118,7 @@ pub(crate) fn classify(
     headers: &HeaderMap,
     bytes: &[u8],
     signed: &SignedRequest,
+    redactor: &Redactor,
     attempts: u32,
 ) -> Result<ResponseBody, AttemptFailure> {
     let content_type = header(headers, "content-type");
@@ -129,7 +131,7 @@ pub(crate) fn classify(
         let error = Error::UnexpectedResponse {
             status,
             content_type,
-            snippet: snippet(bytes),
+            snippet: redactor.redact(&snippet(bytes)),
             request_id: header_request_id,
         };
         let retryable = retryable_status(status);
@@ -156,15 +158,22 @@ pub(crate) fn classify(
             _ => None,
         })
         .and_then(|s| u16::try_from(s).ok());
+    // A gateway-style `Code` in a 2xx body (`{"Code":"Throttling"}`) is a failure too, unless it
+    // is one of the values that mean success.
+    let body_code = field(&body, &["Code", "code"])
+        .filter(|c| !matches!(c.as_str(), "200" | "OK" | "Success" | "success"));
     let business_failure = success == Some(false)
-        || (success.is_none() && (err_code.is_some() || body_status.is_some_and(|s| s >= 400)));
+        || (success.is_none()
+            && (err_code.is_some()
+                || body_code.is_some()
+                || body_status.is_some_and(|s| s >= 400)));
 
     if status < 400 && !business_failure {
         if !(200..300).contains(&status) {
             let error = Error::UnexpectedResponse {
                 status,
                 content_type,
-                snippet: snippet(bytes),
+                snippet: redactor.redact(&snippet(bytes)),
                 request_id,
             };
             return Err(AttemptFailure {
@@ -189,7 +198,9 @@ pub(crate) fn classify(
         let message = field(&body, &["Message", "message", "ErrMessage"]).unwrap_or_default();
         (code, message, status)
     } else {
-        let code = err_code.unwrap_or_else(|| "UnknownError".to_owned());
+        let code = err_code
+            .or(body_code)
+            .unwrap_or_else(|| "UnknownError".to_owned());
         let message = field(&body, &["ErrMessage", "Message"]).unwrap_or_default();
         (
             code,
@@ -198,6 +209,7 @@ pub(crate) fn classify(
         )
     };
     let (message, diagnosis) = diagnose_signature(&code, message, signed);
+    let message = redactor.redact(&message);
     let retryable = retryable_code(&code) || retryable_status(http_status);
     // Throttling and "still processing" are refusals: the request was not acted on.
     let ambiguous = !(code.starts_with("Throttling") || code == "IdempotentProcessing");

@@ -3,6 +3,7 @@
 mod classify;
 mod pipeline;
 mod prepared;
+mod redact;
 mod request;
 mod retry;
 
@@ -232,6 +233,8 @@ impl ClientBuilder {
         let http = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(5)))
+            // A redirect would replay the signed body, password included, to another URL.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Config(format!("cannot create the HTTP client: {e}")))?;
         let credentials = self
@@ -284,8 +287,12 @@ fn parse_endpoint(url: &str, allow_plain_http: bool) -> Result<Endpoint, Error> 
             )));
         }
     }
+    let base = format!("{scheme}://{rest}");
+    // Catches what the shape checks above cannot: a port above 65535, a broken IPv6 literal.
+    reqwest::Url::parse(&base)
+        .map_err(|e| Error::Config(format!("endpoint {url:?} is not a valid URL: {e}")))?;
     Ok(Endpoint {
-        base: format!("{scheme}://{rest}"),
+        base,
         host: rest.to_owned(),
     })
 }
@@ -326,6 +333,8 @@ mod tests {
         );
         assert!(endpoint("https://host/path").is_err());
         assert!(endpoint("ftp://host").is_err());
+        assert!(endpoint("http://127.0.0.1:99999").is_err());
+        assert!(endpoint("http://[::1").is_err());
     }
 
     #[test]

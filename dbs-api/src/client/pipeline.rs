@@ -8,6 +8,7 @@ use tracing::Instrument;
 
 use super::classify::{AttemptFailure, ResponseBody, classify};
 use super::prepared::PreparedRequest;
+use super::redact::Redactor;
 use super::{Client, RetryConfig};
 use crate::ValidationContext;
 use crate::credentials::{Credentials, ProvideCredentials};
@@ -25,6 +26,14 @@ pub(crate) struct Call {
     pub idempotent: bool,
 }
 
+/// What every attempt of a call shares.
+struct Prepared<'a> {
+    call: &'a Call,
+    body_params: &'a [(String, String)],
+    credentials: &'a Credentials,
+    redactor: &'a Redactor,
+}
+
 /// Per-call overrides of the client's settings.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct CallOptions {
@@ -39,14 +48,19 @@ impl Call {
     /// Gives an operation with an idempotency token one (UUID v4) when the user set none, so
     /// every attempt of this call carries the same token and a retried create never creates twice.
     fn fill_idempotency_token(&mut self) {
-        if let Some(name) = self.idempotency_token
-            && !self.params.iter().any(|p| p.name == name)
-        {
-            self.params.push(WireParam {
+        let Some(name) = self.idempotency_token else {
+            return;
+        };
+        let token = uuid::Uuid::new_v4().to_string();
+        match self.params.iter_mut().find(|p| p.name == name) {
+            // A blank token is no token: the service would not deduplicate on it.
+            Some(param) if param.value.trim().is_empty() => param.value = token,
+            Some(_) => {}
+            None => self.params.push(WireParam {
                 name,
-                value: uuid::Uuid::new_v4().to_string(),
+                value: token,
                 sensitive: false,
-            });
+            }),
         }
     }
 
@@ -97,11 +111,23 @@ impl Client {
     ) -> Result<ResponseBody, Error> {
         let retry = options.retry.as_ref().unwrap_or(&self.inner.retry);
         let body_params = call.body_params();
+        let secrets = call
+            .params
+            .iter()
+            .filter(|p| p.sensitive)
+            .map(|p| p.value.as_str())
+            .chain([credentials.access_key_secret().expose().as_str()])
+            .chain(credentials.security_token().map(|t| t.expose().as_str()));
+        let redactor = Redactor::new(secrets);
+        let prepared = Prepared {
+            call,
+            body_params: &body_params,
+            credentials,
+            redactor: &redactor,
+        };
         loop {
             let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
-            let outcome = self
-                .attempt(call, &body_params, credentials, options, attempt)
-                .await;
+            let outcome = self.attempt(&prepared, options, attempt).await;
             let failure = match outcome {
                 Ok(body) => return Ok(body),
                 Err(failure) => failure,
@@ -119,13 +145,16 @@ impl Client {
     /// One attempt: a fresh timestamp and nonce, a new signature, one HTTP exchange.
     async fn attempt(
         &self,
-        call: &Call,
-        body_params: &[(String, String)],
-        credentials: &Credentials,
+        prepared: &Prepared<'_>,
         options: &CallOptions,
         attempt: u32,
     ) -> Result<ResponseBody, AttemptFailure> {
-        let signed = self.sign(call.action, body_params, credentials, options);
+        let signed = self.sign(
+            prepared.call.action,
+            prepared.body_params,
+            prepared.credentials,
+            options,
+        );
         let timeout = options
             .attempt_timeout
             .unwrap_or(self.inner.attempt_timeout);
@@ -143,7 +172,14 @@ impl Client {
                 let status = response.status().as_u16();
                 let headers = response.headers().clone();
                 match response.bytes().await {
-                    Ok(bytes) => classify(status, &headers, &bytes, &signed, attempt),
+                    Ok(bytes) => classify(
+                        status,
+                        &headers,
+                        &bytes,
+                        &signed,
+                        prepared.redactor,
+                        attempt,
+                    ),
                     Err(e) => Err(AttemptFailure::transport(e, timeout, attempt)),
                 }
             }
