@@ -700,7 +700,7 @@ async fn a_blank_client_token_is_replaced_by_a_generated_one() {
         .client_token(" ")
         .send()
         .await
-        .unwrap();
+        .expect("the second attempt succeeds");
     let tokens: Vec<Option<String>> = server.requests().iter().map(client_token).collect();
     let first = tokens[0].clone().unwrap_or_default();
     assert_eq!(first.len(), 36, "a UUID v4, got {first:?}");
@@ -715,7 +715,10 @@ async fn a_blank_client_token_is_replaced_by_a_generated_one() {
 async fn a_gateway_code_in_a_2xx_body_is_an_error() {
     let body = r#"{"RequestId":"R","Code":"Throttling","Message":"Request was denied due to flow control."}"#;
     let server = Server::scripted(vec![Reply::json(200, body), Reply::success()]).await;
-    let output = restore_task(&v3(&server)).send().await.unwrap();
+    let output = restore_task(&v3(&server))
+        .send()
+        .await
+        .expect("the retry succeeds");
     assert_eq!(
         server.requests().len(),
         2,
