@@ -15,6 +15,9 @@ pub const DEMO_ACCESS_KEY_ID: &str = "testid";
 pub const DEMO_ACCESS_KEY_SECRET: &str = "testsecret";
 /// The largest request body read by default: 1 MiB. A larger one is answered with HTTP 413.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// How long a request body may take to arrive, from the end of the request head, by default:
+/// 30 seconds. A body not received in full by then is answered with HTTP 408.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How far `Timestamp` / `x-acs-date` may be from the emulator's clock, either way.
 pub const TIMESTAMP_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// How long a `SignatureNonce` stays used.
@@ -65,8 +68,10 @@ impl fmt::Debug for AccessKey {
 }
 
 /// The error from parsing an [`AccessKey`] that is not `ID:SECRET` with both parts non-empty.
+///
+/// It never includes the text parsed, which may hold a secret.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("an access key is written ID:SECRET, with both parts non-empty")]
+#[error("expected ID:SECRET with a non-empty ID and SECRET")]
 pub struct ParseAccessKeyError;
 
 impl FromStr for AccessKey {
@@ -80,10 +85,50 @@ impl FromStr for AccessKey {
     }
 }
 
+/// Parses `--access-key ID:SECRET` for clap without ever echoing the value.
+///
+/// Clap's error for a value that does not parse quotes the value (`invalid value ':SECRET' for
+/// ...`), which would put a secret in a terminal or a CI log. This parser reports only what is
+/// expected. `clap::value_parser!(AccessKey)`, which the derive uses for an `AccessKey` field,
+/// picks it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AccessKeyValueParser;
+
+impl clap::builder::TypedValueParser for AccessKeyValueParser {
+    type Value = AccessKey;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<AccessKey, clap::Error> {
+        value
+            .to_str()
+            .and_then(|text| text.parse().ok())
+            .ok_or_else(|| {
+                let arg = arg.map_or_else(|| "the access key".to_owned(), |a| format!("'{a}'"));
+                let message = format!("invalid value for {arg}: {ParseAccessKeyError}");
+                // Formatted like clap's own errors: usage and the `--help` hint after it.
+                clap::Error::raw(clap::error::ErrorKind::ValueValidation, message)
+                    .format(&mut cmd.clone())
+            })
+    }
+}
+
+impl clap::builder::ValueParserFactory for AccessKey {
+    type Parser = AccessKeyValueParser;
+
+    fn value_parser() -> Self::Parser {
+        AccessKeyValueParser
+    }
+}
+
 /// How to start an [`Emulator`](crate::Emulator).
 ///
 /// The default listens on `127.0.0.1` on a free port, accepts the demo account, knows the
-/// built-in [`Seed`], sends business errors with HTTP 200 and reads bodies up to 1 MiB.
+/// built-in [`Seed`], sends business errors with HTTP 200, reads bodies up to 1 MiB and waits
+/// up to 30 seconds for a body.
 ///
 /// ```
 /// use dbs_emulator::{AccessKey, EmulatorConfig, Seed};
@@ -100,6 +145,7 @@ pub struct EmulatorConfig {
     pub(crate) seed: Seed,
     pub(crate) business_errors_http_status: bool,
     pub(crate) max_body_bytes: usize,
+    pub(crate) body_read_timeout: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -110,6 +156,7 @@ impl Default for EmulatorConfig {
             seed: Seed::default(),
             business_errors_http_status: false,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
         }
     }
 }
@@ -149,6 +196,15 @@ impl EmulatorConfig {
     /// The largest request body read; a larger one is answered with HTTP 413.
     pub fn max_body_bytes(mut self, bytes: usize) -> Self {
         self.max_body_bytes = bytes;
+        self
+    }
+
+    /// How long a request body may take to arrive in full, counted from the end of the request
+    /// head ([`DEFAULT_BODY_READ_TIMEOUT`] by default). A body still incomplete then (a
+    /// `Content-Length` larger than what is sent, an unfinished chunked body) is answered with
+    /// HTTP 408 `RequestTimeout` and the connection is closed.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
         self
     }
 

@@ -19,8 +19,8 @@ pub(crate) struct Call<'a> {
     pub(crate) access_key_id: &'a str,
 }
 
-/// Runs `operation` on the request's parameters (query and body, in that order: a later value
-/// replaces an earlier one, common parameters are ignored).
+/// Runs `operation` on the request's parameters (query and body, in that order; the gateway has
+/// refused any name given twice; common parameters are ignored).
 pub(crate) fn handle(
     operation: &'static OperationMeta,
     params: &[(String, String)],
@@ -87,6 +87,7 @@ fn create_restore_task(
         restore_task_id: String::new(),
         restore_task_name: input.restore_task_name.clone().unwrap_or_default(),
         backup_plan_id: plan.backup_plan_id.clone(),
+        // `ClientToken=` is no token: a new task each time.
         client_token: input.client_token.clone().filter(|t| !t.is_empty()),
         restore_status: "init".to_owned(),
         restore_task_create_time: now_ms(),

@@ -1,10 +1,11 @@
-//! The API gateway's checks, in the gateway's order: missing common parameters → version and
-//! action → access key → timestamp format and window → signature → nonce.
+//! The API gateway's checks, in the gateway's order: repeated parameters → missing common
+//! parameters → version and action → access key → timestamp format and window → signature →
+//! nonce.
 //!
 //! The signature algorithms are `dbs_api::signing`'s; this module only finds the inputs in the
 //! received request and compares.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use dbs_api::OperationMeta;
 use dbs_api::signing::{
@@ -51,7 +52,8 @@ impl<'a> RequestParts<'a> {
         self.headers.contains_key(HEADER_AUTHORIZATION)
     }
 
-    /// A parameter: the last value in the body, else the last in the query.
+    /// A parameter: the last value in the body, else the last in the query. (Once
+    /// [`check_unique_parameters`] passed, there is at most one.)
     fn param(&self, name: &str) -> Option<&'a str> {
         let last = |pairs: &'a [(String, String)]| {
             pairs
@@ -97,6 +99,7 @@ pub(crate) fn authenticate(
     now: OffsetDateTime,
     use_nonce: impl FnOnce(&str) -> bool,
 ) -> Result<Accepted, GatewayError> {
+    check_unique_parameters(req.query, req.body_params)?;
     if req.is_v3() {
         authenticate_v3(req, accounts, now, use_nonce)
     } else {
@@ -286,6 +289,64 @@ fn authenticate_v3(
     })
 }
 
+/// The most repeated names one error lists.
+const MAX_NAMED_REPEATS: usize = 10;
+/// The longest name quoted in that error, in characters.
+const MAX_NAME_CHARS: usize = 64;
+
+/// Every parameter at most once across the query and the body, or `InvalidParameter` (400)
+/// naming each repeated one (names only: a value may be a secret).
+///
+/// A repeated signing parameter would let the request say one thing to whoever reads the first
+/// value and another to whoever reads the last (`Signature=junk&…&Signature=<valid>`), and a
+/// repeated operation parameter is a client bug the service cannot resolve, so a gateway
+/// refuses both. RPC lists are flattened as `Name.1`, `Name.2`, so no valid request repeats a
+/// name. Names are case-sensitive, as everywhere in the API.
+pub(crate) fn check_unique_parameters(
+    query: &[(String, String)],
+    body: &[(String, String)],
+) -> Result<(), GatewayError> {
+    let mut seen = HashSet::new();
+    let mut repeated: Vec<&str> = Vec::new();
+    for (name, _) in query.iter().chain(body) {
+        if !seen.insert(name.as_str()) && !repeated.contains(&name.as_str()) {
+            repeated.push(name);
+        }
+    }
+    if repeated.is_empty() {
+        return Ok(());
+    }
+    let quote = |name: &&str| {
+        let mut shown: String = name.chars().take(MAX_NAME_CHARS).collect();
+        if shown.len() < name.len() {
+            shown.push('…');
+        }
+        format!("{shown:?}")
+    };
+    let mut names: Vec<String> = repeated.iter().take(MAX_NAMED_REPEATS).map(quote).collect();
+    if repeated.len() > MAX_NAMED_REPEATS {
+        names.push(format!("and {} more", repeated.len() - MAX_NAMED_REPEATS));
+    }
+    let (what, verb) = if repeated.len() == 1 {
+        ("parameter", "is")
+    } else {
+        ("parameters", "are")
+    };
+    Err(GatewayError::new(
+        400,
+        "InvalidParameter",
+        format!(
+            "The specified {what} {} {verb} not valid: each parameter may be given only once, in the query or the body, and {} given more than once.",
+            names.join(", "),
+            if repeated.len() == 1 {
+                "it is"
+            } else {
+                "each of these is"
+            },
+        ),
+    ))
+}
+
 /// The values, or `MissingParameter` naming the first one missing.
 fn required<const N: usize>(
     values: [(&str, Option<String>); N],
@@ -385,6 +446,52 @@ mod tests {
             let err = check_timestamp("Timestamp", value, now).err();
             assert_eq!(err.map(|e| e.code), Some(code.into()), "{value:?}");
         }
+    }
+
+    #[test]
+    fn repeated_parameters_are_named_without_values() {
+        let p = |items: &[(&str, &str)]| -> Vec<(String, String)> {
+            items
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        assert_eq!(
+            check_unique_parameters(&p(&[("A", "1"), ("a", "2")]), &p(&[("B", "3")])),
+            Ok(())
+        );
+        let err = check_unique_parameters(
+            &p(&[("Signature", "junk"), ("A", "1")]),
+            &p(&[("Signature", "good"), ("Pw", "s3cret"), ("Pw", "s3cret")]),
+        )
+        .expect_err("an error");
+        assert_eq!((err.status, &*err.code), (400, "InvalidParameter"));
+        assert_eq!(
+            err.message,
+            "The specified parameters \"Signature\", \"Pw\" are not valid: each parameter may be \
+             given only once, in the query or the body, and each of these is given more than once."
+        );
+        for value in ["junk", "good", "s3cret"] {
+            assert!(!err.message.contains(value), "{value}: {}", err.message);
+        }
+        // Within the body alone, too; a long list and long names are cut short.
+        let many: Vec<(String, String)> = (0..12)
+            .flat_map(|i| {
+                let name = format!("{i}{}", "x".repeat(100));
+                [(name.clone(), String::new()), (name, String::new())]
+            })
+            .collect();
+        let err = check_unique_parameters(&[], &many).expect_err("an error");
+        assert!(
+            err.message.contains(&format!("\"0{}…\"", "x".repeat(63))),
+            "{}",
+            err.message
+        );
+        assert!(
+            err.message.contains(", and 2 more are not valid"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

@@ -15,7 +15,8 @@
 //! It listens on `127.0.0.1:8080` by default (port 0 picks a free port) and prints
 //! `listening on http://HOST:PORT` as the first line on stdout. Without `--access-key`, the demo
 //! account `testid` / `testsecret` is accepted. Logs go to stderr (`RUST_LOG` filters them) and
-//! never contain parameter values.
+//! never contain parameter values (see [below](#what-answers-and-logs-reveal)). A malformed
+//! `--access-key` is a usage error that does not repeat the value given.
 //!
 //! # In a test suite
 //!
@@ -57,6 +58,7 @@
 //!
 //! | Check | Code | HTTP |
 //! | --- | --- | --- |
+//! | a parameter is given more than once (in the query, the body, or across both) | `InvalidParameter`, naming each repeated parameter (never a value) | 400 |
 //! | a common parameter is missing | `MissingParameter` | 400 |
 //! | `Version` is not `2019-03-06` | `InvalidVersion` | 400 |
 //! | the action is not in the spec | `InvalidAction.NotFound` | 404 |
@@ -70,8 +72,31 @@
 //!
 //! A nonce is recorded only once the signature is valid. Before these checks: a path other than
 //! `/` is `InvalidApi.NotFound` (404), a body over the limit (1 MiB by default) is
-//! `RequestEntityTooLarge` (413), and parameters that are not UTF-8 or have a malformed `%`
-//! escape are `InvalidParameter` (400), all in the same shape.
+//! `RequestEntityTooLarge` (413), a body not received in full within 30 seconds of the request
+//! head ([`EmulatorConfig::body_read_timeout`]) is `RequestTimeout` (408, and the connection is
+//! closed), and parameters that are not UTF-8 or have a malformed `%` escape are
+//! `InvalidParameter` (400), all in the same shape. A connection that sends no request (or only
+//! part of a request head) for 30 seconds is closed without an answer.
+//!
+//! Repeated parameters are refused rather than resolved (first or last wins) because a gateway
+//! that picks one value lets a request show one `Signature`, `Timestamp` or `AccessKeyId` to
+//! one reader and another to the next. This covers every name: the signing and common
+//! parameters (`Signature`, `SignatureMethod`, `SignatureVersion`, `SignatureNonce`,
+//! `Timestamp`, `AccessKeyId`, `SecurityToken`, `Action`, `Version`, …) and the operation's
+//! own, which no valid request repeats (RPC lists are `Name.1`, `Name.2`, …). The code is
+//! `InvalidParameter` for all of them, like the other parameter-syntax errors above, since the
+//! problem is the request's shape rather than its signature.
+//!
+//! # What answers and logs reveal
+//!
+//! `SignatureDoesNotMatch` for V1 ends with the server's StringToSign, which is the method and
+//! every parameter, values included, the destination password among them. That is what the real
+//! gateway does, and clients rely on it to tell a wrong secret from an encoding bug (the
+//! `dbs-api` client compares it with its own and redacts it before showing it). The emulator
+//! keeps the echo, in the answer only: its logs, at every level up to `RUST_LOG=trace`, carry
+//! request IDs, API action names (an `Action` that is not one is logged as `(unknown)`),
+//! statuses and error codes, never a parameter value, a StringToSign, a signature or a secret.
+//! Business errors name parameters but never quote a sensitive value.
 //!
 //! # The service
 //!
@@ -93,7 +118,8 @@
 //! Success is `{"RequestId","RestoreTaskId":"r…","Success":true,"HttpStatusCode":200}`. A
 //! `ClientToken` (per AccessKeyId) seen before with the same parameters (every parameter but
 //! the token, the password compared by a salted hash) returns the same `RestoreTaskId` and
-//! creates nothing. The password is never stored in clear nor shown.
+//! creates nothing. An empty `ClientToken` (`ClientToken=`) is no token: each such request
+//! creates a new task. The password is never stored in clear nor shown.
 //!
 //! # Admin API, seed, faults
 //!
@@ -112,8 +138,9 @@ mod server;
 mod state;
 
 pub use config::{
-    AccessKey, DEFAULT_MAX_BODY_BYTES, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, EmulatorConfig,
-    NONCE_WINDOW, ParseAccessKeyError, TIMESTAMP_WINDOW,
+    AccessKey, AccessKeyValueParser, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
+    DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, EmulatorConfig, NONCE_WINDOW, ParseAccessKeyError,
+    TIMESTAMP_WINDOW,
 };
 pub use faults::{Fault, FaultKind};
 pub use foreground::{ServeError, serve_foreground};

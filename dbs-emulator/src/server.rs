@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue};
 use hyper::http::request::Parts;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -36,6 +36,7 @@ pub(crate) struct Shared {
     pub(crate) plans: Vec<BackupPlan>,
     business_errors_http_status: bool,
     max_body_bytes: usize,
+    body_read_timeout: Duration,
     /// Per-emulator salt of the password fingerprints.
     salt: String,
     state: Mutex<State>,
@@ -57,6 +58,7 @@ impl Shared {
             plans: config.seed.backup_plans,
             business_errors_http_status: config.business_errors_http_status,
             max_body_bytes: config.max_body_bytes,
+            body_read_timeout: config.body_read_timeout,
             salt: format!("{:032x}", rand::random::<u128>()),
             state: Mutex::new(State::new()),
         }
@@ -293,7 +295,11 @@ async fn serve(
     shared: Arc<Shared>,
 ) -> Result<HttpResponse, DropConnection> {
     let (parts, body) = req.into_parts();
-    let body = match read_body(&parts, body, shared.max_body_bytes).await {
+    let read = read_body(&parts, body, shared.max_body_bytes);
+    let body = match tokio::time::timeout(shared.body_read_timeout, read)
+        .await
+        .unwrap_or(BodyRead::TimedOut)
+    {
         BodyRead::Complete(body) => body,
         BodyRead::TooLarge => {
             let request_id = new_request_id();
@@ -308,6 +314,25 @@ async fn serve(
             tracing::info!(%request_id, status = 413, "request body too large");
             return Ok(Reply::Gateway(error).into_response(&request_id, &host(&parts), false));
         }
+        BodyRead::TimedOut => {
+            let request_id = new_request_id();
+            let error = GatewayError::new(
+                408,
+                "RequestTimeout",
+                format!(
+                    "The request body was not received in full within {:?}.",
+                    shared.body_read_timeout
+                ),
+            );
+            tracing::info!(%request_id, status = 408, "request body not received in time");
+            let mut response =
+                Reply::Gateway(error).into_response(&request_id, &host(&parts), false);
+            // The rest of the body may still come: the connection cannot carry another request.
+            response
+                .headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+            return Ok(response);
+        }
         BodyRead::Failed => return Err(DropConnection),
     };
     if let Some(route) = parts.uri.path().strip_prefix(admin::PREFIX) {
@@ -320,7 +345,7 @@ async fn api(parts: &Parts, body: &Bytes, shared: &Shared) -> Result<HttpRespons
     let request_id = new_request_id();
     let (action, reply) = api_reply(parts, body, shared, &request_id).await;
     let Some(reply) = reply else {
-        tracing::info!(%request_id, action = action.as_deref().unwrap_or("-"), "connection reset by an injected fault");
+        tracing::info!(%request_id, action = log_action(action.as_deref()), "connection reset by an injected fault");
         return Err(DropConnection);
     };
     let code = reply.code().map(str::to_owned);
@@ -331,7 +356,7 @@ async fn api(parts: &Parts, body: &Bytes, shared: &Shared) -> Result<HttpRespons
     );
     tracing::info!(
         %request_id,
-        action = action.as_deref().unwrap_or("-"),
+        action = log_action(action.as_deref()),
         status = response.status().as_u16(),
         code = code.as_deref().unwrap_or("-"),
         "answered"
@@ -421,6 +446,15 @@ async fn api_reply(
     (action, Some(reply))
 }
 
+/// The action for the log: its name when it is an API action, never the client's text
+/// otherwise (the log holds no value a client sent, and an unknown `Action` could be anything).
+fn log_action(action: Option<&str>) -> &str {
+    match action {
+        None => "-",
+        Some(name) => dbs_api::operation(name).map_or("(unknown)", |op| op.name),
+    }
+}
+
 async fn sleep_ms(ms: Option<u64>) {
     if let Some(ms) = ms {
         tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -465,6 +499,8 @@ fn decode_params(raw: &[u8], what: &str) -> Result<Vec<(String, String)>, String
 enum BodyRead {
     Complete(Bytes),
     TooLarge,
+    /// The body did not arrive in full within the body read timeout.
+    TimedOut,
     /// The client went away or sent a broken body.
     Failed,
 }

@@ -49,9 +49,9 @@ pub struct StateSnapshot {
     /// parameter in the query or body, or the `x-acs-action` header), counted as soon as it was
     /// read, before any check, whatever happened next (gateway error, business error, injected
     /// fault, success). Not counted: admin requests, requests to other paths, bodies over the
-    /// limit, requests from which no action could be read (no `Action` parameter or header, or
-    /// parameters that could not be decoded), and new names once 1024 distinct names were
-    /// counted (or longer than 128 bytes).
+    /// limit or not received in time, requests from which no action could be read (no `Action`
+    /// parameter or header, or parameters that could not be decoded), and new names once 1024
+    /// distinct names were counted (or longer than 128 bytes).
     pub requests: BTreeMap<String, u64>,
     /// The injected faults still waiting, with the uses left in `count`.
     pub faults: Vec<Fault>,
@@ -117,13 +117,14 @@ impl State {
     }
 
     /// Creates a task (giving it a fresh `RestoreTaskId`), or finds the one an earlier request
-    /// with the same token created.
+    /// with the same token created. An empty token is no token, as for the real service.
     pub(crate) fn create_task(
         &mut self,
         access_key_id: &str,
         mut task: RestoreTask,
         fingerprint: BTreeMap<String, String>,
     ) -> Created {
+        task.client_token = task.client_token.filter(|token| !token.is_empty());
         if let Some(token) = &task.client_token {
             let key = (access_key_id.to_owned(), token.clone());
             if let Some(&index) = self.tokens.get(&key)
@@ -287,12 +288,16 @@ mod tests {
         // Another account's token space is separate; no token means a new task every time.
         let other = created_id(state.create_task("other", task(Some("t")), fp("h2")));
         let untokened = created_id(state.create_task("ak", task(None), fp("h1")));
-        let ids: Vec<String> = state
-            .snapshot(&[])
+        // An empty token is no token: a new task each time, whatever the parameters.
+        let empty = created_id(state.create_task("ak", task(Some("")), fp("h1")));
+        let empty_again = created_id(state.create_task("ak", task(Some("")), fp("h2")));
+        let snapshot = state.snapshot(&[]);
+        let ids: Vec<String> = snapshot
             .restore_tasks
-            .into_iter()
-            .map(|t| t.restore_task_id)
+            .iter()
+            .map(|t| t.restore_task_id.clone())
             .collect();
-        assert_eq!(ids, [first, other, untokened]);
+        assert_eq!(ids, [first, other, untokened, empty, empty_again]);
+        assert_eq!(snapshot.restore_tasks[3].client_token, None);
     }
 }

@@ -127,12 +127,157 @@ fn a_bad_seed_file_is_reported_and_exits_non_zero() {
 }
 
 #[test]
-fn a_malformed_access_key_flag_is_a_usage_error() {
-    let output = Command::new(env!("CARGO_BIN_EXE_dbs-emulator"))
-        .args(["--access-key", "no-secret"])
-        .output()
-        .expect("run dbs-emulator");
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("ID:SECRET"), "{stderr}");
+fn a_malformed_access_key_flag_is_a_usage_error_that_never_echoes_the_value() {
+    for value in [
+        ":SEKRETA",
+        "SEKRETB",
+        "SEKRETC:",
+        "",
+        "ok:SEKRETD --access-key :SEKRETE",
+    ] {
+        let mut args = vec!["--listen", "127.0.0.1:0"];
+        for part in value.split(" --access-key ") {
+            args.extend(["--access-key", part]);
+        }
+        // A valid key before the bad one changes nothing.
+        let output = Command::new(env!("CARGO_BIN_EXE_dbs-emulator"))
+            .args(["--access-key", "good:SEKRETF"])
+            .args(&args)
+            .output()
+            .expect("run dbs-emulator");
+        assert_eq!(output.status.code(), Some(2), "{value:?}");
+        assert!(output.stdout.is_empty(), "{value:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("invalid value for '--access-key <ID:SECRET>': expected ID:SECRET with a non-empty ID and SECRET"),
+            "{value:?}: {stderr}"
+        );
+        assert!(!stderr.contains("SEKRET"), "{value:?}: {stderr}");
+    }
+}
+
+/// Runs the binary with `RUST_LOG=trace`, sends requests full of values (a password, a wrong
+/// signature whose answer echoes the StringToSign, repeated parameters, rule violations, a body
+/// that never arrives), and checks that the log never holds a value.
+#[tokio::test]
+async fn trace_logs_never_contain_parameter_values() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log_path = dir.path().join("stderr.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dbs-emulator"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--access-key",
+            "ci:ci-SEKRET-key",
+        ])
+        .env("RUST_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(log))
+        .spawn()
+        .expect("spawn dbs-emulator");
+    let stdout = child.stdout.take().expect("stdout");
+    let running = Running(child);
+    let mut first = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut first)
+        .expect("first line");
+    let url = url_of(&first);
+
+    let task_name = "TASKNAME-q7";
+    let token = "TOKEN-q7";
+    let mut params = common::rds_params();
+    common::set(&mut params, "RestoreTaskName", task_name);
+    common::set(&mut params, "ClientToken", token);
+    let v1 = |params: Vec<(String, String)>, placement| {
+        common::V1::new(params, placement)
+            .set("AccessKeyId", "ci")
+            .secret("ci-SEKRET-key")
+    };
+    // Successes, V1 and V3.
+    let raw = v1(params.clone(), common::Placement::Query).build();
+    let signature = raw
+        .query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("Signature="))
+        .expect("a signature")
+        .to_owned();
+    common::assert_success(&common::send(&url, &raw).await);
+    let mut v3 = common::V3::new(&url, vec![], params.clone());
+    v3.access_key_id = "ci".to_owned();
+    v3.secret = "ci-SEKRET-key".to_owned();
+    common::assert_success(&common::send(&url, &v3.build()).await);
+    // A wrong secret: the answer echoes the StringToSign, password included, as the gateway
+    // does...
+    let raw = v1(params.clone(), common::Placement::Body)
+        .secret("wrong")
+        .build();
+    let answer = common::send(&url, &raw).await;
+    assert_eq!(answer.code(), "SignatureDoesNotMatch");
+    assert!(answer.text.contains("Pa55-w0rd"), "{}", answer.text);
+    // ...repeated parameters, an enum value the spec does not list, an unknown plan.
+    let mut repeated = params.clone();
+    repeated.push((
+        "DestinationEndpointPassword".to_owned(),
+        "Pa55-w0rd-2".to_owned(),
+    ));
+    let answer = common::send(&url, &v1(repeated, common::Placement::Both).build()).await;
+    assert_eq!(answer.code(), "InvalidParameter");
+    let mut odd = params.clone();
+    common::set(&mut odd, "DestinationEndpointInstanceType", "ENUM-q7");
+    common::set(&mut odd, "ClientToken", "TOKEN-q8");
+    let answer = common::send(&url, &v1(odd, common::Placement::Query).build()).await;
+    assert_eq!(answer.code(), "InvalidParameter");
+    let answer = common::send(
+        &url,
+        &v1(params.clone(), common::Placement::Query)
+            .set("Action", "ACTION-q7")
+            .build(),
+    )
+    .await;
+    assert_eq!(answer.code(), "InvalidAction.NotFound");
+    let mut unknown = params;
+    common::set(&mut unknown, "BackupPlanId", "PLAN-q7");
+    common::set(&mut unknown, "ClientToken", "TOKEN-q9");
+    let answer = common::send(&url, &v1(unknown, common::Placement::Query).build()).await;
+    assert_eq!(answer.code(), "Param.NotFound");
+    // A body that breaks off: the client gives up and closes.
+    {
+        use tokio::io::AsyncWriteExt;
+        let addr = url.trim_start_matches("http://");
+        let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let head = format!(
+            "POST / HTTP/1.1\r\nhost: {addr}\r\ncontent-length: 100\r\n\r\nAction=Cr&Pa55-w0rd"
+        );
+        stream.write_all(head.as_bytes()).await.expect("write");
+    }
+    // Let the emulator log the last requests, then stop it.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    drop(running);
+
+    let log = std::fs::read_to_string(&log_path).expect("read log");
+    assert!(log.contains("answered"), "{log}");
+    assert!(log.contains("SignatureDoesNotMatch"), "{log}");
+    assert!(log.contains("action=\"CreateRestoreTask\""), "{log}");
+    assert!(log.contains("action=\"(unknown)\""), "{log}");
+    assert!(!log.contains('\u{1b}'), "no colour codes in a file: {log}");
+    for value in [
+        "Pa55",
+        "w0rd",
+        "SEKRET",
+        "testsecret",
+        task_name,
+        "TOKEN-q",
+        "ENUM-q7",
+        "ACTION-q7",
+        "PLAN-q7",
+        "rm-bp1p8c29xxxxx",
+        "orders_copy",
+        "cn-hangzhou",
+        "string to sign",
+        "POST&%2F&",
+        &signature,
+    ] {
+        assert!(!log.contains(value), "{value:?} in the log:\n{log}");
+    }
 }

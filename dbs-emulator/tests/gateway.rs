@@ -411,3 +411,138 @@ async fn checks_run_in_the_gateway_order() {
     let raw = V1::new(params, Placement::Query).secret("wrong").build();
     assert_eq!(send(&url, &raw).await.code(), "SignatureDoesNotMatch");
 }
+
+/// Asserts `InvalidParameter` (400, gateway shape) naming `name` as repeated.
+fn assert_repeated(answer: &Answer, name: &str, url: &str) {
+    assert_gateway_error(answer, 400, "InvalidParameter", url);
+    assert!(
+        answer
+            .message()
+            .starts_with(&format!("The specified parameter \"{name}\" is not valid")),
+        "{name}: {}",
+        answer.text
+    );
+    assert!(
+        answer.message().contains("given more than once"),
+        "{}",
+        answer.text
+    );
+}
+
+#[tokio::test]
+async fn a_second_signature_is_refused_wherever_it_is() {
+    let emulator = start().await;
+    let url = emulator.url();
+    // A junk Signature before the valid one, in the query: the last would have won.
+    let mut raw = V1::new(rds_params(), Placement::Query).build();
+    raw.query = format!("Signature=AAAA&{}", raw.query);
+    assert_repeated(&send(&url, &raw).await, "Signature", &url);
+    // After it, too.
+    let mut raw = V1::new(rds_params(), Placement::Query).build();
+    raw.query.push_str("&Signature=AAAA");
+    assert_repeated(&send(&url, &raw).await, "Signature", &url);
+    // One in the query, the valid one in the body.
+    let mut raw = V1::new(rds_params(), Placement::Body).build();
+    raw.query = "Signature=AAAA".to_owned();
+    assert_repeated(&send(&url, &raw).await, "Signature", &url);
+    // The same valid signature twice is refused as well: the rule is about the shape.
+    let mut raw = V1::new(rds_params(), Placement::Both).build();
+    let signature = raw
+        .query
+        .split('&')
+        .find(|pair| pair.starts_with("Signature="))
+        .expect("a signature")
+        .to_owned();
+    raw.body
+        .extend_from_slice(format!("&{signature}").as_bytes());
+    assert_repeated(&send(&url, &raw).await, "Signature", &url);
+    assert!(emulator.state().restore_tasks.is_empty());
+}
+
+#[tokio::test]
+async fn every_repeated_common_parameter_is_refused_across_query_and_body() {
+    let emulator = start().await;
+    let url = emulator.url();
+    for name in [
+        "Signature",
+        "SignatureNonce",
+        "Timestamp",
+        "AccessKeyId",
+        "SignatureMethod",
+        "SignatureVersion",
+        "Action",
+        "Version",
+        "SecurityToken",
+    ] {
+        // Common parameters in the query, operation parameters in the body; the same name
+        // (with the same value) added to the body.
+        let v1 = V1::new(rds_params(), Placement::Both).set("SecurityToken", "sts-token");
+        let mut raw = v1.build();
+        let pair = raw
+            .query
+            .split('&')
+            .find(|pair| pair.split('=').next() == Some(name))
+            .unwrap_or_else(|| panic!("{name} in {}", raw.query))
+            .to_owned();
+        raw.body.extend_from_slice(format!("&{pair}").as_bytes());
+        assert_repeated(&send(&url, &raw).await, name, &url);
+        // And twice in the query alone.
+        let mut raw = v1.build();
+        raw.query.push_str(&format!("&{pair}"));
+        assert_repeated(&send(&url, &raw).await, name, &url);
+    }
+    // V3 too, even for a parameter whose header wins.
+    let mut params = rds_params();
+    params.push(("Action".to_owned(), ACTION.to_owned()));
+    let raw = V3::new(&url, params, pairs(&[("Action", ACTION)])).build();
+    assert_repeated(&send(&url, &raw).await, "Action", &url);
+    assert!(emulator.state().restore_tasks.is_empty());
+    // A refused request is still counted under the action it names.
+    assert_eq!(emulator.state().requests.get(ACTION), Some(&19));
+}
+
+#[tokio::test]
+async fn repeated_operation_parameters_are_refused_by_name_even_when_signed() {
+    let emulator = start().await;
+    let url = emulator.url();
+    // Signed over both values, so only the repetition is wrong.
+    let mut params = rds_params();
+    params.push(("BackupPlanId".to_owned(), "dbsdemopgsql01".to_owned()));
+    for placement in [Placement::Query, Placement::Body] {
+        let raw = V1::new(params.clone(), placement).build();
+        assert_repeated(&send(&url, &raw).await, "BackupPlanId", &url);
+    }
+    // Across query and body, with another password: named, never quoted.
+    let raw = V3::new(
+        &url,
+        rds_params(),
+        pairs(&[("DestinationEndpointPassword", "an0ther-secret")]),
+    )
+    .build();
+    let answer = send(&url, &raw).await;
+    assert_repeated(&answer, "DestinationEndpointPassword", &url);
+    assert!(!answer.text.contains("an0ther-secret"), "{}", answer.text);
+    assert!(!answer.text.contains("Pa55-w0rd"), "{}", answer.text);
+    // Several at once are all named; an empty value counts (ClientToken= twice).
+    let mut params = rds_params();
+    params.extend(pairs(&[
+        ("ClientToken", ""),
+        ("RestoreTaskName", "again"),
+        ("ClientToken", ""),
+    ]));
+    let raw = V1::new(params, Placement::Body).build();
+    let answer = send(&url, &raw).await;
+    assert_gateway_error(&answer, 400, "InvalidParameter", &url);
+    assert!(
+        answer.message().starts_with(
+            "The specified parameters \"RestoreTaskName\", \"ClientToken\" are not valid"
+        ),
+        "{}",
+        answer.text
+    );
+    // Names differing in case are different parameters.
+    let mut params = rds_params();
+    params.push(("backupPlanId".to_owned(), "x".to_owned()));
+    assert_success(&send(&url, &V1::new(params, Placement::Query).build()).await);
+    assert_eq!(emulator.state().restore_tasks.len(), 1);
+}

@@ -227,3 +227,46 @@ async fn client_token_makes_create_idempotent() {
     let state_json = serde_json::to_string(&state).expect("state JSON");
     assert!(!state_json.contains(PASSWORD), "{state_json}");
 }
+
+#[tokio::test]
+async fn an_empty_client_token_is_no_token() {
+    let emulator = start().await;
+    let url = emulator.url();
+    let mut params = rds_params();
+    set(&mut params, "ClientToken", "");
+    // The same request three times, however signed and placed: three tasks, no token recorded.
+    let first = assert_success(&create(&url, params.clone()).await);
+    let second =
+        assert_success(&send(&url, &V1::new(params.clone(), Placement::Query).build()).await);
+    let third = assert_success(&send(&url, &V3::new(&url, params.clone(), vec![]).build()).await);
+    assert!(first != second && second != third && first != third);
+    // Other parameters with an empty token are no mismatch either.
+    let mut renamed = params.clone();
+    set(&mut renamed, "RestoreTaskName", "something else");
+    assert_success(&create(&url, renamed).await);
+    // An empty token does not take the place of a real one, nor the other way round.
+    let mut tokened = params.clone();
+    set(&mut tokened, "ClientToken", "token-1");
+    let with_token = assert_success(&create(&url, tokened.clone()).await);
+    assert_eq!(assert_success(&create(&url, tokened).await), with_token);
+    assert_ne!(assert_success(&create(&url, params).await), with_token);
+
+    let state = emulator.state();
+    assert_eq!(state.restore_tasks.len(), 6);
+    let tokens: Vec<Option<&str>> = state
+        .restore_tasks
+        .iter()
+        .map(|t| t.client_token.as_deref())
+        .collect();
+    assert_eq!(
+        tokens,
+        [None, None, None, None, Some("token-1"), None],
+        "an empty token is not kept"
+    );
+    assert!(
+        state
+            .restore_tasks
+            .iter()
+            .all(|t| !t.parameters.contains_key("ClientToken"))
+    );
+}
