@@ -52,6 +52,18 @@ pub(crate) struct Ctxt {
 }
 
 impl Ctxt {
+    /// A context holding errors found before lowering (files that could not be read).
+    pub(crate) fn new(errors: Vec<SpecError>) -> Self {
+        Self { errors }
+    }
+
+    /// Puts the errors in file order: the service file's first, then by file name, each file's in
+    /// the order they were found (lowering and checking visit the files separately).
+    pub(crate) fn sort_by_file(&mut self, service_file: Option<&str>) {
+        self.errors
+            .sort_by(|a, b| file_key(a, service_file).cmp(&file_key(b, service_file)));
+    }
+
     pub(crate) fn error(&mut self, file: &str, at: &Pointer, message: impl Into<String>) {
         self.errors.push(SpecError {
             file: file.to_owned(),
@@ -67,6 +79,10 @@ impl Ctxt {
             Err(SpecErrors(self.errors))
         }
     }
+}
+
+fn file_key<'e>(error: &'e SpecError, service_file: Option<&str>) -> (bool, &'e str) {
+    (Some(error.file.as_str()) != service_file, &error.file)
 }
 
 /// A JSON pointer under construction, such as `/parameters/3/required/when/in/1`.

@@ -1,14 +1,16 @@
 //! Code generation from the DBS JSON spec.
 //!
-//! The pipeline is `read` → [`lower`] (parse and check, every mistake at once, each with its file and
-//! JSON pointer) → [`expand()`] (infallible, deterministic). The proc-macro in `dbs-macros`, the
-//! `dbs-codegen` binary and the snapshot tests all call the same functions.
+//! The pipeline is `read` → [`lower`] (parse, resolve and check, every mistake at once, each with
+//! its file and JSON pointer) → [`expand()`] (infallible, deterministic). The proc-macro in
+//! `dbs-macros`, the `dbs-codegen` binary and the snapshot tests all call the same functions.
 
+mod check;
 mod error;
 mod expand;
 mod lower;
 pub mod model;
 pub mod names;
+pub mod reserved;
 
 use std::path::{Path, PathBuf};
 
@@ -19,12 +21,15 @@ pub use lower::{SpecFile, lower};
 /// The files of a spec directory: `service.json` and one file per operation, sorted by name.
 #[derive(Clone, Debug)]
 pub struct SpecDir {
-    /// `service.json`.
-    pub service: SpecFile,
-    /// The operation files.
+    /// `service.json`; `None` when it is missing or could not be read (see `read_errors`).
+    pub service: Option<SpecFile>,
+    /// The operation files that could be read.
     pub operations: Vec<SpecFile>,
-    /// Every file read, so a proc-macro can make the build depend on them.
+    /// Every file found, so a proc-macro can make the build depend on them.
     pub paths: Vec<PathBuf>,
+    /// What could not be read: a missing `service.json`, a file that is not UTF-8. `lower` reports
+    /// these with every other mistake, so one run still checks the files that could be read.
+    pub read_errors: Vec<SpecError>,
 }
 
 impl SpecDir {
@@ -32,30 +37,47 @@ impl SpecDir {
     ///
     /// `shown` is the directory as messages should name it (the macro passes the literal the
     /// user wrote, the binary the argument).
+    ///
+    /// # Errors
+    ///
+    /// Only when the directory cannot be listed; a file that cannot be read is recorded in
+    /// `read_errors` and reported by [`SpecDir::lower`].
     pub fn read(dir: &Path, shown: &str) -> Result<Self, SpecErrors> {
-        let io_error = |path: &str, e: std::io::Error| {
-            SpecErrors(vec![SpecError {
-                file: path.to_owned(),
-                pointer: String::new(),
-                message: format!("cannot read: {e}"),
-            }])
-        };
         let shown_dir = shown.trim_end_matches('/');
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| io_error(shown_dir, e))?
+            .map_err(|e| {
+                SpecErrors(vec![SpecError {
+                    file: shown_dir.to_owned(),
+                    pointer: String::new(),
+                    message: format!("cannot read: {e}"),
+                }])
+            })?
             .filter_map(|entry| entry.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|ext| ext == "json"))
             .collect();
         entries.sort();
         let mut service = None;
+        let mut found_service = false;
         let mut operations = Vec::new();
+        let mut read_errors = Vec::new();
         for path in &entries {
             let name = path
                 .file_name()
                 .and_then(|n| n.to_str())
                 .unwrap_or_default();
             let shown_path = format!("{shown_dir}/{name}");
-            let text = std::fs::read_to_string(path).map_err(|e| io_error(&shown_path, e))?;
+            found_service |= name == "service.json";
+            let text = match read_text(path) {
+                Ok(text) => text,
+                Err(message) => {
+                    read_errors.push(SpecError {
+                        file: shown_path,
+                        pointer: String::new(),
+                        message,
+                    });
+                    continue;
+                }
+            };
             let file = SpecFile {
                 path: shown_path,
                 text,
@@ -66,24 +88,36 @@ impl SpecDir {
                 operations.push(file);
             }
         }
-        let service = service.ok_or_else(|| {
-            SpecErrors(vec![SpecError {
+        if !found_service {
+            read_errors.push(SpecError {
                 file: shown_dir.to_owned(),
                 pointer: String::new(),
                 message: "no service.json in the spec directory".to_owned(),
-            }])
-        })?;
+            });
+        }
         Ok(Self {
             service,
             operations,
             paths: entries,
+            read_errors,
         })
     }
 
-    /// Parses and checks the files.
+    /// Parses and checks the files, reporting the read errors with the rest.
     pub fn lower(&self) -> Result<model::Spec, SpecErrors> {
-        lower(&self.service, &self.operations)
+        lower::lower_files(
+            self.read_errors.clone(),
+            self.service.as_ref(),
+            &self.operations,
+        )
     }
+}
+
+/// A file's text, or why it has none: `not UTF-8 at byte N` points at the first bad byte.
+fn read_text(path: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    String::from_utf8(bytes)
+        .map_err(|e| format!("not UTF-8 at byte {}", e.utf8_error().valid_up_to()))
 }
 
 /// Formats generated tokens as Rust source with `prettyplease`.

@@ -1,13 +1,16 @@
 //! Parse and check: JSON documents → the checked model, every mistake reported with its pointer.
 //!
 //! Lowering never stops at the first mistake: each reader records what is wrong and carries on
-//! with what it could read, so one run lists everything a maintainer has to fix.
+//! with what it could read, so one run lists everything a maintainer has to fix. Lowering checks
+//! the form of each document and resolves its references; the rules about the names the generated
+//! code and the runtime use are `check`'s, run on what lowered.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use crate::error::{Ctxt, Pointer, SpecErrors};
+use crate::check;
+use crate::error::{Ctxt, Pointer, SpecError, SpecErrors};
 use crate::model::*;
 use crate::names;
 
@@ -26,33 +29,49 @@ const SCALARS: &str = "string, int32, int64, boolean";
 
 /// Lowers a service file and its operation files into a checked [`Spec`].
 pub fn lower(service: &SpecFile, operations: &[SpecFile]) -> Result<Spec, SpecErrors> {
-    let mut cx = Ctxt::default();
-    let service_model =
-        parse_json(&mut cx, service).map(|v| Reader::new(&mut cx, &service.path).service(&v));
-    let mut ops = Vec::new();
-    if let Some(service_model) = &service_model {
-        for file in operations {
-            if let Some(value) = parse_json(&mut cx, file)
-                && let Some(op) = Reader::new(&mut cx, &file.path).operation(&value, service_model)
-            {
-                ops.push(op);
-            }
-        }
-        check_global_names(&mut cx, &service.path, service_model, &ops);
-    }
-    let spec = service_model.map(|service| Spec {
-        service,
-        operations: ops,
-    });
-    match spec {
-        Some(spec) => cx.finish(spec),
-        None => cx.finish(()).and_then(|()| unreachable_spec()),
-    }
+    lower_files(Vec::new(), Some(service), operations)
 }
 
-// A missing service model always leaves an error in the context, so `finish` above returns it.
-fn unreachable_spec() -> Result<Spec, SpecErrors> {
-    Err(SpecErrors(Vec::new()))
+/// Lowers what [`SpecDir::read`](crate::SpecDir::read) could read. `read_errors` are the files it
+/// could not (reported with the rest); `service` is `None` when `service.json` is missing or
+/// unreadable, which `read_errors` then says.
+pub(crate) fn lower_files(
+    read_errors: Vec<SpecError>,
+    service: Option<&SpecFile>,
+    operations: &[SpecFile],
+) -> Result<Spec, SpecErrors> {
+    let mut cx = Ctxt::new(read_errors);
+    let service_model = service.and_then(|file| {
+        let value = parse_json(&mut cx, file)?;
+        Some(Reader::new(&mut cx, &file.path).service(&value))
+    });
+    // Without a service (missing, unreadable or not JSON, already reported) the operations are
+    // still lowered and checked, so one run lists every mistake; only what needs the service's
+    // facts is skipped (see `Scope::service`).
+    let mut ops = Vec::new();
+    for file in operations {
+        if let Some(value) = parse_json(&mut cx, file)
+            && let Some(op) =
+                Reader::new(&mut cx, &file.path).operation(&value, service_model.as_ref())
+        {
+            ops.push(op);
+        }
+    }
+    check::check(&mut cx, service_model.as_ref(), &ops);
+    cx.sort_by_file(service.map(|file| file.path.as_str()));
+    match (cx.finish(()), service_model) {
+        (Ok(()), Some(service)) => Ok(Spec {
+            service,
+            operations: ops,
+        }),
+        (Err(errors), _) => Err(errors),
+        // Not reached: a missing service is always reported, by `SpecDir::read` or `parse_json`.
+        (Ok(()), None) => Err(SpecErrors(vec![SpecError {
+            file: String::new(),
+            pointer: String::new(),
+            message: "no service.json was read".to_owned(),
+        }])),
+    }
 }
 
 fn parse_json(cx: &mut Ctxt, file: &SpecFile) -> Option<Value> {
@@ -66,6 +85,9 @@ fn parse_json(cx: &mut Ctxt, file: &SpecFile) -> Option<Value> {
 }
 
 /// Reads one document, recording errors against its file.
+///
+/// Each reader reads every key of its object before it decides anything, so a mistake in one key
+/// never hides a mistake in another.
 struct Reader<'c> {
     cx: &'c mut Ctxt,
     file: String,
@@ -82,21 +104,7 @@ enum Declared {
     /// Fully read (boxed: a `Param` is far larger than the other variant).
     Param(Box<Param>),
     /// Named, but its type does not resolve (already reported at `type_at`).
-    Unresolved {
-        wire: String,
-        rust: String,
-        type_at: Pointer,
-    },
-}
-
-impl Declared {
-    /// The wire and Rust names, which must be unique within an operation.
-    fn names(&self) -> (&str, &str) {
-        match self {
-            Self::Param(p) => (&p.wire, &p.rust),
-            Self::Unresolved { wire, rust, .. } => (wire, rust),
-        }
-    }
+    Unresolved { wire: String, type_at: Pointer },
 }
 
 /// What the conditions of one operation can name.
@@ -106,7 +114,31 @@ struct Scope<'a> {
     /// says so instead of calling the parameter unknown.
     unresolved: &'a [(String, Pointer)],
     shapes: &'a [Shape],
-    service: &'a Service,
+    /// `None` when the service did not lower (already reported): conditions on context facts are
+    /// then checked for their form only, since calling every fact unknown would be noise.
+    service: Option<&'a Service>,
+}
+
+/// A shape as the first pass of `shapes` reads it: lists still name their member.
+enum ShapeDraft {
+    Done(ShapeKind),
+    List {
+        member: String,
+        member_at: Pointer,
+        min_items: Option<u64>,
+    },
+}
+
+/// A list's member, resolved by name in the second pass of `shapes`.
+enum MemberRef<'d> {
+    Scalar(Type),
+    Shape(&'d str),
+}
+
+/// A shape that the second pass of `shapes` keeps.
+enum Kept<'d> {
+    Done(&'d ShapeKind),
+    List(MemberRef<'d>, Option<u64>),
 }
 
 impl<'c> Reader<'c> {
@@ -227,6 +259,8 @@ impl<'c> Reader<'c> {
                 at: Pointer::root(),
             });
         self.opt_string(&obj, "$schema");
+        let product = self.string(&obj, "product").unwrap_or_default();
+        let version = self.string(&obj, "version").unwrap_or_default();
         let style = self.string(&obj, "style").unwrap_or_default();
         if !style.is_empty() && style != "RPC" {
             self.error(
@@ -234,6 +268,9 @@ impl<'c> Reader<'c> {
                 format!("unsupported style `{style}`; only RPC is supported"),
             );
         }
+        let protocol = self.string(&obj, "protocol").unwrap_or_default();
+        let documentation = self.string(&obj, "documentation").unwrap_or_default();
+        let description = self.string(&obj, "description").unwrap_or_default();
         let mut endpoints = Vec::new();
         match obj.map.get("endpoints") {
             Some(Value::Object(map)) => {
@@ -259,26 +296,22 @@ impl<'c> Reader<'c> {
             .into_iter()
             .filter_map(|(at, v)| self.context_fact(v, at))
             .collect::<Vec<_>>();
-        let mut seen = BTreeMap::new();
-        for (i, fact) in context.iter().enumerate() {
-            if let Some(first) = seen.insert(fact.name.clone(), i) {
-                let at = obj.at.at("context").at(i).at("name");
-                self.error(
-                    &at,
-                    format!(
-                        "duplicate context fact `{}` (first at /context/{first})",
-                        fact.name
-                    ),
-                );
+        // Conditions name facts, so a name must say which one.
+        let mut seen: HashMap<&str, &Pointer> = HashMap::new();
+        for fact in &context {
+            if let Some(first) = seen.insert(&fact.name, &fact.at) {
+                let message = format!("duplicate context fact `{}` (first at {first})", fact.name);
+                self.cx.error(&self.file, &fact.at.at("name"), message);
             }
         }
         Service {
-            product: self.string(&obj, "product").unwrap_or_default(),
-            version: self.string(&obj, "version").unwrap_or_default(),
+            file: self.file.clone(),
+            product,
+            version,
             style,
-            protocol: self.string(&obj, "protocol").unwrap_or_default(),
-            documentation: self.string(&obj, "documentation").unwrap_or_default(),
-            description: self.string(&obj, "description").unwrap_or_default(),
+            protocol,
+            documentation,
+            description,
             endpoints,
             errors,
             context,
@@ -287,114 +320,119 @@ impl<'c> Reader<'c> {
 
     fn context_fact(&mut self, value: &Value, at: Pointer) -> Option<ContextFact> {
         let obj = self.object(value, at, &["name", "description", "source", "values"])?;
-        let name = self.type_name(&obj)?;
-        let values = self.enum_values(&obj)?;
+        let name = self.type_name(&obj);
+        let description = self.string(&obj, "description").unwrap_or_default();
+        let source = self.string(&obj, "source").unwrap_or_default();
+        let values = self.enum_values(&obj);
+        let (name, values) = (name?, values?);
         Some(ContextFact {
+            at: obj.at,
             rust_name: names::snake_case(&name),
-            description: self.string(&obj, "description").unwrap_or_default(),
-            source: self.string(&obj, "source").unwrap_or_default(),
+            description,
+            source,
             name,
             values,
         })
     }
 
     fn errors(&mut self, obj: &Obj<'_>) -> Vec<ErrorCode> {
-        let mut codes: Vec<ErrorCode> = Vec::new();
+        let mut codes = Vec::new();
         for (at, value) in self.array(obj, "errors", false) {
             let allowed = ["code", "http_status", "message", "description", "retryable"];
             let Some(e) = self.object(value, at, &allowed) else {
                 continue;
             };
-            let Some(code) = self.string(&e, "code") else {
-                continue;
-            };
-            let http_status = match e.map.get("http_status").map(Value::as_u64) {
-                Some(Some(status @ 100..=599)) => status as u16,
-                Some(_) => {
-                    self.error(
-                        &e.at.at("http_status"),
-                        "expected an HTTP status code (100-599)",
-                    );
-                    continue;
-                }
+            let code = self.string(&e, "code");
+            let http_status = match e.map.get("http_status") {
+                Some(v) => match v.as_u64() {
+                    Some(status @ 100..=599) => Some(status as u16),
+                    _ => {
+                        self.error(
+                            &e.at.at("http_status"),
+                            "expected an HTTP status code (100-599)",
+                        );
+                        None
+                    }
+                },
                 None => {
                     self.error(&e.at, "missing key `http_status`");
-                    continue;
+                    None
                 }
             };
-            if codes.iter().any(|c| c.code == code) {
-                self.error(&e.at.at("code"), format!("duplicate error code `{code}`"));
+            let message = self.string(&e, "message").unwrap_or_default();
+            let description = self.opt_string(&e, "description").unwrap_or_default();
+            let retryable = self.opt_bool(&e, "retryable");
+            let (Some(code), Some(http_status)) = (code, http_status) else {
                 continue;
-            }
+            };
             codes.push(ErrorCode {
+                at: e.at,
                 variant: names::pascal_case(&code),
                 http_status,
-                message: self.string(&e, "message").unwrap_or_default(),
-                description: self.opt_string(&e, "description").unwrap_or_default(),
-                retryable: self.opt_bool(&e, "retryable"),
+                message,
+                description,
+                retryable,
                 code,
             });
         }
         codes
     }
 
+    /// The `name` of `obj`, which must be a Rust type name.
     fn type_name(&mut self, obj: &Obj<'_>) -> Option<String> {
         let name = self.string(obj, "name")?;
-        if !names::is_identifier(&name) || !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+        self.is_type_name(&name, &obj.at.at("name")).then_some(name)
+    }
+
+    /// Whether `name` can be a generated type name (reported where it is not). The name is used
+    /// verbatim, so besides the form it must not be the keyword `Self`.
+    fn is_type_name(&mut self, name: &str, at: &Pointer) -> bool {
+        if names::is_keyword(name) {
             self.error(
-                &obj.at.at("name"),
+                at,
+                format!("`{name}` is a Rust keyword, so it cannot name a type"),
+            );
+            false
+        } else if !names::is_identifier(name) || !name.starts_with(|c: char| c.is_ascii_uppercase())
+        {
+            self.error(
+                at,
                 format!("`{name}` is not a Rust type name; use PascalCase letters and digits"),
             );
-            return None;
+            false
+        } else {
+            true
         }
-        Some(name)
     }
 
     fn enum_values(&mut self, obj: &Obj<'_>) -> Option<Vec<EnumValue>> {
-        let mut values: Vec<EnumValue> = Vec::new();
         let items = self.array(obj, "values", true);
         if items.is_empty() {
             self.error(&obj.at.at("values"), "an enum needs at least one value");
             return None;
         }
+        let mut values = Vec::new();
         for (at, value) in items {
             let Some(v) = self.object(value, at, &["value", "description"]) else {
                 continue;
             };
-            let Some(wire) = self.string(&v, "value") else {
-                continue;
-            };
-            let variant = names::pascal_case(&wire);
-            if !names::is_identifier(&variant) || variant == "Unknown" {
-                self.error(
-                    &v.at.at("value"),
-                    format!("value `{wire}` gives no usable Rust variant name"),
-                );
-                continue;
+            let wire = self.string(&v, "value");
+            let description = self.string(&v, "description").unwrap_or_default();
+            if let Some(wire) = wire {
+                values.push(EnumValue {
+                    at: v.at,
+                    variant: names::pascal_case(&wire),
+                    description,
+                    value: wire,
+                });
             }
-            if let Some(prior) = values
-                .iter()
-                .find(|e| e.value.eq_ignore_ascii_case(&wire) || e.variant == variant)
-            {
-                let message = format!(
-                    "value `{wire}` duplicates `{}` (values are matched without regard to case)",
-                    prior.value
-                );
-                self.error(&v.at.at("value"), message);
-                continue;
-            }
-            values.push(EnumValue {
-                description: self.string(&v, "description").unwrap_or_default(),
-                value: wire,
-                variant,
-            });
         }
         Some(values)
     }
 
     // ---- operation files ----
 
-    fn operation(&mut self, value: &Value, service: &Service) -> Option<Operation> {
+    fn operation(&mut self, value: &Value, service: Option<&Service>) -> Option<Operation> {
         let allowed = [
             "$schema",
             "name",
@@ -429,6 +467,11 @@ impl<'c> Reader<'c> {
                 );
             }
         }
+        let summary = self.string(&obj, "summary").unwrap_or_default();
+        let description = self.opt_string(&obj, "description").unwrap_or_default();
+        let documentation = self.string(&obj, "documentation").unwrap_or_default();
+        let ram_action = self.string(&obj, "ram_action").unwrap_or_default();
+        let access_level = self.string(&obj, "access_level").unwrap_or_default();
         let method = self.string(&obj, "method").unwrap_or_default();
         if !method.is_empty() && method != "POST" {
             self.error(
@@ -436,6 +479,7 @@ impl<'c> Reader<'c> {
                 format!("unsupported method `{method}`; DBS operations are POST"),
             );
         }
+        let idempotent = self.opt_bool(&obj, "idempotent");
         let shapes = self.shapes(&obj);
         let params = self.params(&obj, &shapes, service);
         let idempotency_token = self
@@ -454,18 +498,19 @@ impl<'c> Reader<'c> {
             });
         let response = self.response(&obj);
         let errors = self.errors(&obj);
+        let name = name?;
         Some(Operation {
-            rust_name: names::snake_case(name.as_deref()?),
-            command: names::kebab_case(name.as_deref()?),
-            name: name?,
+            rust_name: names::snake_case(&name),
+            command: names::kebab_case(&name),
+            name,
             file: self.file.clone(),
-            summary: self.string(&obj, "summary").unwrap_or_default(),
-            description: self.opt_string(&obj, "description").unwrap_or_default(),
-            documentation: self.string(&obj, "documentation").unwrap_or_default(),
-            ram_action: self.string(&obj, "ram_action").unwrap_or_default(),
-            access_level: self.string(&obj, "access_level").unwrap_or_default(),
+            summary,
+            description,
+            documentation,
+            ram_action,
+            access_level,
             method,
-            idempotent: self.opt_bool(&obj, "idempotent"),
+            idempotent,
             idempotency_token,
             shapes,
             params,
@@ -488,17 +533,12 @@ impl<'c> Reader<'c> {
             );
             return Vec::new();
         };
-        // Two passes: names first, so shapes may refer to shapes declared after them.
-        let names: Vec<&String> = map.keys().collect();
-        let mut shapes = Vec::new();
+        // Pass 1: each shape on its own; lists keep their member's name, so shapes may refer to
+        // shapes declared after them.
+        let mut drafts: Vec<(String, Pointer, String, ShapeDraft)> = Vec::new();
         for (name, value) in map {
             let at = obj.at.at("shapes").at(name);
-            if !names::is_identifier(name) || !name.starts_with(|c: char| c.is_ascii_uppercase()) {
-                self.error(
-                    &at,
-                    format!("`{name}` is not a Rust type name; use PascalCase letters and digits"),
-                );
-            }
+            let named = self.is_type_name(name, &at);
             // Each kind takes only its own keys: a `members` on an enum is a mistake, not a no-op.
             let allowed: &[&str] = match value.get("type").and_then(Value::as_str) {
                 Some("enum") => &["type", "description", "values", "default"],
@@ -518,10 +558,10 @@ impl<'c> Reader<'c> {
                 continue;
             };
             let description = self.string(&s, "description").unwrap_or_default();
-            let kind = match self.string(&s, "type").as_deref() {
-                Some("enum") => self.enum_shape(&s),
-                Some("structure") => self.structure_shape(&s),
-                Some("list") => self.list_shape(&s, &names),
+            let draft = match self.string(&s, "type").as_deref() {
+                Some("enum") => self.enum_shape(&s).map(ShapeDraft::Done),
+                Some("structure") => Some(ShapeDraft::Done(self.structure_shape(&s))),
+                Some("list") => self.list_shape(&s),
                 Some(other) => {
                     self.error(
                         &s.at.at("type"),
@@ -531,68 +571,127 @@ impl<'c> Reader<'c> {
                 }
                 None => None,
             };
-            if let Some(kind) = kind {
-                shapes.push(Shape {
-                    name: name.clone(),
-                    description,
-                    kind,
-                });
+            if let Some(draft) = draft
+                && named
+            {
+                drafts.push((name.clone(), s.at, description, draft));
             }
         }
-        shapes
+        // Pass 2: list members. A list holds a scalar, an enum or a structure; since structures
+        // hold scalars only, no shape can then refer to itself, directly or through others, and
+        // every shape's Rust type is finite (the emitter spells it by recursion). A nested list's
+        // `min_items` could not be checked either. A list whose member does not resolve is left
+        // out, so the indexes below are those of the shapes that remain.
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut kept = Vec::new();
+        for (name, at, description, draft) in &drafts {
+            let body = match draft {
+                ShapeDraft::Done(kind) => Kept::Done(kind),
+                ShapeDraft::List {
+                    member,
+                    member_at,
+                    min_items,
+                } => match self.list_member(name, member, member_at, map, &drafts) {
+                    Some(member) => Kept::List(member, *min_items),
+                    None => continue,
+                },
+            };
+            index.insert(name, kept.len());
+            kept.push((name, at, description, body));
+        }
+        kept.into_iter()
+            .map(|(name, at, description, body)| {
+                let kind = match body {
+                    Kept::Done(kind) => kind.clone(),
+                    Kept::List(member, min_items) => ShapeKind::List {
+                        member: match member {
+                            MemberRef::Scalar(ty) => ty,
+                            // Enums and structures are all kept, so the member has an index.
+                            MemberRef::Shape(shape) => Type::Shape(index[shape]),
+                        },
+                        min_items,
+                    },
+                };
+                Shape {
+                    at: at.clone(),
+                    name: name.clone(),
+                    description: description.clone(),
+                    kind,
+                }
+            })
+            .collect()
+    }
+
+    /// Resolves a list's member: a scalar, or an enum or structure shape of this operation.
+    /// `None` when it is anything else (reported here unless it names a declared shape that did not
+    /// lower, whose own mistakes are reported already).
+    fn list_member<'d>(
+        &mut self,
+        list: &str,
+        member: &'d str,
+        at: &Pointer,
+        declared: &Map<String, Value>,
+        drafts: &'d [(String, Pointer, String, ShapeDraft)],
+    ) -> Option<MemberRef<'d>> {
+        if let Some(ty) = scalar(member) {
+            return Some(MemberRef::Scalar(ty));
+        }
+        match drafts.iter().find(|(name, ..)| name == member) {
+            Some((_, _, _, ShapeDraft::Done(_))) => Some(MemberRef::Shape(member)),
+            Some((_, _, _, ShapeDraft::List { .. })) if member == list => {
+                self.error(
+                    at,
+                    format!("list `{list}` cannot contain itself; a list's member is a scalar, an enum or a structure"),
+                );
+                None
+            }
+            Some((_, _, _, ShapeDraft::List { .. })) => {
+                self.error(
+                    at,
+                    format!("`{member}` is a list, and lists of lists are not supported; a list's member is a scalar, an enum or a structure"),
+                );
+                None
+            }
+            None if declared.contains_key(member) => None,
+            None => {
+                self.error(
+                    at,
+                    format!(
+                        "unknown type `{member}`; expected {SCALARS} or a shape of this operation"
+                    ),
+                );
+                None
+            }
+        }
     }
 
     fn enum_shape(&mut self, s: &Obj<'_>) -> Option<ShapeKind> {
+        let default = self.opt_string(s, "default");
         let values = self.enum_values(s)?;
-        let default = match self.opt_string(s, "default") {
-            None => None,
-            Some(d) => {
-                let found = values.iter().position(|v| v.value == d);
-                if found.is_none() {
-                    self.error(
-                        &s.at.at("default"),
-                        format!("default `{d}` is not one of the values"),
-                    );
-                }
-                found
+        let default = default.and_then(|d| {
+            let found = values.iter().position(|v| v.value == d);
+            if found.is_none() {
+                self.error(
+                    &s.at.at("default"),
+                    format!("default `{d}` is not one of the values"),
+                );
             }
-        };
+            found
+        });
         Some(ShapeKind::Enum { values, default })
     }
 
-    fn structure_shape(&mut self, s: &Obj<'_>) -> Option<ShapeKind> {
-        let mut members: Vec<Field> = Vec::new();
-        for (at, value) in self.array(s, "members", true) {
-            let Some(field) = self.field(value, at, true) else {
-                continue;
-            };
-            if members
-                .iter()
-                .any(|m| m.wire == field.wire || m.rust == field.rust)
-            {
-                self.error(
-                    &s.at.at("members"),
-                    format!("duplicate member `{}`", field.wire),
-                );
-                continue;
-            }
-            members.push(field);
-        }
-        Some(ShapeKind::Structure { members })
+    fn structure_shape(&mut self, s: &Obj<'_>) -> ShapeKind {
+        let members = self
+            .array(s, "members", true)
+            .into_iter()
+            .filter_map(|(at, value)| self.field(value, at, true))
+            .collect();
+        ShapeKind::Structure { members }
     }
 
-    fn list_shape(&mut self, s: &Obj<'_>, names: &[&String]) -> Option<ShapeKind> {
-        let member = self.string(s, "member")?;
-        let member = match scalar(&member) {
-            Some(ty) => ty,
-            None => match names.iter().position(|n| **n == member) {
-                Some(i) => Type::Shape(i),
-                None => {
-                    self.error(&s.at.at("member"), format!("unknown type `{member}`; expected {SCALARS} or a shape of this operation"));
-                    return None;
-                }
-            },
-        };
+    fn list_shape(&mut self, s: &Obj<'_>) -> Option<ShapeDraft> {
+        let member = self.string(s, "member");
         let min_items = match s.map.get("min_items") {
             None => None,
             Some(v) => {
@@ -603,7 +702,11 @@ impl<'c> Reader<'c> {
                 n
             }
         };
-        Some(ShapeKind::List { member, min_items })
+        Some(ShapeDraft::List {
+            member: member?,
+            member_at: s.at.at("member"),
+            min_items,
+        })
     }
 
     /// A response field or structure member: a scalar with a description.
@@ -614,15 +717,17 @@ impl<'c> Reader<'c> {
             &["name", "type", "description", "example"]
         };
         let f = self.object(value, at, allowed)?;
-        let wire = self.string(&f, "name")?;
-        let type_name = self.string(&f, "type")?;
-        let Some(ty) = scalar(&type_name) else {
-            self.error(
-                &f.at.at("type"),
-                format!("unknown type `{type_name}`; fields and members take {SCALARS}"),
-            );
-            return None;
-        };
+        let wire = self.string(&f, "name");
+        let ty = self.string(&f, "type").and_then(|type_name| {
+            let ty = scalar(&type_name);
+            if ty.is_none() {
+                self.error(
+                    &f.at.at("type"),
+                    format!("unknown type `{type_name}`; fields and members take {SCALARS}"),
+                );
+            }
+            ty
+        });
         let required = match f.map.get("required") {
             None => false,
             Some(Value::String(s)) if s == "always" => true,
@@ -632,28 +737,18 @@ impl<'c> Reader<'c> {
                 false
             }
         };
-        let rust = self.rust_name(&wire, &f.at.at("name"))?;
+        let description = self.string(&f, "description").unwrap_or_default();
+        let example = self.opt_string(&f, "example");
+        let (wire, ty) = (wire?, ty?);
         Some(Field {
-            rust,
+            at: f.at,
+            rust: names::snake_case(&wire),
             ty,
             required,
-            description: self.string(&f, "description").unwrap_or_default(),
-            example: self.opt_string(&f, "example"),
+            description,
+            example,
             wire,
         })
-    }
-
-    fn rust_name(&mut self, wire: &str, at: &Pointer) -> Option<String> {
-        let rust = names::snake_case(wire);
-        if names::is_identifier(&rust) {
-            Some(rust)
-        } else {
-            self.error(
-                at,
-                format!("`{wire}` gives no usable Rust name; wire names are letters and digits"),
-            );
-            None
-        }
     }
 
     fn response(&mut self, obj: &Obj<'_>) -> Vec<Field> {
@@ -664,27 +759,13 @@ impl<'c> Reader<'c> {
         let Some(r) = self.object(value, obj.at.at("response"), &["fields"]) else {
             return Vec::new();
         };
-        let mut fields: Vec<Field> = Vec::new();
-        for (at, value) in self.array(&r, "fields", true) {
-            let Some(field) = self.field(value, at.clone(), false) else {
-                continue;
-            };
-            if fields
-                .iter()
-                .any(|f| f.wire == field.wire || f.rust == field.rust)
-            {
-                self.error(
-                    &at.at("name"),
-                    format!("duplicate response field `{}`", field.wire),
-                );
-                continue;
-            }
-            fields.push(field);
-        }
-        fields
+        self.array(&r, "fields", true)
+            .into_iter()
+            .filter_map(|(at, value)| self.field(value, at, false))
+            .collect()
     }
 
-    fn params(&mut self, obj: &Obj<'_>, shapes: &[Shape], service: &Service) -> Vec<Param> {
+    fn params(&mut self, obj: &Obj<'_>, shapes: &[Shape], service: Option<&Service>) -> Vec<Param> {
         let items = self.array(obj, "parameters", true);
         // Names of every shape the file declares, including those that did not lower: a parameter of
         // such a type is not reported again, the shape's own mistakes already are.
@@ -694,8 +775,13 @@ impl<'c> Reader<'c> {
             .and_then(Value::as_object)
             .map(|map| map.keys().map(String::as_str).collect())
             .unwrap_or_default();
-        // Pass 1: names and types, so conditions can refer to any parameter.
-        let mut declared: Vec<(Pointer, Declared)> = Vec::new();
+        // Pass 1: names and types, so conditions can refer to any parameter. Every parameter
+        // object gets a slot, so pass 2 reads the requirement of each, even one whose name is bad.
+        let mut params: Vec<Param> = Vec::new();
+        let mut unresolved: Vec<(String, Pointer)> = Vec::new();
+        let mut slots: Vec<(Pointer, &Value, Option<usize>)> = Vec::new();
+        // Conditions name parameters by wire name, so a wire name must say which one.
+        let mut wires: HashMap<String, Pointer> = HashMap::new();
         for (at, value) in &items {
             let allowed = [
                 "name",
@@ -711,36 +797,40 @@ impl<'c> Reader<'c> {
             let Some(p) = self.object(value, at.clone(), &allowed) else {
                 continue;
             };
-            let Some(param) = self.param(&p, shapes, &declared_shapes) else {
-                continue;
+            let declared = self.param(&p, shapes, &declared_shapes);
+            let wire = match &declared {
+                Some(Declared::Param(param)) => Some(param.wire.clone()),
+                Some(Declared::Unresolved { wire, .. }) => Some(wire.clone()),
+                None => None,
             };
-            let (wire, rust) = param.names();
-            if let Some((first, _)) = declared
-                .iter()
-                .find(|(_, q)| q.names().0 == wire || q.names().1 == rust)
-            {
-                let message = format!("duplicate parameter `{wire}` (first at {first})");
-                self.error(&p.at.at("name"), message);
-                continue;
-            }
-            declared.push((p.at, param));
-        }
-        let mut params: Vec<Param> = Vec::new();
-        let mut unresolved: Vec<(String, Pointer)> = Vec::new();
-        let mut slots: Vec<(Pointer, Option<usize>)> = Vec::new();
-        for (at, param) in declared {
-            match param {
-                Declared::Param(param) => {
-                    slots.push((at, Some(params.len())));
+            let unique = match wire {
+                Some(wire) => match wires.get(&wire) {
+                    Some(first) => {
+                        let message = format!("duplicate parameter `{wire}` (first at {first})");
+                        self.error(&p.at.at("name"), message);
+                        false
+                    }
+                    None => {
+                        wires.insert(wire, p.at.clone());
+                        true
+                    }
+                },
+                None => false,
+            };
+            let index = match declared {
+                Some(Declared::Param(param)) if unique => {
                     params.push(*param);
+                    Some(params.len() - 1)
                 }
-                Declared::Unresolved { wire, type_at, .. } => {
-                    slots.push((at, None));
+                Some(Declared::Unresolved { wire, type_at }) if unique => {
                     unresolved.push((wire, type_at));
+                    None
                 }
-            }
+                _ => None,
+            };
+            slots.push((p.at, value, index));
         }
-        // Pass 2: requirements. Those of a parameter with an unresolved type are lowered too, so the
+        // Pass 2: requirements. Those of a parameter that did not lower are lowered too, so the
         // mistakes in its conditions are reported in the same run.
         let scope = Scope {
             params: &params,
@@ -749,15 +839,11 @@ impl<'c> Reader<'c> {
             service,
         };
         let mut requirements = Vec::new();
-        for (at, index) in &slots {
-            let Some(value) = items
-                .iter()
-                .find(|(a, _)| a == at)
-                .and_then(|(_, v)| v.get("required"))
-            else {
+        for (at, value, index) in &slots {
+            let Some(required) = value.get("required") else {
                 continue;
             };
-            if let Some(required) = self.requirement(value, at.at("required"), &scope)
+            if let Some(required) = self.requirement(required, at.at("required"), &scope)
                 && let Some(index) = index
             {
                 requirements.push((*index, required));
@@ -769,7 +855,7 @@ impl<'c> Reader<'c> {
         params
     }
 
-    /// Reads a parameter's declaration. `None` when it has no usable name (already reported); an
+    /// Reads a parameter's declaration. `None` when it has no name (already reported); an
     /// unresolved type still declares the name, so conditions on it can say what is wrong.
     fn param(
         &mut self,
@@ -777,75 +863,83 @@ impl<'c> Reader<'c> {
         shapes: &[Shape],
         declared_shapes: &[&str],
     ) -> Option<Declared> {
-        let wire = self.string(p, "name")?;
-        let rust = self.rust_name(&wire, &p.at.at("name"))?;
-        let Some(ty) = self.param_type(p, shapes, declared_shapes) else {
+        let wire = self.string(p, "name");
+        let ty = self.param_type(p, shapes, declared_shapes);
+        let encoding = self.opt_string(p, "encoding");
+        let unit = self.opt_string(p, "unit");
+        let range = p
+            .map
+            .get("range")
+            .and_then(|r| self.range(r, p.at.at("range"), ty));
+        let sensitive = self.opt_bool(p, "sensitive");
+        let description = self.string(p, "description").unwrap_or_default();
+        let example = self.opt_string(p, "example");
+
+        // What each key allows depends on the type, when it is known.
+        if let Some(other) = encoding.as_deref().filter(|e| *e != "json") {
+            self.error(
+                &p.at.at("encoding"),
+                format!("unknown encoding `{other}`; expected json"),
+            );
+        }
+        if let Some(unit) = unit.as_deref().filter(|u| !UNITS.contains(u)) {
+            self.error(
+                &p.at.at("unit"),
+                format!(
+                    "unknown unit `{unit}`; expected one of {}",
+                    UNITS.join(", ")
+                ),
+            );
+        }
+        if let Some(ty) = ty {
+            let structured =
+                matches!(ty, Type::Shape(i) if !matches!(shapes[i].kind, ShapeKind::Enum { .. }));
+            match (encoding.as_deref(), structured) {
+                (None, true) => self.error(
+                    &p.at,
+                    format!(
+                        "parameter `{}` of a list or structure type needs \"encoding\": \"json\"",
+                        wire.as_deref().unwrap_or("?")
+                    ),
+                ),
+                (Some("json"), false) => self.error(
+                    &p.at.at("encoding"),
+                    "only list and structure parameters take an encoding",
+                ),
+                _ => {}
+            }
+            let integer = matches!(ty, Type::Int32 | Type::Int64);
+            if unit.as_deref().is_some_and(|u| UNITS.contains(&u)) && !integer {
+                self.error(&p.at.at("unit"), "only integer parameters take a unit");
+            }
+            if sensitive && ty != Type::String {
+                self.error(
+                    &p.at.at("sensitive"),
+                    "only string parameters can be sensitive",
+                );
+            }
+        }
+
+        let wire = wire?;
+        let Some(ty) = ty else {
             let type_at = if p.map.contains_key("type") {
                 p.at.at("type")
             } else {
                 p.at.clone()
             };
-            return Some(Declared::Unresolved {
-                wire,
-                rust,
-                type_at,
-            });
+            return Some(Declared::Unresolved { wire, type_at });
         };
-        let structured =
-            matches!(ty, Type::Shape(i) if !matches!(shapes[i].kind, ShapeKind::Enum { .. }));
-        match (self.opt_string(p, "encoding").as_deref(), structured) {
-            (Some("json"), true) | (None, false) => {}
-            (None, true) => self.error(
-                &p.at,
-                format!(
-                    "parameter `{wire}` of a list or structure type needs \"encoding\": \"json\""
-                ),
-            ),
-            (Some("json"), false) => self.error(
-                &p.at.at("encoding"),
-                "only list and structure parameters take an encoding",
-            ),
-            (Some(other), _) => self.error(
-                &p.at.at("encoding"),
-                format!("unknown encoding `{other}`; expected json"),
-            ),
-        }
-        let integer = matches!(ty, Type::Int32 | Type::Int64);
-        let unit = self.opt_string(p, "unit");
-        if let Some(unit) = &unit {
-            if !UNITS.contains(&unit.as_str()) {
-                self.error(
-                    &p.at.at("unit"),
-                    format!(
-                        "unknown unit `{unit}`; expected one of {}",
-                        UNITS.join(", ")
-                    ),
-                );
-            } else if !integer {
-                self.error(&p.at.at("unit"), "only integer parameters take a unit");
-            }
-        }
-        let range = p
-            .map
-            .get("range")
-            .and_then(|r| self.range(r, p.at.at("range"), integer, ty));
-        let sensitive = self.opt_bool(p, "sensitive");
-        if sensitive && ty != Type::String {
-            self.error(
-                &p.at.at("sensitive"),
-                "only string parameters can be sensitive",
-            );
-        }
         Some(Declared::Param(Box::new(Param {
+            at: p.at.clone(),
             flag: names::kebab_case(&wire),
-            rust,
+            rust: names::snake_case(&wire),
             ty,
             unit,
             range,
             sensitive,
             required: Requirement::Never,
-            description: self.string(p, "description").unwrap_or_default(),
-            example: self.opt_string(p, "example"),
+            description,
+            example,
             wire,
         })))
     }
@@ -880,13 +974,19 @@ impl<'c> Reader<'c> {
         None
     }
 
-    fn range(&mut self, value: &Value, at: Pointer, integer: bool, ty: Type) -> Option<(i64, i64)> {
+    /// Inclusive bounds of an integer parameter; `ty` is `None` when the type did not resolve, and
+    /// the bounds are then checked only for being integers.
+    fn range(&mut self, value: &Value, at: Pointer, ty: Option<Type>) -> Option<(i64, i64)> {
         let r = self.object(value, at.clone(), &["min", "max"])?;
+        let integer = match ty {
+            None | Some(Type::Int32 | Type::Int64) => true,
+            Some(_) => false,
+        };
         if !integer {
             self.error(&at, "only integer parameters take a range");
             return None;
         }
-        let (lo, hi) = if ty == Type::Int32 {
+        let (lo, hi) = if ty == Some(Type::Int32) {
             (i32::MIN as i64, i32::MAX as i64)
         } else {
             (i64::MIN, i64::MAX)
@@ -904,12 +1004,14 @@ impl<'c> Reader<'c> {
                 }
             },
         };
-        let (min, max) = (bound("min", lo)?, bound("max", hi)?);
+        // Both bounds are read before either decides, so two bad bounds are two errors.
+        let (min, max) = (bound("min", lo), bound("max", hi));
+        let (min, max) = (min?, max?);
         if min > max {
             self.error(&at, format!("min {min} is greater than max {max}"));
             return None;
         }
-        Some((min, max))
+        ty.map(|_| (min, max))
     }
 
     fn requirement(
@@ -923,15 +1025,19 @@ impl<'c> Reader<'c> {
             Value::String(s) if s == "never" => Some(Requirement::Never),
             Value::Object(_) => {
                 let r = self.object(value, at, &["id", "when", "note"])?;
-                let Some(when) = r.map.get("when") else {
-                    self.error(&r.at, "missing key `when`");
-                    return None;
+                let id = self.opt_string(&r, "id");
+                let condition = match r.map.get("when") {
+                    Some(when) => self.condition(when, r.at.at("when"), scope),
+                    None => {
+                        self.error(&r.at, "missing key `when`");
+                        None
+                    }
                 };
-                let condition = self.condition(when, r.at.at("when"), scope)?;
+                let note = self.opt_string(&r, "note");
                 Some(Requirement::When {
-                    id: self.opt_string(&r, "id"),
-                    condition,
-                    note: self.opt_string(&r, "note"),
+                    id,
+                    condition: condition?,
+                    note,
                 })
             }
             _ => {
@@ -956,7 +1062,10 @@ impl<'c> Reader<'c> {
         match keys.as_slice() {
             ["in", "param"] | ["param", "in"] => {
                 let c = self.object(value, at, &["param", "in"])?;
-                let name = self.string(&c, "param")?;
+                let Some(name) = self.string(&c, "param") else {
+                    self.values_at(&c);
+                    return None;
+                };
                 let Some(index) = scope.params.iter().position(|p| p.wire == name) else {
                     let message = match scope.unresolved.iter().find(|(wire, _)| *wire == name) {
                         Some((_, type_at)) => format!(
@@ -984,14 +1093,14 @@ impl<'c> Reader<'c> {
             }
             ["context", "in"] | ["in", "context"] => {
                 let c = self.object(value, at, &["context", "in"])?;
-                let name = self.string(&c, "context")?;
-                let Some(fact) = scope.service.context.iter().position(|f| f.name == name) else {
-                    let known: Vec<&str> = scope
-                        .service
-                        .context
-                        .iter()
-                        .map(|f| f.name.as_str())
-                        .collect();
+                let name = self.string(&c, "context");
+                let (Some(name), Some(service)) = (name, scope.service) else {
+                    self.values_at(&c);
+                    return None;
+                };
+                let Some(fact) = service.context.iter().position(|f| f.name == name) else {
+                    let known: Vec<&str> =
+                        service.context.iter().map(|f| f.name.as_str()).collect();
                     let known = if known.is_empty() {
                         "none".to_owned()
                     } else {
@@ -1001,9 +1110,10 @@ impl<'c> Reader<'c> {
                         &c.at.at("context"),
                         format!("unknown context fact `{name}`; service.json declares {known}"),
                     );
+                    self.values_at(&c);
                     return None;
                 };
-                let chosen = self.pick_values(&c, &scope.service.context[fact].values, &name)?;
+                let chosen = self.pick_values(&c, &service.context[fact].values, &name)?;
                 Some(Condition::Context {
                     fact,
                     values: chosen,
@@ -1044,6 +1154,7 @@ impl<'c> Reader<'c> {
             &c.at.at("param"),
             format!("parameter `{name}` is not an enum; conditions test enum parameters"),
         );
+        self.values_at(c);
         None
     }
 
@@ -1112,62 +1223,5 @@ fn kind(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
-    }
-}
-
-/// Names every operation puts into the one generated module must not collide.
-fn check_global_names(cx: &mut Ctxt, service_file: &str, service: &Service, ops: &[Operation]) {
-    let mut owners: BTreeMap<String, String> = ["ValidationContext", "Client"]
-        .into_iter()
-        .map(|fixed| (fixed.to_owned(), "the runtime".to_owned()))
-        .collect();
-    let mut claim = |cx: &mut Ctxt, name: String, file: &str, at: Pointer| {
-        if let Some(owner) = owners.get(&name) {
-            cx.error(
-                file,
-                &at,
-                format!("the generated name `{name}` is already used by {owner}"),
-            );
-        } else {
-            owners.insert(name, file.to_owned());
-        }
-    };
-    for (i, fact) in service.context.iter().enumerate() {
-        claim(
-            cx,
-            fact.name.clone(),
-            service_file,
-            Pointer::root().at("context").at(i).at("name"),
-        );
-    }
-    for op in ops {
-        for suffix in ["Input", "InputBuilder", "Output", "ErrorCode", "Request"] {
-            claim(
-                cx,
-                format!("{}{suffix}", op.name),
-                &op.file,
-                Pointer::root().at("name"),
-            );
-        }
-        for shape in &op.shapes {
-            claim(
-                cx,
-                shape.name.clone(),
-                &op.file,
-                Pointer::root().at("shapes").at(&shape.name),
-            );
-        }
-        let mut variants: BTreeMap<&str, &str> = BTreeMap::new();
-        for error in op.errors.iter().chain(&service.errors) {
-            if let Some(code) = variants.insert(&error.variant, &error.code)
-                && code != error.code
-            {
-                let message = format!(
-                    "error codes `{code}` and `{}` both become the variant `{}`",
-                    error.code, error.variant
-                );
-                cx.error(&op.file, &Pointer::root().at("errors"), message);
-            }
-        }
     }
 }

@@ -1,5 +1,6 @@
 //! `dbs-codegen check <spec dir>` and `dbs-codegen expand <spec dir>`.
 
+use std::io::{ErrorKind, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -26,18 +27,33 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if command == "check" {
-        println!("{dir}: {} operation(s), no errors", spec.operations.len());
-        return ExitCode::SUCCESS;
-    }
-    match format(expand(&spec, &Options::default())) {
-        Ok(source) => {
-            print!("{source}");
-            ExitCode::SUCCESS
+    let output = if command == "check" {
+        format!("{dir}: {} operation(s), no errors\n", spec.operations.len())
+    } else {
+        match format(expand(&spec, &Options::default())) {
+            Ok(source) => source,
+            Err(e) => {
+                // The emitter's output always parses; reaching this is a bug in dbs-codegen.
+                eprintln!("internal error: generated code does not parse: {e}");
+                return ExitCode::FAILURE;
+            }
         }
+    };
+    write_stdout(&output)
+}
+
+/// Writes to stdout. A reader that stops early (`dbs-codegen expand … | head`) is not a failure,
+/// so a broken pipe exits 0, where `print!` would panic.
+fn write_stdout(text: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            // The emitter's output always parses; reaching this is a bug in dbs-codegen.
-            eprintln!("internal error: generated code does not parse: {e}");
+            eprintln!("error: cannot write to stdout: {e}");
             ExitCode::FAILURE
         }
     }

@@ -1,7 +1,10 @@
 //! The checked model: what `lower` builds from the JSON and `expand` turns into Rust.
 //!
 //! Every reference is resolved (types to shape indexes, conditions to parameter and enum-value
-//! indexes), so the emitter can index without checking.
+//! indexes), so the emitter can index without checking. Items remember where they came from (the
+//! file and a JSON pointer), so `check` can report a rule broken by a lowered item.
+
+use crate::error::Pointer;
 
 /// A whole spec directory: one service file and its operations, in file-name order.
 #[derive(Clone, Debug)]
@@ -15,6 +18,8 @@ pub struct Spec {
 /// Facts shared by every operation of the product version.
 #[derive(Clone, Debug)]
 pub struct Service {
+    /// The spec file it came from, for messages.
+    pub file: String,
     /// Product code, `Dbs`.
     pub product: String,
     /// API version, `2019-03-06`.
@@ -38,6 +43,8 @@ pub struct Service {
 /// A fact about the world that conditions can test, such as the backup plan's source engine.
 #[derive(Clone, Debug)]
 pub struct ContextFact {
+    /// Where it is in `service.json`.
+    pub at: Pointer,
     /// Spec name, `SourceDatabaseType`; also the Rust type name.
     pub name: String,
     /// Field name in `ValidationContext`, `source_database_type`.
@@ -53,6 +60,8 @@ pub struct ContextFact {
 /// One value of an enum or context fact.
 #[derive(Clone, Debug)]
 pub struct EnumValue {
+    /// Where it is in its file.
+    pub at: Pointer,
     /// The wire value, `RDS`.
     pub value: String,
     /// The Rust variant, `Rds`.
@@ -64,6 +73,8 @@ pub struct EnumValue {
 /// A documented error code.
 #[derive(Clone, Debug)]
 pub struct ErrorCode {
+    /// Where it is in its file.
+    pub at: Pointer,
     /// The wire code, `Request.Forbidden`.
     pub code: String,
     /// The Rust variant, `RequestForbidden`.
@@ -105,7 +116,9 @@ pub struct Operation {
     pub idempotent: bool,
     /// Index into `params` of the idempotency token (`ClientToken`).
     pub idempotency_token: Option<usize>,
-    /// Named enums, structures and lists, in spec order.
+    /// Named enums, structures and lists, sorted by name: `shapes` is a JSON object, and
+    /// serde_json (without its `preserve_order` feature, which would change dbs-api's maps too)
+    /// keeps object keys sorted.
     pub shapes: Vec<Shape>,
     /// Request parameters, in spec order.
     pub params: Vec<Param>,
@@ -118,6 +131,8 @@ pub struct Operation {
 /// A named type of an operation.
 #[derive(Clone, Debug)]
 pub struct Shape {
+    /// Where it is in its file (`/shapes/<name>`).
+    pub at: Pointer,
     /// Rust type name, `DestinationEndpointInstanceType`.
     pub name: String,
     /// What it is.
@@ -143,7 +158,8 @@ pub enum ShapeKind {
     },
     /// A JSON array.
     List {
-        /// The element type.
+        /// The element type: a scalar, an enum or a structure, never another list (so shapes
+        /// never refer to themselves, and a type's Rust spelling is finite).
         member: Type,
         /// The least number of elements.
         min_items: Option<u64>,
@@ -168,6 +184,8 @@ pub enum Type {
 /// A request parameter.
 #[derive(Clone, Debug)]
 pub struct Param {
+    /// Where it is in its file (`/parameters/<index>`).
+    pub at: Pointer,
     /// The wire name, exactly: `DestinationEndpointInstanceID`.
     pub wire: String,
     /// `destination_endpoint_instance_id`.
@@ -193,6 +211,8 @@ pub struct Param {
 /// A response field or structure member.
 #[derive(Clone, Debug)]
 pub struct Field {
+    /// Where it is in its file.
+    pub at: Pointer,
     /// The wire name.
     pub wire: String,
     /// The Rust name.

@@ -71,27 +71,51 @@ pub fn kebab_case(wire: &str) -> String {
     snake_case(wire).trim_end_matches('_').replace('_', "-")
 }
 
+/// Rust's strict and reserved keywords (2024 edition). A derived name that is one gets a trailing
+/// `_`; a name the spec gives verbatim (a type name) must not be one.
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
+    "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+];
+
 fn escape_keyword(name: String) -> String {
-    const KEYWORDS: &[&str] = &[
-        "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
-        "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod",
-        "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super",
-        "trait", "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box",
-        "do", "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
-    ];
-    if KEYWORDS.contains(&name.as_str()) {
-        name + "_"
-    } else {
-        name
-    }
+    if is_keyword(&name) { name + "_" } else { name }
 }
 
-/// Whether a derived name is a usable Rust identifier (the spec may contain anything).
+/// Whether `name` is a Rust keyword. The emitter makes plain identifiers, never raw ones (and
+/// `Self`, `self`, `super` and `crate` cannot be raw anyway).
+pub fn is_keyword(name: &str) -> bool {
+    KEYWORDS.contains(&name)
+}
+
+/// Whether a name can be a plain Rust identifier in generated code: ASCII letters, digits and `_`,
+/// not starting with a digit, not `_` alone, not a keyword. The spec may contain anything, and
+/// `proc_macro2::Ident::new` panics on what is not an identifier, so every name the emitter turns
+/// into an `Ident` is checked with this first.
 pub fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
         && name != "_"
+        && !is_keyword(name)
+}
+
+/// Why `name` is not a usable identifier, for messages; `None` when it is one.
+pub fn identifier_problem(name: &str) -> Option<String> {
+    if is_identifier(name) {
+        None
+    } else if name.is_empty() {
+        Some("it has no ASCII letters or digits to make one from".to_owned())
+    } else if is_keyword(name) {
+        Some(format!("`{name}` is a Rust keyword"))
+    } else if name.starts_with(|c: char| c.is_ascii_digit()) {
+        Some(format!("`{name}` starts with a digit"))
+    } else {
+        Some(format!("`{name}` is not an ASCII Rust identifier"))
+    }
 }
 
 #[cfg(test)]
@@ -116,6 +140,24 @@ mod tests {
         assert_eq!(snake_case("NewDBName"), "new_db_name");
         assert_eq!(snake_case("HttpStatusCode"), "http_status_code");
         assert_eq!(snake_case("Type"), "type_");
+    }
+
+    #[test]
+    fn identifiers() {
+        for good in ["foo", "Foo", "type_", "_x", "V1"] {
+            assert!(is_identifier(good), "{good}");
+        }
+        for bad in [
+            "", "_", "1a", "a-b", "Self", "self", "super", "crate", "fn", "日本",
+        ] {
+            assert!(!is_identifier(bad), "{bad}");
+            assert!(identifier_problem(bad).is_some(), "{bad}");
+        }
+        // Derived names never come out as keywords, and those with no letters come out empty.
+        assert_eq!(pascal_case("self"), "Self_");
+        assert_eq!(snake_case("Self"), "self_");
+        assert_eq!(pascal_case("!!!"), "");
+        assert_eq!(pascal_case("日本"), "");
     }
 
     #[test]

@@ -18,7 +18,8 @@ const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/erro
 const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 const SPEC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/dbs-2019-03-06");
 
-/// Where each fixture's mistakes are: (file, JSON pointer), in the order they are reported.
+/// Where each fixture's mistakes are: (file, JSON pointer), in the order they are reported: by
+/// file, `service.json` first.
 const CASES: &[(&str, &[(&str, &str)])] = &[
     (
         "unknown-type",
@@ -71,6 +72,121 @@ const CASES: &[(&str, &[(&str, &str)])] = &[
             ("StartRestoreTask.json", "/parameters/1/sensitive"),
         ],
     ),
+    (
+        "unusable-names",
+        &[
+            ("service.json", "/context/0/values/2/value"),
+            ("service.json", "/errors/0/code"),
+            ("service.json", "/errors/1/code"),
+            ("service.json", "/errors/2/code"),
+            ("service.json", "/errors/3/code"),
+            ("UnusableNames.json", "/shapes/Self"),
+            ("UnusableNames.json", "/parameters/1/name"),
+            ("UnusableNames.json", "/parameters/2/name"),
+            ("UnusableNames.json", "/shapes/Thing/members/1/name"),
+            ("UnusableNames.json", "/response/fields/1/name"),
+            ("UnusableNames.json", "/shapes/Kind/values/1/value"),
+            ("UnusableNames.json", "/shapes/Kind/values/2/value"),
+            ("UnusableNames.json", "/errors/0/code"),
+        ],
+    ),
+    (
+        "list-cycles",
+        &[
+            ("ListCycles.json", "/shapes/Loop/member"),
+            ("ListCycles.json", "/shapes/Matrix/member"),
+            ("ListCycles.json", "/shapes/Ping/member"),
+            ("ListCycles.json", "/shapes/Pong/member"),
+        ],
+    ),
+    (
+        "reserved-names",
+        &[
+            ("Call.json", "/name"),
+            ("Emulator.json", "/name"),
+            ("ReservedNames.json", "/parameters/0/name"),
+            ("ReservedNames.json", "/parameters/1/name"),
+            ("ReservedNames.json", "/parameters/2/name"),
+            ("ReservedNames.json", "/parameters/3/name"),
+            ("ReservedNames.json", "/parameters/4/name"),
+            ("ReservedNames.json", "/shapes/Thing/members/0/name"),
+            ("ReservedNames.json", "/shapes/Thing/members/1/name"),
+            ("ReservedNames.json", "/shapes/CallInput"),
+            ("ReservedNames.json", "/shapes/Error"),
+        ],
+    ),
+    (
+        "wire-and-cli-conflicts",
+        &[
+            ("service.json", "/endpoints/cn-beijing"),
+            ("service.json", "/endpoints/cn-chengdu"),
+            ("service.json", "/endpoints/cn-shanghai"),
+            ("service.json", "/endpoints/cn-shenzhen"),
+            ("WireConflicts.json", "/parameters/2/name"),
+            ("WireConflicts.json", "/parameters/3/name"),
+            ("WireConflicts.json", "/parameters/4/name"),
+            ("WireConflicts.json", "/parameters/0/name"),
+            ("WireConflicts.json", "/parameters/1/name"),
+            ("WireConflicts.json", "/idempotency_token"),
+        ],
+    ),
+    (
+        "name-collisions",
+        &[
+            ("service.json", "/context/1/name"),
+            ("service.json", "/errors/2/code"),
+            ("FooBar.json", "/shapes/Kind/values/1/value"),
+            ("FooBar.json", "/shapes/Kind/values/3/value"),
+            ("FooBar.json", "/errors/1/code"),
+            ("FooBar.json", "/errors/2/code"),
+            ("FooBar.json", "/parameters/1/name"),
+            ("FooBar.json", "/shapes/Thing/members/1/name"),
+            ("FooBar.json", "/shapes/Thing/members/2/name"),
+            ("FooBar.json", "/response/fields/1/name"),
+            ("FooBar.json", "/name"),
+        ],
+    ),
+    (
+        "service-not-json",
+        &[
+            ("service.json", ""),
+            ("ServiceNotJson.json", "/parameters/2/type"),
+        ],
+    ),
+    (
+        "unreadable-files",
+        &[
+            ("", ""),
+            ("Broken.json", ""),
+            ("Readable.json", "/parameters/0/type"),
+        ],
+    ),
+    (
+        "hidden-mistakes",
+        &[
+            ("service.json", "/errors/0/code"),
+            ("service.json", "/errors/0/http_status"),
+            ("service.json", "/errors/0/message"),
+            ("service.json", "/context/0/name"),
+            ("service.json", "/context/0/description"),
+            ("service.json", "/context/0/values"),
+            ("service.json", "/context/1/values/0"),
+            ("service.json", "/context/1/values/0/description"),
+            ("HiddenMistakes.json", "/name"),
+            ("HiddenMistakes.json", "/summary"),
+            ("HiddenMistakes.json", "/ram_action"),
+            ("HiddenMistakes.json", "/idempotent"),
+            ("HiddenMistakes.json", "/parameters/0/name"),
+            ("HiddenMistakes.json", "/parameters/0/type"),
+            ("HiddenMistakes.json", "/parameters/0/unit"),
+            ("HiddenMistakes.json", "/parameters/1/range/min"),
+            ("HiddenMistakes.json", "/parameters/1/range/max"),
+            ("HiddenMistakes.json", "/parameters/0/required"),
+            ("HiddenMistakes.json", "/parameters/2/required/id"),
+            ("HiddenMistakes.json", "/parameters/2/required/when/param"),
+            ("HiddenMistakes.json", "/parameters/2/required/when/in"),
+        ],
+    ),
 ];
 
 fn errors_of(dir: &Path, shown: &str) -> SpecErrors {
@@ -90,9 +206,13 @@ fn every_fixture_reports_its_mistakes_where_they_are() {
             .iter()
             .map(|e| (e.file.clone(), e.pointer.clone()))
             .collect();
+        // An empty file name is the directory itself (no service.json).
         let expected: Vec<(String, String)> = expected
             .iter()
-            .map(|(file, pointer)| (format!("{shown}/{file}"), (*pointer).to_owned()))
+            .map(|(file, pointer)| match *file {
+                "" => (shown.clone(), (*pointer).to_owned()),
+                file => (format!("{shown}/{file}"), (*pointer).to_owned()),
+            })
             .collect();
         assert_eq!(found, expected, "{name}:\n{errors}");
         insta::assert_snapshot!(*name, errors.to_string());
@@ -227,4 +347,189 @@ fn check_binary_needs_a_command_and_a_directory() {
     let output = codegen(&["check"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).starts_with("usage: dbs-codegen"));
+}
+
+#[test]
+fn expand_into_a_closed_pipe_exits_zero() {
+    use std::io::BufRead;
+    // The real spec's code (about 100 KB) does not fit a pipe's buffer, so the writer is still
+    // writing when the reader goes away, as with `dbs-codegen expand … | head -1`.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dbs-codegen"))
+        .args(["expand", "spec/dbs-2019-03-06"])
+        .current_dir(WORKSPACE)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert!(line.starts_with("///"), "{line}");
+    drop(stdout);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+// ---- every reserved name is rejected ----
+
+/// A small operation: one parameter, no shapes.
+fn small_operation(name: &str) -> Value {
+    serde_json::json!({
+        "name": name,
+        "summary": "A small operation.",
+        "documentation": "https://example.invalid/small",
+        "ram_action": format!("dbs:{name}"),
+        "access_level": "read",
+        "method": "POST",
+        "idempotent": true,
+        "parameters": [
+            { "name": "RestoreTaskId", "type": "string", "description": "The ID." }
+        ],
+        "response": { "fields": [
+            { "name": "RequestId", "type": "string", "description": "The request ID." }
+        ] }
+    })
+}
+
+/// The errors of the real `service.json` with one operation, named after its `name`.
+fn errors_with(operation: &Value) -> Vec<dbs_codegen::SpecError> {
+    let service = dbs_codegen::SpecFile {
+        path: "service.json".to_owned(),
+        text: std::fs::read_to_string(Path::new(SPEC_DIR).join("service.json")).unwrap(),
+    };
+    let operation = dbs_codegen::SpecFile {
+        path: format!("{}.json", operation["name"].as_str().unwrap()),
+        text: operation.to_string(),
+    };
+    match dbs_codegen::lower(&service, &[operation]) {
+        Ok(_) => Vec::new(),
+        Err(errors) => errors.0,
+    }
+}
+
+/// `reserved` is rejected: there are errors, all at `pointer`, one naming `needle`.
+fn assert_rejected(reserved: &str, operation: &Value, pointer: &str, needle: &str) {
+    let errors = errors_with(operation);
+    assert!(!errors.is_empty(), "`{reserved}` is accepted at {pointer}");
+    for error in &errors {
+        assert_eq!(error.pointer, pointer, "`{reserved}`: {error}");
+    }
+    assert!(
+        errors.iter().any(|e| e.message.contains(needle)),
+        "`{reserved}`: no error names {needle}: {errors:#?}"
+    );
+}
+
+/// `operation` with one more string parameter, named `name`.
+fn with_parameter(mut operation: Value, name: &str) -> Value {
+    let parameter =
+        serde_json::json!({ "name": name, "type": "string", "description": "A parameter." });
+    operation["parameters"]
+        .as_array_mut()
+        .unwrap()
+        .push(parameter);
+    operation
+}
+
+/// `operation` with one shape.
+fn with_shape(mut operation: Value, name: &str, shape: Value) -> Value {
+    operation["shapes"] = serde_json::json!({ name: shape });
+    operation
+}
+
+fn enum_of(value: &str) -> Value {
+    serde_json::json!({
+        "type": "enum",
+        "description": "An enum.",
+        "values": [{ "value": value, "description": "A value." }]
+    })
+}
+
+/// `snake_case` → `SnakeCase`, an operation name whose method is `snake_case`.
+fn pascal(snake: &str) -> String {
+    snake
+        .split('_')
+        .map(|word| word[..1].to_ascii_uppercase() + &word[1..])
+        .collect()
+}
+
+#[test]
+fn every_reserved_name_is_rejected() {
+    use dbs_codegen::reserved;
+    let small = || small_operation("Small");
+
+    for method in reserved::CLIENT_METHODS {
+        let op = small_operation(&pascal(method));
+        assert_rejected(method, &op, "/name", &format!("client method `{method}`"));
+    }
+    for command in reserved::CLI_COMMANDS {
+        let op = small_operation(&pascal(command));
+        assert_rejected(command, &op, "/name", &format!("subcommand `{command}`"));
+    }
+    for method in reserved::parameter_methods() {
+        let op = with_parameter(small(), method);
+        let needle = format!("setter `{method}`");
+        assert_rejected(method, &op, "/parameters/1/name", &needle);
+    }
+    for flag in reserved::CLI_GLOBAL_FLAGS {
+        let op = with_parameter(small(), flag);
+        let needle = format!("flag `--{flag}`");
+        assert_rejected(flag, &op, "/parameters/1/name", &needle);
+    }
+    for common in reserved::COMMON_PARAMETERS {
+        for spelling in [common.to_string(), common.to_ascii_lowercase()] {
+            let op = with_parameter(small(), &spelling);
+            let needle = format!("common parameter `{common}`");
+            assert_rejected(common, &op, "/parameters/1/name", &needle);
+        }
+    }
+    for method in reserved::STRUCTURE_METHODS {
+        let structure = serde_json::json!({
+            "type": "structure",
+            "description": "A structure.",
+            "members": [{ "name": method, "type": "string", "description": "A member." }]
+        });
+        let op = with_shape(small(), "Thing", structure);
+        let needle = format!("Rust name `{method}`");
+        assert_rejected(method, &op, "/shapes/Thing/members/0/name", &needle);
+    }
+    let suffixed = reserved::OPERATION_TYPE_SUFFIXES
+        .iter()
+        .map(|s| format!("Small{s}"));
+    let runtime = reserved::RUNTIME_TYPES.iter().map(|s| (*s).to_owned());
+    for name in runtime.chain(suffixed).chain(["Self".to_owned()]) {
+        let op = with_shape(small(), &name, enum_of("A"));
+        assert_rejected(&name, &op, &format!("/shapes/{name}"), &format!("`{name}`"));
+    }
+    assert_rejected("Self", &small_operation("Self"), "/name", "keyword");
+
+    let unknown = reserved::UNKNOWN_VARIANT;
+    let op = with_shape(small(), "Kind", enum_of(&unknown.to_ascii_lowercase()));
+    let needle = format!("variant `{unknown}`");
+    assert_rejected(unknown, &op, "/shapes/Kind/values/0/value", &needle);
+    let mut op = small();
+    op["errors"] = serde_json::json!([{ "code": unknown, "http_status": 400, "message": "No." }]);
+    assert_rejected(unknown, &op, "/errors/0/code", &needle);
+}
+
+#[test]
+fn names_near_reserved_ones_are_accepted() {
+    // `RegionId` is a real parameter of some Alibaba Cloud operations; its flag is `--region-id`.
+    // Keywords derive escaped names (`type_`, `self_`), and names that only contain a reserved
+    // one are fine.
+    let mut op = small_operation("Small");
+    for name in [
+        "RegionId",
+        "Type",
+        "Self",
+        "Crate",
+        "SendTime",
+        "Signatures",
+    ] {
+        op = with_parameter(op, name);
+    }
+    let errors = errors_with(&op);
+    assert!(errors.is_empty(), "{errors:#?}");
 }

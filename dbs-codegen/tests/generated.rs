@@ -69,6 +69,14 @@ fn json_list_of_structures_with_a_required_member() {
         &code,
         "pub new_db_name: ::std::option::Option<::std::string::String>,"
     ));
+    // A misspelt member (`NewDbName`) is an error when the JSON is read back, not dropped.
+    assert!(
+        has(
+            &code,
+            "#[serde(crate = \"::dbs_api::__private::serde\", deny_unknown_fields)]"
+        ),
+        "{code}"
+    );
     insta::assert_snapshot!("json-list-of-structures", code);
 }
 

@@ -649,6 +649,40 @@ fn schema_rejects_what_lower_rejects_within_one_file() {
             "/context/0/values",
             serde_json::json!([]),
         ),
+        (
+            "an operation named after a keyword",
+            "operation",
+            "/name",
+            Value::from("Self"),
+        ),
+        (
+            "a shape named after a keyword",
+            "operation",
+            "/shapes/Self",
+            serde_json::json!({
+                "type": "enum",
+                "description": "A keyword.",
+                "values": [{ "value": "A", "description": "A." }]
+            }),
+        ),
+        (
+            "an error code without letters or digits",
+            "service",
+            "/errors/0/code",
+            Value::from("!!!"),
+        ),
+        (
+            "an endpoint URL instead of a host",
+            "service",
+            "/endpoints/cn-hangzhou",
+            Value::from("https://dbs-api.cn-hangzhou.aliyuncs.com"),
+        ),
+        (
+            "an endpoint with a path",
+            "service",
+            "/endpoints/cn-hangzhou",
+            Value::from("dbs-api.cn-hangzhou.aliyuncs.com/v1"),
+        ),
     ];
     for (what, file, pointer, value) in cases {
         let (parent, key) = pointer.rsplit_once('/').unwrap();

@@ -1,5 +1,6 @@
 //! The emitter: checked model → `TokenStream`. It cannot fail and its output depends only on the
-//! spec (spec order everywhere, endpoints sorted), so snapshots change only when behaviour does.
+//! spec (spec order for arrays, name order for shapes and endpoints), so snapshots change only when
+//! behaviour does. It relies on `lower` and `check`: every name it makes an `Ident` of is one.
 //!
 //! Generated code reaches the runtime through one path (`Options::runtime`, by default
 //! `::dbs_api::__private`) and std through absolute paths.
@@ -65,7 +66,8 @@ impl<'a> Cx<'a> {
         }
     }
 
-    /// The Rust type of a value of `ty` (without `Option`).
+    /// The Rust type of a value of `ty` (without `Option`). The recursion ends: a list's member is
+    /// never a list (`lower` rejects lists of lists, and so every cycle of shapes).
     pub fn rust_type(&self, op: &Operation, ty: Type) -> TokenStream {
         match ty {
             Type::String => quote!(::std::string::String),

@@ -62,12 +62,18 @@ fn output(cx: &Cx<'_>, op: &Operation) -> TokenStream {
 fn error_codes(cx: &Cx<'_>, op: &Operation) -> TokenStream {
     let name = format!("{}ErrorCode", op.name);
     let ty = ident(&name);
-    let mut codes: Vec<&ErrorCode> = op.errors.iter().collect();
-    for common in &cx.spec.service.errors {
-        if !codes.iter().any(|c| c.code == common.code) {
-            codes.push(common);
-        }
-    }
+    let own: std::collections::HashSet<&str> = op.errors.iter().map(|c| c.code.as_str()).collect();
+    let codes: Vec<&ErrorCode> = op
+        .errors
+        .iter()
+        .chain(
+            cx.spec
+                .service
+                .errors
+                .iter()
+                .filter(|common| !own.contains(common.code.as_str())),
+        )
+        .collect();
     let docs: Vec<String> = codes
         .iter()
         .map(|c| {

@@ -222,12 +222,16 @@ fn structure(
         }
     });
     let type_doc = doc(&format!(
-        "{text}\n\nSerialized as a JSON object with the wire member names."
+        "{text}\n\nSerialized as a JSON object with the wire member names; reading one rejects unknown members."
     ));
+    // Structures are request-side only (response fields are scalars), read back from JSON by the
+    // emulator and the CLI: a misspelt member (`NewDbName` for `NewDBName`) must be an error, not
+    // silently dropped. If a structure is ever used in a response, it must not deny unknown
+    // members there: the service may add members at any time.
     quote! {
         #type_doc
         #[derive(Clone, Debug, Default, PartialEq, Eq, #rt::serde::Serialize, #rt::serde::Deserialize)]
-        #[serde(crate = #serde_crate)]
+        #[serde(crate = #serde_crate, deny_unknown_fields)]
         #[non_exhaustive]
         pub struct #ty {
             #(#fields)*

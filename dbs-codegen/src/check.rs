@@ -1,0 +1,533 @@
+//! Rules about names, run on what lowered: the names the spec makes for Rust, the CLI and the wire
+//! must be usable, must not collide with each other, and must not collide with the names the
+//! runtime, the generated code and the CLI already use ([`reserved`](crate::reserved)).
+//!
+//! Each rule is one function, with a comment saying what would break without it. A rule sees only
+//! items that lowered; the items remember their file and JSON pointer for the message. Every
+//! namespace is a hash map, so checking stays linear in the size of the spec.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::error::{Ctxt, Pointer};
+use crate::model::{EnumValue, ErrorCode, Operation, Service, ShapeKind};
+use crate::{names, reserved};
+
+/// Runs every rule. `service` is `None` when it did not lower (already reported): the rules on the
+/// operations still run, with no service-wide names to collide with.
+pub(crate) fn check(cx: &mut Ctxt, service: Option<&Service>, ops: &[Operation]) {
+    if let Some(service) = service {
+        check_endpoint_hosts(cx, service);
+        check_context_fields(cx, service);
+        for fact in &service.context {
+            check_enum_values(cx, &service.file, &fact.values);
+        }
+        check_error_codes(cx, &service.file, &service.errors);
+    }
+    for op in ops {
+        check_derived_identifiers(cx, op);
+        for shape in &op.shapes {
+            if let ShapeKind::Enum { values, .. } = &shape.kind {
+                check_enum_values(cx, &op.file, values);
+            }
+        }
+        check_error_codes(cx, &op.file, &op.errors);
+        check_merged_error_variants(cx, service, op);
+        check_parameter_namespaces(cx, op);
+        check_parameter_methods(cx, op);
+        check_parameter_flags(cx, op);
+        check_common_parameters(cx, op);
+        check_idempotency_token(cx, op);
+        check_structure_members(cx, op);
+        check_structure_methods(cx, op);
+        check_response_fields(cx, op);
+    }
+    check_operation_namespaces(cx, ops);
+    check_client_methods(cx, ops);
+    check_cli_commands(cx, ops);
+    check_type_names(cx, service, ops);
+}
+
+// ---- derived identifiers ----
+
+// Field, setter and method names are derived from wire names (`DBName` → `db_name`); the emitter
+// turns them into `Ident`s, and `Ident::new` panics on a name that is not an identifier (`!!!`
+// derives the empty name). Variants of enum values and error codes are checked with them, in
+// `check_enum_values` and `check_error_codes`.
+fn check_derived_identifiers(cx: &mut Ctxt, op: &Operation) {
+    let params = op
+        .params
+        .iter()
+        .map(|p| ("parameter", &p.wire, &p.rust, &p.at));
+    let members = op.shapes.iter().flat_map(|shape| match &shape.kind {
+        ShapeKind::Structure { members } => members.as_slice(),
+        _ => &[],
+    });
+    let members = members.map(|m| ("member", &m.wire, &m.rust, &m.at));
+    let fields = op
+        .response
+        .iter()
+        .map(|f| ("response field", &f.wire, &f.rust, &f.at));
+    for (what, wire, rust, at) in params.chain(members).chain(fields) {
+        if let Some(problem) = names::identifier_problem(rust) {
+            cx.error(
+                &op.file,
+                &at.at("name"),
+                format!("{what} `{wire}` gives no usable Rust name: {problem}"),
+            );
+        }
+    }
+}
+
+// ---- enums and error codes ----
+
+// Each value becomes a variant (`RDS` → `Rds`), so it must give an identifier other than the
+// catch-all `Unknown`. `from_wire` matches values without regard to ASCII case, so two values
+// that differ only in case could not both be read back; and two values that become the same
+// variant (`Foo.Bar`, `FooBar`) would define it twice.
+fn check_enum_values(cx: &mut Ctxt, file: &str, values: &[EnumValue]) {
+    let mut wires: HashMap<String, &EnumValue> = HashMap::new();
+    let mut variants: HashMap<&str, &EnumValue> = HashMap::new();
+    for value in values {
+        let at = value.at.at("value");
+        if let Some(problem) = names::identifier_problem(&value.variant) {
+            cx.error(
+                file,
+                &at,
+                format!(
+                    "value `{}` gives no usable Rust variant: {problem}",
+                    value.value
+                ),
+            );
+            continue;
+        }
+        if value.variant == reserved::UNKNOWN_VARIANT {
+            cx.error(file, &at, unknown_variant("value", &value.value));
+            continue;
+        }
+        if let Some(first) = wires.get(&value.value.to_ascii_lowercase()) {
+            let message = format!(
+                "value `{}` duplicates `{}` (at {}): values are matched without regard to ASCII case",
+                value.value, first.value, first.at
+            );
+            cx.error(file, &at, message);
+            continue;
+        }
+        wires.insert(value.value.to_ascii_lowercase(), value);
+        if let Some(first) = variants.insert(&value.variant, value) {
+            let message = format!(
+                "values `{}` (at {}) and `{}` both become the Rust variant `{}`",
+                first.value, first.at, value.value, value.variant
+            );
+            cx.error(file, &at, message);
+        }
+    }
+}
+
+fn unknown_variant(what: &str, wire: &str) -> String {
+    format!(
+        "{what} `{wire}` becomes the Rust variant `{}`, which every generated enum keeps for values it does not know",
+        reserved::UNKNOWN_VARIANT
+    )
+}
+
+// Each code becomes a variant of `<Operation>ErrorCode` (`Forbidden.RAM` → `ForbiddenRam`), so it
+// must give an identifier other than the catch-all `Unknown`; within one file a code must be
+// listed once and two codes must not become the same variant.
+fn check_error_codes(cx: &mut Ctxt, file: &str, errors: &[ErrorCode]) {
+    let mut codes: HashMap<&str, &ErrorCode> = HashMap::new();
+    let mut variants: HashMap<&str, &ErrorCode> = HashMap::new();
+    for error in errors {
+        let at = error.at.at("code");
+        if let Some(problem) = names::identifier_problem(&error.variant) {
+            cx.error(
+                file,
+                &at,
+                format!(
+                    "error code `{}` gives no usable Rust variant: {problem}",
+                    error.code
+                ),
+            );
+            continue;
+        }
+        if error.variant == reserved::UNKNOWN_VARIANT {
+            cx.error(file, &at, unknown_variant("error code", &error.code));
+            continue;
+        }
+        if let Some(first) = codes.insert(&error.code, error) {
+            let message = format!(
+                "duplicate error code `{}` (first at {})",
+                error.code, first.at
+            );
+            cx.error(file, &at, message);
+            continue;
+        }
+        if let Some(first) = variants.insert(&error.variant, error) {
+            let message = format!(
+                "error codes `{}` (at {}) and `{}` both become the Rust variant `{}`",
+                first.code, first.at, error.code, error.variant
+            );
+            cx.error(file, &at, message);
+        }
+    }
+}
+
+// `<Operation>ErrorCode` has the operation's codes and then the service's (an operation's code
+// replaces the service's code of the same name), so an operation's code must not become the
+// variant of a different service code. Clashes within one file, and variants that are not usable
+// at all, are `check_error_codes`'s.
+fn check_merged_error_variants(cx: &mut Ctxt, service: Option<&Service>, op: &Operation) {
+    let Some(service) = service else {
+        return;
+    };
+    let usable =
+        |e: &&ErrorCode| names::is_identifier(&e.variant) && e.variant != reserved::UNKNOWN_VARIANT;
+    let own: HashSet<&str> = op.errors.iter().map(|e| e.code.as_str()).collect();
+    let shared: HashMap<&str, &ErrorCode> = service
+        .errors
+        .iter()
+        .filter(usable)
+        .filter(|e| !own.contains(e.code.as_str()))
+        .map(|e| (e.variant.as_str(), e))
+        .collect();
+    for error in op.errors.iter().filter(usable) {
+        if let Some(common) = shared.get(error.variant.as_str()) {
+            let message = format!(
+                "error code `{}` becomes the Rust variant `{}`, as the service's code `{}` ({} {}) does",
+                error.code, error.variant, common.code, service.file, common.at
+            );
+            cx.error(&op.file, &error.at.at("code"), message);
+        }
+    }
+}
+
+// ---- parameters ----
+
+// A parameter's Rust name is a field of the input and a setter on two builders, and its flag is a
+// CLI option (`--db-name`): wire names that differ only in case or punctuation (`DBName`,
+// `DbName`) would define both twice. (Equal wire names are `lower`'s: conditions name them; names
+// that are not identifiers at all are `check_derived_identifiers`'s.)
+fn check_parameter_namespaces(cx: &mut Ctxt, op: &Operation) {
+    let mut rust: HashMap<&str, &crate::model::Param> = HashMap::new();
+    let mut flags: HashMap<&str, &crate::model::Param> = HashMap::new();
+    for p in op.params.iter().filter(|p| names::is_identifier(&p.rust)) {
+        if let Some(first) = rust.insert(&p.rust, p) {
+            let message = format!(
+                "parameters `{}` (at {}) and `{}` both become the Rust name `{}`",
+                first.wire, first.at, p.wire, p.rust
+            );
+            cx.error(&op.file, &p.at.at("name"), message);
+        } else if let Some(first) = flags.insert(&p.flag, p) {
+            let message = format!(
+                "parameters `{}` (at {}) and `{}` both become the CLI flag `--{}`",
+                first.wire, first.at, p.wire, p.flag
+            );
+            cx.error(&op.file, &p.at.at("name"), message);
+        }
+    }
+}
+
+// Each parameter adds a setter to `RequestBuilder` and to `<Operation>InputBuilder`, which have
+// methods of their own (`send`, `build`, …): a setter of the same name does not compile, or
+// silently replaces the method. The input's own methods are kept apart from its fields too.
+fn check_parameter_methods(cx: &mut Ctxt, op: &Operation) {
+    for p in &op.params {
+        let owner = if reserved::REQUEST_BUILDER_METHODS.contains(&p.rust.as_str()) {
+            "the request builder (`RequestBuilder`)".to_owned()
+        } else if reserved::INPUT_BUILDER_METHODS.contains(&p.rust.as_str()) {
+            format!("`{}InputBuilder`", op.name)
+        } else if reserved::INPUT_METHODS.contains(&p.rust.as_str()) {
+            format!("`{}Input`", op.name)
+        } else {
+            continue;
+        };
+        let message = format!(
+            "parameter `{}` becomes the setter `{}`, which {owner} already has as a method",
+            p.wire, p.rust
+        );
+        cx.error(&op.file, &p.at.at("name"), message);
+    }
+}
+
+// Every subcommand of the `dbs` CLI has the global options; a parameter flag (or its wire name,
+// accepted as a hidden alias) of the same name makes clap panic when it builds the command.
+fn check_parameter_flags(cx: &mut Ctxt, op: &Operation) {
+    for p in &op.params {
+        if reserved::CLI_GLOBAL_FLAGS.contains(&p.flag.as_str()) {
+            let message = format!(
+                "parameter `{}` becomes the CLI flag `--{}`, which is a global option of the `dbs` CLI",
+                p.wire, p.flag
+            );
+            cx.error(&op.file, &p.at.at("name"), message);
+        }
+    }
+}
+
+// The client sends the common parameters (`Action`, `Signature`, …) itself; an operation
+// parameter of the same name would be sent twice or override the signer's. Matched without regard
+// to case, since a name differing only in case is still a mistake.
+fn check_common_parameters(cx: &mut Ctxt, op: &Operation) {
+    for p in &op.params {
+        if let Some(common) = reserved::COMMON_PARAMETERS
+            .iter()
+            .find(|common| common.eq_ignore_ascii_case(&p.wire))
+        {
+            let message = format!(
+                "parameter `{}` is the common parameter `{common}`, which the client sends itself",
+                p.wire
+            );
+            cx.error(&op.file, &p.at.at("name"), message);
+        }
+    }
+}
+
+// The client makes up the token when the caller sets none and sends it as a plain value, shown in
+// dry runs so a retried call can be matched: a secret cannot be both redacted and shown.
+fn check_idempotency_token(cx: &mut Ctxt, op: &Operation) {
+    if let Some(token) = op.idempotency_token.map(|i| &op.params[i])
+        && token.sensitive
+    {
+        let message = format!(
+            "idempotency token `{}` is a sensitive parameter; the client generates tokens and shows them in dry runs",
+            token.wire
+        );
+        cx.error(&op.file, &Pointer::root().at("idempotency_token"), message);
+    }
+}
+
+// ---- structures and responses ----
+
+// A member is a JSON key and a field of the structure, and an optional member a setter too: two
+// members with one wire name, or with one Rust name (`DBName`, `DbName`), are ambiguous or define
+// the field twice.
+fn check_structure_members(cx: &mut Ctxt, op: &Operation) {
+    for shape in &op.shapes {
+        let ShapeKind::Structure { members } = &shape.kind else {
+            continue;
+        };
+        check_fields(cx, &op.file, "member", members);
+    }
+}
+
+// A response field is a JSON key and a field of the output.
+fn check_response_fields(cx: &mut Ctxt, op: &Operation) {
+    check_fields(cx, &op.file, "response field", &op.response);
+}
+
+fn check_fields(cx: &mut Ctxt, file: &str, what: &str, fields: &[crate::model::Field]) {
+    let mut wires: HashMap<&str, &crate::model::Field> = HashMap::new();
+    let mut rust: HashMap<&str, &crate::model::Field> = HashMap::new();
+    for field in fields {
+        let at = field.at.at("name");
+        if let Some(first) = wires.insert(&field.wire, field) {
+            let message = format!("duplicate {what} `{}` (first at {})", field.wire, first.at);
+            cx.error(file, &at, message);
+        } else if !names::is_identifier(&field.rust) {
+            // Reported by `check_derived_identifiers`.
+        } else if let Some(first) = rust.insert(&field.rust, field) {
+            let message = format!(
+                "{what}s `{}` (at {}) and `{}` both become the Rust name `{}`",
+                first.wire, first.at, field.wire, field.rust
+            );
+            cx.error(file, &at, message);
+        }
+    }
+}
+
+// A structure has the constructor `new` and the methods of its derived traits; a member becomes
+// a field and, while optional, a setter, which would clash with `new` or hide a trait method
+// (`RestoreObject::default()`). Required members are checked too, so making a member optional
+// never breaks the build.
+fn check_structure_methods(cx: &mut Ctxt, op: &Operation) {
+    for shape in &op.shapes {
+        let ShapeKind::Structure { members } = &shape.kind else {
+            continue;
+        };
+        for m in members {
+            if reserved::STRUCTURE_METHODS.contains(&m.rust.as_str()) {
+                let message = format!(
+                    "member `{}` becomes the Rust name `{}`, which `{}` already has as a method",
+                    m.wire, m.rust, shape.name
+                );
+                cx.error(&op.file, &m.at.at("name"), message);
+            }
+        }
+    }
+}
+
+// ---- operations ----
+
+// Each operation becomes a method of `Client` (`create_restore_task`) and a CLI subcommand
+// (`create-restore-task`): operations whose names differ only in case (`FooBar`, `FooBAR`) would
+// define both twice.
+fn check_operation_namespaces(cx: &mut Ctxt, ops: &[Operation]) {
+    let mut methods: HashMap<&str, &Operation> = HashMap::new();
+    let mut commands: HashMap<&str, &Operation> = HashMap::new();
+    for op in ops {
+        let at = Pointer::root().at("name");
+        if let Some(first) = methods.insert(&op.rust_name, op) {
+            let message = format!(
+                "operations `{}` ({}) and `{}` both become the client method `{}`",
+                first.name, first.file, op.name, op.rust_name
+            );
+            cx.error(&op.file, &at, message);
+        } else if let Some(first) = commands.insert(&op.command, op) {
+            let message = format!(
+                "operations `{}` ({}) and `{}` both become the CLI subcommand `{}`",
+                first.name, first.file, op.name, op.command
+            );
+            cx.error(&op.file, &at, message);
+        }
+    }
+}
+
+// The generated client methods sit beside `Client`'s own (in the same crate, so private ones
+// count): a method of the same name does not compile, or hides a trait method (`clone`).
+fn check_client_methods(cx: &mut Ctxt, ops: &[Operation]) {
+    for op in ops {
+        if reserved::CLIENT_METHODS.contains(&op.rust_name.as_str()) {
+            let message = format!(
+                "operation `{}` becomes the client method `{}`, which `Client` already has",
+                op.name, op.rust_name
+            );
+            cx.error(&op.file, &Pointer::root().at("name"), message);
+        }
+    }
+}
+
+// The CLI's own subcommands (`emulator`, `help`) sit beside the operations'; clap panics on a
+// duplicate.
+fn check_cli_commands(cx: &mut Ctxt, ops: &[Operation]) {
+    for op in ops {
+        if reserved::CLI_COMMANDS.contains(&op.command.as_str()) {
+            let message = format!(
+                "operation `{}` becomes the CLI subcommand `{}`, which the `dbs` CLI already has",
+                op.name, op.command
+            );
+            cx.error(&op.file, &Pointer::root().at("name"), message);
+        }
+    }
+}
+
+// Every operation puts its types (`<Operation>Input`, …, and its shapes) into the one generated
+// module, beside the service's context facts and the runtime's types re-exported from the same
+// crate root: two types of one name do not compile, and a runtime type would hide a generated one.
+fn check_type_names(cx: &mut Ctxt, service: Option<&Service>, ops: &[Operation]) {
+    let mut owners: HashMap<String, String> = reserved::RUNTIME_TYPES
+        .iter()
+        .map(|name| ((*name).to_owned(), "the runtime (dbs-api)".to_owned()))
+        .collect();
+    let mut claim = |cx: &mut Ctxt, name: String, file: &str, at: Pointer| {
+        if let Some(owner) = owners.get(&name) {
+            cx.error(
+                file,
+                &at,
+                format!("the generated name `{name}` is already used by {owner}"),
+            );
+        } else {
+            owners.insert(name, file.to_owned());
+        }
+    };
+    if let Some(service) = service {
+        for fact in &service.context {
+            claim(cx, fact.name.clone(), &service.file, fact.at.at("name"));
+        }
+    }
+    for op in ops {
+        for suffix in reserved::OPERATION_TYPE_SUFFIXES {
+            claim(
+                cx,
+                format!("{}{suffix}", op.name),
+                &op.file,
+                Pointer::root().at("name"),
+            );
+        }
+        for shape in &op.shapes {
+            claim(cx, shape.name.clone(), &op.file, shape.at.clone());
+        }
+    }
+}
+
+// ---- the service ----
+
+// Each context fact is a field of `ValidationContext` (`source_database_type`) with a setter
+// `with_…`: facts whose names differ only in case (`SourceDbType`, `SourceDBType`) would define
+// both twice. (Equal names are `lower`'s: conditions name facts.)
+fn check_context_fields(cx: &mut Ctxt, service: &Service) {
+    let mut fields: HashMap<&str, &crate::model::ContextFact> = HashMap::new();
+    for fact in &service.context {
+        if let Some(first) = fields.get(fact.rust_name.as_str()) {
+            if first.name != fact.name {
+                let message = format!(
+                    "context facts `{}` (at {}) and `{}` both become the field `{}` of `ValidationContext`",
+                    first.name, first.at, fact.name, fact.rust_name
+                );
+                cx.error(&service.file, &fact.at.at("name"), message);
+            }
+        } else {
+            fields.insert(&fact.rust_name, fact);
+        }
+    }
+}
+
+// The client makes the URL `https://{host}` and signs the `host` header with it: a scheme, a path,
+// user info or white space would send requests (and credentials) somewhere else, or break the
+// signature.
+fn check_endpoint_hosts(cx: &mut Ctxt, service: &Service) {
+    for (region, host) in &service.endpoints {
+        if !is_bare_host(host) {
+            let message = format!(
+                "endpoint `{host}` is not a bare host[:port] (letters, digits, `-` and `.`, then an optional port); the client adds `https://` itself"
+            );
+            cx.error(
+                &service.file,
+                &Pointer::root().at("endpoints").at(region),
+                message,
+            );
+        }
+    }
+}
+
+/// `host[:port]`: dot-separated labels of ASCII letters, digits and `-`, and a port from 1 to 65535.
+fn is_bare_host(text: &str) -> bool {
+    let (host, port) = match text.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (text, None),
+    };
+    let host_ok = host.split('.').all(|label| {
+        !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    });
+    let port_ok = port.is_none_or(|port| {
+        port.chars().all(|c| c.is_ascii_digit()) && port.parse::<u16>().is_ok_and(|n| n > 0)
+    });
+    host_ok && port_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_bare_host;
+
+    #[test]
+    fn bare_hosts() {
+        for good in [
+            "dbs-api.cn-hangzhou.aliyuncs.com",
+            "localhost",
+            "127.0.0.1:8080",
+        ] {
+            assert!(is_bare_host(good), "{good}");
+        }
+        for bad in [
+            "https://dbs-api.cn-hangzhou.aliyuncs.com",
+            "dbs-api.cn-hangzhou.aliyuncs.com/",
+            "user@dbs-api.cn-hangzhou.aliyuncs.com",
+            "dbs api.com",
+            "host:0",
+            "host:99999",
+            "host:",
+            "host:+80",
+            "a..b",
+            "",
+        ] {
+            assert!(!is_bare_host(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Names that the runtime, the generated code and the CLI already use, so a spec must not claim
+//! them. `check` rejects a spec that would, instead of generating code that does not compile, a
+//! method that silently shadows another, or a CLI that panics when it builds its flags.
+//!
+//! Each list says where its names come from. **When you add a method to one of those types, a
+//! global flag or subcommand to the CLI, or a common parameter to the signer, add it here too**
+//! (the tests in `tests/errors.rs` check that every name listed here is rejected).
+
+/// Methods of `dbs_api::Client`: every `impl Client` in dbs-api/src/client/{mod,request,pipeline}.rs,
+/// private ones included (the generated client methods are in the same crate, so any name clashes),
+/// and `clone`, `clone_from` and `fmt` of its `Clone` and `Debug` impls, which an inherent method
+/// would shadow. Each operation adds a client method named after it (`create_restore_task`).
+pub const CLIENT_METHODS: &[&str] = &[
+    // mod.rs
+    "builder",
+    "from_env",
+    "endpoint",
+    // request.rs
+    "call",
+    "dry_run",
+    "dynamic_call",
+    // pipeline.rs
+    "execute",
+    "prepare",
+    "attempts",
+    "attempt",
+    "sign",
+    "url",
+    // derived and implemented traits
+    "clone",
+    "clone_from",
+    "fmt",
+];
+
+/// Methods of `dbs_api::RequestBuilder<'_, I>` for every `I` (dbs-api/src/client/request.rs,
+/// private ones included) and `fmt` of its `Debug` impl. Each parameter adds a setter to it.
+pub const REQUEST_BUILDER_METHODS: &[&str] = &[
+    "new",
+    "map_input",
+    "input",
+    "attempt_timeout",
+    "operation_timeout",
+    "retry_config",
+    "signature_version",
+    "validation_context",
+    "send",
+    "dry_run",
+    "prepare_call",
+    "fmt",
+];
+
+/// Methods of the generated `<Operation>InputBuilder` (expand/input.rs: `build`, and the derived
+/// `Clone`, `Debug` and `Default`). Each parameter adds a setter to it; a setter `default` would
+/// also break the generated `<Operation>Input::builder()`, which calls `<builder>::default()`.
+pub const INPUT_BUILDER_METHODS: &[&str] = &["build", "default", "clone", "clone_from", "fmt"];
+
+/// Methods of the generated `<Operation>Input` (expand/input.rs) and of the `Operation` trait it
+/// implements (dbs-api/src/operation.rs). Each parameter is a field of the input: Rust keeps fields
+/// and methods apart, so this compiles, but `input.validate` beside `input.validate(..)` would read
+/// as a mistake and the emulator and CLI call these methods by name.
+pub const INPUT_METHODS: &[&str] = &[
+    "builder",
+    "validate",
+    "to_wire_params",
+    "from_wire_params",
+    "from_wire_params_partial",
+    "from_builder",
+];
+
+/// Every method a parameter's Rust name becomes a setter or field beside.
+pub fn parameter_methods() -> impl Iterator<Item = &'static str> {
+    REQUEST_BUILDER_METHODS
+        .iter()
+        .chain(INPUT_BUILDER_METHODS)
+        .chain(INPUT_METHODS)
+        .copied()
+}
+
+/// Methods of a generated structure shape (expand/types.rs `structure`): the constructor `new`
+/// and the methods of its derived `Clone`, `Debug`, `Default` and `PartialEq`, which a member's
+/// setter would shadow (`RestoreObject::default()` would stop compiling). Each optional member
+/// adds a setter.
+pub const STRUCTURE_METHODS: &[&str] =
+    &["new", "default", "clone", "clone_from", "fmt", "eq", "ne"];
+
+/// Type names at the root of dbs-api besides the generated ones (the `pub use`s of
+/// dbs-api/src/lib.rs, which would hide a generated type of the same name there) and the
+/// service-wide generated type `ValidationContext` (expand/service.rs).
+pub const RUNTIME_TYPES: &[&str] = &[
+    "Client",
+    "ClientBuilder",
+    "Credentials",
+    "Error",
+    "Operation",
+    "OperationMeta",
+    "ParamKind",
+    "ParamMeta",
+    "PreparedRequest",
+    "RequestBuilder",
+    "RetryConfig",
+    "Sensitive",
+    "ServiceError",
+    "SignatureVersion",
+    "ValidationContext",
+    "ValidationError",
+    "Violation",
+    "WireParam",
+];
+
+/// The types each operation adds, by suffix of its name (expand/input.rs, output.rs, client.rs).
+pub const OPERATION_TYPE_SUFFIXES: &[&str] =
+    &["Input", "InputBuilder", "Output", "ErrorCode", "Request"];
+
+/// The variant in which every generated enum keeps values it does not know (expand/types.rs
+/// `open_enum`); no enum value or error code may become it.
+pub const UNKNOWN_VARIANT: &str = "Unknown";
+
+/// Long flags of the `dbs` CLI that every subcommand has: the global options of
+/// dbs-cli/src/cli.rs `global_args`, and clap's own `--help` and `--version`. A parameter's flag
+/// (and its wire name, a hidden alias) must not be one: clap panics on a duplicate flag.
+pub const CLI_GLOBAL_FLAGS: &[&str] = &[
+    "endpoint",
+    "region",
+    "profile",
+    "signature",
+    "emulator",
+    "dry-run",
+    "verbose",
+    "help",
+    "version",
+];
+
+/// Subcommands of the `dbs` CLI besides the operations': `emulator` (dbs-cli/src/cli.rs
+/// `EMULATOR_COMMAND`) and clap's `help`.
+pub const CLI_COMMANDS: &[&str] = &["emulator", "help"];
+
+/// Parameters the runtime itself sends with every request (dbs-api/src/signing/mod.rs `sign_v1`;
+/// the V3 signer sends the same facts as headers). A spec parameter of the same name would be
+/// sent twice or override the signer's. `RegionId` is not here: it is a real parameter of some
+/// Alibaba Cloud operations.
+pub const COMMON_PARAMETERS: &[&str] = &[
+    "Action",
+    "Version",
+    "Format",
+    "AccessKeyId",
+    "SignatureMethod",
+    "SignatureVersion",
+    "SignatureNonce",
+    "Timestamp",
+    "Signature",
+    "SecurityToken",
+];
