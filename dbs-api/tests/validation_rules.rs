@@ -1083,6 +1083,16 @@ fn from_wire_params_reports_values_that_do_not_parse() {
     assert_eq!(ids(&err), [("RestoreObjects", None)]);
     assert!(err.violations()[0].rule().contains("DBName"), "{err}");
 
+    // A misspelt member (`NewDbName` for `NewDBName`) would silently restore into the original
+    // database name; it is refused instead.
+    let err = parse(&[(
+        "RestoreObjects",
+        r#"[{"DBName":"orders","NewDbName":"orders_restored"}]"#,
+    )])
+    .unwrap_err();
+    assert_eq!(ids(&err), [("RestoreObjects", None)]);
+    assert!(err.violations()[0].rule().contains("NewDbName"), "{err}");
+
     // The reference's masked example `4312****` is not an int64.
     let err = parse(&[("BackupGatewayId", "4312****")]).unwrap_err();
     assert_eq!(ids(&err), [("BackupGatewayId", None)]);
