@@ -226,6 +226,16 @@ impl Violations {
         }
     }
 
+    /// An enum value the spec does not know.
+    pub fn one_of(&mut self, parameter: &'static str, value: &str, values: &[&str]) {
+        let known = values.join(", ");
+        self.push(
+            parameter,
+            format!("must be one of {known}, got {value:?}"),
+            None,
+        );
+    }
+
     /// A list shorter than its minimum.
     pub fn min_items(&mut self, parameter: &'static str, len: usize, min: u64) {
         if (len as u64) < min {

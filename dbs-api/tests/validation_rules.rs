@@ -920,30 +920,62 @@ fn known_enum_values_parse_without_regard_to_case() {
 }
 
 #[test]
-fn unknown_types_do_not_trigger_type_based_rules() {
+fn unknown_types_are_rejected_and_trigger_no_type_based_rules() {
     let foo = Type::from_wire("foo");
     assert_eq!(foo, Type::Unknown("foo".to_owned()));
+    let unknown_type = [
+        "must be one of RDS, ECS, Express, Agent, DDS, Other, dg",
+        "\"foo\"",
+    ];
 
-    // No R1, R2, R3, R4, R5 (DDS), R8 or R10 (Agent), even with a known engine.
+    // A value the spec does not know is refused before sending (a typo such as `RDSS` would
+    // otherwise cost a round trip), and it triggers none of R1, R2, R3, R4, R5 (DDS), R8, R10.
     let mut input = minimal(foo.clone());
     input.restore_objects = Some(restore_objects());
-    assert_valid("foo, engine unknown", input.validate(&unknown()));
+    let result = input.validate(&unknown());
+    assert_only(
+        "foo, engine unknown",
+        result,
+        "DestinationEndpointInstanceType",
+        None,
+        &unknown_type,
+    );
     input.destination_endpoint_user_name = Some(USER.to_owned());
     input.destination_endpoint_password = Some(PASSWORD.into());
-    assert_valid(
+    let result = input.validate(&source(SourceDatabaseType::MySql));
+    assert_only(
         "foo from MySQL",
-        input.validate(&source(SourceDatabaseType::MySql)),
+        result,
+        "DestinationEndpointInstanceType",
+        None,
+        &unknown_type,
     );
 
     // R9 is "required unless Agent": an unknown type is not Agent, so it still applies.
     let result = minimal(foo).validate(&unknown());
-    let words = ["unless DestinationEndpointInstanceType is Agent"];
+    let params: Vec<&str> = result
+        .as_ref()
+        .unwrap_err()
+        .violations()
+        .iter()
+        .map(|v| v.parameter())
+        .collect();
+    assert_eq!(
+        params,
+        ["DestinationEndpointInstanceType", "RestoreObjects"],
+        "{result:?}"
+    );
+
+    // The optional DuplicateConflict is checked the same way.
+    let mut input = mysql_to_rds();
+    input.duplicate_conflict = Some("rename".into());
+    let result = input.validate(&unknown());
     assert_only(
-        "foo without RestoreObjects",
+        "rename",
         result,
-        "RestoreObjects",
-        Some("R9"),
-        &words,
+        "DuplicateConflict",
+        None,
+        &["must be one of failure, renamenew"],
     );
 
     // An unknown engine does not trigger engine-based rules (R5, R10, R11) either.

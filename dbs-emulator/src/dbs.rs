@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use dbs_api::{
-    CreateRestoreTaskInput, CreateRestoreTaskOutput, OperationMeta, ParamKind, ValidationContext,
+    CreateRestoreTaskInput, CreateRestoreTaskOutput, OperationMeta, ValidationContext,
     ValidationError,
 };
 
@@ -52,14 +52,12 @@ fn create_restore_task(
     call: &Call<'_>,
     shared: &Shared,
 ) -> Result<String, BusinessError> {
-    let input = CreateRestoreTaskInput::from_wire_params(
+    let (input, parsed) = CreateRestoreTaskInput::from_wire_params_partial(
         params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-    )
-    .map_err(invalid_parameter)?;
-    check_enums(operation, params)?;
-    // The rules that need no context first, so a request without BackupPlanId is told so.
-    input
-        .validate(&ValidationContext::new())
+    );
+    // Parse errors and the rules that need no context first (values the spec does not know
+    // included), so a request without BackupPlanId is told so.
+    ValidationError::combine(parsed, input.validate(&ValidationContext::new()))
         .map_err(invalid_parameter)?;
     let plan_id = input.backup_plan_id.as_deref().unwrap_or_default();
     let plan = find_plan(&shared.plans, plan_id)?;
@@ -124,54 +122,6 @@ fn create_restore_task(
 /// and no sensitive parameter is of those kinds.
 fn invalid_parameter(e: ValidationError) -> BusinessError {
     BusinessError::bad_request("InvalidParameter", e.to_string())
-}
-
-/// Enum values the spec does not list. The generated parser keeps them (a client must accept
-/// values a newer service adds) but the service rejects them, so the emulator does too. Case is
-/// ignored, as the generated parser ignores it. Reported before the rules are checked.
-fn check_enums(
-    operation: &OperationMeta,
-    params: &[(String, String)],
-) -> Result<(), BusinessError> {
-    let problems: Vec<String> = operation
-        .params
-        .iter()
-        .filter_map(|meta| {
-            let ParamKind::Enum(values) = meta.kind else {
-                return None;
-            };
-            let (_, value) = params.iter().rev().find(|(name, _)| name == meta.name)?;
-            // An empty value is the generated validator's to report (as missing).
-            if value.trim().is_empty()
-                || values.iter().any(|known| known.eq_ignore_ascii_case(value))
-            {
-                return None;
-            }
-            let got = if meta.sensitive {
-                String::new()
-            } else {
-                format!(", got {value:?}")
-            };
-            Some(format!(
-                "{}: must be one of {}{got}",
-                meta.name,
-                values.join(", ")
-            ))
-        })
-        .collect();
-    if problems.is_empty() {
-        return Ok(());
-    }
-    let count = problems.len();
-    Err(BusinessError::bad_request(
-        "InvalidParameter",
-        format!(
-            "{count} invalid parameter{}: {} (see {})",
-            if count == 1 { "" } else { "s" },
-            problems.join("; "),
-            operation.documentation
-        ),
-    ))
 }
 
 fn find_plan<'p>(plans: &'p [BackupPlan], id: &str) -> Result<&'p BackupPlan, BusinessError> {

@@ -1,8 +1,8 @@
 //! `generate_api!("../spec/dbs-2019-03-06")`: brings `dbs-codegen`'s output into `dbs-api`.
 //!
-//! The path is relative to the calling crate's `Cargo.toml`. Every failure (a missing directory,
-//! bad JSON, a spec mistake) becomes a compile error on the path literal that lists every mistake
-//! with its file and JSON pointer. Each file read is `include_str!`-ed, so editing the spec
+//! The path is relative to the calling crate's `Cargo.toml` (or, when nothing is there, to the
+//! calling file). Every failure (a missing directory, bad JSON, a spec mistake) becomes a compile
+//! error on the path literal that lists every mistake with its file and JSON pointer. Each file read is `include_str!`-ed, so editing the spec
 //! rebuilds the crate.
 
 use std::path::PathBuf;
@@ -28,7 +28,7 @@ fn expand(input: TokenStream) -> syn::Result<TokenStream> {
             "CARGO_MANIFEST_DIR is not set; build with cargo",
         )
     })?;
-    let dir = PathBuf::from(manifest_dir).join(&shown);
+    let dir = resolve(PathBuf::from(manifest_dir).join(&shown), &literal);
     let fail = |message: String| syn::Error::new(literal.span(), message.trim_end());
     let files = dbs_codegen::SpecDir::read(&dir, &shown).map_err(|e| fail(e.to_string()))?;
     let spec = files.lower().map_err(|e| fail(e.to_string()))?;
@@ -39,4 +39,20 @@ fn expand(input: TokenStream) -> syn::Result<TokenStream> {
         #(const _: &str = include_str!(#tracked);)*
         #generated
     })
+}
+
+/// The spec directory: relative to the crate's `Cargo.toml`; when nothing is there, relative to
+/// the file that calls the macro, as `include_str!` resolves. (trybuild compiles UI tests in a
+/// package of its own, whose manifest directory is not the crate's.)
+fn resolve(manifest_relative: PathBuf, literal: &LitStr) -> PathBuf {
+    if manifest_relative.exists() {
+        return manifest_relative;
+    }
+    literal
+        .span()
+        .unwrap()
+        .local_file()
+        .and_then(|file| Some(file.parent()?.join(literal.value())))
+        .filter(|path| path.exists())
+        .unwrap_or(manifest_relative)
 }

@@ -283,7 +283,7 @@ fn validate(cx: &Cx<'_>, op: &Operation) -> TokenStream {
     };
     let validate_doc = doc(&format!(
         "Checks every rule of the spec: required and conditionally required parameters, non-empty\n\
-         required strings, ranges and list contents.{skipped}\n\n\
+         required strings, known enum values, ranges and list contents.{skipped}\n\n\
          # Errors\n\n\
          A [`ValidationError`]({rt_path}::ValidationError) listing every violation, each naming the wire\n\
          parameter, the rule in words and the reference page.",
@@ -346,7 +346,18 @@ fn shape_checks(
             let checks = member_checks(quote!(item), quote!(::std::option::Option::None), members);
             quote! { if let ::std::option::Option::Some(item) = &self.#field { #checks } }
         }
-        ShapeKind::Enum { .. } => TokenStream::new(),
+        // A value the spec does not know is a typo far more often than a new server value;
+        // sending it would cost a round trip to learn the same.
+        ShapeKind::Enum { .. } => {
+            let ty = ident(&op.shape(shape).name);
+            quote! {
+                if let ::std::option::Option::Some(#ty::Unknown(value)) = &self.#field
+                    && !value.trim().is_empty()
+                {
+                    violations.one_of(#wire, value, #ty::VALUES);
+                }
+            }
+        }
     }
 }
 
