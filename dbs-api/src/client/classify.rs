@@ -63,8 +63,13 @@ impl AttemptFailure {
         }
         // A refused connection never carried the request; anything later might have.
         let sent = !e.is_connect();
+        let mut message = error_chain(&e);
+        if message.contains("InvalidContentType") {
+            // rustls' words when an https client meets a plain-HTTP server (the emulator).
+            message.push_str(" (the server seems to speak plain HTTP: use an http:// endpoint)");
+        }
         let error = Error::Transport {
-            message: error_chain(&e),
+            message,
             sent,
             attempts,
         };

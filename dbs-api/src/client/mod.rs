@@ -278,7 +278,7 @@ fn parse_endpoint(url: &str, allow_plain_http: bool) -> Result<Endpoint, Error> 
         "http" if allow_plain_http || is_loopback(rest) => {}
         "http" => {
             return Err(Error::Config(format!(
-                "endpoint {url:?} uses plain http on a non-loopback host; use https, or allow_plain_http(true)"
+                "endpoint {url:?} uses plain http on a non-loopback host; use https (the library can opt in with allow_plain_http(true))"
             )));
         }
         other => {
