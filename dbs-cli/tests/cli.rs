@@ -1,5 +1,5 @@
 //! End-to-end tests of the `dbs` binary: each runs it as a process, with HOME set to an empty
-//! temporary directory and every `ALIBABA_CLOUD_*` / `DBS_*` variable removed, so the
+//! temporary directory and every `ALIBABA_CLOUD_*` / `DBS_*` / proxy variable removed, so the
 //! developer's real credentials and profiles are never read. Only loopback is contacted.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
@@ -36,6 +36,7 @@ fn dbs_command(home: &Path) -> Command {
         let key_text = key.to_string_lossy();
         if key_text.starts_with("ALIBABA_CLOUD_")
             || key_text.starts_with("DBS_")
+            || key_text.to_ascii_uppercase().ends_with("_PROXY")
             || key_text == "RUST_LOG"
         {
             command.env_remove(&key);
@@ -522,4 +523,87 @@ fn a_refused_connection_was_not_sent() {
         "{text}"
     );
     assert_eq!(text.lines().count(), 1, "{text}");
+}
+
+/// A stand-in HTTPS proxy on loopback: answers every CONNECT with 403 and records its first line.
+struct RefusingProxy {
+    url: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    seen: std::thread::JoinHandle<Vec<String>>,
+}
+
+impl RefusingProxy {
+    fn start() -> Self {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let url = format!("http://{}", listener.local_addr().expect("local address"));
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let stopping = std::sync::Arc::clone(&stop);
+        let seen = std::thread::spawn(move || {
+            let mut lines = Vec::new();
+            while !stopping.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let _ = stream.set_nonblocking(false);
+                        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                        let mut reader = BufReader::new(&stream);
+                        let mut line = String::new();
+                        let _ = reader.read_line(&mut line);
+                        lines.push(line.trim_end().to_owned());
+                        let _ = (&stream)
+                            .write_all(b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n");
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+            lines
+        });
+        Self { url, stop, seen }
+    }
+
+    fn requests(self) -> Vec<String> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.seen.join().expect("proxy thread")
+    }
+}
+
+#[test]
+fn https_proxy_and_no_proxy_are_honoured() {
+    // `.invalid` never resolves (RFC 2606), so nothing here can leave the machine: the request
+    // either reaches the loopback proxy or fails to resolve.
+    let endpoint = ["--endpoint", "https://dbs.example.invalid"];
+    let credentials = [
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid"),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret"),
+        (PASSWORD_VAR, "proxy-Passw0rd"),
+    ];
+
+    let proxy = RefusingProxy::start();
+    let mut env = credentials.to_vec();
+    env.push(("HTTPS_PROXY", proxy.url.as_str()));
+    let output = dbs(&with(&endpoint, &[]), &env);
+    assert_ne!(output.status.code(), Some(0), "{}", stderr(&output));
+    let seen = proxy.requests();
+    assert!(
+        !seen.is_empty(),
+        "the request went through HTTPS_PROXY: {}",
+        stderr(&output)
+    );
+    for line in &seen {
+        assert_eq!(line, "CONNECT dbs.example.invalid:443 HTTP/1.1");
+    }
+
+    let proxy = RefusingProxy::start();
+    let mut env = credentials.to_vec();
+    env.push(("HTTPS_PROXY", proxy.url.as_str()));
+    env.push(("NO_PROXY", "dbs.example.invalid"));
+    let output = dbs(&with(&endpoint, &[]), &env);
+    assert_ne!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        proxy.requests().is_empty(),
+        "NO_PROXY sends the host direct"
+    );
 }
