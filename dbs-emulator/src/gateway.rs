@@ -129,32 +129,8 @@ fn authenticate_v1(
     let account = account(accounts, &access_key_id)?;
     check_timestamp("Timestamp", &timestamp, now)?;
 
-    match req.param("SignatureMethod") {
-        None | Some("") => {
-            return Err(GatewayError::incomplete_signature(
-                "The SignatureMethod parameter is missing; use HMAC-SHA1.",
-            ));
-        }
-        Some("HMAC-SHA1") => {}
-        Some(other) => {
-            return Err(GatewayError::incomplete_signature(format!(
-                "SignatureMethod {other:?} is not supported; use HMAC-SHA1."
-            )));
-        }
-    }
-    match req.param("SignatureVersion") {
-        None | Some("") => {
-            return Err(GatewayError::incomplete_signature(
-                "The SignatureVersion parameter is missing; use 1.0.",
-            ));
-        }
-        Some("1.0") => {}
-        Some(other) => {
-            return Err(GatewayError::incomplete_signature(format!(
-                "SignatureVersion {other:?} is not supported; use 1.0."
-            )));
-        }
-    }
+    require_value(req.param("SignatureMethod"), "SignatureMethod", "HMAC-SHA1")?;
+    require_value(req.param("SignatureVersion"), "SignatureVersion", "1.0")?;
     let signature = match req.param("Signature") {
         None | Some("") => {
             return Err(GatewayError::incomplete_signature(
@@ -423,6 +399,19 @@ fn check_nonce(nonce: &str, use_nonce: impl FnOnce(&str) -> bool) -> Result<(), 
             "SignatureNonceUsed",
             "Specified signature nonce was used already.",
         ))
+    }
+}
+
+/// A V1 signing parameter that must have exactly one supported value.
+fn require_value(value: Option<&str>, name: &str, supported: &str) -> Result<(), GatewayError> {
+    match value {
+        None | Some("") => Err(GatewayError::incomplete_signature(format!(
+            "The {name} parameter is missing; use {supported}."
+        ))),
+        Some(value) if value == supported => Ok(()),
+        Some(other) => Err(GatewayError::incomplete_signature(format!(
+            "{name} {other:?} is not supported; use {supported}."
+        ))),
     }
 }
 
