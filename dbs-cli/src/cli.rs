@@ -29,6 +29,23 @@ pub(crate) const EMULATOR: &str = "emulator";
 pub(crate) const DRY_RUN: &str = "dry-run";
 /// The global flag `--verbose`.
 pub(crate) const VERBOSE: &str = "verbose";
+/// The global option `--source-database-type ENGINE`.
+pub(crate) const SOURCE_DATABASE_TYPE: &str = "source-database-type";
+
+/// The global options that only make sense when calling an operation: `dbs emulator` hides
+/// them and refuses them (see [`emulator_command`]).
+pub(crate) const CALL_ONLY: [&str; 7] = [
+    ENDPOINT,
+    REGION,
+    PROFILE,
+    SIGNATURE,
+    EMULATOR,
+    DRY_RUN,
+    SOURCE_DATABASE_TYPE,
+];
+
+/// The context fact `--source-database-type` supplies, as the spec's requirements name it.
+const SOURCE_DATABASE_TYPE_FACT: &str = "SourceDatabaseType";
 
 /// The name of the subcommand that runs the emulator in the foreground.
 pub(crate) const EMULATOR_COMMAND: &str = "emulator";
@@ -81,7 +98,7 @@ const GLOBAL_HEADING: &str = "Global options";
 /// The help heading of an operation's parameters.
 const PARAMS_HEADING: &str = "Parameters (from the API spec)";
 
-fn global_args() -> [Arg; 7] {
+fn global_args() -> [Arg; 8] {
     [
         Arg::new(ENDPOINT)
             .long(ENDPOINT)
@@ -137,8 +154,11 @@ fn global_args() -> [Arg; 7] {
             .long_help(
                 "Starts an in-process DBS emulator on loopback, with its default seed data and \
                  demo account, and sends the call to it over HTTP. Needs no account, region or \
-                 credentials. The seed has the backup plan dbsdemomysql01 (MySQL).",
+                 credentials. The seed has the backup plan dbsdemomysql01 (MySQL), among others; \
+                 the engine of a seeded plan named by --backup-plan-id fills in \
+                 --source-database-type when it is not given.",
             ),
+        source_database_type_arg(),
         Arg::new(DRY_RUN)
             .long(DRY_RUN)
             .action(ArgAction::SetTrue)
@@ -153,6 +173,58 @@ fn global_args() -> [Arg; 7] {
             .help_heading(GLOBAL_HEADING)
             .help("Log what the SDK does to stderr (RUST_LOG overrides the filter; values are never logged)"),
     ]
+}
+
+/// `--source-database-type ENGINE`: the context fact the spec's engine-dependent rules need.
+fn source_database_type_arg() -> Arg {
+    let mut long_help = String::from(
+        "The backup plan's source database engine, as DescribeBackupPlanList reports it in \
+         DatabaseType. The request does not carry it, so the rules that depend on it are checked \
+         before sending only when it is given; without it they are left to the service, which \
+         refuses a call that breaks them.",
+    );
+    let dependent = engine_dependent_flags();
+    if !dependent.is_empty() {
+        long_help.push_str(&format!(
+            " Those rules decide when these are required: {}.",
+            dependent.join(", ")
+        ));
+    }
+    long_help.push_str(
+        " With --emulator, the engine of the emulator's plan named by --backup-plan-id is used \
+         when this option is not given. Values are matched without regard to case.",
+    );
+    Arg::new(SOURCE_DATABASE_TYPE)
+        .long(SOURCE_DATABASE_TYPE)
+        .value_name("ENGINE")
+        .global(true)
+        .help_heading(GLOBAL_HEADING)
+        .ignore_case(true)
+        .value_parser(PossibleValuesParser::new(
+            dbs_api::SourceDatabaseType::VALUES.iter().copied(),
+        ))
+        .help(
+            "The backup plan's engine (DatabaseType in DescribeBackupPlanList), to check the rules \
+             that depend on it before sending; without it the service checks them",
+        )
+        .long_help(long_help)
+}
+
+/// The parameters whose requirement depends on the source engine, as their flags (or, for a
+/// secret, its environment variable), in spec order.
+fn engine_dependent_flags() -> Vec<String> {
+    dbs_api::OPERATIONS
+        .iter()
+        .flat_map(|operation| operation.params)
+        .filter(|param| param.requirement.contains(SOURCE_DATABASE_TYPE_FACT))
+        .map(|param| {
+            if param.sensitive {
+                secret_env_var(param)
+            } else {
+                format!("--{}", param.flag)
+            }
+        })
+        .collect()
 }
 
 /// The subcommand of one operation.
@@ -177,6 +249,17 @@ fn operation_command(operation: &'static OperationMeta) -> Command {
          (--BackupPlanId for --backup-plan-id). Values are checked against the spec's rules \
          before anything is sent.",
     );
+    if operation
+        .params
+        .iter()
+        .any(|p| p.requirement.contains(SOURCE_DATABASE_TYPE_FACT))
+    {
+        after.push_str(
+            " The rules that depend on the backup plan's engine are checked only when it is \
+             known: pass --source-database-type (with --emulator, a seeded plan's engine is \
+             known); otherwise the service checks them.",
+        );
+    }
     if let Some(token) = operation.idempotency_token {
         after.push_str(&format!(
             "\n\nA {token} is generated for each call when none is given, so a retried call \
@@ -302,7 +385,17 @@ fn capitalize(text: &str) -> String {
 }
 
 /// `dbs emulator [--listen ADDR] [--seed FILE]`.
+///
+/// The global options of [`CALL_ONLY`] mean nothing here. clap propagates a global option to a
+/// subcommand only when the subcommand has no argument with the same id, so this one gets hidden
+/// copies of them instead: they stay out of its help, and `run` refuses them when given (before
+/// or after `emulator`, since clap shares a global option's value with the subcommand's
+/// argument of the same id).
 fn emulator_command() -> Command {
+    let hidden = global_args()
+        .into_iter()
+        .filter(|arg| CALL_ONLY.contains(&arg.get_id().as_str()))
+        .map(|arg| arg.global(false).hide(true));
     Command::new(EMULATOR_COMMAND)
         .about("Run the DBS emulator in the foreground (as the dbs-emulator binary does)")
         .long_about(
@@ -322,8 +415,9 @@ fn emulator_command() -> Command {
                 .long(SEED)
                 .value_name("FILE")
                 .value_parser(clap::value_parser!(std::path::PathBuf))
-                .help("Seed file with the plans and accounts to load instead of the default seed"),
+                .help("Seed file with the backup plans to load instead of the default seed"),
         )
+        .args(hidden)
 }
 
 #[cfg(test)]
@@ -353,6 +447,75 @@ mod tests {
                 assert_eq!(arg.is_hide_set(), param.sensitive, "{}", param.name);
             }
         }
+    }
+
+    #[test]
+    fn the_emulator_subcommand_hides_the_call_options() {
+        let mut command = command();
+        command.build();
+        let emulator = command
+            .find_subcommand(EMULATOR_COMMAND)
+            .expect("emulator subcommand");
+        for id in CALL_ONLY {
+            let arg = emulator
+                .get_arguments()
+                .find(|a| a.get_id() == id)
+                .expect("a hidden copy");
+            assert!(arg.is_hide_set() && !arg.is_global_set(), "{id}");
+        }
+        let verbose = emulator.get_arguments().find(|a| a.get_id() == VERBOSE);
+        assert!(verbose.is_some_and(|a| !a.is_hide_set()));
+        let operation = command
+            .find_subcommand("create-restore-task")
+            .expect("operation subcommand");
+        for id in CALL_ONLY {
+            let arg = operation.get_arguments().find(|a| a.get_id() == id);
+            assert!(arg.is_some_and(|a| !a.is_hide_set()), "{id}");
+        }
+    }
+
+    #[test]
+    fn source_database_type_takes_the_spec_values_in_any_case() {
+        for (given, expected) in [("mysql", "MySQL"), ("REDIS", "Redis"), ("MSSQL", "MSSQL")] {
+            let matches = command()
+                .try_get_matches_from([
+                    "dbs",
+                    "--source-database-type",
+                    given,
+                    "create-restore-task",
+                ])
+                .expect("parses");
+            // clap keeps the spelling given; the SDK's parser ignores case, as run.rs relies on.
+            let engine = matches
+                .get_one::<String>(SOURCE_DATABASE_TYPE)
+                .map(|v| dbs_api::SourceDatabaseType::from_wire(v));
+            assert_eq!(engine.as_ref().map(|e| e.as_str()), Some(expected));
+        }
+        let error = command()
+            .try_get_matches_from([
+                "dbs",
+                "--source-database-type",
+                "db2",
+                "create-restore-task",
+            ])
+            .expect_err("unknown engine");
+        assert_eq!(error.exit_code(), 2);
+    }
+
+    #[test]
+    fn the_engine_dependent_parameters_come_from_the_spec() {
+        let flags = engine_dependent_flags();
+        for expected in [
+            "--destination-endpoint-user-name",
+            "DBS_DESTINATION_ENDPOINT_PASSWORD",
+            "--destination-endpoint-database-name",
+        ] {
+            assert!(
+                flags.iter().any(|f| f == expected),
+                "{expected} in {flags:?}"
+            );
+        }
+        assert!(!flags.iter().any(|f| f == "--backup-plan-id"), "{flags:?}");
     }
 
     #[test]

@@ -4,7 +4,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::ArgMatches;
-use dbs_api::Credentials;
+use clap::parser::ValueSource;
+use dbs_api::{Credentials, SourceDatabaseType};
 use dbs_emulator::{Emulator, EmulatorConfig, EmulatorHandle, Seed, ServeError, serve_foreground};
 
 use crate::cli;
@@ -36,6 +37,16 @@ impl InProcess {
         Credentials::new(self.handle.access_key_id(), self.handle.access_key_secret())
     }
 
+    /// The engine of its backup plan `backup_plan_id`, if the seed has that plan.
+    pub(crate) fn source_database_type(&self, backup_plan_id: &str) -> Option<SourceDatabaseType> {
+        self.handle
+            .state()
+            .backup_plans
+            .into_iter()
+            .find(|plan| plan.backup_plan_id == backup_plan_id)
+            .map(|plan| plan.database_type)
+    }
+
     /// Stops it and waits until it has stopped.
     pub(crate) async fn shutdown(self) {
         self.handle.shutdown().await;
@@ -48,6 +59,7 @@ pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// `dbs emulator [--listen ADDR] [--seed FILE]`: serves until Ctrl-C or SIGTERM, with the same
 /// output as the dbs-emulator binary (the first stdout line is `listening on http://HOST:PORT`).
 pub(crate) async fn run_foreground(matches: &ArgMatches) -> Result<(), Failure> {
+    refuse_call_options(matches)?;
     let listen = matches
         .get_one::<String>(cli::LISTEN)
         .map_or(DEFAULT_LISTEN, String::as_str);
@@ -65,4 +77,20 @@ pub(crate) async fn run_foreground(matches: &ArgMatches) -> Result<(), Failure> 
         ServeError::Start(e) => Failure::usage(format!("cannot start the emulator: {e}")),
         ServeError::Io(e) => Failure::sent(format!("emulator: {e}")),
     })
+}
+
+/// Refuses the global options that only apply to calling an operation (`dbs --dry-run emulator`
+/// or `dbs emulator --region cn-hangzhou`), rather than ignoring them.
+fn refuse_call_options(matches: &ArgMatches) -> Result<(), Failure> {
+    match cli::CALL_ONLY
+        .iter()
+        .find(|id| matches.value_source(id) == Some(ValueSource::CommandLine))
+    {
+        Some(id) => Err(Failure::usage(format!(
+            "--{id} applies to calling an operation, not to `dbs {}`; see `dbs {} --help`",
+            cli::EMULATOR_COMMAND,
+            cli::EMULATOR_COMMAND
+        ))),
+        None => Ok(()),
+    }
 }

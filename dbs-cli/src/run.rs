@@ -4,7 +4,9 @@ use std::io::Write as _;
 
 use clap::ArgMatches;
 use dbs_api::credentials::DefaultChain;
-use dbs_api::{Client, ClientBuilder, OperationMeta, SignatureVersion};
+use dbs_api::{
+    Client, ClientBuilder, OperationMeta, SignatureVersion, SourceDatabaseType, ValidationContext,
+};
 
 use crate::cli;
 use crate::params;
@@ -34,13 +36,28 @@ async fn run_operation(
     let hints = params::missing_secrets(operation, &params);
     let signature = signature_version(matches)?;
     let dry_run = matches.get_flag(cli::DRY_RUN);
+    let engine = matches
+        .get_one::<String>(cli::SOURCE_DATABASE_TYPE)
+        .map(|value| SourceDatabaseType::from_wire(value));
 
     if matches.get_flag(cli::EMULATOR) {
         let emulator = crate::emulator::InProcess::start().await?;
+        // Without --source-database-type, the emulator's seed knows the plan's engine: the
+        // rules that need it are then checked here, before sending, as they would be with it.
+        let engine = engine.or_else(|| {
+            let plan = param(&params, BACKUP_PLAN_ID)?;
+            let engine = emulator.source_database_type(plan)?;
+            tracing::debug!(%engine, "source database type from the emulator's seed");
+            Some(engine)
+        });
         let builder = Client::builder()
             .endpoint_url(emulator.url())
             .credentials(emulator.credentials());
-        let outcome = call(operation, &params, &hints, builder, signature, dry_run).await;
+        let context = context(engine);
+        let outcome = call(
+            operation, &params, &hints, &context, builder, signature, dry_run,
+        )
+        .await;
         emulator.shutdown().await;
         return outcome;
     }
@@ -61,13 +78,38 @@ async fn run_operation(
         Target::Region(region) => Client::builder().region(region),
     }
     .credentials_provider(chain.build());
-    call(operation, &params, &hints, builder, signature, dry_run).await
+    let context = context(engine);
+    call(
+        operation, &params, &hints, &context, builder, signature, dry_run,
+    )
+    .await
+}
+
+/// The wire name of the parameter that names the backup plan, whose engine the emulator knows.
+const BACKUP_PLAN_ID: &str = "BackupPlanId";
+
+/// The value of the wire parameter `name`, if given.
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+}
+
+/// The validation context: the backup plan's engine when known, else nothing (the rules that
+/// need it are then skipped here and left to the service).
+fn context(engine: Option<SourceDatabaseType>) -> ValidationContext {
+    match engine {
+        Some(engine) => ValidationContext::new().with_source_database_type(engine),
+        None => ValidationContext::new(),
+    }
 }
 
 async fn call(
     operation: &OperationMeta,
     params: &[(String, String)],
     hints: &[SecretHint],
+    context: &ValidationContext,
     builder: ClientBuilder,
     signature: SignatureVersion,
     dry_run: bool,
@@ -79,12 +121,12 @@ async fn call(
     tracing::debug!(endpoint = client.endpoint(), %signature, dry_run, action = operation.name, "calling");
     let text = if dry_run {
         let prepared = client
-            .dry_run(operation, params, None)
+            .dry_run(operation, params, Some(context))
             .map_err(|e| Failure::from_sdk_with_hints(&e, hints))?;
         format!("{prepared}\n")
     } else {
         let response = client
-            .call(operation, params, None)
+            .call(operation, params, Some(context))
             .await
             .map_err(|e| Failure::from_sdk_with_hints(&e, hints))?;
         let mut text = serde_json::to_string_pretty(&response)

@@ -272,19 +272,187 @@ fn an_unknown_plan_is_a_service_error_on_one_line() {
     assert!(request_id.is_some_and(|id| !id.is_empty()), "{text}");
 }
 
+/// Asserts that `output` is the local R7 violation for the missing password, with the variable
+/// to set, and that nothing was printed on stdout.
+fn assert_missing_password_caught_locally(output: &Output) {
+    assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(output));
+    assert_eq!(stdout(output), "");
+    let text = stderr(output);
+    assert!(
+        text.starts_with("error: 1 invalid parameter:\n  - DestinationEndpointPassword: "),
+        "{text}"
+    );
+    assert!(text.contains("[R7]"), "{text}");
+    assert!(
+        text.trim_end()
+            .ends_with(&format!("; set {PASSWORD_VAR} in the environment")),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 2, "{text}");
+}
+
 #[test]
-fn a_missing_password_is_reported_by_the_emulator_with_the_variable_to_set() {
-    // The SDK cannot check R7 without knowing the plan's engine; the emulator does.
-    let output = dbs(&with(&["--emulator"], &[]), &[]);
+fn with_the_emulator_a_missing_password_is_caught_before_sending() {
+    // The emulator's seed says dbsdemomysql01 is MySQL, so R7 is checked locally.
+    assert_missing_password_caught_locally(&dbs(&with(&["--emulator"], &[]), &[]));
+    // A dry run too: it validates with the same context.
+    assert_missing_password_caught_locally(&dbs(&with(&["--emulator", "--dry-run"], &[]), &[]));
+}
+
+#[test]
+fn the_readme_main_job_succeeds() {
+    let output = dbs(
+        &[
+            "--emulator",
+            "create-restore-task",
+            "--backup-plan-id",
+            "dbsdemomysql01",
+            "--restore-task-name",
+            "restore-demo",
+            "--destination-endpoint-instance-type",
+            "RDS",
+            "--destination-endpoint-region",
+            "cn-hangzhou",
+            "--destination-endpoint-instance-id",
+            "rm-bp1p8c29demo",
+            "--destination-endpoint-user-name",
+            "restore_user",
+            "--restore-objects",
+            r#"[{"DBName":"orders","NewDBName":"orders_restored"}]"#,
+        ],
+        &[(PASSWORD_VAR, "demo-Passw0rd")],
+    );
+    assert_created(&output);
+}
+
+/// A loopback port that accepts connections but never answers: after a run, it tells whether
+/// anything connected.
+struct Silent {
+    listener: std::net::TcpListener,
+    url: String,
+}
+
+impl Silent {
+    fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        listener.set_nonblocking(true).expect("non-blocking");
+        let url = format!("http://{}", listener.local_addr().expect("local address"));
+        Self { listener, url }
+    }
+
+    /// Whether a connection came in (a connection waits in the backlog until accepted).
+    fn was_contacted(&self) -> bool {
+        match self.listener.accept() {
+            Ok(_) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => false,
+            Err(e) => panic!("accept: {e}"),
+        }
+    }
+}
+
+const DEMO_CREDENTIALS: [(&str, &str); 2] = [
+    ("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid"),
+    ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret"),
+];
+
+#[test]
+fn source_database_type_checks_the_engine_rules_before_sending() {
+    let silent = Silent::start();
+    let endpoint = ["--endpoint", silent.url.as_str()];
+
+    // R7: MySQL needs the password. Any ASCII case is accepted.
+    let before: Vec<&str> = endpoint
+        .iter()
+        .copied()
+        .chain(["--source-database-type", "mysql"])
+        .collect();
+    assert_missing_password_caught_locally(&dbs(&with(&before, &[]), &DEMO_CREDENTIALS));
+
+    // After the subcommand too; R5: PostgreSQL needs the database name.
+    let mut env = DEMO_CREDENTIALS.to_vec();
+    env.push((PASSWORD_VAR, "pw"));
+    let output = dbs(
+        &with(&endpoint, &["--source-database-type", "PostgreSQL"]),
+        &env,
+    );
+    assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(&output));
+    let text = stderr(&output);
+    assert!(
+        text.starts_with("error: 1 invalid parameter:\n  - DestinationEndpointDatabaseName: ")
+            && text.contains("[R5]"),
+        "{text}"
+    );
+    assert!(!silent.was_contacted(), "nothing was sent");
+
+    // Redis needs no password: the dry run passes validation (and still connects to nothing).
+    let dry: Vec<&str> = endpoint
+        .iter()
+        .copied()
+        .chain(["--source-database-type", "rEdIs", "--dry-run"])
+        .collect();
+    let output = dbs(&with(&dry, &[]), &DEMO_CREDENTIALS);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    assert!(
+        !stdout(&output).contains("DestinationEndpointPassword"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(!silent.was_contacted(), "a dry run sends nothing");
+}
+
+#[test]
+fn an_unknown_source_database_type_is_a_usage_error_listing_the_engines() {
+    let output = dbs(
+        &with(&["--emulator", "--source-database-type", "Sybase"], &[]),
+        &[(PASSWORD_VAR, "pw")],
+    );
+    assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+    let text = stderr(&output);
+    assert!(
+        text.contains("--source-database-type") && text.contains("Sybase"),
+        "{text}"
+    );
+    for engine in dbs_api::SourceDatabaseType::VALUES {
+        assert!(text.contains(engine), "{engine} not in {text}");
+    }
+}
+
+#[test]
+fn without_the_engine_the_emulator_reports_a_missing_password_itself() {
+    // Through --endpoint, the CLI does not know the plan's engine: it skips R7 and the
+    // emulator, which knows it, refuses the call. The report names the variable to set.
+    let emulator = Foreground::start();
+    let url = format!("http://{}", emulator.addr);
+    let output = dbs(&with(&["--endpoint", &url], &[]), &DEMO_CREDENTIALS);
     assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(&output));
     let text = stderr(&output);
     assert!(
         text.starts_with("error: InvalidParameter: ")
-            && text.contains("DestinationEndpointPassword"),
+            && text.contains("DestinationEndpointPassword")
+            && text.contains("[R7]"),
         "{text}"
     );
-    assert!(text.contains(PASSWORD_VAR), "{text}");
+    assert!(
+        text.contains(&format!("(set {PASSWORD_VAR} in the environment)")),
+        "{text}"
+    );
     assert_eq!(text.lines().count(), 1, "{text}");
+}
+
+#[test]
+fn an_explicit_source_database_type_wins_over_the_emulator_seed() {
+    // Told Redis, the CLI does not require the password; the emulator knows the plan is MySQL.
+    let output = dbs(
+        &with(&["--emulator", "--source-database-type", "Redis"], &[]),
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(&output));
+    let text = stderr(&output);
+    assert!(
+        text.starts_with("error: InvalidParameter: ") && text.contains(PASSWORD_VAR),
+        "{text}"
+    );
 }
 
 #[test]
@@ -392,6 +560,8 @@ fn subcommand_help_lists_the_flags_with_the_spec_help() {
         "--cross-aliyun-id",
         PASSWORD_VAR,
         "--emulator",
+        "--source-database-type <ENGINE>",
+        "DescribeBackupPlanList",
     ] {
         assert!(text.contains(expected), "{expected:?} not in help:\n{text}");
     }
@@ -468,6 +638,89 @@ fn emulator_subcommand_serves_in_the_foreground() {
     stream.read_to_string(&mut response).expect("read");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains(r#""status":"ok""#), "{response}");
+}
+
+/// Runs `dbs args...` and kills it if it has not exited after 20 seconds (a `dbs emulator` that
+/// wrongly starts serving would otherwise never end).
+fn dbs_bounded(args: &[&str]) -> Output {
+    let home = tempfile::tempdir().expect("temp HOME");
+    let mut child = dbs_command(home.path())
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn dbs");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while child.try_wait().expect("wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+#[test]
+fn the_emulator_subcommand_hides_and_refuses_the_call_options() {
+    const CALL_ONLY: [&str; 7] = [
+        "--endpoint",
+        "--region",
+        "--profile",
+        "--signature",
+        "--emulator",
+        "--dry-run",
+        "--source-database-type",
+    ];
+    let output = dbs(&["emulator", "--help"], &[]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let help = stdout(&output);
+    // The options' lines; the description may mention --endpoint.
+    let listed = |flag: &str| {
+        help.lines().any(|line| {
+            let line = line.trim_start();
+            line.starts_with(flag) || line.starts_with(&format!("-v, {flag}"))
+        })
+    };
+    for flag in CALL_ONLY {
+        assert!(!listed(flag), "{flag} in:\n{help}");
+    }
+    for flag in ["--listen", "--seed", "--verbose"] {
+        assert!(listed(flag), "{flag} not in:\n{help}");
+    }
+
+    for args in [
+        &["--dry-run", "emulator", "--listen", "127.0.0.1:0"][..],
+        &[
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--region",
+            "cn-hangzhou",
+        ][..],
+        &[
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--source-database-type",
+            "MySQL",
+        ][..],
+        &["--emulator", "emulator", "--listen", "127.0.0.1:0"][..],
+    ] {
+        let output = dbs_bounded(args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert_eq!(stdout(&output), "", "{args:?}");
+        let text = stderr(&output);
+        assert!(
+            text.starts_with("error: --") && text.contains("not to `dbs emulator`"),
+            "{args:?}: {text}"
+        );
+    }
 }
 
 #[test]

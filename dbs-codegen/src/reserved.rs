@@ -126,6 +126,7 @@ pub const CLI_GLOBAL_FLAGS: &[&str] = &[
     "emulator",
     "dry-run",
     "verbose",
+    "source-database-type",
     "help",
     "version",
 ];
