@@ -73,8 +73,8 @@ pub struct ParamMeta {
 pub type PrepareFn =
     fn(&[(String, String)], &ValidationContext) -> Result<Vec<WireParam>, ValidationError>;
 
-/// Decodes a successful response body into the typed output, returned as JSON.
-pub type DecodeOutputFn = fn(&[u8]) -> Result<serde_json::Value, serde_json::Error>;
+/// Decodes a successful response's JSON into the typed output, returned as JSON again.
+pub type DecodeOutputFn = fn(&serde_json::Value) -> Result<serde_json::Value, serde_json::Error>;
 
 /// Facts about one operation, from the spec.
 #[derive(Clone, Copy)]

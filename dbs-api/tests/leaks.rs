@@ -354,3 +354,42 @@ async fn secrets_echoed_by_a_server_are_redacted() {
         }
     }
 }
+
+#[tokio::test]
+async fn secrets_in_any_server_supplied_field_are_redacted() {
+    let password = "Pw-S3cretValue&x9";
+    let html = password.replace('&', "&amp;");
+    let cases = [
+        Reply::json(
+            400,
+            &format!(
+                r#"{{"Code":"{password}","RequestId":"{password}","HostId":"{password}","Recommend":"{password}","Message":"m"}}"#
+            ),
+        ),
+        Reply::html(503, &format!("<p>{html}</p>")).header("x-acs-request-id", password),
+        Reply::json(
+            200,
+            &format!(r#"{{"Success":true,"RestoreTaskId":{{"echo":"{password}"}}}}"#),
+        )
+        .header("content-type", password),
+        // The secret straddles the 200-byte snippet cut.
+        Reply::html(502, &format!("{}{password}", "x".repeat(192))),
+    ];
+    for reply in cases {
+        let server = Server::scripted(vec![reply]).await;
+        let client = client(
+            &server,
+            Credentials::new("testid", "testsecret"),
+            SignatureVersion::V3,
+        );
+        let result = restore_task(&client)
+            .destination_endpoint_password(password)
+            .retry_config(dbs_api::RetryConfig::disabled())
+            .send()
+            .await;
+        let error = result.expect_err("every case is an error");
+        for text in [error.to_string(), format!("{error:?}")] {
+            assert!(!text.contains("Pw-S3cre"), "{text}");
+        }
+    }
+}

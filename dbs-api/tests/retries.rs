@@ -517,7 +517,8 @@ async fn the_operation_timeout_bounds_the_whole_call() {
         "{elapsed:?}"
     );
 
-    // Backoff counts too: a 5 s retry-after hint does not outlive a 400 ms operation timeout.
+    // Backoff counts too: a 5 s retry-after hint does not outlive a 400 ms operation timeout,
+    // and the call ends at once with the 503 itself, which says more than a bare timeout.
     let server = Server::scripted(vec![
         unavailable().header("x-acs-retry-after", "5000"),
         Reply::success(),
@@ -531,12 +532,14 @@ async fn the_operation_timeout_bounds_the_whole_call() {
         .expect("client");
     let started = Instant::now();
     let result = restore_task(&client).send().await;
-    assert!(
-        matches!(result, Err(Error::Timeout { attempts: 1, .. })),
-        "{result:?}"
+    let error = service_error(result);
+    assert_eq!(
+        (error.code.as_str(), error.http_status, error.attempts),
+        ("ServiceUnavailable", 503, 1)
     );
+    assert_eq!(error.request_id.as_deref(), Some("req-503"));
     assert!(
-        started.elapsed() < Duration::from_secs(2),
+        started.elapsed() < Duration::from_millis(400),
         "{:?}",
         started.elapsed()
     );
@@ -736,4 +739,43 @@ async fn a_gateway_code_in_a_2xx_body_is_an_error() {
         (error.code.as_str(), error.http_status),
         ("Forbidden.RAM", 200)
     );
+}
+
+#[tokio::test]
+async fn hostile_answers_are_typed_errors() {
+    // `Success` as a string in any case is read as the output reads it.
+    let body =
+        r#"{"RequestId":"R","Success":"False","ErrCode":"Param.NotFound","RestoreTaskId":"r1"}"#;
+    let server = Server::scripted(vec![Reply::json(200, body)]).await;
+    let error = service_error(restore_task(&v3(&server)).send().await);
+    assert_eq!(error.code, "Param.NotFound");
+
+    // A 2xx body that is JSON but not an object is not an answer.
+    for body in [r#"["req","s-FAKE-TASK",true]"#, "[]", "42"] {
+        let server = Server::scripted(vec![Reply::json(200, body)]).await;
+        match restore_task(&v3(&server)).send().await {
+            Err(Error::UnexpectedResponse { status: 200, .. }) => {}
+            other => panic!("{body}: expected an unexpected-response error, got {other:?}"),
+        }
+    }
+
+    // A body larger than the limit is not read, and not retried.
+    let huge = "x".repeat(dbs_api::client::MAX_RESPONSE_BYTES + 1);
+    let server = Server::scripted(vec![
+        Reply::json(200, &huge).header("x-acs-request-id", "big-1"),
+    ])
+    .await;
+    match restore_task(&v3(&server)).send().await {
+        Err(Error::UnexpectedResponse {
+            status,
+            snippet,
+            request_id,
+            ..
+        }) => {
+            assert_eq!((status, request_id.as_deref()), (200, Some("big-1")));
+            assert!(snippet.contains("larger than"), "{snippet}");
+        }
+        other => panic!("expected an unexpected-response error, got {other:?}"),
+    }
+    assert_eq!(server.requests().len(), 1);
 }

@@ -1,4 +1,8 @@
-//! Turning one HTTP exchange into a body or a classified failure.
+//! Turning one HTTP exchange into an answer or a classified failure.
+//!
+//! Every string that comes from the server (code, message, RequestId, HostId, Recommend, content
+//! type, body snippets, decoding errors) passes through the call's [`Redactor`] before it can
+//! reach an error or a log: a server may echo the request, password included.
 
 use std::time::Duration;
 
@@ -10,24 +14,65 @@ use super::retry::{retryable_code, retryable_status};
 use crate::error::{Error, ServiceError};
 use crate::signing::SignedRequest;
 
-/// A successful answer's body, kept with what error reports need.
+/// The most of a response body the client reads. DBS answers are a few KB; anything larger is
+/// not an answer, and reading it whole would let a broken server exhaust memory.
+pub const MAX_RESPONSE_BYTES: usize = 10 * 1024 * 1024;
+
+const SNIPPET_BYTES: usize = 200;
+
+/// What the server sent: status, headers and at most [`MAX_RESPONSE_BYTES`] of body.
 #[derive(Debug)]
-pub(crate) struct ResponseBody {
-    pub bytes: Vec<u8>,
+pub(crate) struct Reply {
+    status: u16,
+    headers: HeaderMap,
+    body: Vec<u8>,
+    too_large: bool,
+}
+
+impl Reply {
+    /// Reads the body in chunks, stopping at the limit.
+    pub async fn read(mut response: reqwest::Response) -> Result<Self, reqwest::Error> {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let declared = response.content_length().unwrap_or(0);
+        let mut body = Vec::new();
+        let mut too_large = declared > MAX_RESPONSE_BYTES as u64;
+        while !too_large && let Some(chunk) = response.chunk().await? {
+            too_large = body.len() + chunk.len() > MAX_RESPONSE_BYTES;
+            if !too_large {
+                body.extend_from_slice(&chunk);
+            }
+        }
+        Ok(Self {
+            status,
+            headers,
+            body,
+            too_large,
+        })
+    }
+}
+
+/// A successful answer: the JSON object of a 2xx response that is not an error.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub body: Value,
     pub status: u16,
     pub content_type: Option<String>,
     pub request_id: Option<String>,
 }
 
-impl ResponseBody {
-    /// A 2xx JSON body that does not fit the operation's output.
-    pub fn undecodable(&self, e: &serde_json::Error) -> Error {
+impl Answer {
+    /// The answer does not fit the operation's output.
+    pub fn undecodable(&self, e: &serde_json::Error, redactor: &Redactor) -> Error {
+        // serde's message can quote a value; the body may echo the request.
+        let text = self.body.to_string();
         Error::UnexpectedResponse {
             status: self.status,
             content_type: self.content_type.clone(),
             snippet: format!(
-                "response does not match the documented shape ({e}): {}",
-                snippet(&self.bytes)
+                "response does not match the documented shape ({}): {}",
+                redactor.redact(&e.to_string()),
+                snippet(text.as_bytes(), redactor)
             ),
             request_id: self.request_id.clone(),
         }
@@ -50,7 +95,9 @@ impl AttemptFailure {
     pub fn transport(e: reqwest::Error, timeout: Duration, attempts: u32) -> Self {
         // reqwest's Display includes the URL, whose V1 query holds the SecurityToken and Signature.
         let e = e.without_url();
-        if e.is_timeout() {
+        // A connection that never opened (refused, or timed out while connecting) carried
+        // nothing: checked before the timeout case so a connect timeout is not "maybe sent".
+        if e.is_timeout() && !e.is_connect() {
             return Self {
                 error: Error::Timeout {
                     after: timeout,
@@ -61,21 +108,21 @@ impl AttemptFailure {
                 retry_after: None,
             };
         }
-        // A refused connection never carried the request; anything later might have.
         let sent = !e.is_connect();
         let mut message = error_chain(&e);
         if message.contains("InvalidContentType") {
             // rustls' words when an https client meets a plain-HTTP server (the emulator).
             message.push_str(" (the server seems to speak plain HTTP: use an http:// endpoint)");
         }
-        let error = Error::Transport {
-            message,
-            sent,
-            attempts,
-        };
+        // A certificate the client will not trust is not going to change on a retry.
+        let retryable = !message.contains("certificate");
         Self {
-            error,
-            retryable: true,
+            error: Error::Transport {
+                message,
+                sent,
+                attempts,
+            },
+            retryable,
             ambiguous: sent,
             retry_after: None,
         }
@@ -93,79 +140,104 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     text
 }
 
-const SNIPPET_BYTES: usize = 200;
-
-fn snippet(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(&bytes[..bytes.len().min(SNIPPET_BYTES)]).into_owned()
+/// The first bytes of a body, lossily decoded, secrets removed before cutting (so a secret that
+/// straddles the cut cannot leave a readable prefix).
+fn snippet(bytes: &[u8], redactor: &Redactor) -> String {
+    let window = &bytes[..bytes.len().min(SNIPPET_BYTES + redactor.longest())];
+    let clean = redactor.redact(&String::from_utf8_lossy(window));
+    clean.chars().take(SNIPPET_BYTES).collect()
 }
 
-fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+fn header(headers: &HeaderMap, name: &str, redactor: &Redactor) -> Option<String> {
+    let value = headers.get(name)?.to_str().ok()?;
+    Some(redactor.redact(value))
 }
 
 /// Reads a string field under either spelling the services use (`Code` / `code`).
-fn field(body: &Value, names: &[&str]) -> Option<String> {
+fn field(body: &Value, names: &[&str], redactor: &Redactor) -> Option<String> {
     names.iter().find_map(|name| match body.get(name)? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::String(s) if !s.is_empty() => Some(redactor.redact(s)),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     })
 }
 
-/// Classifies a response: HTTP ≥ 400 with a JSON body → service error; 2xx whose body says
-/// `Success: false` (or carries `ErrCode` without `Success: true`) → service error; a body that
-/// is not JSON → unexpected response; otherwise the body.
+/// `true`/`false` as a JSON boolean or a string in any case, as the output's own reader does.
+fn boolean(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) if s.trim().eq_ignore_ascii_case("true") => Some(true),
+        Value::String(s) if s.trim().eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+/// An integer as a JSON number or a numeric string.
+fn integer(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Classifies a reply: HTTP ≥ 400 with a JSON body → service error; 2xx whose body says
+/// `Success: false` (or carries `ErrCode`, or a gateway `Code`, without `Success: true`) →
+/// service error; a body that is not a JSON object, or is larger than the limit → unexpected
+/// response; otherwise the answer.
 pub(crate) fn classify(
-    status: u16,
-    headers: &HeaderMap,
-    bytes: &[u8],
+    reply: Reply,
     signed: &SignedRequest,
     redactor: &Redactor,
     attempts: u32,
-) -> Result<ResponseBody, AttemptFailure> {
-    let content_type = header(headers, "content-type");
-    let retry_after = header(headers, "x-acs-retry-after")
+) -> Result<Answer, AttemptFailure> {
+    let status = reply.status;
+    let content_type = header(&reply.headers, "content-type", redactor);
+    let retry_after = reply
+        .headers
+        .get("x-acs-retry-after")
+        .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .filter(|ms| *ms > 0)
         .map(Duration::from_millis);
-    let header_request_id = header(headers, "x-acs-request-id");
-    let Ok(body) = serde_json::from_slice::<Value>(bytes) else {
-        let error = Error::UnexpectedResponse {
-            status,
-            content_type,
-            snippet: redactor.redact(&snippet(bytes)),
-            request_id: header_request_id,
-        };
-        let retryable = retryable_status(status);
-        return Err(AttemptFailure {
-            error,
+    let header_request_id = header(&reply.headers, "x-acs-request-id", redactor);
+    let unexpected =
+        |snippet: String, request_id: Option<String>, retryable: bool| AttemptFailure {
+            error: Error::UnexpectedResponse {
+                status,
+                content_type: content_type.clone(),
+                snippet,
+                request_id,
+            },
             retryable,
             ambiguous: true,
             retry_after,
-        });
+        };
+    if reply.too_large {
+        let text = format!("the response body is larger than {MAX_RESPONSE_BYTES} bytes; not read");
+        return Err(unexpected(text, header_request_id, false));
+    }
+    let body = match serde_json::from_slice::<Value>(&reply.body) {
+        Ok(body @ Value::Object(_)) => body,
+        _ => {
+            let text = snippet(&reply.body, redactor);
+            return Err(unexpected(
+                text,
+                header_request_id,
+                retryable_status(status),
+            ));
+        }
     };
-    let request_id = field(&body, &["RequestId", "requestId"]).or(header_request_id);
-    let success = body.get("Success").and_then(|v| match v {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
-    });
-    let err_code = field(&body, &["ErrCode", "ErrorCode"]);
-    // Lenient like the typed output's field: `400` or `"400"`.
+    let request_id = field(&body, &["RequestId", "requestId"], redactor).or(header_request_id);
+    let success = body.get("Success").and_then(boolean);
+    let err_code = field(&body, &["ErrCode", "ErrorCode"], redactor);
     let body_status = body
         .get("HttpStatusCode")
-        .and_then(|v| match v {
-            Value::Number(n) => n.as_u64(),
-            Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        })
+        .and_then(integer)
         .and_then(|s| u16::try_from(s).ok());
     // A gateway-style `Code` in a 2xx body (`{"Code":"Throttling"}`) is a failure too, unless it
     // is one of the values that mean success.
-    let body_code = field(&body, &["Code", "code"])
+    let body_code = field(&body, &["Code", "code"], redactor)
         .filter(|c| !matches!(c.as_str(), "200" | "OK" | "Success" | "success"));
     let business_failure = success == Some(false)
         || (success.is_none()
@@ -175,21 +247,11 @@ pub(crate) fn classify(
 
     if status < 400 && !business_failure {
         if !(200..300).contains(&status) {
-            let error = Error::UnexpectedResponse {
-                status,
-                content_type,
-                snippet: redactor.redact(&snippet(bytes)),
-                request_id,
-            };
-            return Err(AttemptFailure {
-                error,
-                retryable: false,
-                ambiguous: true,
-                retry_after,
-            });
+            let text = snippet(&reply.body, redactor);
+            return Err(unexpected(text, request_id, false));
         }
-        return Ok(ResponseBody {
-            bytes: bytes.to_vec(),
+        return Ok(Answer {
+            body,
             status,
             content_type,
             request_id,
@@ -197,24 +259,24 @@ pub(crate) fn classify(
     }
 
     let (code, message, http_status) = if status >= 400 {
-        let code = field(&body, &["Code", "code"])
+        let code = body_code
             .or(err_code)
             .unwrap_or_else(|| format!("HTTP{status}"));
-        let message = field(&body, &["Message", "message", "ErrMessage"]).unwrap_or_default();
+        let message =
+            field(&body, &["Message", "message", "ErrMessage"], redactor).unwrap_or_default();
         (code, message, status)
     } else {
         let code = err_code
             .or(body_code)
             .unwrap_or_else(|| "UnknownError".to_owned());
-        let message = field(&body, &["ErrMessage", "Message"]).unwrap_or_default();
+        let message = field(&body, &["ErrMessage", "Message"], redactor).unwrap_or_default();
         (
             code,
             message,
             body_status.filter(|s| *s >= 400).unwrap_or(status),
         )
     };
-    let (message, diagnosis) = diagnose_signature(&code, message, signed);
-    let message = redactor.redact(&message);
+    let (message, diagnosis) = diagnose_signature(&code, message, signed, redactor);
     let retryable = retryable_code(&code) || retryable_status(http_status);
     // Throttling and "still processing" are refusals: the request was not acted on.
     let ambiguous = !(code.starts_with("Throttling") || code == "IdempotentProcessing");
@@ -223,8 +285,8 @@ pub(crate) fn classify(
         message,
         request_id,
         http_status,
-        host_id: field(&body, &["HostId"]),
-        recommend: field(&body, &["Recommend"]),
+        host_id: field(&body, &["HostId"], redactor),
+        recommend: field(&body, &["Recommend"], redactor),
         diagnosis,
         attempts,
     }));
@@ -240,10 +302,12 @@ const ECHO_MARKER: &str = "string to sign is:";
 
 /// For `SignatureDoesNotMatch`, compares the server's echoed StringToSign with ours and says
 /// which side differs; the echo itself (which holds every parameter) is cut from the message.
+/// `message` is already redacted, so the comparison redacts ours the same way.
 fn diagnose_signature(
     code: &str,
     message: String,
     signed: &SignedRequest,
+    redactor: &Redactor,
 ) -> (String, Option<String>) {
     let Some(at) = message.find(ECHO_MARKER) else {
         let diagnosis = (code == "SignatureDoesNotMatch").then(|| {
@@ -252,7 +316,7 @@ fn diagnose_signature(
         return (message, diagnosis);
     };
     let server = message[at + ECHO_MARKER.len()..].trim();
-    let ours = signed.string_to_sign.as_str();
+    let ours = redactor.redact(signed.string_to_sign.as_str());
     let diagnosis = if server == ours {
         "the server's StringToSign equals ours, so the AccessKeySecret is wrong".to_owned()
     } else {

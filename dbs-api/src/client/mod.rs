@@ -16,6 +16,7 @@ use crate::credentials::{ChainProvider, Credentials, ProvideCredentials, StaticP
 use crate::error::Error;
 use crate::signing::SignatureVersion;
 
+pub use classify::MAX_RESPONSE_BYTES;
 pub use prepared::PreparedRequest;
 pub use request::RequestBuilder;
 pub use retry::RetryConfig;

@@ -1,12 +1,14 @@
 //! The request pipeline: `(fill ClientToken once) → [sign → send → classify]* → body`.
 
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
 
 use time::OffsetDateTime;
 use tracing::Instrument;
 
-use super::classify::{AttemptFailure, ResponseBody, classify};
+use super::classify::{Answer, AttemptFailure, Reply, classify};
 use super::prepared::PreparedRequest;
 use super::redact::Redactor;
 use super::{Client, RetryConfig};
@@ -78,21 +80,27 @@ impl Call {
 }
 
 impl Client {
-    /// Runs a call to completion: attempts, backoff, the operation timeout.
-    pub(crate) async fn execute(
+    /// Runs a call to completion: attempts, backoff, the operation timeout; `decode` reads a
+    /// successful answer's JSON object into the caller's output type.
+    pub(crate) async fn execute<T>(
         &self,
         mut call: Call,
         options: &CallOptions,
-    ) -> Result<ResponseBody, Error> {
+        decode: impl Fn(&Value) -> Result<T, serde_json::Error>,
+    ) -> Result<T, Error> {
         call.fill_idempotency_token();
         let credentials = self.inner.credentials.provide()?;
         let attempts = AtomicU32::new(0);
+        let limit = options.operation_timeout.or(self.inner.operation_timeout);
+        let deadline = limit.map(|limit| Instant::now() + limit);
         let span = tracing::info_span!("dbs.call", action = call.action);
         let run = self
-            .attempts(&call, &credentials, options, &attempts)
+            .attempts(&call, &credentials, options, &decode, deadline, &attempts)
             .instrument(span);
-        match options.operation_timeout.or(self.inner.operation_timeout) {
+        match limit {
             None => run.await,
+            // Only an attempt in flight can be cut here: waits that would overrun the deadline
+            // end the call with the last real error instead (see `attempts`).
             Some(limit) => tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
                 Err(Error::Timeout {
                     after: limit,
@@ -102,13 +110,15 @@ impl Client {
         }
     }
 
-    async fn attempts(
+    async fn attempts<T>(
         &self,
         call: &Call,
         credentials: &Credentials,
         options: &CallOptions,
+        decode: &impl Fn(&Value) -> Result<T, serde_json::Error>,
+        deadline: Option<Instant>,
         attempts: &AtomicU32,
-    ) -> Result<ResponseBody, Error> {
+    ) -> Result<T, Error> {
         let retry = options.retry.as_ref().unwrap_or(&self.inner.retry);
         let body_params = call.body_params();
         let secrets = call
@@ -127,9 +137,10 @@ impl Client {
         };
         loop {
             let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
-            let outcome = self.attempt(&prepared, options, attempt).await;
-            let failure = match outcome {
-                Ok(body) => return Ok(body),
+            let failure = match self.attempt(&prepared, options, attempt).await {
+                Ok(answer) => {
+                    return decode(&answer.body).map_err(|e| answer.undecodable(&e, &redactor));
+                }
                 Err(failure) => failure,
             };
             let replay_ok = call.replay_safe() || !failure.ambiguous;
@@ -137,6 +148,10 @@ impl Client {
                 return Err(failure.error);
             }
             let wait = retry.backoff(attempt, failure.retry_after);
+            if deadline.is_some_and(|deadline| Instant::now() + wait >= deadline) {
+                // No time for another attempt: the failure says more than a bare timeout would.
+                return Err(failure.error);
+            }
             tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
             tokio::time::sleep(wait).await;
         }
@@ -148,7 +163,7 @@ impl Client {
         prepared: &Prepared<'_>,
         options: &CallOptions,
         attempt: u32,
-    ) -> Result<ResponseBody, AttemptFailure> {
+    ) -> Result<Answer, AttemptFailure> {
         let signed = self.sign(
             prepared.call.action,
             prepared.body_params,
@@ -168,28 +183,17 @@ impl Client {
             request = request.header(name, value);
         }
         let result = match request.body(signed.body.clone()).send().await {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let headers = response.headers().clone();
-                match response.bytes().await {
-                    Ok(bytes) => classify(
-                        status,
-                        &headers,
-                        &bytes,
-                        &signed,
-                        prepared.redactor,
-                        attempt,
-                    ),
-                    Err(e) => Err(AttemptFailure::transport(e, timeout, attempt)),
-                }
-            }
+            Ok(response) => match Reply::read(response).await {
+                Ok(reply) => classify(reply, &signed, prepared.redactor, attempt),
+                Err(e) => Err(AttemptFailure::transport(e, timeout, attempt)),
+            },
             Err(e) => Err(AttemptFailure::transport(e, timeout, attempt)),
         };
         match &result {
-            Ok(body) => tracing::debug!(
+            Ok(answer) => tracing::debug!(
                 attempt,
-                status = body.status,
-                request_id = body.request_id.as_deref(),
+                status = answer.status,
+                request_id = answer.request_id.as_deref(),
                 "answered"
             ),
             Err(failure) => tracing::debug!(

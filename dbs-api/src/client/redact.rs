@@ -19,13 +19,18 @@ impl Redactor {
             .flat_map(|s| {
                 let once = percent_encode(s);
                 let twice = percent_encode(&once);
-                [s.to_owned(), once, twice]
+                [s.to_owned(), once, twice, html_escape(s), json_escape(s)]
             })
             .collect();
         // Longest first, so an encoded spelling is replaced whole before its raw core.
         needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
         needles.dedup();
         Self { needles }
+    }
+
+    /// The length of the longest spelling, so a caller cutting text can keep enough context.
+    pub fn longest(&self) -> usize {
+        self.needles.first().map_or(0, String::len)
     }
 
     /// `text` with every secret replaced by the redaction marker.
@@ -36,6 +41,21 @@ impl Redactor {
     }
 }
 
+/// The spelling of `s` inside an HTML page.
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// The spelling of `s` inside a JSON string.
+fn json_escape(s: &str) -> String {
+    let quoted = serde_json::Value::from(s).to_string();
+    quoted[1..quoted.len() - 1].to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,8 +63,13 @@ mod tests {
     #[test]
     fn every_spelling_is_replaced() {
         let redactor = Redactor::new(["p&ss word", ""]);
-        let echoed = "a=p&ss word b=p%26ss%20word c=p%2526ss%2520word";
+        let echoed = "a=p&ss word b=p%26ss%20word c=p%2526ss%2520word d=p&amp;ss word";
         let clean = redactor.redact(echoed);
-        assert_eq!(clean, format!("a={REDACTED} b={REDACTED} c={REDACTED}"));
+        assert_eq!(
+            clean,
+            format!("a={REDACTED} b={REDACTED} c={REDACTED} d={REDACTED}")
+        );
+        let quoted = Redactor::new(["say \"hi\""]).redact(r#"{"m":"say \"hi\""}"#);
+        assert_eq!(quoted, format!(r#"{{"m":"{REDACTED}"}}"#));
     }
 }

@@ -1,6 +1,8 @@
 //! Fluent calls: `client.create_restore_task().backup_plan_id(..).send().await`.
 
 use std::fmt;
+
+use serde::Deserialize as _;
 use std::time::Duration;
 
 use super::pipeline::{Call, CallOptions};
@@ -90,8 +92,9 @@ impl<'c, I: Operation> RequestBuilder<'c, I> {
     /// unexpected-response errors.
     pub async fn send(self) -> Result<I::Output, Error> {
         let call = self.prepare_call()?;
-        let body = self.client.execute(call, &self.options).await?;
-        serde_json::from_slice(&body.bytes).map_err(|e| body.undecodable(&e))
+        self.client
+            .execute(call, &self.options, |body| I::Output::deserialize(body))
+            .await
     }
 
     /// Validates and signs the request as `send` would, but sends nothing. The result's
@@ -136,8 +139,8 @@ impl Client {
         context: Option<&ValidationContext>,
     ) -> Result<serde_json::Value, Error> {
         let call = self.dynamic_call(operation, params, context)?;
-        let body = self.execute(call, &CallOptions::default()).await?;
-        (operation.decode_output)(&body.bytes).map_err(|e| body.undecodable(&e))
+        self.execute(call, &CallOptions::default(), operation.decode_output)
+            .await
     }
 
     /// Prepares a call by registry entry without sending it (the CLI's `--dry-run`).

@@ -203,7 +203,7 @@ pub(crate) fn registry(cx: &Cx<'_>) -> TokenStream {
                     ::std::result::Result::Ok(input.to_wire_params())
                 },
                 decode_output: |body| {
-                    let output: #output = #rt::serde_json::from_slice(body)?;
+                    let output = <#output as #rt::serde::Deserialize>::deserialize(body)?;
                     #rt::serde_json::to_value(output)
                 },
             }
