@@ -54,6 +54,8 @@ pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
          # Errors\n\n\
          `send()` returns [`Error`](crate::Error): a validation error before anything is sent when\n\
          a parameter is missing or invalid, or the service's error{errors}\n\n\
+         Every code it can return, the common gateway codes included, is a variant of\n\
+         [`{name}ErrorCode`]: `{name}ErrorCode::from(error.code().unwrap_or_default())`.\n\n\
          Reference: <{url}>",
         name = op.name,
         summary = op.summary,
