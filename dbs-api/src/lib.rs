@@ -56,7 +56,9 @@
 //! The AccessKeySecret, the SecurityToken and every parameter the spec marks sensitive are held
 //! in [`Sensitive`], whose `Debug` and `Display` print a redaction marker. Errors, dry-run output
 //! ([`RequestBuilder::dry_run`]) and logs never contain them; tracing records the action,
-//! attempt, status and RequestId only.
+//! attempt, status and RequestId only. A server may echo the request: the call's secrets are
+//! removed from everything it sends back before it reaches an error (secrets of fewer than four
+//! characters excepted: they cannot be told apart from ordinary text).
 //!
 //! # Testing without an account
 //!

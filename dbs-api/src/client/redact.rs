@@ -4,6 +4,9 @@
 use crate::encoding::percent_encode;
 use crate::sensitive::REDACTED;
 
+/// Secrets shorter than this are not searched for in server text.
+pub(crate) const MIN_SECRET_CHARS: usize = 4;
+
 /// The secret values of one call, in the spellings a server might echo them.
 #[derive(Debug, Default)]
 pub(crate) struct Redactor {
@@ -15,7 +18,9 @@ impl Redactor {
     pub fn new<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Self {
         let mut needles: Vec<String> = secrets
             .into_iter()
-            .filter(|s| !s.is_empty())
+            // A secret of a few characters cannot be told apart from ordinary text: searching
+            // for it would garble every message and reveal which letters it is made of.
+            .filter(|s| s.chars().count() >= MIN_SECRET_CHARS)
             .flat_map(|s| {
                 let once = percent_encode(s);
                 let twice = percent_encode(&once);
@@ -69,6 +74,8 @@ mod tests {
             clean,
             format!("a={REDACTED} b={REDACTED} c={REDACTED} d={REDACTED}")
         );
+        let short = Redactor::new(["e"]).redact("The specified plan does not exist.");
+        assert_eq!(short, "The specified plan does not exist.");
         let quoted = Redactor::new(["say \"hi\""]).redact(r#"{"m":"say \"hi\""}"#);
         assert_eq!(quoted, format!(r#"{{"m":"{REDACTED}"}}"#));
     }
