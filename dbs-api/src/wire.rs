@@ -100,8 +100,8 @@ pub mod de {
         match scalar(deserializer)? {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(b)),
-            Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
-            Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
+            Some(Value::String(s)) if s.trim().eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Some(Value::String(s)) if s.trim().eq_ignore_ascii_case("false") => Ok(Some(false)),
             Some(other) => Err(serde::de::Error::custom(format!(
                 "expected a boolean, found {other}"
             ))),

@@ -13,6 +13,7 @@ use super::redact::Redactor;
 use super::retry::{retryable_code, retryable_status};
 use crate::error::{Error, ServiceError};
 use crate::signing::SignedRequest;
+use crate::wire::de;
 
 /// The most of a response body the client reads. DBS answers are a few KB; anything larger is
 /// not an answer, and reading it whole would let a broken server exhaust memory.
@@ -162,25 +163,6 @@ fn field(body: &Value, names: &[&str], redactor: &Redactor) -> Option<String> {
     })
 }
 
-/// `true`/`false` as a JSON boolean or a string in any case, as the output's own reader does.
-fn boolean(value: &Value) -> Option<bool> {
-    match value {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) if s.trim().eq_ignore_ascii_case("true") => Some(true),
-        Value::String(s) if s.trim().eq_ignore_ascii_case("false") => Some(false),
-        _ => None,
-    }
-}
-
-/// An integer as a JSON number or a numeric string.
-fn integer(value: &Value) -> Option<u64> {
-    match value {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
 /// Classifies a reply: HTTP ≥ 400 with a JSON body → service error; 2xx whose body says
 /// `Success: false` (or carries `ErrCode`, or a gateway `Code`, without `Success: true`) →
 /// service error; a body that is not a JSON object, or is larger than the limit → unexpected
@@ -229,11 +211,14 @@ pub(crate) fn classify(
         }
     };
     let request_id = field(&body, &["RequestId", "requestId"], redactor).or(header_request_id);
-    let success = body.get("Success").and_then(boolean);
+    // Read as the typed output reads them, so the two never disagree about success.
+    let success = body
+        .get("Success")
+        .and_then(|v| de::boolean(v).ok().flatten());
     let err_code = field(&body, &["ErrCode", "ErrorCode"], redactor);
     let body_status = body
         .get("HttpStatusCode")
-        .and_then(integer)
+        .and_then(|v| de::int64(v).ok().flatten())
         .and_then(|s| u16::try_from(s).ok());
     // A gateway-style `Code` in a 2xx body (`{"Code":"Throttling"}`) is a failure too, unless it
     // is one of the values that mean success.
