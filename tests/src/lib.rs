@@ -293,3 +293,9 @@ mod tests {
         let _ = rng.range_i64(i64::MIN, i64::MAX);
     }
 }
+
+/// The README's Rust examples, compiled as doctests of this crate (`cargo test -p dbs-tests
+/// --doc`) so that what a newcomer copies builds as shown.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;
