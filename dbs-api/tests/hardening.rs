@@ -550,7 +550,7 @@ fn integer_readers_take_integral_floats_and_refuse_the_rest() {
 }
 
 #[tokio::test]
-async fn zero_timeouts_are_configuration_errors() {
+async fn zero_timeouts_are_configuration_errors_and_endless_ones_no_limit() {
     let built = Client::builder()
         .region("cn-hangzhou")
         .read_timeout(Duration::ZERO)
@@ -570,4 +570,19 @@ async fn zero_timeouts_are_configuration_errors() {
         "{error:?}"
     );
     assert!(server.requests().is_empty());
+
+    // Absurdly long limits are no limits, not a panic.
+    let client = Client::builder()
+        .endpoint_url(server.url())
+        .credentials(Credentials::new(ACCESS_KEY_ID, ACCESS_KEY_SECRET))
+        .read_timeout(Duration::MAX)
+        .operation_timeout(Duration::MAX)
+        .retry_config(RetryConfig::standard().with_max_backoff(Duration::MAX))
+        .build()
+        .expect("client");
+    restore_task(&client)
+        .send()
+        .await
+        .expect("answered within any limit");
+    assert_eq!(server.requests().len(), 1);
 }

@@ -189,7 +189,8 @@ impl Client {
         let credentials = self.inner.credentials.provide()?;
         let attempts = AtomicU32::new(0);
         let limit = options.operation_timeout.or(self.inner.operation_timeout);
-        let deadline = limit.map(|limit| Instant::now() + limit);
+        // A limit too far away to be an Instant is no limit (and no overflow panic).
+        let deadline = limit.and_then(|limit| Instant::now().checked_add(limit));
         let span = tracing::info_span!("dbs.call", action = call.action);
         let run = self
             .attempts(&call, &credentials, options, &decode, deadline, &attempts)
@@ -256,7 +257,12 @@ impl Client {
                 return Err(history.finish(failure.error, call.token()));
             }
             let wait = retry.backoff(attempt, requested);
-            if deadline.is_some_and(|deadline| Instant::now() + wait >= deadline) {
+            let ends_past = |deadline| {
+                Instant::now()
+                    .checked_add(wait)
+                    .is_none_or(|end| end >= deadline)
+            };
+            if deadline.is_some_and(ends_past) {
                 // No time for another attempt: the failure says more than a bare timeout would.
                 return Err(history.finish(failure.error, call.token()));
             }
