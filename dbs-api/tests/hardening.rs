@@ -207,6 +207,17 @@ async fn a_later_answer_keeps_the_token_of_an_earlier_ambiguous_attempt() {
     assert!(error.was_sent());
     assert_eq!(error.client_token().map(str::to_owned), sent);
 
+    // "Still processing" to the end: the service is acting on the token, which is the one to
+    // retry with.
+    let processing = r#"{"Code":"IdempotentProcessing","Message":"wait","RequestId":"p"}"#;
+    let server = Server::scripted(vec![Reply::json(400, processing)]).await;
+    let error = restore_task(&v3(&server)).send().await.expect_err("400");
+    assert_eq!(server.requests().len(), 3, "retried");
+    assert_eq!(
+        error.client_token().map(str::to_owned),
+        token_of(&server.requests()[0].body)
+    );
+
     // The same 400 alone was a refusal: no token to retry with.
     let server = Server::scripted(vec![Reply::json(400, invalid)]).await;
     let error = restore_task(&v3(&server)).send().await.expect_err("400");

@@ -268,10 +268,11 @@ pub(crate) fn classify(
     });
     let retryable =
         clock_skew.is_none() && (retryable_code(&code) || retryable_status(http_status));
-    // Throttling, "still processing" and client errors are refusals: the request was not acted
-    // on. A server error (5xx) may come after the work was done (a lost answer).
+    // Throttling and client errors are refusals: the request was not acted on. A server error
+    // (5xx) may come after the work was done (a lost answer), and `IdempotentProcessing` says
+    // a request with this token is being acted on (a token makes its replay safe anyway).
     let refused =
-        code.starts_with("Throttling") || code == "IdempotentProcessing" || http_status < 500;
+        code != "IdempotentProcessing" && (code.starts_with("Throttling") || http_status < 500);
     let ambiguous = !refused;
     let error = Error::Service(Box::new(ServiceError {
         code,
