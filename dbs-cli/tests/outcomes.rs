@@ -420,3 +420,83 @@ fn an_expired_timestamp_says_the_clock_is_off_and_by_how_much() {
         "{text}"
     );
 }
+
+/// A TCP forwarder on 127.0.0.1 to `target`, run on `runtime`; sending on the returned channel
+/// closes its port and every connection through it, as a host that died.
+fn forwarder(
+    runtime: &tokio::runtime::Runtime,
+    target: std::net::SocketAddr,
+) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+    runtime.spawn(async move {
+        let mut connections = tokio::task::JoinSet::new();
+        loop {
+            tokio::select! {
+                _ = &mut stopped => break,
+                accepted = listener.accept() => {
+                    let Ok((mut inbound, _)) = accepted else { continue };
+                    connections.spawn(async move {
+                        if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                            let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                        }
+                    });
+                }
+            }
+        }
+        connections.abort_all();
+    });
+    (url, stop)
+}
+
+/// The case end to end: the service dies while holding the answer of a create that it
+/// carried out; `dbs` exits 1 with the ClientToken; the same command with `--client-token`,
+/// sent straight to the service, returns that task and creates no second one.
+#[test]
+fn rerunning_with_the_reported_token_creates_no_duplicate() {
+    use dbs_emulator::{Emulator, EmulatorConfig, Fault, FaultKind};
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = runtime
+        .block_on(Emulator::start(EmulatorConfig::default()))
+        .expect("emulator");
+    emulator
+        .inject_fault(Fault::new("CreateRestoreTask", FaultKind::ApplyThenFail).delay_ms(3000))
+        .expect("fault");
+    let (url, kill) = forwarder(&runtime, emulator.local_addr());
+    let home = tempfile::tempdir().expect("temp HOME");
+    let call = dbs_command(home.path())
+        .args(["--endpoint", &url])
+        .args(CREATE)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn dbs");
+    for _ in 0..500 {
+        if !emulator.state().restore_tasks.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = kill.send(());
+    let output = bounded(call);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    let token = reported_token(&text).unwrap_or_else(|| panic!("no token in: {text}"));
+    let tasks = emulator.state().restore_tasks;
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+
+    let rerun = create(&emulator.url(), &[], &["--client-token", &token]);
+    assert_eq!(rerun.status.code(), Some(0), "{}", stderr(&rerun));
+    let json: serde_json::Value = serde_json::from_slice(&rerun.stdout).expect("stdout is JSON");
+    assert_eq!(json["RestoreTaskId"], tasks[0].restore_task_id.as_str());
+    assert_eq!(
+        emulator.state().restore_tasks.len(),
+        1,
+        "no duplicate: {:?}",
+        emulator.state()
+    );
+    runtime.block_on(emulator.shutdown());
+}
