@@ -187,7 +187,13 @@ impl ClientBuilder {
         self
     }
 
-    /// Time allowed for a whole call, retries and backoff included (default: none).
+    /// Time allowed for a whole call, retries and backoff included (default: none). A wait the
+    /// server asks for that would end past it ends the call at once with the server's error.
+    ///
+    /// Without one a call still ends: at most [`RetryConfig::max_attempts`] attempts, each
+    /// bounded by the read timeout, and no wait between them longer than
+    /// [`RetryConfig::max_backoff`] (20 s by default); a server asking for a longer wait ends the
+    /// call with its error, whose [`Error::retry_after`] says how long it asked for.
     pub fn operation_timeout(mut self, timeout: Duration) -> Self {
         self.operation_timeout = Some(timeout);
         self
