@@ -104,9 +104,7 @@ impl Failure {
         };
         Self { message, code }
     }
-}
 
-impl Failure {
     /// Adds how to retry without acting twice, when the call may have acted and has a
     /// ClientToken: the same command with `--client-token TOKEN`.
     pub(crate) fn with_token_hint(
