@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::client::ClockSkew;
 use crate::credentials::CredentialsError;
 use crate::validation::ValidationError;
 
@@ -11,6 +12,11 @@ use crate::validation::ValidationError;
 /// `false` for validation, configuration and credentials errors (fix the input or setup and call
 /// again) and `true` or unknown for the rest (the service may have acted; a create with a
 /// `ClientToken` can be retried safely).
+///
+/// A call makes several attempts, and the error describes the call, not only its last attempt:
+/// when any attempt may have reached the service, [`Error::was_sent`] is `true` even if the last
+/// one was refused, and [`Error::client_token`] gives the `ClientToken` the call used whenever the
+/// service may have acted on it. Retry with that token to avoid a duplicate.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -29,12 +35,16 @@ pub enum Error {
     /// The connection failed. `sent` says whether the request may have reached the server.
     #[error("transport error after {attempts} attempt(s){}: {message}", if *.sent { "" } else { ", request not sent" })]
     Transport {
-        /// The cause, in words.
+        /// The cause, in words; when an earlier attempt may have reached the service, what
+        /// happened to it too.
         message: String,
-        /// Whether the request may have reached the server (false for a refused connection).
+        /// Whether the request may have reached the server in any attempt (false only when
+        /// every connection was refused or never opened).
         sent: bool,
         /// How many attempts were made.
         attempts: u32,
+        /// The `ClientToken` the call used, when the service may have acted on it.
+        client_token: Option<String>,
     },
 
     /// No answer in time: an attempt's read timeout or the call's operation timeout.
@@ -46,6 +56,8 @@ pub enum Error {
         after: Duration,
         /// How many attempts were made.
         attempts: u32,
+        /// The `ClientToken` the call used, when it has one.
+        client_token: Option<String>,
     },
 
     /// The service answered with an error: a gateway error (HTTP ≥ 400) or a DBS business error
@@ -54,7 +66,7 @@ pub enum Error {
     Service(Box<ServiceError>),
 
     /// The service answered with something that is not the API's JSON (an HTML 502 page, say).
-    #[error("unexpected response: HTTP {status}, content type {content_type:?}: {snippet:?}")]
+    #[error("unexpected response: HTTP {status}, content type {content_type:?}: {snippet:?}{}", asked(*.retry_after))]
     UnexpectedResponse {
         /// The HTTP status.
         status: u16,
@@ -64,6 +76,11 @@ pub enum Error {
         snippet: String,
         /// The `x-acs-request-id` header, if any.
         request_id: Option<String>,
+        /// The wait the server asked for before another attempt (`x-acs-retry-after` or
+        /// `Retry-After`), if it asked.
+        retry_after: Option<Duration>,
+        /// The `ClientToken` the call used, when the service may have acted on it.
+        client_token: Option<String>,
     },
 }
 
@@ -88,6 +105,16 @@ pub struct ServiceError {
     pub diagnosis: Option<String>,
     /// How many attempts were made.
     pub attempts: u32,
+    /// The wait the server asked for before another attempt (`x-acs-retry-after` or
+    /// `Retry-After`), if it asked. A wait the retry policy would not take ends the call with
+    /// this error at once.
+    pub retry_after: Option<Duration>,
+    /// For `InvalidTimeStamp.Expired` and `InvalidTimeStamp.Format`: how far the local clock is
+    /// from the service's, measured from the response's `Date` header when there is one.
+    pub clock_skew: Option<ClockSkew>,
+    /// The `ClientToken` the call used, when the service may have acted on it (this attempt or
+    /// an earlier one of the call).
+    pub client_token: Option<String>,
 }
 
 impl std::fmt::Display for ServiceError {
@@ -96,6 +123,10 @@ impl std::fmt::Display for ServiceError {
         if let Some(diagnosis) = &self.diagnosis {
             write!(f, " ({diagnosis})")?;
         }
+        if let Some(skew) = &self.clock_skew {
+            write!(f, " ({skew})")?;
+        }
+        f.write_str(&asked(self.retry_after))?;
         write!(f, " (HTTP {}", self.http_status)?;
         if let Some(id) = &self.request_id {
             write!(f, ", RequestId: {id}")?;
@@ -105,12 +136,63 @@ impl std::fmt::Display for ServiceError {
 }
 
 impl Error {
-    /// Whether the request may have reached the service.
+    /// Whether the request may have reached the service, in any attempt of the call.
     pub fn was_sent(&self) -> bool {
         match self {
             Self::Validation(_) | Self::Config(_) | Self::Credentials(_) => false,
             Self::Transport { sent, .. } => *sent,
             Self::Timeout { .. } | Self::Service(_) | Self::UnexpectedResponse { .. } => true,
+        }
+    }
+
+    /// The `ClientToken` the call used, when the operation has one and the service may have
+    /// acted on the call (any attempt). Calling again with this token cannot act twice: the
+    /// service answers with the first call's result.
+    pub fn client_token(&self) -> Option<&str> {
+        match self {
+            Self::Transport { client_token, .. }
+            | Self::Timeout { client_token, .. }
+            | Self::UnexpectedResponse { client_token, .. } => client_token.as_deref(),
+            Self::Service(e) => e.client_token.as_deref(),
+            Self::Validation(_) | Self::Config(_) | Self::Credentials(_) => None,
+        }
+    }
+
+    /// The wait the server asked for before another attempt, when it asked.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Service(e) => e.retry_after,
+            Self::UnexpectedResponse { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// For a timestamp refusal (`InvalidTimeStamp.*`): how far the local clock is off.
+    pub fn clock_skew(&self) -> Option<&ClockSkew> {
+        self.as_service_error()?.clock_skew.as_ref()
+    }
+
+    /// Records the `ClientToken` of a call that may have acted.
+    pub(crate) fn set_client_token(&mut self, token: &str) {
+        let slot = match self {
+            Self::Transport { client_token, .. }
+            | Self::Timeout { client_token, .. }
+            | Self::UnexpectedResponse { client_token, .. } => client_token,
+            Self::Service(e) => &mut e.client_token,
+            Self::Validation(_) | Self::Config(_) | Self::Credentials(_) => return,
+        };
+        *slot = Some(token.to_owned());
+    }
+
+    /// A refused last attempt after an earlier one that may have reached the service: the call
+    /// as a whole may have been sent, and the message says what happened to that attempt.
+    pub(crate) fn sent_earlier(&mut self, earlier: &str) {
+        if let Self::Transport { message, sent, .. } = self
+            && !*sent
+        {
+            *sent = true;
+            message.push_str("; an earlier attempt may have reached the service: ");
+            message.push_str(earlier);
         }
     }
 
@@ -155,4 +237,17 @@ impl Error {
             _ => None,
         }
     }
+}
+
+/// ` (the service asked to wait 3600 s before retrying)`, or nothing.
+fn asked(retry_after: Option<Duration>) -> String {
+    let Some(wait) = retry_after else {
+        return String::new();
+    };
+    let wait = if wait < Duration::from_secs(1) {
+        format!("{} ms", wait.as_millis())
+    } else {
+        format!("{} s", wait.as_secs())
+    };
+    format!(" (the service asked to wait {wait} before retrying)")
 }

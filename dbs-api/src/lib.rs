@@ -45,7 +45,10 @@
 //!    and HTTP 2xx with `Success: false`, become [`Error::Service`] (code, message, RequestId,
 //!    HTTP status); a body that is not JSON becomes [`Error::UnexpectedResponse`] with its status.
 //! 5. **Retry** per [`RetryConfig`]: 3 attempts, exponential backoff with full jitter,
-//!    `x-acs-retry-after` honoured.
+//!    `x-acs-retry-after` and `Retry-After` honoured (a wait longer than the policy's cap or the
+//!    operation timeout ends the call with the server's error). The error describes the whole
+//!    call: [`Error::was_sent`] is true when any attempt may have reached the service, and
+//!    [`Error::client_token`] gives the token to retry with when the service may have acted.
 //!
 //! Timeouts: connect 5 s and read 10 s by default ([`ClientBuilder::connect_timeout`],
 //! [`ClientBuilder::read_timeout`]), per call with [`RequestBuilder::attempt_timeout`], and an

@@ -67,30 +67,60 @@ pub mod de {
         what: &str,
     ) -> Result<Option<T>, D::Error>
     where
-        T: TryFrom<i64> + std::str::FromStr,
+        T: TryFrom<i64>,
     {
         let invalid = |v: &dyn std::fmt::Display| {
             serde::de::Error::custom(format!("expected {what}, found {v}"))
         };
         match scalar(deserializer)? {
             None => Ok(None),
-            // `as_i64` reads the integer exactly; a float or an out-of-range number is an error.
+            // `as_i64` reads the integer exactly; an integral float (`200.0`) is that integer;
+            // a fraction, or a number out of range or past f64's exact integers, is an error.
             Some(Value::Number(n)) => n
                 .as_i64()
+                .or_else(|| n.as_f64().and_then(integral))
                 .and_then(|i| T::try_from(i).ok())
                 .map(Some)
                 .ok_or_else(|| invalid(&n)),
-            Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| invalid(&s)),
+            // `"200"`, and `"200.0"` read as `200`, exactly: the zero fraction is cut as text.
+            Some(Value::String(s)) => whole(s.trim())
+                .parse::<i64>()
+                .ok()
+                .and_then(|i| T::try_from(i).ok())
+                .map(Some)
+                .ok_or_else(|| invalid(&s)),
             Some(other) => Err(invalid(&other)),
         }
     }
 
-    /// An int32, from a number or a numeric string.
+    /// The integer an integral float stands for, when f64 holds it exactly (|x| ≤ 2^53).
+    fn integral(x: f64) -> Option<i64> {
+        const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+        // The bound keeps the cast exact; `as` saturates, it never wraps.
+        (x.fract() == 0.0 && x.abs() <= EXACT).then_some(x as i64)
+    }
+
+    /// `"200.000"` → `"200"`; anything else unchanged (and left to `parse` to judge).
+    fn whole(text: &str) -> &str {
+        match text.split_once('.') {
+            Some((int, fraction))
+                if !int.is_empty()
+                    && !fraction.is_empty()
+                    && fraction.bytes().all(|b| b == b'0') =>
+            {
+                int
+            }
+            _ => text,
+        }
+    }
+
+    /// An int32, from a number or a numeric string; `200.0` and `"200.0"` read as `200`.
     pub fn int32<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i32>, D::Error> {
         integer(deserializer, "an int32")
     }
 
-    /// An int64, from a number or a numeric string, exactly.
+    /// An int64, from a number or a numeric string, exactly; an integral float (`200.0`) reads
+    /// as its integer when f64 holds it exactly.
     pub fn int64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
         integer(deserializer, "an int64")
     }

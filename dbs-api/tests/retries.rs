@@ -285,6 +285,7 @@ async fn an_html_gateway_page_is_an_unexpected_response_and_5xx_is_retried() {
             content_type,
             snippet,
             request_id,
+            ..
         }) => {
             assert_eq!(
                 (status, content_type.as_deref(), request_id.as_deref()),
@@ -489,7 +490,9 @@ async fn a_read_timeout_is_retried_then_reported() {
         .await;
     let elapsed = started.elapsed();
     match result {
-        Err(Error::Timeout { after, attempts: 3 }) => assert_eq!(after, Duration::from_millis(200)),
+        Err(Error::Timeout {
+            after, attempts: 3, ..
+        }) => assert_eq!(after, Duration::from_millis(200)),
         other => panic!("expected a timeout after 3 attempts, got {other:?}"),
     }
     assert_eq!(server.requests().len(), 3);
@@ -509,7 +512,7 @@ async fn the_operation_timeout_bounds_the_whole_call() {
         .await;
     let elapsed = started.elapsed();
     assert!(
-        matches!(result, Err(Error::Timeout { after, attempts: 1 }) if after == Duration::from_millis(300)),
+        matches!(result, Err(Error::Timeout { after, attempts: 1, .. }) if after == Duration::from_millis(300)),
         "{result:?}"
     );
     assert!(

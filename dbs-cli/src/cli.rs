@@ -11,6 +11,8 @@
 //! history and `ps`): their flags exist only to refuse them with a pointer to the environment
 //! variable that carries the value, see [`secret_env_var`].
 
+use std::time::Duration;
+
 use clap::builder::PossibleValuesParser;
 use clap::{Arg, ArgAction, Command};
 use dbs_api::{OperationMeta, ParamKind, ParamMeta};
@@ -31,10 +33,18 @@ pub(crate) const DRY_RUN: &str = "dry-run";
 pub(crate) const VERBOSE: &str = "verbose";
 /// The global option `--source-database-type ENGINE`.
 pub(crate) const SOURCE_DATABASE_TYPE: &str = "source-database-type";
+/// The global option `--connect-timeout SECONDS`.
+pub(crate) const CONNECT_TIMEOUT: &str = "connect-timeout";
+/// The global option `--read-timeout SECONDS`.
+pub(crate) const READ_TIMEOUT: &str = "read-timeout";
+/// The global option `--operation-timeout SECONDS`.
+pub(crate) const OPERATION_TIMEOUT: &str = "operation-timeout";
+/// The global option `--max-attempts N`.
+pub(crate) const MAX_ATTEMPTS: &str = "max-attempts";
 
 /// The global options that only make sense when calling an operation: `dbs emulator` hides
 /// them and refuses them (see [`emulator_command`]).
-pub(crate) const CALL_ONLY: [&str; 7] = [
+pub(crate) const CALL_ONLY: [&str; 11] = [
     ENDPOINT,
     REGION,
     PROFILE,
@@ -42,7 +52,20 @@ pub(crate) const CALL_ONLY: [&str; 7] = [
     EMULATOR,
     DRY_RUN,
     SOURCE_DATABASE_TYPE,
+    CONNECT_TIMEOUT,
+    READ_TIMEOUT,
+    OPERATION_TIMEOUT,
+    MAX_ATTEMPTS,
 ];
+
+/// The most attempts `--max-attempts` takes: more is hammering a failing service.
+pub(crate) const MAX_ATTEMPTS_LIMIT: u32 = 10;
+/// The longest `--connect-timeout`.
+const CONNECT_TIMEOUT_LIMIT: Duration = Duration::from_secs(5 * 60);
+/// The longest `--read-timeout`.
+const READ_TIMEOUT_LIMIT: Duration = Duration::from_secs(60 * 60);
+/// The longest `--operation-timeout`.
+const OPERATION_TIMEOUT_LIMIT: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// The context fact `--source-database-type` supplies, as the spec's requirements name it.
 const SOURCE_DATABASE_TYPE_FACT: &str = "SourceDatabaseType";
@@ -81,8 +104,11 @@ pub(crate) fn command() -> Command {
         )
         .after_help(
             "Exit status: 0 on success; 2 when nothing was sent (usage, invalid parameters, \
-             configuration, credentials, a refused connection); 1 when the request may have \
-             reached the service (a service error, a timeout, an unexpected response).",
+             configuration, credentials, every connection refused); 1 when the request may have \
+             reached the service in any attempt (a service error, a timeout, an unexpected \
+             response, a connection lost after sending, even if a later attempt was refused). \
+             When a call with a ClientToken may have acted, the error gives the token: run the \
+             same command with --client-token TOKEN to retry without acting twice.",
         )
         .subcommand_required(true)
         .arg_required_else_help(true)
@@ -98,7 +124,7 @@ const GLOBAL_HEADING: &str = "Global options";
 /// The help heading of an operation's parameters.
 const PARAMS_HEADING: &str = "Parameters (from the API spec)";
 
-fn global_args() -> [Arg; 8] {
+fn global_args() -> [Arg; 12] {
     [
         Arg::new(ENDPOINT)
             .long(ENDPOINT)
@@ -165,6 +191,49 @@ fn global_args() -> [Arg; 8] {
             .global(true)
             .help_heading(GLOBAL_HEADING)
             .help("Print the signed request, secrets masked, and send nothing"),
+        Arg::new(CONNECT_TIMEOUT)
+            .long(CONNECT_TIMEOUT)
+            // A negative value reaches the parser, which says what is wrong with it.
+            .allow_negative_numbers(true)
+            .value_name("SECONDS")
+            .global(true)
+            .help_heading(GLOBAL_HEADING)
+            .value_parser(|text: &str| duration(text, CONNECT_TIMEOUT_LIMIT))
+            .help("Seconds allowed to open a connection (default 5; 0.5, 500ms and 2m work too)"),
+        Arg::new(READ_TIMEOUT)
+            .long(READ_TIMEOUT)
+            // A negative value reaches the parser, which says what is wrong with it.
+            .allow_negative_numbers(true)
+            .value_name("SECONDS")
+            .global(true)
+            .help_heading(GLOBAL_HEADING)
+            .value_parser(|text: &str| duration(text, READ_TIMEOUT_LIMIT))
+            .help("Seconds allowed for each attempt to be answered (default 10)"),
+        Arg::new(OPERATION_TIMEOUT)
+            .long(OPERATION_TIMEOUT)
+            // A negative value reaches the parser, which says what is wrong with it.
+            .allow_negative_numbers(true)
+            .value_name("SECONDS")
+            .global(true)
+            .help_heading(GLOBAL_HEADING)
+            .value_parser(|text: &str| duration(text, OPERATION_TIMEOUT_LIMIT))
+            .help("Seconds allowed for the whole call, retries and waits included (default: none)")
+            .long_help(
+                "Seconds allowed for the whole call, every attempt and wait between attempts \
+                 included (default: no limit beyond the attempts). A wait the server asks for \
+                 (x-acs-retry-after, Retry-After) that would end past it ends the call at once \
+                 with the server's error; so does one longer than 20 s, with or without this \
+                 option. Takes seconds (2.5) or a number with a unit: 500ms, 30s, 2m, 1h.",
+            ),
+        Arg::new(MAX_ATTEMPTS)
+            .long(MAX_ATTEMPTS)
+            // A negative value reaches the parser, which says what is wrong with it.
+            .allow_negative_numbers(true)
+            .value_name("N")
+            .global(true)
+            .help_heading(GLOBAL_HEADING)
+            .value_parser(attempts)
+            .help("Attempts per call, the first included: 1 to 10 (default 3; 1 turns retries off)"),
         Arg::new(VERBOSE)
             .long(VERBOSE)
             .short('v')
@@ -173,6 +242,52 @@ fn global_args() -> [Arg; 8] {
             .help_heading(GLOBAL_HEADING)
             .help("Log what the SDK does to stderr (RUST_LOG overrides the filter; values are never logged)"),
     ]
+}
+
+/// Reads a `--*-timeout` value: seconds (`2.5`), or a number with a unit (`500ms`, `30s`, `2m`,
+/// `1h`); more than zero and at most `limit`.
+pub(crate) fn duration(text: &str, limit: Duration) -> Result<Duration, String> {
+    let text = text.trim();
+    let too_short = "must be at least 1ms (a zero or negative timeout would fail every call)";
+    if text.starts_with('-') {
+        return Err(too_short.to_owned());
+    }
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let scale = match unit.trim() {
+        "" | "s" => 1.0,
+        "ms" => 0.001,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        other => {
+            return Err(format!(
+                "unknown unit {other:?}: give seconds (2.5) or use ms, s, m or h (500ms, 30s, 2m)"
+            ));
+        }
+    };
+    let value: f64 = number.parse().map_err(|_| {
+        format!("{text:?} is not a duration: give seconds (2.5), or 500ms, 30s, 2m")
+    })?;
+    let seconds = value * scale;
+    if !seconds.is_finite() || seconds < 0.001 {
+        return Err(too_short.to_owned());
+    }
+    if seconds > limit.as_secs_f64() {
+        return Err(format!("must be at most {} s", limit.as_secs()));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Reads `--max-attempts`: 1 to [`MAX_ATTEMPTS_LIMIT`].
+pub(crate) fn attempts(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(n @ 1..=MAX_ATTEMPTS_LIMIT) => Ok(n),
+        _ => Err(format!(
+            "must be a whole number from 1 to {MAX_ATTEMPTS_LIMIT} (1 turns retries off)"
+        )),
+    }
 }
 
 /// `--source-database-type ENGINE`: the context fact the spec's engine-dependent rules need.
@@ -530,6 +645,27 @@ mod tests {
             secret_env_var(password),
             "DBS_DESTINATION_ENDPOINT_PASSWORD"
         );
+    }
+
+    #[test]
+    fn durations_take_seconds_or_a_unit_within_bounds() {
+        let hour = Duration::from_secs(3600);
+        let ok = |t: &str| duration(t, hour).ok();
+        assert_eq!(ok("30"), Some(Duration::from_secs(30)));
+        assert_eq!(ok("2.5"), Some(Duration::from_millis(2500)));
+        assert_eq!(ok("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(ok("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(ok("1h"), Some(hour));
+        for bad in [
+            "0", "0s", "-1", "-0.5", "0.0001", "", "abc", "1e3", "5 days", "nan", "inf", "61m",
+        ] {
+            assert!(duration(bad, hour).is_err(), "{bad:?} accepted");
+        }
+        assert_eq!(attempts("1"), Ok(1));
+        assert_eq!(attempts("10"), Ok(10));
+        for bad in ["0", "-1", "11", "1000000", "2.5", "x"] {
+            assert!(attempts(bad).is_err(), "{bad:?} accepted");
+        }
     }
 
     #[test]

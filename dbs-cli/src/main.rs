@@ -15,7 +15,9 @@
 //!
 //! Success prints the response as pretty JSON on stdout and exits 0. A failure prints
 //! `error: ...` on stderr and exits 2 when nothing was sent (usage, invalid parameters,
-//! configuration, credentials) or 1 when the request may have reached the service.
+//! configuration, credentials, every connection refused) or 1 when the request may have reached
+//! the service in any attempt; then, if the call may have acted, the message gives its
+//! ClientToken and how to retry with it.
 
 mod cli;
 mod emulator;

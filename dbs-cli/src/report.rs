@@ -62,6 +62,16 @@ impl Failure {
             if let Some(diagnosis) = &service.diagnosis {
                 let _ = write!(line, " ({})", one_line(diagnosis));
             }
+            if let Some(skew) = &service.clock_skew {
+                let _ = write!(line, " ({skew})");
+            }
+            if let Some(wait) = service.retry_after {
+                let _ = write!(
+                    line,
+                    " (the service asked to wait {} s before retrying)",
+                    wait.as_secs_f64().ceil()
+                );
+            }
             if let Some(id) = &service.request_id {
                 let _ = write!(line, " (RequestId: {id})");
             }
@@ -93,6 +103,29 @@ impl Failure {
             EXIT_NOT_SENT
         };
         Self { message, code }
+    }
+
+    /// Adds how to retry without acting twice, when the call may have acted and has a
+    /// ClientToken: the same command with `--client-token TOKEN`.
+    pub(crate) fn with_token_hint(
+        mut self,
+        error: &dbs_api::Error,
+        operation: &dbs_api::OperationMeta,
+    ) -> Self {
+        let Some(token) = error.client_token() else {
+            return self;
+        };
+        let flag = operation
+            .params
+            .iter()
+            .find(|p| Some(p.name) == operation.idempotency_token)
+            .map_or("client-token", |p| p.flag);
+        let _ = write!(
+            self.message,
+            "; {} may have taken effect: retry with --{flag} {token} to avoid a duplicate",
+            operation.name
+        );
+        self
     }
 }
 

@@ -5,7 +5,8 @@ use std::io::Write as _;
 use clap::ArgMatches;
 use dbs_api::credentials::DefaultChain;
 use dbs_api::{
-    Client, ClientBuilder, OperationMeta, SignatureVersion, SourceDatabaseType, ValidationContext,
+    Client, ClientBuilder, OperationMeta, RetryConfig, SignatureVersion, SourceDatabaseType,
+    ValidationContext,
 };
 
 use crate::cli;
@@ -50,9 +51,12 @@ async fn run_operation(
             tracing::debug!(%engine, "source database type from the emulator's seed");
             Some(engine)
         });
-        let builder = Client::builder()
-            .endpoint_url(emulator.url())
-            .credentials(emulator.credentials());
+        let builder = deadlines(
+            Client::builder()
+                .endpoint_url(emulator.url())
+                .credentials(emulator.credentials()),
+            matches,
+        );
         let context = context(engine);
         let outcome = call(
             operation, &params, &hints, &context, builder, signature, dry_run,
@@ -78,11 +82,31 @@ async fn run_operation(
         Target::Region(region) => Client::builder().region(region),
     }
     .credentials_provider(chain.build());
+    let builder = deadlines(builder, matches);
     let context = context(engine);
     call(
         operation, &params, &hints, &context, builder, signature, dry_run,
     )
     .await
+}
+
+/// The timeouts and attempts of `--connect-timeout`, `--read-timeout`, `--operation-timeout`
+/// and `--max-attempts` (clap has checked their values); the SDK's defaults for those not given.
+fn deadlines(mut builder: ClientBuilder, matches: &ArgMatches) -> ClientBuilder {
+    let duration = |id: &str| matches.get_one::<std::time::Duration>(id).copied();
+    if let Some(timeout) = duration(cli::CONNECT_TIMEOUT) {
+        builder = builder.connect_timeout(timeout);
+    }
+    if let Some(timeout) = duration(cli::READ_TIMEOUT) {
+        builder = builder.read_timeout(timeout);
+    }
+    if let Some(timeout) = duration(cli::OPERATION_TIMEOUT) {
+        builder = builder.operation_timeout(timeout);
+    }
+    if let Some(attempts) = matches.get_one::<u32>(cli::MAX_ATTEMPTS) {
+        builder = builder.retry_config(RetryConfig::standard().with_max_attempts(*attempts));
+    }
+    builder
 }
 
 /// The wire name of the parameter that names the backup plan, whose engine the emulator knows.
@@ -128,7 +152,7 @@ async fn call(
         let response = client
             .call(operation, params, Some(context))
             .await
-            .map_err(|e| Failure::from_sdk_with_hints(&e, hints))?;
+            .map_err(|e| Failure::from_sdk_with_hints(&e, hints).with_token_hint(&e, operation))?;
         let mut text = serde_json::to_string_pretty(&response)
             .map_err(|e| Failure::sent(format!("cannot print the response: {e}")))?;
         text.push('\n');

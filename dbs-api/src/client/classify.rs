@@ -4,11 +4,13 @@
 //! type, body snippets, decoding errors) passes through the call's [`Redactor`] before it can
 //! reach an error or a log: a server may echo the request, password included.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use reqwest::header::HeaderMap;
 use serde_json::Value;
+use time::OffsetDateTime;
 
+use super::clock::{ClockSkew, retry_after};
 use super::redact::Redactor;
 use super::retry::{retryable_code, retryable_status};
 use crate::error::{Error, ServiceError};
@@ -76,6 +78,8 @@ impl Answer {
                 snippet(text.as_bytes(), redactor)
             ),
             request_id: self.request_id.clone(),
+            retry_after: None,
+            client_token: None,
         }
     }
 }
@@ -88,8 +92,6 @@ pub(crate) struct AttemptFailure {
     pub retryable: bool,
     /// The service may have acted on the request (so only a token makes a replay safe).
     pub ambiguous: bool,
-    /// The server's `x-acs-retry-after` hint.
-    pub retry_after: Option<Duration>,
 }
 
 impl AttemptFailure {
@@ -103,10 +105,10 @@ impl AttemptFailure {
                 error: Error::Timeout {
                     after: timeout,
                     attempts,
+                    client_token: None,
                 },
                 retryable: true,
                 ambiguous: true,
-                retry_after: None,
             };
         }
         let sent = !e.is_connect();
@@ -122,10 +124,10 @@ impl AttemptFailure {
                 message,
                 sent,
                 attempts,
+                client_token: None,
             },
             retryable,
             ambiguous: sent,
-            retry_after: None,
         }
     }
 }
@@ -172,16 +174,10 @@ pub(crate) fn classify(
     signed: &SignedRequest,
     redactor: &Redactor,
     attempts: u32,
-) -> Result<Answer, AttemptFailure> {
+) -> Result<Answer, Box<AttemptFailure>> {
     let status = reply.status;
     let content_type = header(&reply.headers, "content-type", redactor);
-    let retry_after = reply
-        .headers
-        .get("x-acs-retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .filter(|ms| *ms > 0)
-        .map(Duration::from_millis);
+    let retry_after = requested_wait(&reply.headers);
     let header_request_id = header(&reply.headers, "x-acs-request-id", redactor);
     let unexpected =
         |snippet: String, request_id: Option<String>, retryable: bool| AttemptFailure {
@@ -190,24 +186,26 @@ pub(crate) fn classify(
                 content_type: content_type.clone(),
                 snippet,
                 request_id,
+                retry_after,
+                client_token: None,
             },
             retryable,
-            ambiguous: true,
-            retry_after,
+            // 429 Too Many Requests is a refusal, whatever its body.
+            ambiguous: status != 429,
         };
     if reply.too_large {
         let text = format!("the response body is larger than {MAX_RESPONSE_BYTES} bytes; not read");
-        return Err(unexpected(text, header_request_id, false));
+        return Err(Box::new(unexpected(text, header_request_id, false)));
     }
     let body = match serde_json::from_slice::<Value>(&reply.body) {
         Ok(body @ Value::Object(_)) => body,
         _ => {
             let text = snippet(&reply.body, redactor);
-            return Err(unexpected(
+            return Err(Box::new(unexpected(
                 text,
                 header_request_id,
                 retryable_status(status),
-            ));
+            )));
         }
     };
     let request_id = field(&body, &["RequestId", "requestId"], redactor).or(header_request_id);
@@ -233,7 +231,7 @@ pub(crate) fn classify(
     if status < 400 && !business_failure {
         if !(200..300).contains(&status) {
             let text = snippet(&reply.body, redactor);
-            return Err(unexpected(text, request_id, false));
+            return Err(Box::new(unexpected(text, request_id, false)));
         }
         return Ok(Answer {
             body,
@@ -262,9 +260,20 @@ pub(crate) fn classify(
         )
     };
     let (message, diagnosis) = diagnose_signature(&code, message, signed, redactor);
-    let retryable = retryable_code(&code) || retryable_status(http_status);
-    // Throttling and "still processing" are refusals: the request was not acted on.
-    let ambiguous = !(code.starts_with("Throttling") || code == "IdempotentProcessing");
+    // The service checks the timestamp against its own clock: a retry signed by the same clock
+    // fails the same way, so the error says how far off the clock is instead.
+    let clock_skew = code.starts_with("InvalidTimeStamp").then(|| {
+        let date = reply.headers.get("date").and_then(|v| v.to_str().ok());
+        ClockSkew::measure(date, OffsetDateTime::now_utc())
+    });
+    let retryable =
+        clock_skew.is_none() && (retryable_code(&code) || retryable_status(http_status));
+    // Throttling and client errors are refusals: the request was not acted on. A server error
+    // (5xx) may come after the work was done (a lost answer), and `IdempotentProcessing` says
+    // a request with this token is being acted on (a token makes its replay safe anyway).
+    let refused =
+        code != "IdempotentProcessing" && (code.starts_with("Throttling") || http_status < 500);
+    let ambiguous = !refused;
     let error = Error::Service(Box::new(ServiceError {
         code,
         message,
@@ -274,13 +283,26 @@ pub(crate) fn classify(
         recommend: field(&body, &["Recommend"], redactor),
         diagnosis,
         attempts,
+        retry_after,
+        clock_skew,
+        client_token: None,
     }));
-    Err(AttemptFailure {
+    Err(Box::new(AttemptFailure {
         error,
         retryable,
         ambiguous,
-        retry_after,
-    })
+    }))
+}
+
+/// The wait the server asked for: `x-acs-retry-after` in milliseconds (Alibaba's), else the
+/// standard `Retry-After` in seconds or as an HTTP-date. A zero wait is no request.
+fn requested_wait(headers: &HeaderMap) -> Option<Duration> {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let acs = text("x-acs-retry-after")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_millis);
+    acs.or_else(|| retry_after(text("retry-after")?, SystemTime::now()))
+        .filter(|wait| !wait.is_zero())
 }
 
 const ECHO_MARKER: &str = "string to sign is:";

@@ -1,6 +1,7 @@
 //! The client: configuration and the shared connection pool.
 
 mod classify;
+mod clock;
 mod pipeline;
 mod prepared;
 mod redact;
@@ -17,6 +18,7 @@ use crate::error::Error;
 use crate::signing::SignatureVersion;
 
 pub use classify::MAX_RESPONSE_BYTES;
+pub use clock::ClockSkew;
 pub use prepared::PreparedRequest;
 pub use request::RequestBuilder;
 pub use retry::RetryConfig;
@@ -185,7 +187,13 @@ impl ClientBuilder {
         self
     }
 
-    /// Time allowed for a whole call, retries and backoff included (default: none).
+    /// Time allowed for a whole call, retries and backoff included (default: none). A wait the
+    /// server asks for that would end past it ends the call at once with the server's error.
+    ///
+    /// Without one a call still ends: at most [`RetryConfig::max_attempts`] attempts, each
+    /// bounded by the read timeout, and no wait between them longer than
+    /// [`RetryConfig::max_backoff`] (20 s by default); a server asking for a longer wait ends the
+    /// call with its error, whose [`Error::retry_after`] says how long it asked for.
     pub fn operation_timeout(mut self, timeout: Duration) -> Self {
         self.operation_timeout = Some(timeout);
         self
@@ -202,9 +210,14 @@ impl ClientBuilder {
     /// # Errors
     ///
     /// [`Error::Config`] when neither a region nor an endpoint is set, the region has no known
-    /// endpoint, the endpoint URL is malformed or plain HTTP on a non-loopback host, or the
-    /// HTTP client cannot be created.
+    /// endpoint, the endpoint URL is malformed or plain HTTP on a non-loopback host, a timeout
+    /// is zero, or the HTTP client cannot be created.
     pub fn build(self) -> Result<Client, Error> {
+        check_timeouts(&[
+            ("connect_timeout", self.connect_timeout),
+            ("read_timeout", self.read_timeout),
+            ("operation_timeout", self.operation_timeout),
+        ])?;
         let endpoint = match (&self.endpoint_url, &self.region) {
             (Some(url), _) => parse_endpoint(url, self.allow_plain_http)?,
             (None, Some(region)) => match crate::endpoint_for_region(region) {
@@ -253,6 +266,17 @@ impl ClientBuilder {
                 context: self.context,
             }),
         })
+    }
+}
+
+/// A zero timeout would fail every call before it starts: refused up front, by name.
+pub(crate) fn check_timeouts(timeouts: &[(&str, Option<Duration>)]) -> Result<(), Error> {
+    match timeouts
+        .iter()
+        .find(|(_, t)| t.is_some_and(|t| t.is_zero()))
+    {
+        Some((name, _)) => Err(Error::Config(format!("{name} must be greater than zero"))),
+        None => Ok(()),
     }
 }
 

@@ -71,12 +71,109 @@ impl Call {
         self.idempotent || self.idempotency_token.is_some()
     }
 
+    /// The idempotency token every attempt carries, once filled.
+    fn token(&self) -> Option<&str> {
+        let name = self.idempotency_token?;
+        let param = self.params.iter().find(|p| p.name == name)?;
+        Some(param.value.as_str())
+    }
+
     fn body_params(&self) -> Vec<(String, String)> {
         self.params
             .iter()
             .map(|p| (p.name.to_owned(), p.value.clone()))
             .collect()
     }
+}
+
+/// What the failed attempts of a call add up to: the call may have been sent, or acted on, if
+/// any attempt may have been, whatever the last one says.
+#[derive(Debug, Default)]
+struct History {
+    /// The first attempt that may have reached the service, in words.
+    first_sent: Option<String>,
+    /// Some attempt may have been acted on (not a refusal).
+    acted: bool,
+}
+
+impl History {
+    fn record(&mut self, failure: &AttemptFailure, attempt: u32) {
+        if failure.error.was_sent() && self.first_sent.is_none() {
+            self.first_sent = Some(format!("attempt {attempt}: {}", failure.error));
+        }
+        self.acted |= failure.ambiguous;
+    }
+
+    /// The call's error: the last attempt's, made true for the whole call.
+    fn finish(&self, mut error: Error, token: Option<&str>) -> Error {
+        if let Some(first) = &self.first_sent {
+            error.sent_earlier(first);
+        }
+        // An undecodable 2xx answer, too, means the service acted.
+        let acted = self.acted
+            || matches!(
+                error,
+                Error::UnexpectedResponse {
+                    status: 200..300,
+                    ..
+                }
+            );
+        if let Some(token) = token.filter(|_| acted && error.was_sent()) {
+            error.set_client_token(token);
+        }
+        error
+    }
+}
+
+/// The fields every DBS answer carries around its payload (the reference's response models):
+/// they describe the answer, they are not what the caller asked for.
+const ENVELOPE: [&str; 5] = [
+    "RequestId",
+    "HttpStatusCode",
+    "ErrCode",
+    "ErrorCode",
+    "ErrMessage",
+];
+
+/// Reads a successful answer into the output type. With `Success: true` the operation
+/// succeeded, so an envelope field the output cannot read (`"HttpStatusCode": 200.5`, an object
+/// where a number belongs) is left out and reads as `None`, rather than failing a call that
+/// acted. An unreadable payload field (`RestoreTaskId`) is still an error: the caller needs it,
+/// and the error's ClientToken lets a retry fetch it without acting twice.
+fn decode_answer<T>(
+    answer: &Answer,
+    decode: &impl Fn(&Value) -> Result<T, serde_json::Error>,
+    redactor: &Redactor,
+) -> Result<T, Error> {
+    let error = match decode(&answer.body) {
+        Ok(output) => return Ok(output),
+        Err(error) => error,
+    };
+    let succeeded = answer
+        .body
+        .get("Success")
+        .and_then(|v| crate::wire::de::boolean(v).ok().flatten())
+        == Some(true);
+    let Value::Object(fields) = &answer.body else {
+        return Err(answer.undecodable(&error, redactor));
+    };
+    if !succeeded {
+        return Err(answer.undecodable(&error, redactor));
+    }
+    let mut kept = fields.clone();
+    kept.retain(|name, value| {
+        let alone = Value::Object(std::iter::once((name.clone(), value.clone())).collect());
+        !ENVELOPE.contains(&name.as_str()) || decode(&alone).is_ok()
+    });
+    let dropped: Vec<&str> = ENVELOPE
+        .into_iter()
+        .filter(|name| fields.contains_key(*name) && !kept.contains_key(*name))
+        .collect();
+    tracing::warn!(
+        ?dropped,
+        "Success: true; envelope fields that do not fit the output are left out"
+    );
+    decode(&Value::Object(kept)).map_err(|e| answer.undecodable(&e, redactor))
 }
 
 impl Client {
@@ -92,7 +189,8 @@ impl Client {
         let credentials = self.inner.credentials.provide()?;
         let attempts = AtomicU32::new(0);
         let limit = options.operation_timeout.or(self.inner.operation_timeout);
-        let deadline = limit.map(|limit| Instant::now() + limit);
+        // A limit too far away to be an Instant is no limit (and no overflow panic).
+        let deadline = limit.and_then(|limit| Instant::now().checked_add(limit));
         let span = tracing::info_span!("dbs.call", action = call.action);
         let run = self
             .attempts(&call, &credentials, options, &decode, deadline, &attempts)
@@ -102,9 +200,11 @@ impl Client {
             // Only an attempt in flight can be cut here: waits that would overrun the deadline
             // end the call with the last real error instead (see `attempts`).
             Some(limit) => tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
+                // The attempt in flight may have reached the service: its token goes along.
                 Err(Error::Timeout {
                     after: limit,
                     attempts: attempts.load(Ordering::Relaxed),
+                    client_token: call.token().map(str::to_owned),
                 })
             }),
         }
@@ -135,22 +235,36 @@ impl Client {
             credentials,
             redactor: &redactor,
         };
+        let mut history = History::default();
         loop {
             let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
             let failure = match self.attempt(&prepared, options, attempt).await {
                 Ok(answer) => {
-                    return decode(&answer.body).map_err(|e| answer.undecodable(&e, &redactor));
+                    return decode_answer(&answer, decode, &redactor)
+                        .map_err(|error| history.finish(error, call.token()));
                 }
                 Err(failure) => failure,
             };
+            history.record(&failure, attempt);
             let replay_ok = call.replay_safe() || !failure.ambiguous;
             if !failure.retryable || !replay_ok || attempt >= retry.max_attempts() {
-                return Err(failure.error);
+                return Err(history.finish(failure.error, call.token()));
             }
-            let wait = retry.backoff(attempt, failure.retry_after);
-            if deadline.is_some_and(|deadline| Instant::now() + wait >= deadline) {
+            let requested = failure.error.retry_after();
+            if requested.is_some_and(|hint| hint > retry.max_backoff()) {
+                // The server will not take another attempt before then, and a longer sleep
+                // than the policy allows is not a wait a caller expects: its error says when.
+                return Err(history.finish(failure.error, call.token()));
+            }
+            let wait = retry.backoff(attempt, requested);
+            let ends_past = |deadline| {
+                Instant::now()
+                    .checked_add(wait)
+                    .is_none_or(|end| end >= deadline)
+            };
+            if deadline.is_some_and(ends_past) {
                 // No time for another attempt: the failure says more than a bare timeout would.
-                return Err(failure.error);
+                return Err(history.finish(failure.error, call.token()));
             }
             tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
             tokio::time::sleep(wait).await;
@@ -184,7 +298,7 @@ impl Client {
         }
         let result = match request.body(signed.body.clone()).send().await {
             Ok(response) => match Reply::read(response).await {
-                Ok(reply) => classify(reply, &signed, prepared.redactor, attempt),
+                Ok(reply) => classify(reply, &signed, prepared.redactor, attempt).map_err(|f| *f),
                 Err(e) => Err(AttemptFailure::transport(e, timeout, attempt)),
             },
             Err(e) => Err(AttemptFailure::transport(e, timeout, attempt)),

@@ -88,8 +88,8 @@ impl<'c, I: Operation> RequestBuilder<'c, I> {
     ///
     /// # Errors
     ///
-    /// See [`Error`]: validation (nothing sent), credentials, transport, timeout, service or
-    /// unexpected-response errors.
+    /// See [`Error`]: validation or configuration (a zero timeout; nothing sent), credentials,
+    /// transport, timeout, service or unexpected-response errors.
     pub async fn send(self) -> Result<I::Output, Error> {
         let call = self.prepare_call()?;
         self.client
@@ -109,6 +109,10 @@ impl<'c, I: Operation> RequestBuilder<'c, I> {
     }
 
     fn prepare_call(&self) -> Result<Call, Error> {
+        super::check_timeouts(&[
+            ("attempt_timeout", self.options.attempt_timeout),
+            ("operation_timeout", self.options.operation_timeout),
+        ])?;
         let input = I::from_builder(self.builder.clone());
         let context = self
             .options

@@ -5,12 +5,21 @@ use std::time::Duration;
 /// How many times to try a call and how long to wait in between.
 ///
 /// The standard policy makes 3 attempts with exponential backoff and full jitter (a random wait
-/// between zero and `initial_backoff × 2^(attempt−1)`, capped at `max_backoff`); a server's
-/// `x-acs-retry-after` replaces the computed wait (still capped).
+/// between zero and `initial_backoff × 2^(attempt−1)`, capped at `max_backoff`).
 ///
-/// Retried: connection errors, timeouts, HTTP 500/502/503/504, `Throttling*`,
-/// `ServiceUnavailable`, `InternalError`, `IdempotentProcessing`. Never retried: validation,
-/// signature and other 4xx errors, `IdempotentFailed`. An operation that is not idempotent and has
+/// A wait the server asks for (`x-acs-retry-after` in milliseconds, or the standard
+/// `Retry-After` in seconds or as an HTTP-date) replaces the computed one when the client can
+/// honour it: a requested wait longer than `max_backoff` (20 s by default), or one that would end
+/// past the call's operation timeout, ends the call at once with the server's own error (its
+/// [`Error::retry_after`](crate::Error::retry_after) says how long the server asked to wait).
+/// So even without an operation timeout no call sleeps longer than `max_backoff` between two
+/// attempts, and it never retries before the server said it may.
+///
+/// Retried: connection errors, timeouts, HTTP 429/500/502/503/504 (a 429 whatever its body),
+/// `Throttling*`, `ServiceUnavailable`, `InternalError`, `IdempotentProcessing`. Never retried:
+/// validation, signature and other 4xx errors, `IdempotentFailed`, and the timestamp refusals
+/// `InvalidTimeStamp.*` (the same clock signs the retry; see
+/// [`Error::clock_skew`](crate::Error::clock_skew)). An operation that is not idempotent and has
 /// no idempotency token is never replayed after a failure that may have reached the service.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryConfig {
@@ -66,6 +75,11 @@ impl RetryConfig {
         self.max_attempts
     }
 
+    /// The longest wait between attempts; a server asking for longer ends the call.
+    pub fn max_backoff(&self) -> Duration {
+        self.max_backoff
+    }
+
     /// The wait after failed attempt number `attempt` (1-based): the server's hint when given,
     /// else full jitter over the exponential ceiling; never above `max_backoff`.
     pub fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
@@ -95,9 +109,9 @@ pub(crate) fn retryable_code(code: &str) -> bool {
         )
 }
 
-/// Whether an HTTP status is worth retrying.
+/// Whether an HTTP status is worth retrying: 429 Too Many Requests is throttling.
 pub(crate) fn retryable_status(status: u16) -> bool {
-    matches!(status, 500 | 502 | 503 | 504)
+    matches!(status, 429 | 500 | 502 | 503 | 504)
 }
 
 #[cfg(test)]
@@ -142,5 +156,6 @@ mod tests {
             assert!(!retryable_code(code), "{code}");
         }
         assert!(retryable_status(503) && !retryable_status(501) && !retryable_status(400));
+        assert!(retryable_status(429));
     }
 }
