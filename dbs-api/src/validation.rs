@@ -215,25 +215,59 @@ impl Violations {
         }
     }
 
-    /// An integer outside its inclusive range.
-    pub fn range(&mut self, parameter: &'static str, value: i64, min: i64, max: i64) {
-        if !(min..=max).contains(&value) {
-            self.push(
-                parameter,
-                format!("must be between {min} and {max}, got {value}"),
-                None,
-            );
+    /// An integer outside its inclusive bounds. `None` is no bound (the type's own); `unit` is
+    /// the unit in words, which says why the bound is what it is (`a TCP port number`).
+    pub fn range(
+        &mut self,
+        parameter: &'static str,
+        value: i64,
+        min: Option<i64>,
+        max: Option<i64>,
+        unit: Option<&'static str>,
+    ) {
+        let below = min.is_some_and(|min| value < min);
+        let above = max.is_some_and(|max| value > max);
+        if !(below || above) {
+            return;
         }
-    }
-
-    /// An enum value the spec does not know.
-    pub fn one_of(&mut self, parameter: &'static str, value: &str, values: &[&str]) {
-        let known = values.join(", ");
+        let bound = match (min, max) {
+            (Some(min), Some(max)) => format!("between {min} and {max}"),
+            (Some(min), None) => format!(">= {min}"),
+            (None, Some(max)) => format!("<= {max}"),
+            (None, None) => return,
+        };
+        let unit = unit.map(|unit| format!(" ({unit})")).unwrap_or_default();
         self.push(
             parameter,
-            format!("must be one of {known}, got {value:?}"),
+            format!("must be {bound}{unit}, got {value}"),
             None,
         );
+    }
+
+    /// An enum value the spec does not list, blank included (an empty or white-space-only value
+    /// names no value; sending it would leave the service to guess).
+    ///
+    /// `required` is the parameter's requirement in words and its rule ID when the requirement
+    /// applies: a blank value of a required parameter is reported once, saying both. `parameter`
+    /// is a wire name, or a path such as `Kinds[1]` for a list member.
+    pub fn one_of(
+        &mut self,
+        parameter: impl Into<String>,
+        value: &str,
+        values: &[&str],
+        required: Option<(&'static str, Option<&'static str>)>,
+    ) {
+        let known = values.join(", ");
+        let one_of = format!("must be one of {known}, got {value:?}");
+        match required {
+            _ if !value.trim().is_empty() => self.push(parameter, one_of, None),
+            Some((rule, rule_id)) => self.push(
+                parameter,
+                format!("must not be empty; {rule}; {one_of}"),
+                rule_id,
+            ),
+            None => self.push(parameter, format!("must not be empty; {one_of}"), None),
+        }
     }
 
     /// A list shorter than its minimum.
