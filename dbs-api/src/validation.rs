@@ -370,3 +370,56 @@ impl Violations {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = "https://example.invalid/op";
+
+    fn rules(check: impl FnOnce(&mut Violations)) -> Vec<String> {
+        let mut violations = Violations::new(PAGE);
+        check(&mut violations);
+        violations.list.into_iter().map(|v| v.rule).collect()
+    }
+
+    #[test]
+    fn a_range_names_only_the_bounds_it_has() {
+        let unit = Some("a TCP port number");
+        assert_eq!(
+            rules(|v| v.range("P", 0, Some(1), Some(65535), unit)),
+            ["must be between 1 and 65535 (a TCP port number), got 0"]
+        );
+        assert_eq!(
+            rules(|v| v.range("T", -1, Some(0), None, None)),
+            ["must be >= 0, got -1"]
+        );
+        assert_eq!(
+            rules(|v| v.range("N", 101, None, Some(100), None)),
+            ["must be <= 100, got 101"]
+        );
+        // The bounds are inclusive.
+        for (value, min, max) in [(1, Some(1), Some(65535)), (65535, Some(1), Some(65535))] {
+            assert!(rules(|v| v.range("P", value, min, max, unit)).is_empty());
+        }
+        assert!(rules(|v| v.range("N", i64::MIN, None, None, None)).is_empty());
+    }
+
+    #[test]
+    fn a_blank_enum_value_is_told_with_the_values_and_the_requirement_if_any() {
+        let values = ["failure", "renamenew"];
+        assert_eq!(
+            rules(|v| v.one_of("D", " ", &values, None)),
+            ["must not be empty; must be one of failure, renamenew, got \" \""]
+        );
+        assert_eq!(
+            rules(|v| v.one_of("D", "", &values, Some(("required", None)))),
+            ["must not be empty; required; must be one of failure, renamenew, got \"\""]
+        );
+        // A value with text is unknown, whatever the requirement.
+        assert_eq!(
+            rules(|v| v.one_of("D", " failure", &values, Some(("required", None)))),
+            ["must be one of failure, renamenew, got \" failure\""]
+        );
+    }
+}
