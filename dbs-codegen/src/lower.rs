@@ -24,9 +24,10 @@ pub struct SpecFile {
 }
 
 /// Units an integer parameter may declare, with the bounds each implies, so every parameter of a
-/// unit is checked without anyone repeating them: a port is 1 to 65535 (port numbers are 16 bits,
-/// and port 0 is reserved: RFC 6335 §6); a time since the epoch, a duration, a size and a number of
-/// days are never negative. A parameter's `range` may narrow these, never widen them.
+/// unit is checked without anyone repeating them: a port is 1 to 65535 (port numbers are 16
+/// bits, and port 0 is reserved in the IANA port number registry); a time since the epoch, a
+/// duration, a size and a number of days are never negative. A parameter's `range` may narrow
+/// these, never widen them.
 const UNITS: &[(&str, Bounds)] = &[
     (
         "ms-since-epoch",
