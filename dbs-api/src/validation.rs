@@ -215,25 +215,59 @@ impl Violations {
         }
     }
 
-    /// An integer outside its inclusive range.
-    pub fn range(&mut self, parameter: &'static str, value: i64, min: i64, max: i64) {
-        if !(min..=max).contains(&value) {
-            self.push(
-                parameter,
-                format!("must be between {min} and {max}, got {value}"),
-                None,
-            );
+    /// An integer outside its inclusive bounds. `None` is no bound (the type's own); `unit` is
+    /// the unit in words, which says why the bound is what it is (`a TCP port number`).
+    pub fn range(
+        &mut self,
+        parameter: &'static str,
+        value: i64,
+        min: Option<i64>,
+        max: Option<i64>,
+        unit: Option<&'static str>,
+    ) {
+        let below = min.is_some_and(|min| value < min);
+        let above = max.is_some_and(|max| value > max);
+        if !(below || above) {
+            return;
         }
-    }
-
-    /// An enum value the spec does not know.
-    pub fn one_of(&mut self, parameter: &'static str, value: &str, values: &[&str]) {
-        let known = values.join(", ");
+        let bound = match (min, max) {
+            (Some(min), Some(max)) => format!("between {min} and {max}"),
+            (Some(min), None) => format!(">= {min}"),
+            (None, Some(max)) => format!("<= {max}"),
+            (None, None) => return,
+        };
+        let unit = unit.map(|unit| format!(" ({unit})")).unwrap_or_default();
         self.push(
             parameter,
-            format!("must be one of {known}, got {value:?}"),
+            format!("must be {bound}{unit}, got {value}"),
             None,
         );
+    }
+
+    /// An enum value the spec does not list, blank included (an empty or white-space-only value
+    /// names no value; sending it would leave the service to guess).
+    ///
+    /// `required` is the parameter's requirement in words and its rule ID when the requirement
+    /// applies: a blank value of a required parameter is reported once, saying both. `parameter`
+    /// is a wire name, or a path such as `Kinds[1]` for a list member.
+    pub fn one_of(
+        &mut self,
+        parameter: impl Into<String>,
+        value: &str,
+        values: &[&str],
+        required: Option<(&'static str, Option<&'static str>)>,
+    ) {
+        let known = values.join(", ");
+        let one_of = format!("must be one of {known}, got {value:?}");
+        match required {
+            _ if !value.trim().is_empty() => self.push(parameter, one_of, None),
+            Some((rule, rule_id)) => self.push(
+                parameter,
+                format!("must not be empty; {rule}; {one_of}"),
+                rule_id,
+            ),
+            None => self.push(parameter, format!("must not be empty; {one_of}"), None),
+        }
     }
 
     /// A list shorter than its minimum.
@@ -334,5 +368,58 @@ impl Violations {
                 violations: self.list,
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = "https://example.invalid/op";
+
+    fn rules(check: impl FnOnce(&mut Violations)) -> Vec<String> {
+        let mut violations = Violations::new(PAGE);
+        check(&mut violations);
+        violations.list.into_iter().map(|v| v.rule).collect()
+    }
+
+    #[test]
+    fn a_range_names_only_the_bounds_it_has() {
+        let unit = Some("a TCP port number");
+        assert_eq!(
+            rules(|v| v.range("P", 0, Some(1), Some(65535), unit)),
+            ["must be between 1 and 65535 (a TCP port number), got 0"]
+        );
+        assert_eq!(
+            rules(|v| v.range("T", -1, Some(0), None, None)),
+            ["must be >= 0, got -1"]
+        );
+        assert_eq!(
+            rules(|v| v.range("N", 101, None, Some(100), None)),
+            ["must be <= 100, got 101"]
+        );
+        // The bounds are inclusive.
+        for (value, min, max) in [(1, Some(1), Some(65535)), (65535, Some(1), Some(65535))] {
+            assert!(rules(|v| v.range("P", value, min, max, unit)).is_empty());
+        }
+        assert!(rules(|v| v.range("N", i64::MIN, None, None, None)).is_empty());
+    }
+
+    #[test]
+    fn a_blank_enum_value_is_told_with_the_values_and_the_requirement_if_any() {
+        let values = ["failure", "renamenew"];
+        assert_eq!(
+            rules(|v| v.one_of("D", " ", &values, None)),
+            ["must not be empty; must be one of failure, renamenew, got \" \""]
+        );
+        assert_eq!(
+            rules(|v| v.one_of("D", "", &values, Some(("required", None)))),
+            ["must not be empty; required; must be one of failure, renamenew, got \"\""]
+        );
+        // A value with text is unknown, whatever the requirement.
+        assert_eq!(
+            rules(|v| v.one_of("D", " failure", &values, Some(("required", None)))),
+            ["must be one of failure, renamenew, got \" failure\""]
+        );
     }
 }

@@ -23,8 +23,48 @@ pub struct SpecFile {
     pub text: String,
 }
 
-/// Units an integer parameter may declare.
-const UNITS: &[&str] = &["ms-since-epoch", "seconds", "port", "bytes", "days"];
+/// Units an integer parameter may declare, with the bounds each implies, so every parameter of a
+/// unit is checked without anyone repeating them: a port is 1 to 65535 (port numbers are 16
+/// bits, and port 0 is reserved in the IANA port number registry); a time since the epoch, a
+/// duration, a size and a number of days are never negative. A parameter's `range` may narrow
+/// these, never widen them.
+const UNITS: &[(&str, Bounds)] = &[
+    (
+        "ms-since-epoch",
+        Bounds {
+            min: Some(0),
+            max: None,
+        },
+    ),
+    (
+        "seconds",
+        Bounds {
+            min: Some(0),
+            max: None,
+        },
+    ),
+    (
+        "port",
+        Bounds {
+            min: Some(1),
+            max: Some(65535),
+        },
+    ),
+    (
+        "bytes",
+        Bounds {
+            min: Some(0),
+            max: None,
+        },
+    ),
+    (
+        "days",
+        Bounds {
+            min: Some(0),
+            max: None,
+        },
+    ),
+];
 const SCALARS: &str = "string, int32, int64, boolean";
 
 /// Lowers a service file and its operation files into a checked [`Spec`].
@@ -418,6 +458,14 @@ impl<'c> Reader<'c> {
             };
             let wire = self.string(&v, "value");
             let description = self.string(&v, "description").unwrap_or_default();
+            // The service compares values exactly (or without regard to ASCII case): ` RDS`
+            // would never match, and a client sending it would be refused.
+            if let Some(wire) = wire.as_deref().filter(|w| w.trim() != *w) {
+                let message = format!(
+                    "enum value {wire:?} begins or ends with white space; the service compares values exactly"
+                );
+                self.error(&v.at.at("value"), message);
+            }
             if let Some(wire) = wire {
                 values.push(EnumValue {
                     at: v.at,
@@ -867,10 +915,14 @@ impl<'c> Reader<'c> {
         let ty = self.param_type(p, shapes, declared_shapes);
         let encoding = self.opt_string(p, "encoding");
         let unit = self.opt_string(p, "unit");
-        let range = p
-            .map
-            .get("range")
-            .and_then(|r| self.range(r, p.at.at("range"), ty));
+        let unit_bounds = unit
+            .as_deref()
+            .and_then(|u| UNITS.iter().find(|(name, _)| *name == u))
+            .map(|(_, bounds)| *bounds);
+        let range = p.map.get("range").and_then(|r| {
+            let unit = unit.as_deref().zip(unit_bounds);
+            self.range(r, p.at.at("range"), ty, unit)
+        });
         let sensitive = self.opt_bool(p, "sensitive");
         let description = self.string(p, "description").unwrap_or_default();
         let example = self.opt_string(p, "example");
@@ -882,12 +934,13 @@ impl<'c> Reader<'c> {
                 format!("unknown encoding `{other}`; expected json"),
             );
         }
-        if let Some(unit) = unit.as_deref().filter(|u| !UNITS.contains(u)) {
+        if let Some(unit) = unit.as_deref().filter(|_| unit_bounds.is_none()) {
+            let known: Vec<&str> = UNITS.iter().map(|(name, _)| *name).collect();
             self.error(
                 &p.at.at("unit"),
                 format!(
                     "unknown unit `{unit}`; expected one of {}",
-                    UNITS.join(", ")
+                    known.join(", ")
                 ),
             );
         }
@@ -909,7 +962,7 @@ impl<'c> Reader<'c> {
                 _ => {}
             }
             let integer = matches!(ty, Type::Int32 | Type::Int64);
-            if unit.as_deref().is_some_and(|u| UNITS.contains(&u)) && !integer {
+            if unit_bounds.is_some() && !integer {
                 self.error(&p.at.at("unit"), "only integer parameters take a unit");
             }
             if sensitive && ty != Type::String {
@@ -929,13 +982,26 @@ impl<'c> Reader<'c> {
             };
             return Some(Declared::Unresolved { wire, type_at });
         };
+        // The range narrows the unit's bounds (checked in `range`); a bound it leaves out is the
+        // unit's. Only integers have bounds (a unit or range on anything else is reported above).
+        let bounds = match ty {
+            Type::Int32 | Type::Int64 => {
+                let unit = unit_bounds.unwrap_or_default();
+                let range = range.unwrap_or_default();
+                Bounds {
+                    min: range.min.or(unit.min),
+                    max: range.max.or(unit.max),
+                }
+            }
+            _ => Bounds::default(),
+        };
         Some(Declared::Param(Box::new(Param {
             at: p.at.clone(),
             flag: names::kebab_case(&wire),
             rust: names::snake_case(&wire),
             ty,
             unit,
-            range,
+            bounds,
             sensitive,
             required: Requirement::Never,
             description,
@@ -974,9 +1040,16 @@ impl<'c> Reader<'c> {
         None
     }
 
-    /// Inclusive bounds of an integer parameter; `ty` is `None` when the type did not resolve, and
-    /// the bounds are then checked only for being integers.
-    fn range(&mut self, value: &Value, at: Pointer, ty: Option<Type>) -> Option<(i64, i64)> {
+    /// The bounds an integer parameter's `range` gives (`None` for a bound it leaves out). `ty` is
+    /// `None` when the type did not resolve, and the bounds are then checked only for being
+    /// integers; `unit` is the parameter's unit and its bounds, which the range may only narrow.
+    fn range(
+        &mut self,
+        value: &Value,
+        at: Pointer,
+        ty: Option<Type>,
+        unit: Option<(&str, Bounds)>,
+    ) -> Option<Bounds> {
         let r = self.object(value, at.clone(), &["min", "max"])?;
         let integer = match ty {
             None | Some(Type::Int32 | Type::Int64) => true,
@@ -991,27 +1064,54 @@ impl<'c> Reader<'c> {
         } else {
             (i64::MIN, i64::MAX)
         };
-        let mut bound = |key: &str, default: i64| match r.map.get(key) {
-            None => Some(default),
+        let mut bound = |key: &str| match r.map.get(key) {
+            None => Ok(None),
             Some(v) => match v.as_i64().filter(|n| (lo..=hi).contains(n)) {
-                Some(n) => Some(n),
+                Some(n) => Ok(Some(n)),
                 None => {
                     self.error(
                         &at.at(key),
                         "expected an integer that fits the parameter's type",
                     );
-                    None
+                    Err(())
                 }
             },
         };
         // Both bounds are read before either decides, so two bad bounds are two errors.
-        let (min, max) = (bound("min", lo), bound("max", hi));
-        let (min, max) = (min?, max?);
-        if min > max {
-            self.error(&at, format!("min {min} is greater than max {max}"));
+        let (min, max) = (bound("min"), bound("max"));
+        let (Ok(min), Ok(max)) = (min, max) else {
             return None;
+        };
+        let mut ok = true;
+        if let Some((name, limits)) = unit {
+            for (key, n) in [("min", min), ("max", max)] {
+                let Some(n) = n else { continue };
+                let below = limits.min.is_some_and(|m| n < m);
+                let above = limits.max.is_some_and(|m| n > m);
+                if below || above {
+                    ok = false;
+                    let allowed = match (limits.min, limits.max) {
+                        (Some(lo), Some(hi)) => format!("{lo} to {hi}"),
+                        (Some(lo), None) => format!("{lo} or more"),
+                        (None, Some(hi)) => format!("{hi} or less"),
+                        (None, None) => String::new(),
+                    };
+                    self.error(
+                        &at.at(key),
+                        format!(
+                            "{key} {n} is outside what unit `{name}` allows ({allowed}); a range may narrow its unit's bounds, not widen them"
+                        ),
+                    );
+                }
+            }
         }
-        ty.map(|_| (min, max))
+        if let (Some(min), Some(max)) = (min, max)
+            && min > max
+        {
+            self.error(&at, format!("min {min} is greater than max {max}"));
+            ok = false;
+        }
+        (ok && ty.is_some()).then_some(Bounds { min, max })
     }
 
     fn requirement(

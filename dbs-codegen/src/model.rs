@@ -196,8 +196,8 @@ pub struct Param {
     pub ty: Type,
     /// The unit of an integer (`ms-since-epoch`, `port`, …).
     pub unit: Option<String>,
-    /// Inclusive bounds of an integer.
-    pub range: Option<(i64, i64)>,
+    /// Inclusive bounds of an integer: its unit's, narrowed by its `range`.
+    pub bounds: Bounds,
     /// A secret: redacted everywhere but the wire.
     pub sensitive: bool,
     /// When it must be present.
@@ -206,6 +206,22 @@ pub struct Param {
     pub description: String,
     /// An example value from the reference.
     pub example: Option<String>,
+}
+
+/// Inclusive bounds of an integer parameter. `None` is the type's own bound: nothing to check.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Bounds {
+    /// The least value.
+    pub min: Option<i64>,
+    /// The greatest value.
+    pub max: Option<i64>,
+}
+
+impl Bounds {
+    /// Whether there is a bound to check.
+    pub fn is_some(&self) -> bool {
+        self.min.is_some() || self.max.is_some()
+    }
 }
 
 /// A response field or structure member.

@@ -162,6 +162,26 @@ const CASES: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "bad-ranges",
+        &[
+            ("BadRanges.json", "/parameters/0/range"),
+            ("BadRanges.json", "/parameters/1/range"),
+            ("BadRanges.json", "/parameters/2/range/min"),
+            ("BadRanges.json", "/parameters/3/range/min"),
+            ("BadRanges.json", "/parameters/3/range/max"),
+            ("BadRanges.json", "/parameters/4/range/min"),
+            ("BadRanges.json", "/parameters/5/range"),
+            ("BadRanges.json", "/parameters/6/range/max"),
+        ],
+    ),
+    (
+        "enum-value-white-space",
+        &[
+            ("EnumValueWhiteSpace.json", "/shapes/Kind/values/0/value"),
+            ("EnumValueWhiteSpace.json", "/shapes/Kind/values/2/value"),
+        ],
+    ),
+    (
         "hidden-mistakes",
         &[
             ("service.json", "/errors/0/code"),

@@ -41,6 +41,12 @@ fn has(code: &str, item: &str) -> bool {
     squeeze(code).contains(&squeeze(item))
 }
 
+/// Like `has`, also whatever trailing commas `prettyplease` put in the call's arguments.
+fn has_call(code: &str, call: &str) -> bool {
+    let squeeze = |s: &str| s.split_whitespace().collect::<String>().replace(",)", ")");
+    squeeze(code).contains(&squeeze(call))
+}
+
 #[test]
 fn real_spec() {
     let code = source(&lower(Path::new(SPEC_DIR), "spec/dbs-2019-03-06"));
@@ -84,13 +90,83 @@ fn json_list_of_structures_with_a_required_member() {
 fn int_range_and_unit() {
     let code = fixture("int-range-unit");
     assert!(
-        has(
+        has_call(
             &code,
-            "violations.range(\"DestinationEndpointPort\", i64::from(value), 1i64, 65535i64)"
+            "violations.range(\"DestinationEndpointPort\", i64::from(value), \
+             ::std::option::Option::Some(1i64), ::std::option::Option::Some(65535i64), \
+             ::std::option::Option::Some(\"a TCP port number\"))"
         ),
         "{code}"
     );
     insta::assert_snapshot!("int-range-unit", code);
+}
+
+#[test]
+fn units_imply_bounds_and_ranges_narrow_them() {
+    let code = fixture("unit-bounds");
+    let some = |n: i64| format!("::std::option::Option::Some({n}i64)");
+    let none = "::std::option::Option::None";
+    let epoch = "::std::option::Option::Some(\"milliseconds since the Unix epoch, UTC\")";
+    let port = "::std::option::Option::Some(\"a TCP port number\")";
+    for (wire, min, max, unit) in [
+        ("RestoreTime", some(0), none.to_owned(), epoch),
+        ("DestinationEndpointPort", some(1), some(65535), port),
+        ("UnprivilegedPort", some(1024), some(65535), port),
+        ("BackupGatewayId", some(1), none.to_owned(), none),
+    ] {
+        let call = format!("violations.range(\"{wire}\", i64::from(value), {min}, {max}, {unit})");
+        assert!(has_call(&code, &call), "{call} missing:\n{code}");
+    }
+    // An integer without a unit or range has nothing to check.
+    assert!(!has(&code, "violations.range(\"Offset\""), "{code}");
+    // The docs say the bounds.
+    for words in [
+        "Valid range: 0 or more.",
+        "Valid range: 1 to 65535.",
+        "Valid range: 1024 to 65535.",
+        "Valid range: 1 or more.",
+    ] {
+        assert!(has(&code, words), "{words} missing:\n{code}");
+    }
+    insta::assert_snapshot!("unit-bounds", code);
+}
+
+#[test]
+fn list_of_enums_checks_each_member() {
+    let code = fixture("list-of-enums");
+    assert!(
+        has_call(
+            &code,
+            "violations.one_of(::std::format!(\"{}[{}]\", \"BackupPeriod\", index), value, \
+             Weekday::VALUES, ::std::option::Option::None)"
+        ),
+        "{code}"
+    );
+    insta::assert_snapshot!("list-of-enums", code);
+}
+
+#[test]
+fn every_enum_parameter_refuses_blank_and_unlisted_values() {
+    // The real spec's optional enum: a blank value is no longer let through.
+    let code = source(&lower(Path::new(SPEC_DIR), "spec/dbs-2019-03-06"));
+    assert!(
+        has_call(
+            &code,
+            "if let ::std::option::Option::Some(DuplicateConflict::Unknown(value)) = &self.duplicate_conflict { \
+             violations.one_of(\"DuplicateConflict\", value, DuplicateConflict::VALUES, ::std::option::Option::None); }"
+        ),
+        "{code}"
+    );
+    assert!(!has(&code, "!value.trim().is_empty()"), "{code}");
+    // The required one: reported with its requirement when blank.
+    assert!(
+        has_call(
+            &code,
+            "violations.one_of(\"DestinationEndpointInstanceType\", value, DestinationEndpointInstanceType::VALUES, \
+             (applies == ::std::option::Option::Some(true)).then_some((\"required\", ::std::option::Option::None)));"
+        ),
+        "{code}"
+    );
 }
 
 #[test]

@@ -114,8 +114,8 @@ pub(crate) fn param_doc(cx: &Cx<'_>, op: &Operation, p: &Param) -> String {
     if let Some(unit) = &p.unit {
         text.push_str(&format!(" Unit: {}.", unit_words(unit)));
     }
-    if let Some((min, max)) = p.range {
-        text.push_str(&format!(" Valid range: {min} to {max}."));
+    if let Some(bounds) = bound_words(p) {
+        text.push_str(&format!(" Valid range: {bounds}."));
     }
     match &p.required {
         Requirement::Never => text.push_str("\n\nOptional."),
@@ -151,6 +151,16 @@ pub(crate) fn param_doc(cx: &Cx<'_>, op: &Operation, p: &Param) -> String {
         text.push_str(&format!("\n\nExample: `{example}`."));
     }
     text
+}
+
+/// The bounds of an integer parameter in words: `1 to 65535`, `0 or more`, `100 or less`.
+fn bound_words(p: &Param) -> Option<String> {
+    match (p.bounds.min, p.bounds.max) {
+        (Some(min), Some(max)) => Some(format!("{min} to {max}")),
+        (Some(min), None) => Some(format!("{min} or more")),
+        (None, Some(max)) => Some(format!("{max} or less")),
+        (None, None) => None,
+    }
 }
 
 fn capitalize(text: &str) -> String {
@@ -217,34 +227,59 @@ fn validate(cx: &Cx<'_>, op: &Operation) -> TokenStream {
     let checks = op.params.iter().map(|p| {
         let field = ident(&p.rust);
         let wire = lit(&p.wire);
+        let enum_shape = match p.ty {
+            Type::Shape(s) if matches!(op.shape(s).kind, ShapeKind::Enum { .. }) => Some(s),
+            _ => None,
+        };
         let presence = match (p.ty, p.sensitive) {
-            (Type::String, true) => quote!(#rt::Presence::of_str(self.#field.as_ref().map(|v| v.expose().as_str()))),
-            (Type::String, false) => quote!(#rt::Presence::of_str(self.#field.as_deref())),
-            // An enum built from "" is `Unknown("")`: still empty.
-            (Type::Shape(s), _) if matches!(op.shape(s).kind, ShapeKind::Enum { .. }) => {
-                quote!(#rt::Presence::of_str(self.#field.as_ref().map(|v| v.as_str())))
+            (Type::String, true) => {
+                quote!(#rt::Presence::of_str(self.#field.as_ref().map(|v| v.expose().as_str())))
             }
+            (Type::String, false) => quote!(#rt::Presence::of_str(self.#field.as_deref())),
+            // A blank enum value is not a value the spec lists: `one_of` below reports it, with
+            // the requirement when it applies, so the parameter is reported once.
             _ => quote!(#rt::Presence::of(self.#field.is_some())),
         };
-        let requirement = match &p.required {
-            Requirement::Never => TokenStream::new(),
-            Requirement::Always => quote! {
-                violations.require(#wire, #presence, ::std::option::Option::Some(true), ::std::option::Option::None, "required");
-            },
-            Requirement::When { id, condition, .. } => {
-                let applies = condition_expr(cx, op, condition);
-                let id = match id {
-                    Some(id) => quote!(::std::option::Option::Some(#id)),
-                    None => quote!(::std::option::Option::None),
-                };
-                let words = lit(&requirement_words(cx.spec, op, &p.required));
-                quote! { violations.require(#wire, #presence, #applies, #id, #words); }
-            }
+        let none = quote!(::std::option::Option::None);
+        let words = lit(&requirement_words(cx.spec, op, &p.required));
+        let id = match &p.required {
+            Requirement::When { id: Some(id), .. } => quote!(::std::option::Option::Some(#id)),
+            _ => none.clone(),
         };
-        let range = p.range.map(|(min, max)| {
+        let applies = match &p.required {
+            Requirement::Never => None,
+            Requirement::Always => Some(quote!(::std::option::Option::Some(true))),
+            Requirement::When { condition, .. } => Some(condition_expr(cx, op, condition)),
+        };
+        let enum_check = enum_shape.map(|s| {
+            let ty = ident(&op.shape(s).name);
+            let required = match applies {
+                Some(_) => quote! {
+                    (applies == ::std::option::Option::Some(true)).then_some((#words, #id))
+                },
+                None => none.clone(),
+            };
+            // A value the spec does not list is a typo far more often than a new server value;
+            // sending it would cost a round trip to learn the same.
+            quote! {
+                if let ::std::option::Option::Some(#ty::Unknown(value)) = &self.#field {
+                    violations.one_of(#wire, value, #ty::VALUES, #required);
+                }
+            }
+        });
+        let range = p.bounds.is_some().then(|| {
+            let bound = |b: Option<i64>| match b {
+                Some(b) => quote!(::std::option::Option::Some(#b)),
+                None => none.clone(),
+            };
+            let (min, max) = (bound(p.bounds.min), bound(p.bounds.max));
+            let unit = match p.unit.as_deref().map(unit_words) {
+                Some(words) => quote!(::std::option::Option::Some(#words)),
+                None => none.clone(),
+            };
             quote! {
                 if let ::std::option::Option::Some(value) = self.#field {
-                    violations.range(#wire, i64::from(value), #min, #max);
+                    violations.range(#wire, i64::from(value), #min, #max, #unit);
                 }
             }
         });
@@ -252,7 +287,25 @@ fn validate(cx: &Cx<'_>, op: &Operation) -> TokenStream {
             Type::Shape(s) => shape_checks(cx, op, s, &field, &wire),
             _ => TokenStream::new(),
         };
-        quote! { #requirement #range #shape }
+        let require = |applies: TokenStream| {
+            quote! { violations.require(#wire, #presence, #applies, #id, #words); }
+        };
+        let value_checks = match (applies, enum_check) {
+            // The enum check needs to know whether the requirement applies: computed once.
+            (Some(applies), Some(enum_check)) => {
+                let requirement = require(quote!(applies));
+                quote! {
+                    {
+                        let applies: ::std::option::Option<bool> = #applies;
+                        #requirement
+                        #enum_check
+                    }
+                }
+            }
+            (Some(applies), None) => require(applies),
+            (None, enum_check) => quote!(#enum_check),
+        };
+        quote! { #value_checks #range #shape }
     });
     let skipped: Vec<String> = op
         .params
@@ -331,7 +384,18 @@ fn shape_checks(
                         );
                         quote! { for (index, item) in list.iter().enumerate() { #checks } }
                     }
-                    _ => TokenStream::new(),
+                    // Each member is checked like an enum parameter, named by its index.
+                    ShapeKind::Enum { .. } => {
+                        let ty = ident(&op.shape(*s).name);
+                        quote! {
+                            for (index, item) in list.iter().enumerate() {
+                                if let #ty::Unknown(value) = item {
+                                    violations.one_of(::std::format!("{}[{}]", #wire, index), value, #ty::VALUES, ::std::option::Option::None);
+                                }
+                            }
+                        }
+                    }
+                    ShapeKind::List { .. } => TokenStream::new(),
                 },
                 _ => TokenStream::new(),
             };
@@ -346,18 +410,8 @@ fn shape_checks(
             let checks = member_checks(quote!(item), quote!(::std::option::Option::None), members);
             quote! { if let ::std::option::Option::Some(item) = &self.#field { #checks } }
         }
-        // A value the spec does not know is a typo far more often than a new server value;
-        // sending it would cost a round trip to learn the same.
-        ShapeKind::Enum { .. } => {
-            let ty = ident(&op.shape(shape).name);
-            quote! {
-                if let ::std::option::Option::Some(#ty::Unknown(value)) = &self.#field
-                    && !value.trim().is_empty()
-                {
-                    violations.one_of(#wire, value, #ty::VALUES);
-                }
-            }
-        }
+        // Checked with the requirement, in `validate`.
+        ShapeKind::Enum { .. } => TokenStream::new(),
     }
 }
 

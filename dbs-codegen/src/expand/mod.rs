@@ -181,7 +181,7 @@ fn condition_words(spec: &Spec, op: &Operation, condition: &Condition, nested: b
 /// Human words for an integer unit.
 pub(crate) fn unit_words(unit: &str) -> &'static str {
     match unit {
-        "ms-since-epoch" => "milliseconds since the Unix epoch (UTC)",
+        "ms-since-epoch" => "milliseconds since the Unix epoch, UTC",
         "seconds" => "seconds",
         "port" => "a TCP port number",
         "bytes" => "bytes",

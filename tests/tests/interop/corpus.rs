@@ -388,9 +388,10 @@ fn random_case(rng: &mut SplitMix64, index: usize) -> Case {
         }
     }
     if needs(&[T::Agent]) || rng.chance(30) {
+        // A gateway ID is 1 or more (the spec's range); each arm draws once, as before.
         let id = match rng.below(4) {
-            0 => *rng.pick(&[0, -1, i64::MAX, i64::MIN, 4_312_000_000]),
-            _ => rng.range_i64(i64::MIN, i64::MAX),
+            0 => *rng.pick(&[1, 2, i64::MAX, 43_121_234, 4_312_000_000]),
+            _ => rng.range_i64(1, i64::MAX),
         };
         b = b.backup_gateway_id(id);
     }
@@ -413,8 +414,9 @@ fn random_case(rng: &mut SplitMix64, index: usize) -> Case {
         b = b.restore_objects(objects);
     }
     if rng.chance(50) {
+        // A restore time is milliseconds since the epoch, never negative (its unit's bounds).
         let t = match rng.below(3) {
-            0 => *rng.pick(&[0, -1, i64::MAX, 1_554_560_477_000]),
+            0 => *rng.pick(&[0, 1, i64::MAX, 1_554_560_477_000]),
             _ => rng.range_i64(0, 4_000_000_000_000),
         };
         b = b.restore_time(t);
