@@ -198,6 +198,24 @@ fn control_sequences_from_the_server_are_escaped_on_stderr() {
 }
 
 #[test]
+fn control_characters_in_a_successful_answer_are_escaped_on_stdout() {
+    let answer = serde_json::json!({
+        "RequestId": "req\u{9b}2J",
+        "RestoreTaskId": "task\u{1b}]0;t\u{7}\u{7f}\u{202e}\u{2069}-1",
+        "Success": true,
+    });
+    let server = Hostile::start(200, "application/json", &answer.to_string());
+    let home = tempfile::tempdir().expect("temp HOME");
+    let output = dbs(home.path(), &restore(&server.url));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(!stdout.chars().any(is_dangerous), "{stdout:?}");
+    // Escaped as JSON, so the value read back is the server's.
+    let printed: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is JSON");
+    assert_eq!(printed["RestoreTaskId"], answer["RestoreTaskId"]);
+}
+
+#[test]
 fn every_spelling_of_the_secrets_is_redacted_on_stderr() {
     let all = spellings::all();
     let joined: Vec<&str> = all.iter().map(|(_, spelling, _)| *spelling).collect();
