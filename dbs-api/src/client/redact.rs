@@ -123,8 +123,16 @@ impl Redactor {
 
     /// The widest match of any needle starting at `at`.
     fn longest_match(&self, bytes: &[u8], at: usize) -> Option<(usize, usize)> {
+        // Decoded once for all needles: most positions start none of them.
+        let first = spelling::units(bytes, at, spelling::MAX_DEPTH)?;
         self.needles
             .iter()
+            .filter(|needle| {
+                first
+                    .as_slice()
+                    .iter()
+                    .any(|unit| needle.bytes.starts_with(unit.bytes()))
+            })
             .filter_map(|needle| {
                 let end = spelling::match_at(bytes, at, &needle.bytes)?;
                 Some(match &needle.base64 {

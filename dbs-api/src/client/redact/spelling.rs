@@ -72,31 +72,60 @@ impl Unit {
     }
 }
 
+/// The units at one position: at most one per depth plus the raw byte, so no allocation.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Units {
+    items: [Unit; MAX_UNITS],
+    len: usize,
+}
+
+const MAX_UNITS: usize = MAX_DEPTH as usize + 1;
+
+impl Units {
+    fn one(unit: Unit) -> Self {
+        Self {
+            items: [unit; MAX_UNITS],
+            len: 1,
+        }
+    }
+
+    fn push(&mut self, unit: Unit) {
+        if self.len < MAX_UNITS && !self.as_slice().contains(&unit) {
+            self.items[self.len] = unit;
+            self.len += 1;
+        }
+    }
+
+    /// The units, the raw byte first.
+    pub fn as_slice(&self) -> &[Unit] {
+        &self.items[..self.len]
+    }
+}
+
 /// Every unit the text at `at` could spell with up to `depth` nested encodings; the raw byte
-/// comes first. Empty at the end of the text.
-pub(super) fn units(text: &[u8], at: usize, depth: u8) -> Vec<Unit> {
-    let Some(&first) = text.get(at) else {
-        return Vec::new();
-    };
-    let mut out = vec![Unit::byte(first, at + 1)];
+/// comes first. `None` at the end of the text.
+pub(super) fn units(text: &[u8], at: usize, depth: u8) -> Option<Units> {
+    let first = *text.get(at)?;
+    let mut out = Units::one(Unit::byte(first, at + 1));
     // Every encoded spelling starts with one of these, raw.
     if depth == 0 || !matches!(first, b'%' | b'&' | b'\\' | b'+') {
-        return out;
+        return Some(out);
     }
-    for lower in units(text, at, depth - 1) {
-        let after = lower.end;
-        let decoded = match lower.single() {
+    let lower = units(text, at, depth - 1)?;
+    for unit in lower.as_slice() {
+        let after = unit.end;
+        let decoded = match unit.single() {
             Some(b'%') => hex_byte(text, after).map(|byte| Unit::byte(byte, after + 2)),
             Some(b'+') => Some(Unit::byte(b' ', after)),
             Some(b'&') => html_entity(text, after, depth - 1),
             Some(b'\\') => json_escape(text, after, depth - 1),
             _ => None,
         };
-        if let Some(unit) = decoded.filter(|unit| !out.contains(unit)) {
+        if let Some(unit) = decoded {
             out.push(unit);
         }
     }
-    out
+    Some(out)
 }
 
 /// The end of the longest spelling of `needle` that starts at `at`, if there is one.
@@ -109,7 +138,10 @@ pub(super) fn match_at(text: &[u8], at: usize, needle: &[u8]) -> Option<usize> {
             best = best.max(Some(position));
             continue;
         }
-        for unit in units(text, position, MAX_DEPTH) {
+        let Some(units) = units(text, position, MAX_DEPTH) else {
+            continue;
+        };
+        for unit in units.as_slice() {
             if needle[matched..].starts_with(unit.bytes()) {
                 let next = (unit.end, matched + unit.bytes().len());
                 if !seen.contains(&next) {
@@ -132,13 +164,14 @@ fn hex_byte(text: &[u8], at: usize) -> Option<u8> {
     u8::try_from(value).ok()
 }
 
-/// Whether a unit spelling `byte` (up to `depth` deep) starts at `at`; the ends where it does.
-fn spelled(text: &[u8], at: usize, byte: u8, depth: u8) -> Vec<usize> {
-    units(text, at, depth)
-        .into_iter()
+/// The end of a unit spelling `byte` (up to `depth` deep) at `at`, the longest if several.
+fn spelled(text: &[u8], at: usize, byte: u8, depth: u8) -> Option<usize> {
+    units(text, at, depth)?
+        .as_slice()
+        .iter()
         .filter(|unit| unit.single() == Some(byte))
         .map(|unit| unit.end)
-        .collect()
+        .max()
 }
 
 /// After a `&`: `#83;`, `#x53;`, `#X53;` (the `;` may be missing) or one of the five XML names
@@ -152,13 +185,11 @@ fn html_entity(text: &[u8], at: usize, depth: u8) -> Option<Unit> {
         (b"apos", '\''),
     ] {
         if text.get(at..at + name.len()) == Some(name) {
-            let end = spelled(text, at + name.len(), b';', depth)
-                .into_iter()
-                .max()?;
+            let end = spelled(text, at + name.len(), b';', depth)?;
             return Some(Unit::char(c, end));
         }
     }
-    spelled(text, at, b'#', depth).into_iter().find_map(|at| {
+    spelled(text, at, b'#', depth).and_then(|at| {
         let (radix, start, max) = match text.get(at) {
             Some(b'x' | b'X') => (16, at + 1, MAX_HEX_DIGITS),
             _ => (10, at, MAX_DECIMAL_DIGITS),
@@ -175,10 +206,7 @@ fn html_entity(text: &[u8], at: usize, depth: u8) -> Option<Unit> {
         let end = start + digits;
         let number = std::str::from_utf8(&text[start..end]).ok()?;
         let c = char::from_u32(u32::from_str_radix(number, radix).ok()?)?;
-        let end = spelled(text, end, b';', depth)
-            .into_iter()
-            .max()
-            .unwrap_or(end);
+        let end = spelled(text, end, b';', depth).unwrap_or(end);
         Some(Unit::char(c, end))
     })
 }
@@ -205,16 +233,14 @@ fn json_escape(text: &[u8], at: usize, depth: u8) -> Option<Unit> {
     if !(0xD800..0xDC00).contains(&code) {
         return char::from_u32(code).map(|c| Unit::char(c, at + 5));
     }
-    spelled(text, at + 5, b'\\', depth)
-        .into_iter()
-        .find_map(|after| {
-            if text.get(after) != Some(&b'u') {
-                return None;
-            }
-            let low = code_unit(text, after + 1).filter(|low| (0xDC00..0xE000).contains(low))?;
-            let c = char::from_u32(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))?;
-            Some(Unit::char(c, after + 5))
-        })
+    spelled(text, at + 5, b'\\', depth).and_then(|after| {
+        if text.get(after) != Some(&b'u') {
+            return None;
+        }
+        let low = code_unit(text, after + 1).filter(|low| (0xDC00..0xE000).contains(low))?;
+        let c = char::from_u32(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))?;
+        Some(Unit::char(c, after + 5))
+    })
 }
 
 /// Four hex digits.
@@ -228,6 +254,8 @@ mod tests {
 
     fn decoded(text: &str) -> Vec<Vec<u8>> {
         units(text.as_bytes(), 0, MAX_DEPTH)
+            .map(|units| units.as_slice().to_vec())
+            .unwrap_or_default()
             .into_iter()
             .filter(|unit| unit.end == text.len())
             .map(|unit| unit.bytes().to_vec())
@@ -272,12 +300,8 @@ mod tests {
             "\\q",
             "&#99999999999;",
         ] {
-            assert!(
-                units(text.as_bytes(), 0, MAX_DEPTH)
-                    .iter()
-                    .all(|unit| unit.end == 1),
-                "{text}"
-            );
+            let units = units(text.as_bytes(), 0, MAX_DEPTH).expect("not at the end");
+            assert!(units.as_slice().iter().all(|unit| unit.end == 1), "{text}");
         }
     }
 
