@@ -23,15 +23,20 @@ pub(crate) const MIN_SECRET_CHARS: usize = 4;
 /// `user:secret`) is found through its [`base64`] cores. Not recognised: HTML named entities
 /// beyond the five XML ones (`&eacute;`), base64 of an already encoded secret, and deeper
 /// nesting than [`spelling::MAX_DEPTH`].
-#[derive(Debug)]
 pub(crate) struct Redactor {
     needles: Vec<Needle>,
     /// Bytes a match can start with: a needle's first byte, or the start of an escape.
     starts: [bool; 256],
 }
 
+impl std::fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The needles are the secrets themselves.
+        write!(f, "Redactor({} needles)", self.needles.len())
+    }
+}
+
 /// One string to search for: a secret's UTF-8 bytes, or one of its base64 cores.
-#[derive(Debug)]
 struct Needle {
     bytes: Vec<u8>,
     base64: Option<base64::Core>,
@@ -187,6 +192,15 @@ mod tests {
         let basic = redactor.redact("Basic dTpTM2NyM3QgREIvcHcrJsOpIQ== end");
         assert_eq!(basic, format!("Basic dT{REDACTED} end"));
         assert!(redactor.longest() >= "S3cr3t%2BDB%252Fpw%252B%2526%25C3%25A9%2521".len());
+    }
+
+    #[test]
+    fn debug_does_not_show_the_secrets() {
+        let debug = format!("{:?}", Redactor::new(["hunter22"]));
+        assert!(
+            !debug.contains("hunter22") && !debug.contains("aHVudGVy"),
+            "{debug}"
+        );
     }
 
     #[test]
