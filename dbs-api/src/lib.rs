@@ -61,7 +61,16 @@
 //! ([`RequestBuilder::dry_run`]) and logs never contain them; tracing records the action,
 //! attempt, status and RequestId only. A server may echo the request: the call's secrets are
 //! removed from everything it sends back before it reaches an error (secrets of fewer than four
-//! characters excepted: they cannot be told apart from ordinary text).
+//! characters excepted: they cannot be told apart from ordinary text), in whatever spelling the
+//! echo uses: raw, percent-encoded (either case, up to three times), form-encoded, JSON- or
+//! HTML-escaped character by character, or base64 (also inside a longer value such as
+//! `user:secret`, for secrets of five bytes or more). `Debug` of [`Credentials`] shows only the
+//! start of the AccessKeyId.
+//!
+//! Server text never controls the terminal: in every string of an error that comes from the
+//! server (code, message, RequestId, HostId, Recommend, snippets) control characters (C0, DEL,
+//! C1) and bidirectional formatting characters are stored as visible escapes such as `\u{1b}`,
+//! so printing an error or its fields with `{}` or `{:?}` is safe.
 //!
 //! # Testing without an account
 //!

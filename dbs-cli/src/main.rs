@@ -40,6 +40,9 @@ fn main() -> ExitCode {
     } else if serving {
         // `dbs emulator` logs like the dbs-emulator binary.
         init_tracing("info");
+    } else {
+        // The SDK's warnings (a credentials file others can read) reach stderr.
+        init_tracing("dbs_api=warn");
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -138,6 +138,32 @@ pub(crate) struct SecretHint {
     pub(crate) variable: String,
 }
 
+/// Pretty JSON made safe for a terminal, meaning the same JSON value: serde_json escapes only
+/// the C0 controls, so DEL, the C1 controls (some terminals read U+009B as ESC `[`) and the
+/// bidirectional formatting characters of the "Trojan Source" class (U+202A..U+202E,
+/// U+2066..U+2069, U+200E, U+200F, U+061C) that a server put in a string become `\uXXXX`.
+/// Outside strings JSON holds none of these characters, so every one replaced is in a string.
+pub(crate) fn terminal_safe_json(json: &str) -> String {
+    let needs_escape = |c: char| {
+        matches!(c,
+            '\u{7f}'..='\u{9f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{61c}')
+    };
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if needs_escape(c) {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Joins the lines of a message, so each report stays on one line.
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -146,6 +172,19 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_output_escapes_what_serde_json_leaves_raw() {
+        let value = serde_json::json!({"Id": "a\u{7f}b\u{9b}c\u{202e}d\u{2066}e\u{1b}f é"});
+        let pretty = serde_json::to_string_pretty(&value).unwrap_or_default();
+        let safe = terminal_safe_json(&pretty);
+        assert_eq!(
+            safe,
+            "{\n  \"Id\": \"a\\u007fb\\u009bc\\u202ed\\u2066e\\u001bf é\"\n}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap_or_default();
+        assert_eq!(back, value);
+    }
 
     #[test]
     fn messages_stay_on_one_line() {

@@ -154,6 +154,7 @@ async fn call(
             .await
             .map_err(|e| Failure::from_sdk_with_hints(&e, hints).with_token_hint(&e, operation))?;
         let mut text = serde_json::to_string_pretty(&response)
+            .map(|json| crate::report::terminal_safe_json(&json))
             .map_err(|e| Failure::sent(format!("cannot print the response: {e}")))?;
         text.push('\n');
         text

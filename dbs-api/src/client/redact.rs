@@ -1,64 +1,166 @@
-//! Keeps a call's secrets out of what the server sends back: a service may echo parameters
-//! (the V1 StringToSign holds every one, the password included) in messages and error pages.
+//! Makes what the server sends back safe to show: a service may echo parameters (the V1
+//! StringToSign holds every one, the password included) in messages and error pages, and a
+//! hostile one may send terminal control sequences. Every server-supplied string passes
+//! through [`Redactor::redact`] before it reaches an error or a log.
 
-use crate::encoding::percent_encode;
+mod base64;
+mod escape;
+mod spelling;
+
 use crate::sensitive::REDACTED;
+use escape::escape_unsafe;
 
 /// Secrets shorter than this are not searched for in server text.
 pub(crate) const MIN_SECRET_CHARS: usize = 4;
 
-/// The secret values of one call, in the spellings a server might echo them.
-#[derive(Debug, Default)]
+/// The secrets of one call, searched for in every spelling a server might echo them in.
+///
+/// Matching reads the server text through its possible encodings (see [`spelling`]): raw;
+/// percent-encoded in either hex case, once, twice or three times; `+` for a space; JSON escapes
+/// (`\u00e9`, `\/`, surrogate pairs); HTML entities (`&amp;` and the other XML names, decimal
+/// and hex numeric entities for any character); and any mix of these, character by character.
+/// Base64 of a secret (standard or URL-safe, alone or inside a longer value such as
+/// `user:secret`) is found through its [`base64`] cores. Not recognised: HTML named entities
+/// beyond the five XML ones (`&eacute;`), base64 of an already encoded secret, and deeper
+/// nesting than [`spelling::MAX_DEPTH`].
 pub(crate) struct Redactor {
-    needles: Vec<String>,
+    needles: Vec<Needle>,
+    /// Bytes a match can start with: a needle's first byte, or the start of an escape.
+    starts: [bool; 256],
+}
+
+impl std::fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The needles are the secrets themselves.
+        write!(f, "Redactor({} needles)", self.needles.len())
+    }
+}
+
+/// One string to search for: a secret's UTF-8 bytes, or one of its base64 cores.
+struct Needle {
+    bytes: Vec<u8>,
+    base64: Option<base64::Core>,
 }
 
 impl Redactor {
-    /// Secrets as sent: raw, percent-encoded once (the wire) and twice (a V1 StringToSign).
+    /// The redactor of a call whose secrets are `secrets`; those shorter than
+    /// [`MIN_SECRET_CHARS`] are left out.
     pub fn new<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut needles: Vec<String> = secrets
+        let mut needles = Vec::new();
+        // A secret of a few characters cannot be told apart from ordinary text: searching
+        // for it would garble every message and reveal which letters it is made of.
+        for secret in secrets
             .into_iter()
-            // A secret of a few characters cannot be told apart from ordinary text: searching
-            // for it would garble every message and reveal which letters it is made of.
             .filter(|s| s.chars().count() >= MIN_SECRET_CHARS)
-            .flat_map(|s| {
-                let once = percent_encode(s);
-                let twice = percent_encode(&once);
-                [s.to_owned(), once, twice, html_escape(s), json_escape(s)]
-            })
-            .collect();
-        // Longest first, so an encoded spelling is replaced whole before its raw core.
-        needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
-        needles.dedup();
-        Self { needles }
+        {
+            needles.push(Needle {
+                bytes: secret.as_bytes().to_vec(),
+                base64: None,
+            });
+            needles.extend(
+                base64::cores(secret.as_bytes())
+                    .into_iter()
+                    .map(|core| Needle {
+                        bytes: core.text.as_bytes().to_vec(),
+                        base64: Some(core),
+                    }),
+            );
+        }
+        let mut starts = [false; 256];
+        for byte in [b'%', b'&', b'\\', b'+'] {
+            starts[usize::from(byte)] = true;
+        }
+        for needle in &needles {
+            starts[usize::from(needle.bytes[0])] = true;
+        }
+        Self { needles, starts }
     }
 
-    /// The length of the longest spelling, so a caller cutting text can keep enough context.
+    /// The most text bytes one spelling of a secret can take, so a caller cutting text can
+    /// keep enough after the cut.
     pub fn longest(&self) -> usize {
-        self.needles.first().map_or(0, String::len)
+        self.needles
+            .iter()
+            .map(|n| n.bytes.len() * spelling::MAX_UNIT_BYTES + base64::MAX_WIDENING)
+            .max()
+            .unwrap_or(0)
     }
 
-    /// `text` with every secret replaced by the redaction marker.
+    /// `text` made safe to show: every spelling of a secret replaced by the redaction marker,
+    /// then control and bidirectional characters escaped (see [`escape_unsafe`]).
     pub fn redact(&self, text: &str) -> String {
-        self.needles.iter().fold(text.to_owned(), |text, needle| {
-            text.replace(needle.as_str(), REDACTED)
-        })
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        for (start, end) in self.find(text) {
+            out.push_str(&text[copied..start]);
+            out.push_str(REDACTED);
+            copied = end;
+        }
+        out.push_str(&text[copied..]);
+        escape_unsafe(&out).into_owned()
+    }
+
+    /// The byte ranges to replace: sorted, disjoint, on character boundaries.
+    fn find(&self, text: &str) -> Vec<(usize, usize)> {
+        let bytes = text.as_bytes();
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        let mut at = 0;
+        while at < bytes.len() {
+            let candidate = self.starts[usize::from(bytes[at])] && text.is_char_boundary(at);
+            match candidate.then(|| self.longest_match(bytes, at)).flatten() {
+                Some((start, end)) => {
+                    found.push((floor_boundary(text, start), ceil_boundary(text, end)));
+                    at = end.max(at + 1);
+                }
+                None => at += 1,
+            }
+        }
+        // A widened base64 match may reach back into the previous one.
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(found.len());
+        for (start, end) in found {
+            match merged.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => merged.push((start, end)),
+            }
+        }
+        merged
+    }
+
+    /// The widest match of any needle starting at `at`.
+    fn longest_match(&self, bytes: &[u8], at: usize) -> Option<(usize, usize)> {
+        // Decoded once for all needles: most positions start none of them.
+        let first = spelling::units(bytes, at, spelling::MAX_DEPTH)?;
+        self.needles
+            .iter()
+            .filter(|needle| {
+                first
+                    .as_slice()
+                    .iter()
+                    .any(|unit| needle.bytes.starts_with(unit.bytes()))
+            })
+            .filter_map(|needle| {
+                let end = spelling::match_at(bytes, at, &needle.bytes)?;
+                Some(match &needle.base64 {
+                    Some(core) => base64::widen(core, bytes, at, end),
+                    None => (at, end),
+                })
+            })
+            .max_by_key(|(start, end)| end - start)
     }
 }
 
-/// The spelling of `s` inside an HTML page.
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
-/// The spelling of `s` inside a JSON string.
-fn json_escape(s: &str) -> String {
-    let quoted = serde_json::Value::from(s).to_string();
-    quoted[1..quoted.len() - 1].to_owned()
+fn ceil_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at
 }
 
 #[cfg(test)]
@@ -78,5 +180,35 @@ mod tests {
         assert_eq!(short, "The specified plan does not exist.");
         let quoted = Redactor::new(["say \"hi\""]).redact(r#"{"m":"say \"hi\""}"#);
         assert_eq!(quoted, format!(r#"{{"m":"{REDACTED}"}}"#));
+    }
+
+    #[test]
+    fn form_encoding_and_base64_are_replaced_whole() {
+        let redactor = Redactor::new(["S3cr3t DB/pw+&é!"]);
+        // urllib.parse.quote_plus("S3cr3t DB/pw+&é!")
+        let form = redactor.redact("pw=S3cr3t+DB%2Fpw%2B%26%C3%A9%21&x=1");
+        assert_eq!(form, format!("pw={REDACTED}&x=1"));
+        // base64.b64encode("u:S3cr3t DB/pw+&é!".encode()): the partial "p" and the padding go.
+        let basic = redactor.redact("Basic dTpTM2NyM3QgREIvcHcrJsOpIQ== end");
+        assert_eq!(basic, format!("Basic dT{REDACTED} end"));
+        assert!(redactor.longest() >= "S3cr3t%2BDB%252Fpw%252B%2526%25C3%25A9%2521".len());
+    }
+
+    #[test]
+    fn debug_does_not_show_the_secrets() {
+        let debug = format!("{:?}", Redactor::new(["hunter22"]));
+        assert!(
+            !debug.contains("hunter22") && !debug.contains("aHVudGVy"),
+            "{debug}"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_escaped_after_redaction() {
+        let redactor = Redactor::new(["hunter22"]);
+        assert_eq!(
+            redactor.redact("\u{1b}]0;hunter22\u{7}\u{202e}"),
+            format!("\\u{{1b}}]0;{REDACTED}\\u{{7}}\\u{{202e}}")
+        );
     }
 }

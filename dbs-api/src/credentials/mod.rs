@@ -24,6 +24,14 @@
 //!   the next source**: silently using other credentials than the ones the user configured would
 //!   hide the mistake and could act on the wrong account, so the user is told to fix the source.
 //!
+//! # Files
+//!
+//! The file providers read regular files only (a symbolic link to one is followed), of at most
+//! [`MAX_CREDENTIALS_FILE_BYTES`]: a directory, a FIFO, a device such as `/dev/zero` or a larger
+//! file is [`CredentialsError::Invalid`], and opening never blocks. On Unix, a file that group or
+//! others may access is still read, with a `tracing` warning (once per file and process) naming
+//! it, as ssh warns about private keys.
+//!
 //! When no provider of a chain finds anything, the chain returns
 //! [`CredentialsError::NoneFound`], whose message lists every source with the reason it was
 //! skipped.
@@ -42,6 +50,7 @@ use crate::Sensitive;
 mod chain;
 mod env;
 mod error;
+mod file;
 mod profile;
 mod shared_file;
 
@@ -51,6 +60,7 @@ pub use env::{
     EnvironmentProvider,
 };
 pub use error::{CredentialsError, SkippedSource};
+pub use file::MAX_CREDENTIALS_FILE_BYTES;
 pub use profile::{ALIBABA_CLOUD_CLI_PROFILE_DISABLED, AliyunCliProfileProvider};
 pub use shared_file::{ALIBABA_CLOUD_CREDENTIALS_FILE, SharedCredentialsFileProvider};
 
@@ -60,8 +70,9 @@ pub const ALIBABA_CLOUD_PROFILE: &str = "ALIBABA_CLOUD_PROFILE";
 
 /// An AccessKey pair, with a SecurityToken when the pair is temporary (STS).
 ///
-/// `Debug` prints the AccessKey ID and redacts the secret and the token.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// `Debug` prints only the start of the AccessKeyId (the whole ID identifies the account) and
+/// redacts the secret and the token.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
     access_key_id: String,
     access_key_secret: Sensitive<String>,
@@ -98,6 +109,31 @@ impl Credentials {
     /// The STS SecurityToken, if these are temporary credentials.
     pub fn security_token(&self) -> Option<&Sensitive<String>> {
         self.security_token.as_ref()
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &IdPrefix(&self.access_key_id))
+            .field("access_key_secret", &self.access_key_secret)
+            .field("security_token", &self.security_token)
+            .finish()
+    }
+}
+
+/// Characters of an AccessKeyId that `Debug` shows: enough to tell keys apart in a log.
+const ID_PREFIX_CHARS: usize = 8;
+
+/// An AccessKeyId shown as its first characters and `****`: at most [`ID_PREFIX_CHARS`], and
+/// never more than a third of the ID.
+struct IdPrefix<'a>(&'a str);
+
+impl fmt::Debug for IdPrefix<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = (self.0.chars().count() / 3).min(ID_PREFIX_CHARS);
+        let prefix: String = self.0.chars().take(shown).collect();
+        write!(f, "{:?}", format!("{prefix}****"))
     }
 }
 

@@ -1,10 +1,10 @@
 //! Credentials from the Alibaba Cloud CLI configuration, `~/.aliyun/config.json`.
 
-use std::io;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use super::file::{FileError, read_credentials_file};
 use super::{ALIBABA_CLOUD_PROFILE, Credentials, CredentialsError, EnvLookup, ProvideCredentials};
 
 /// When this environment variable is `true`, [`AliyunCliProfileProvider`] reports
@@ -40,11 +40,16 @@ const NAME: &str = "aliyun CLI profile";
 /// Supported modes (matched case-insensitively): `AK` (`access_key_id`, `access_key_secret`)
 /// and `StsToken` (the same plus `sts_token`, returned as the SecurityToken).
 ///
+/// On Unix, a file that group or others may access is read with a `tracing` warning naming it.
+///
 /// Errors:
 /// * [`CredentialsError::NotFound`] when `ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true`, the home
 ///   directory is unknown, the file does not exist, it has no profiles, or it has no profile of
 ///   the chosen name (so a chain can try the same name in the shared credentials file).
-/// * [`CredentialsError::Invalid`] when the file cannot be read or is not valid JSON, or the
+/// * [`CredentialsError::Invalid`] when the path is not a regular file (a directory, a FIFO,
+///   `/dev/zero`), the file is larger than
+///   [`MAX_CREDENTIALS_FILE_BYTES`](super::MAX_CREDENTIALS_FILE_BYTES), cannot be read or is
+///   not valid JSON, or the
 ///   chosen profile has no mode, an unsupported mode (`RamRoleArn`, `EcsRamRole`, …), or misses
 ///   a field its mode needs.
 #[derive(Clone, Debug)]
@@ -271,15 +276,14 @@ impl ProvideCredentials for AliyunCliProfileProvider {
     }
 }
 
-/// Reads a file: a missing file is [`CredentialsError::NotFound`], any other failure
-/// [`CredentialsError::Invalid`].
+/// Reads the file: a missing file is [`CredentialsError::NotFound`], anything else that
+/// cannot be used (a directory, a FIFO, a file over the size cap) [`CredentialsError::Invalid`].
 fn read_file(path: &Path) -> Result<String, CredentialsError> {
-    std::fs::read_to_string(path).map_err(|error| {
-        if error.kind() == io::ErrorKind::NotFound {
+    read_credentials_file(path).map_err(|error| match error {
+        FileError::NotFound => {
             CredentialsError::not_found(NAME, format!("{} does not exist", path.display()))
-        } else {
-            CredentialsError::invalid(NAME, format!("cannot read {}: {error}", path.display()))
         }
+        FileError::Unusable(reason) => CredentialsError::invalid(NAME, reason),
     })
 }
 

@@ -1,9 +1,9 @@
 //! Credentials from the shared credentials file, `~/.alibabacloud/credentials`.
 
 use std::collections::BTreeMap;
-use std::io;
 use std::path::PathBuf;
 
+use super::file::{FileError, read_credentials_file};
 use super::{ALIBABA_CLOUD_PROFILE, Credentials, CredentialsError, EnvLookup, ProvideCredentials};
 
 /// The environment variable that points to a shared credentials file other than
@@ -36,11 +36,14 @@ const NAME: &str = "shared credentials file";
 /// `ALIBABA_CLOUD_PROFILE` environment variable, `default`. Supported types are `access_key`
 /// and `sts` (whose `security_token` is returned as the SecurityToken).
 ///
+/// On Unix, a file that group or others may access is read with a `tracing` warning naming it.
+///
 /// Errors:
 /// * [`CredentialsError::NotFound`] when the home directory is unknown, the file does not
 ///   exist, or it has no section of the chosen name.
 /// * [`CredentialsError::Invalid`] when `ALIBABA_CLOUD_CREDENTIALS_FILE` names a missing file,
-///   the file cannot be read or parsed, or the section has no `type`, an unsupported type
+///   the path is not a regular file (a directory, a FIFO, `/dev/zero`), the file is larger than
+///   [`MAX_CREDENTIALS_FILE_BYTES`](super::MAX_CREDENTIALS_FILE_BYTES), cannot be read or parsed, or the section has no `type`, an unsupported type
 ///   (`ecs_ram_role`, `ram_role_arn`, …) or misses a key its type needs.
 #[derive(Clone, Debug)]
 pub struct SharedCredentialsFileProvider {
@@ -114,9 +117,9 @@ impl ProvideCredentials for SharedCredentialsFileProvider {
                 "the home directory is unknown (HOME is not set)",
             ));
         };
-        let text = match std::fs::read_to_string(&path) {
+        let text = match read_credentials_file(&path) {
             Ok(text) => text,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            Err(FileError::NotFound) => {
                 return Err(if explicit_file {
                     CredentialsError::invalid(
                         NAME,
@@ -129,11 +132,8 @@ impl ProvideCredentials for SharedCredentialsFileProvider {
                     CredentialsError::not_found(NAME, format!("{} does not exist", path.display()))
                 });
             }
-            Err(error) => {
-                return Err(CredentialsError::invalid(
-                    NAME,
-                    format!("cannot read {}: {error}", path.display()),
-                ));
+            Err(FileError::Unusable(reason)) => {
+                return Err(CredentialsError::invalid(NAME, reason));
             }
         };
         let sections = parse_ini(&text).map_err(|line| {

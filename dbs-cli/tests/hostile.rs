@@ -1,0 +1,310 @@
+//! The `dbs` binary against a hostile loopback server: what the server says reaches stderr with
+//! control characters escaped and with every spelling of the call's secrets redacted; and a
+//! credentials file others can read is named in a warning on stderr.
+
+#[path = "../../dbs-api/tests/support/spellings.rs"]
+mod spellings;
+
+use std::io::{Read as _, Write as _};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use spellings::{PASSWORD, SECRET, TOKEN};
+
+const REDACTED: &str = "** redacted **";
+
+/// A loopback HTTP server answering every request with the same status, content type and body.
+struct Hostile {
+    url: String,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Hostile {
+    fn start(status: u16, content_type: &str, body: &str) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        listener.set_nonblocking(true).expect("non-blocking");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let response = format!(
+            "HTTP/1.1 {status} Hostile\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            while !stopping.load(Ordering::Relaxed) {
+                let Ok((mut stream, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(5));
+                    continue;
+                };
+                let _ = stream.set_nonblocking(false);
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                read_request(&mut stream);
+                let _ = stream.write_all(response.as_bytes());
+            }
+        });
+        Self {
+            url,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Hostile {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Reads the head and a `content-length` body (bounded), so the answer follows the request.
+fn read_request(stream: &mut std::net::TcpStream) {
+    let mut seen = Vec::new();
+    let mut chunk = [0; 4096];
+    while seen.len() < 1 << 20 {
+        let Ok(n) = stream.read(&mut chunk) else {
+            return;
+        };
+        if n == 0 {
+            return;
+        }
+        seen.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&seen);
+        if let Some(head_end) = text.find("\r\n\r\n") {
+            let length = text[..head_end]
+                .lines()
+                .find_map(|line| {
+                    let (name, value) = line.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())
+                        .flatten()
+                })
+                .unwrap_or(0);
+            if seen.len() >= head_end + 4 + length {
+                return;
+            }
+        }
+    }
+}
+
+/// `dbs` with a clean environment, `home` as HOME, the test's secrets in the environment.
+fn dbs(home: &Path, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dbs"));
+    for (key, _) in std::env::vars_os() {
+        let name = key.to_string_lossy();
+        if name.starts_with("ALIBABA_CLOUD_")
+            || name.starts_with("DBS_")
+            || name.to_ascii_uppercase().ends_with("_PROXY")
+            || name == "RUST_LOG"
+        {
+            command.env_remove(&key);
+        }
+    }
+    command
+        .env("HOME", home)
+        .env_remove("USERPROFILE")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)
+        .env("ALIBABA_CLOUD_SECURITY_TOKEN", TOKEN)
+        .env("DBS_DESTINATION_ENDPOINT_PASSWORD", PASSWORD)
+        .args(args)
+        .stdin(Stdio::null());
+    command.output().expect("run dbs")
+}
+
+/// The README's restore call against `endpoint`.
+fn restore(endpoint: &str) -> Vec<&str> {
+    vec![
+        "--endpoint",
+        endpoint,
+        "create-restore-task",
+        "--backup-plan-id",
+        "dbsdemomysql01",
+        "--restore-task-name",
+        "restore-demo",
+        "--destination-endpoint-instance-type",
+        "RDS",
+        "--destination-endpoint-region",
+        "cn-hangzhou",
+        "--destination-endpoint-instance-id",
+        "rm-bp1p8c29demo",
+        "--destination-endpoint-user-name",
+        "restore_user",
+        "--restore-objects",
+        r#"[{"DBName":"test","NewDBName":"test_restored"}]"#,
+    ]
+}
+
+/// Runs the restore call against a server answering `status`, `content_type`, `body`; returns
+/// stderr.
+fn stderr_for(status: u16, content_type: &str, body: &str) -> String {
+    let server = Hostile::start(status, content_type, body);
+    let home = tempfile::tempdir().expect("temp HOME");
+    let output = dbs(home.path(), &restore(&server.url));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// C0 controls, DEL, C1 controls and the bidirectional overrides and isolates.
+fn is_dangerous(c: char) -> bool {
+    let c = u32::from(c);
+    (c < 0x20 && c != 0x0a)
+        || (0x7f..=0x9f).contains(&c)
+        || (0x202a..=0x202e).contains(&c)
+        || (0x2066..=0x2069).contains(&c)
+}
+
+#[test]
+fn control_sequences_from_the_server_are_escaped_on_stderr() {
+    let gateway = serde_json::json!({
+        "Code": "Bad\u{1b}]0;pwned\u{7}",
+        "Message": "\u{1b}[2J\u{8}\u{8}ok\n\u{9b}31m \u{202e}gpj.exe",
+        "RequestId": "req\u{7f}-\u{2066}1",
+    });
+    let business = serde_json::json!({
+        "Success": false,
+        "ErrCode": "X\u{1b}[2J",
+        "ErrMessage": "gone\u{8}\u{8}ok",
+        "HttpStatusCode": 400,
+        "RequestId": "\u{85}id",
+    });
+    for (status, content_type, body) in [
+        (400, "application/json", gateway.to_string()),
+        (200, "application/json", business.to_string()),
+        (
+            400,
+            "text/html",
+            "<html>\u{1b}]0;title\u{7}\u{1b}[2J\u{8}\u{202d}page</html>".to_owned(),
+        ),
+    ] {
+        let text = stderr_for(status, content_type, &body);
+        assert!(!text.chars().any(is_dangerous), "{text:?}");
+        assert!(text.contains("\\u{1b}"), "{text:?}");
+        assert_eq!(text.lines().count(), 1, "{text:?}");
+    }
+}
+
+#[test]
+fn control_characters_in_a_successful_answer_are_escaped_on_stdout() {
+    let answer = serde_json::json!({
+        "RequestId": "req\u{9b}2J",
+        "RestoreTaskId": "task\u{1b}]0;t\u{7}\u{7f}\u{202e}\u{2069}-1",
+        "Success": true,
+    });
+    let server = Hostile::start(200, "application/json", &answer.to_string());
+    let home = tempfile::tempdir().expect("temp HOME");
+    let output = dbs(home.path(), &restore(&server.url));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(!stdout.chars().any(is_dangerous), "{stdout:?}");
+    // Escaped as JSON, so the value read back is the server's.
+    let printed: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is JSON");
+    assert_eq!(printed["RestoreTaskId"], answer["RestoreTaskId"]);
+}
+
+#[test]
+fn every_spelling_of_the_secrets_is_redacted_on_stderr() {
+    let all = spellings::all();
+    let joined: Vec<&str> = all.iter().map(|(_, spelling, _)| *spelling).collect();
+    let joined = joined.join(" | ");
+    let mut outputs = vec![
+        stderr_for(
+            400,
+            "application/json",
+            &serde_json::json!({"Code": "InvalidParameter", "Message": joined, "RequestId": "r1"})
+                .to_string(),
+        ),
+        stderr_for(
+            200,
+            "application/json",
+            &serde_json::json!({"Success": false, "ErrCode": "E", "ErrMessage": joined, "RequestId": "r2"})
+                .to_string(),
+        ),
+        stderr_for(
+            400,
+            "application/json",
+            &serde_json::json!({"Code": "InvalidParameter", "Message": "m", "RequestId": joined})
+                .to_string(),
+        ),
+    ];
+    // An error page is cut to 200 characters: one spelling per page.
+    for (_, spelling, _) in &all {
+        outputs.push(stderr_for(
+            400,
+            "text/html",
+            &format!("<html><body>{spelling}</body></html>"),
+        ));
+    }
+    for text in &outputs {
+        assert!(text.contains(REDACTED), "{text}");
+        for (secret, spelling, kept) in &all {
+            assert!(
+                !text.contains(secret) && !text.contains(&spelling[*kept..]),
+                "{spelling:?} leaks in {text}"
+            );
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_credentials_file_others_can_read_is_named_in_a_warning() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let home = tempfile::tempdir().expect("temp HOME");
+    let path = home.path().join(".alibabacloud/credentials");
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(
+        &path,
+        "[default]\ntype = access_key\naccess_key_id = LTAIfile\naccess_key_secret = file-Secret-1\n",
+    )
+    .expect("write");
+    let run = |mode: u32| {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_dbs"));
+        for (key, _) in std::env::vars_os() {
+            let name = key.to_string_lossy();
+            if name.starts_with("ALIBABA_CLOUD_") || name.starts_with("DBS_") || name == "RUST_LOG"
+            {
+                command.env_remove(&key);
+            }
+        }
+        let mut args = restore("http://127.0.0.1:9");
+        args.push("--dry-run");
+        let output = command
+            .env("HOME", home.path())
+            .env("DBS_DESTINATION_ENDPOINT_PASSWORD", PASSWORD)
+            .args(&args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run dbs");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let text = run(0o644);
+    assert!(
+        text.contains(&path.display().to_string())
+            && text.contains("group or others")
+            && text.contains("0644"),
+        "{text}"
+    );
+    assert!(!text.contains("file-Secret-1"), "{text}");
+    assert_eq!(run(0o600), "");
+}
