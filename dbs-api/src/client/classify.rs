@@ -143,12 +143,10 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     text
 }
 
-/// The first bytes of a body, lossily decoded, secrets removed before cutting (so a secret that
-/// straddles the cut cannot leave a readable prefix).
+/// The first characters of a body, lossily decoded, secrets removed before cutting (so a secret
+/// that straddles the cut cannot leave a readable prefix).
 fn snippet(bytes: &[u8], redactor: &Redactor) -> String {
-    let window = &bytes[..bytes.len().min(SNIPPET_BYTES + redactor.longest())];
-    let clean = redactor.redact(&String::from_utf8_lossy(window));
-    clean.chars().take(SNIPPET_BYTES).collect()
+    redactor.redact_prefix(&String::from_utf8_lossy(bytes), SNIPPET_BYTES)
 }
 
 fn header(headers: &HeaderMap, name: &str, redactor: &Redactor) -> Option<String> {

@@ -100,6 +100,24 @@ impl Redactor {
         escape_unsafe(&out).into_owned()
     }
 
+    /// The first `chars` characters of what [`Redactor::redact`] makes of `text`, reading no
+    /// more of `text` than needed. The text is searched at least [`Redactor::longest`] bytes past
+    /// the part that is kept, so a spelling that the cut would split is found whole; the window
+    /// grows when redaction shrinks the text (a run of long spellings before the cut).
+    pub fn redact_prefix(&self, text: &str, chars: usize) -> String {
+        let mut window = chars.saturating_add(self.longest());
+        loop {
+            let end = floor_boundary(text, window.min(text.len()));
+            let ranges = self.find(&text[..end]);
+            let consumed = input_behind(&text[..end], &ranges, chars);
+            if end == text.len() || consumed.saturating_add(self.longest()) <= end {
+                let clean: String = self.redact(&text[..end]);
+                return clean.chars().take(chars).collect();
+            }
+            window = window.saturating_mul(2);
+        }
+    }
+
     /// The byte ranges to replace: sorted, disjoint, on character boundaries.
     fn find(&self, text: &str) -> Vec<(usize, usize)> {
         let bytes = text.as_bytes();
@@ -149,6 +167,32 @@ impl Redactor {
     }
 }
 
+/// How many bytes of `text` lie behind the first `chars` characters of its redaction with
+/// `ranges` (before escaping, which only lengthens the output and so never needs more input).
+fn input_behind(text: &str, ranges: &[(usize, usize)], chars: usize) -> usize {
+    let mut left = chars;
+    let mut at = 0;
+    for &(start, end) in ranges
+        .iter()
+        .chain(std::iter::once(&(text.len(), text.len())))
+    {
+        if let Some((offset, _)) = text[at..start].char_indices().nth(left) {
+            return at + offset;
+        }
+        left -= text[at..start].chars().count();
+        if start == text.len() {
+            break;
+        }
+        let marker = REDACTED.chars().count();
+        if left <= marker {
+            return end;
+        }
+        left -= marker;
+        at = end;
+    }
+    text.len()
+}
+
 fn floor_boundary(text: &str, mut at: usize) -> usize {
     while !text.is_char_boundary(at) {
         at -= 1;
@@ -192,6 +236,30 @@ mod tests {
         let basic = redactor.redact("Basic dTpTM2NyM3QgREIvcHcrJsOpIQ== end");
         assert_eq!(basic, format!("Basic dT{REDACTED} end"));
         assert!(redactor.longest() >= "S3cr3t%2BDB%252Fpw%252B%2526%25C3%25A9%2521".len());
+    }
+
+    #[test]
+    fn a_prefix_never_shows_part_of_a_spelling_cut_by_its_window() {
+        let secret = "S3cr3t DB/pw+&é!";
+        let redactor = Redactor::new([secret]);
+        // Each echo spells every character as an HTML hex entity, percent-encoded twice: a
+        // long spelling that redaction shrinks to the marker, pulling later text into the prefix.
+        let long: String = secret
+            .chars()
+            .map(|c| format!("%2526%2523x{:08X}%253B", u32::from(c)))
+            .collect();
+        for echoes in [0, 1, 5, 20, 60] {
+            let mut text = format!("{long} ").repeat(echoes);
+            text.push_str(&long);
+            let prefix = redactor.redact_prefix(&text, 200);
+            assert_eq!(
+                prefix,
+                redactor.redact(&text).chars().take(200).collect::<String>()
+            );
+            assert!(!prefix.contains("x00000053"), "{echoes}: {prefix}");
+        }
+        assert_eq!(redactor.redact_prefix("short", 200), "short");
+        assert_eq!(Redactor::new([]).redact_prefix("abcdef", 3), "abc");
     }
 
     #[test]
