@@ -107,6 +107,15 @@ fn create_restore_task(
                 http_status: 500,
             })
         }
+        // No quota code is in the spec's table; `QuotaExceeded` is the name Alibaba's services
+        // use for a resource-count limit, and clients treat it as final (not retried).
+        Created::Full(limit) => Err(BusinessError::bad_request(
+            "QuotaExceeded",
+            format!(
+                "The emulator holds {limit} restore tasks, its limit, and creates no more. Start it \
+                 with --max-restore-tasks N (EmulatorConfig::max_restore_tasks) to keep more."
+            ),
+        )),
         Created::Mismatch(names) => Err(BusinessError::bad_request(
             "IdempotentParameterMismatch",
             format!(
