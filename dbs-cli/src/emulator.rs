@@ -7,8 +7,9 @@ use clap::parser::ValueSource;
 use clap::{Arg, ArgMatches};
 use dbs_api::{Credentials, SourceDatabaseType};
 use dbs_emulator::{
-    DEFAULT_BODY_BUDGET_BYTES, DEFAULT_MAX_NONCES, DEFAULT_MAX_RESTORE_TASKS, Emulator,
-    EmulatorConfig, EmulatorHandle, Seed, ServeError, serve_foreground,
+    DEFAULT_BODY_BUDGET_BYTES, DEFAULT_MAX_NONCES, DEFAULT_MAX_RESTORE_TASK_BYTES,
+    DEFAULT_MAX_RESTORE_TASKS, Emulator, EmulatorConfig, EmulatorHandle, Seed, ServeError,
+    serve_foreground,
 };
 
 use crate::cli;
@@ -63,11 +64,13 @@ pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 const MAX_NONCES: &str = "max-nonces";
 /// `dbs emulator --max-restore-tasks N`.
 const MAX_RESTORE_TASKS: &str = "max-restore-tasks";
+/// `dbs emulator --max-restore-task-bytes N`.
+const MAX_RESTORE_TASK_BYTES: &str = "max-restore-task-bytes";
 /// `dbs emulator --body-budget-bytes N`.
 const BODY_BUDGET_BYTES: &str = "body-budget-bytes";
 
 /// The limit flags of `dbs emulator`, as the dbs-emulator binary has them.
-pub(crate) fn limit_args() -> [Arg; 3] {
+pub(crate) fn limit_args() -> [Arg; 4] {
     let count = |id: &'static str, default: usize, help: &'static str| {
         Arg::new(id)
             .long(id)
@@ -86,6 +89,11 @@ pub(crate) fn limit_args() -> [Arg; 3] {
             MAX_RESTORE_TASKS,
             DEFAULT_MAX_RESTORE_TASKS,
             "Most restore tasks kept; past it, CreateRestoreTask answers QuotaExceeded",
+        ),
+        count(
+            MAX_RESTORE_TASK_BYTES,
+            DEFAULT_MAX_RESTORE_TASK_BYTES,
+            "Most bytes the restore tasks take, roughly; past it, QuotaExceeded",
         ),
         count(
             BODY_BUDGET_BYTES,
@@ -118,6 +126,10 @@ pub(crate) async fn run_foreground(matches: &ArgMatches) -> Result<(), Failure> 
         .seed(seed)
         .max_nonces(limit(MAX_NONCES, DEFAULT_MAX_NONCES))
         .max_restore_tasks(limit(MAX_RESTORE_TASKS, DEFAULT_MAX_RESTORE_TASKS))
+        .max_restore_task_bytes(limit(
+            MAX_RESTORE_TASK_BYTES,
+            DEFAULT_MAX_RESTORE_TASK_BYTES,
+        ))
         .body_budget_bytes(limit(BODY_BUDGET_BYTES, DEFAULT_BODY_BUDGET_BYTES));
     serve_foreground(config).await.map_err(|e| match e {
         ServeError::Start(e) => Failure::usage(format!("cannot start the emulator: {e}")),

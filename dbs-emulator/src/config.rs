@@ -32,6 +32,10 @@ pub const DEFAULT_MAX_NONCES: usize = 1_000_000;
 /// How many restore tasks are kept at most by default: 10,000. Past it, `CreateRestoreTask`
 /// answers the business error `QuotaExceeded`.
 pub const DEFAULT_MAX_RESTORE_TASKS: usize = 10_000;
+/// How many bytes the restore tasks may take at most by default, roughly (their text and a
+/// fixed cost per task and parameter): 256 MiB. Past it, `CreateRestoreTask` answers
+/// `QuotaExceeded`.
+pub const DEFAULT_MAX_RESTORE_TASK_BYTES: usize = 256 * 1024 * 1024;
 /// How many bytes of request bodies all connections together may hold at once by default:
 /// 64 MiB. Past it, a request is answered `ServiceUnavailable` (HTTP 503).
 pub const DEFAULT_BODY_BUDGET_BYTES: usize = 64 * 1024 * 1024;
@@ -145,7 +149,8 @@ impl clap::builder::ValueParserFactory for AccessKey {
 /// built-in [`Seed`], sends business errors with HTTP 200, reads bodies up to 1 MiB and waits
 /// up to 30 seconds for a body. Everything a client can make it hold is bounded: used nonces
 /// ([`max_nonces`](Self::max_nonces)), restore tasks
-/// ([`max_restore_tasks`](Self::max_restore_tasks)), bodies in flight
+/// ([`max_restore_tasks`](Self::max_restore_tasks),
+/// [`max_restore_task_bytes`](Self::max_restore_task_bytes)), bodies in flight
 /// ([`body_budget_bytes`](Self::body_budget_bytes)), waiting faults ([`MAX_FAULTS`]) and
 /// counted action names.
 ///
@@ -167,6 +172,7 @@ pub struct EmulatorConfig {
     pub(crate) body_read_timeout: Duration,
     pub(crate) max_nonces: usize,
     pub(crate) max_restore_tasks: usize,
+    pub(crate) max_restore_task_bytes: usize,
     pub(crate) body_budget_bytes: usize,
 }
 
@@ -181,6 +187,7 @@ impl Default for EmulatorConfig {
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             max_nonces: DEFAULT_MAX_NONCES,
             max_restore_tasks: DEFAULT_MAX_RESTORE_TASKS,
+            max_restore_task_bytes: DEFAULT_MAX_RESTORE_TASK_BYTES,
             body_budget_bytes: DEFAULT_BODY_BUDGET_BYTES,
         }
     }
@@ -247,6 +254,15 @@ impl EmulatorConfig {
     /// `ClientToken` of a task already kept still gets that task.
     pub fn max_restore_tasks(mut self, count: usize) -> Self {
         self.max_restore_tasks = count;
+        self
+    }
+
+    /// How many bytes the restore tasks may take, roughly
+    /// ([`DEFAULT_MAX_RESTORE_TASK_BYTES`] by default); past it, `CreateRestoreTask` answers
+    /// the business error `QuotaExceeded`. A task's parameters are bounded only by the body
+    /// limit, so this bounds the memory that a few large tasks could take.
+    pub fn max_restore_task_bytes(mut self, bytes: usize) -> Self {
+        self.max_restore_task_bytes = bytes;
         self
     }
 

@@ -111,10 +111,7 @@ fn create_restore_task(
         // use for a resource-count limit, and clients treat it as final (not retried).
         Created::Full(limit) => Err(BusinessError::bad_request(
             "QuotaExceeded",
-            format!(
-                "The emulator holds {limit} restore tasks, its limit, and creates no more. Start it \
-                 with --max-restore-tasks N (EmulatorConfig::max_restore_tasks) to keep more."
-            ),
+            format!("The emulator creates no more restore tasks: {limit}."),
         )),
         Created::Mismatch(names) => Err(BusinessError::bad_request(
             "IdempotentParameterMismatch",

@@ -11,7 +11,8 @@
 //!
 //! ```text
 //! dbs-emulator [--listen ADDR] [--seed FILE] [--access-key ID:SECRET]... [--business-errors-http-status]
-//!              [--max-nonces N] [--max-restore-tasks N] [--body-budget-bytes N]
+//!              [--max-nonces N] [--max-restore-tasks N] [--max-restore-task-bytes N]
+//!              [--body-budget-bytes N]
 //! ```
 //!
 //! It listens on `127.0.0.1:8080` by default (port 0 picks a free port) and prints
@@ -129,7 +130,7 @@
 //! | a value does not parse, an enum value is unknown, a rule is broken | `InvalidParameter`, naming every parameter and rule (`… [R1] (see <reference>)`), never a password |
 //! | `BackupPlanId` is not in the seed | `Param.NotFound` |
 //! | `ClientToken` reused with other parameters | `IdempotentParameterMismatch`, naming the parameters that differ |
-//! | the emulator holds its limit of restore tasks ([`EmulatorConfig::max_restore_tasks`], 10,000 by default) | `QuotaExceeded`, naming the limit and `--max-restore-tasks` (not in the spec's error table; the name Alibaba's services use for a count limit, which clients do not retry) |
+//! | the emulator holds its limit of restore tasks ([`EmulatorConfig::max_restore_tasks`], 10,000 by default, or [`EmulatorConfig::max_restore_task_bytes`], 256 MiB) | `QuotaExceeded`, naming the limit and the flag that raises it (not in the spec's error table; the name Alibaba's services use for a quota, which clients do not retry) |
 //!
 //! Success is `{"RequestId","RestoreTaskId":"r…","Success":true,"HttpStatusCode":200}`. A
 //! `ClientToken` (per AccessKeyId) seen before with the same parameters (every parameter but
@@ -157,14 +158,15 @@ mod state;
 
 pub use config::{
     AccessKey, AccessKeyValueParser, DEFAULT_BODY_BUDGET_BYTES, DEFAULT_BODY_READ_TIMEOUT,
-    DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NONCES, DEFAULT_MAX_RESTORE_TASKS, DEMO_ACCESS_KEY_ID,
-    DEMO_ACCESS_KEY_SECRET, EmulatorConfig, MAX_FAULTS, NONCE_WINDOW, ParseAccessKeyError,
-    TIMESTAMP_WINDOW,
+    DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NONCES, DEFAULT_MAX_RESTORE_TASK_BYTES,
+    DEFAULT_MAX_RESTORE_TASKS, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, EmulatorConfig,
+    MAX_FAULTS, NONCE_WINDOW, ParseAccessKeyError, TIMESTAMP_WINDOW,
 };
 pub use faults::{Fault, FaultKind};
 pub use foreground::{ServeError, serve_foreground};
 pub use seed::{BackupPlan, Seed, SeedError};
-pub use server::{Emulator, EmulatorHandle, InvalidFault, StartError, TaskLimitReached};
+pub use server::{Emulator, EmulatorHandle, InvalidFault, StartError};
 pub use state::{
-    DEFAULT_STATE_PAGE_SIZE, MAX_STATE_PAGE_SIZE, RestoreTask, StatePage, StateQuery, StateSnapshot,
+    DEFAULT_STATE_PAGE_SIZE, MAX_STATE_PAGE_SIZE, RestoreTask, StatePage, StateQuery,
+    StateSnapshot, TaskLimitReached,
 };

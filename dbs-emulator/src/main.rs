@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use dbs_emulator::{
-    AccessKey, DEFAULT_BODY_BUDGET_BYTES, DEFAULT_MAX_NONCES, DEFAULT_MAX_RESTORE_TASKS,
-    EmulatorConfig, ParseAccessKeyError, Seed, serve_foreground,
+    AccessKey, DEFAULT_BODY_BUDGET_BYTES, DEFAULT_MAX_NONCES, DEFAULT_MAX_RESTORE_TASK_BYTES,
+    DEFAULT_MAX_RESTORE_TASKS, EmulatorConfig, ParseAccessKeyError, Seed, serve_foreground,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -47,6 +47,11 @@ struct Args {
     /// The most restore tasks kept; past it, CreateRestoreTask answers QuotaExceeded.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_RESTORE_TASKS)]
     max_restore_tasks: usize,
+
+    /// The most bytes the restore tasks may take, roughly; past it, CreateRestoreTask answers
+    /// QuotaExceeded.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_RESTORE_TASK_BYTES)]
+    max_restore_task_bytes: usize,
 
     /// The most bytes of request bodies held at once across all connections; past it, a
     /// request is answered ServiceUnavailable (HTTP 503).
@@ -89,6 +94,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .business_errors_http_status(args.business_errors_http_status)
         .max_nonces(args.max_nonces)
         .max_restore_tasks(args.max_restore_tasks)
+        .max_restore_task_bytes(args.max_restore_task_bytes)
         .body_budget_bytes(args.body_budget_bytes);
     let mut access_keys = args.access_keys;
     if access_keys.is_empty()

@@ -25,7 +25,7 @@ use crate::faults::{Fault, FaultKind};
 use crate::gateway::{self, RequestParts};
 use crate::reply::{GatewayError, Reply, new_request_id};
 use crate::seed::{BackupPlan, SeedError};
-use crate::state::{RestoreTask, State, StatePage, StateQuery, StateSnapshot};
+use crate::state::{RestoreTask, State, StatePage, StateQuery, StateSnapshot, TaskLimitReached};
 
 /// How long [`EmulatorHandle::shutdown`] waits for requests in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
@@ -65,7 +65,11 @@ impl Shared {
             body_budget: Semaphore::new(config.body_budget_bytes.min(Semaphore::MAX_PERMITS)),
             body_budget_bytes: config.body_budget_bytes,
             salt: format!("{:032x}", rand::random::<u128>()),
-            state: Mutex::new(State::new(config.max_nonces, config.max_restore_tasks)),
+            state: Mutex::new(State::new(
+                config.max_nonces,
+                config.max_restore_tasks,
+                config.max_restore_task_bytes,
+            )),
         }
     }
 
@@ -101,11 +105,6 @@ impl Shared {
         Ok(())
     }
 }
-
-/// The emulator holds its limit of restore tasks (the limit).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("the emulator holds {0} restore tasks, its limit (EmulatorConfig::max_restore_tasks)")]
-pub struct TaskLimitReached(pub usize);
 
 /// A fault that cannot be injected; the message lists every problem.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -251,12 +250,10 @@ impl EmulatorHandle {
     /// # Errors
     ///
     /// [`TaskLimitReached`] when the emulator holds its limit of tasks
-    /// ([`EmulatorConfig::max_restore_tasks`]).
+    /// ([`EmulatorConfig::max_restore_tasks`]) or of bytes
+    /// ([`EmulatorConfig::max_restore_task_bytes`]).
     pub fn insert_restore_task(&self, task: RestoreTask) -> Result<String, TaskLimitReached> {
-        self.shared
-            .lock()
-            .insert_task(task)
-            .map_err(TaskLimitReached)
+        self.shared.lock().insert_task(task)
     }
 
     /// Removes every waiting fault; returns how many there were.

@@ -204,8 +204,28 @@ pub(crate) enum Created {
     Task(String),
     /// The token was used with other parameters: their names.
     Mismatch(Vec<String>),
-    /// The emulator holds its limit of tasks (the limit).
-    Full(usize),
+    /// A limit on the tasks kept is reached.
+    Full(TaskLimitReached),
+}
+
+/// A limit on the restore tasks the emulator keeps is reached: it creates no more.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TaskLimitReached {
+    /// It holds this many tasks, its limit
+    /// ([`EmulatorConfig::max_restore_tasks`](crate::EmulatorConfig::max_restore_tasks)).
+    #[error(
+        "the emulator holds {0} restore tasks, its limit; start it with --max-restore-tasks N \
+         (EmulatorConfig::max_restore_tasks) to keep more"
+    )]
+    Count(usize),
+    /// The tasks would take more than this many bytes, its limit
+    /// ([`EmulatorConfig::max_restore_task_bytes`](crate::EmulatorConfig::max_restore_task_bytes)).
+    #[error(
+        "the emulator's restore tasks would take more than {0} bytes, its limit; start it with \
+         --max-restore-task-bytes N (EmulatorConfig::max_restore_task_bytes) to keep more"
+    )]
+    Bytes(usize),
 }
 
 /// What became of a `SignatureNonce`.
@@ -231,6 +251,9 @@ pub(crate) struct State {
     /// Oldest first.
     tasks: Vec<StoredTask>,
     max_tasks: usize,
+    /// Roughly how many bytes the tasks take ([`approx_bytes`]), and the most they may.
+    task_bytes: usize,
+    max_task_bytes: usize,
     /// Every `RestoreTaskId` given, so a fresh one is found without a scan.
     ids: HashSet<String>,
     /// `BackupPlanId` → indexes in `tasks`, oldest first, for a filtered page.
@@ -243,10 +266,12 @@ pub(crate) struct State {
 }
 
 impl State {
-    pub(crate) fn new(max_nonces: usize, max_tasks: usize) -> Self {
+    pub(crate) fn new(max_nonces: usize, max_tasks: usize, max_task_bytes: usize) -> Self {
         Self {
             tasks: Vec::new(),
             max_tasks,
+            task_bytes: 0,
+            max_task_bytes,
             ids: HashSet::new(),
             by_plan: HashMap::new(),
             tokens: HashMap::new(),
@@ -318,9 +343,14 @@ impl State {
         fingerprint: Option<BTreeMap<String, String>>,
     ) -> Created {
         if self.tasks.len() >= self.max_tasks {
-            return Created::Full(self.max_tasks);
+            return Created::Full(TaskLimitReached::Count(self.max_tasks));
         }
         task.restore_task_id = self.fresh_task_id();
+        let bytes = approx_bytes(&task, fingerprint.as_ref());
+        match self.task_bytes.checked_add(bytes) {
+            Some(total) if total <= self.max_task_bytes => self.task_bytes = total,
+            _ => return Created::Full(TaskLimitReached::Bytes(self.max_task_bytes)),
+        }
         let id = task.restore_task_id.clone();
         self.ids.insert(id.clone());
         self.by_plan
@@ -333,12 +363,16 @@ impl State {
 
     /// Adds a task as it is, but for a fresh ID; its `ClientToken` is shown but not
     /// registered.
-    /// `Err` holds the limit of tasks, reached.
-    pub(crate) fn insert_task(&mut self, mut task: RestoreTask) -> Result<String, usize> {
+    pub(crate) fn insert_task(
+        &mut self,
+        mut task: RestoreTask,
+    ) -> Result<String, TaskLimitReached> {
         task.client_token = task.client_token.filter(|token| !token.is_empty());
         match self.add(task, None) {
             Created::Task(id) => Ok(id),
-            _ => Err(self.max_tasks),
+            Created::Full(limit) => Err(limit),
+            // No token is registered, so nothing can mismatch.
+            Created::Mismatch(_) => Err(TaskLimitReached::Count(self.max_tasks)),
         }
     }
 
@@ -401,6 +435,25 @@ impl State {
             total_restore_tasks: total,
         }
     }
+}
+
+/// Roughly what a task takes in memory: its text, plus a fixed cost per map entry and per task.
+/// (A task's parameters are bounded only by the body limit, so counting tasks alone would let
+/// a few large ones take gigabytes.)
+fn approx_bytes(task: &RestoreTask, fingerprint: Option<&BTreeMap<String, String>>) -> usize {
+    const PER_ENTRY: usize = 64;
+    const PER_TASK: usize = 256;
+    let map = |m: &BTreeMap<String, String>| -> usize {
+        m.iter().map(|(k, v)| k.len() + v.len() + PER_ENTRY).sum()
+    };
+    PER_TASK
+        + task.restore_task_id.len()
+        + task.restore_task_name.len()
+        + task.backup_plan_id.len()
+        + task.client_token.as_ref().map_or(0, String::len)
+        + task.restore_status.len()
+        + map(&task.parameters)
+        + fingerprint.map_or(0, map)
 }
 
 /// [`NONCE_WINDOW`](crate::config::NONCE_WINDOW) in seconds.
@@ -567,7 +620,7 @@ mod tests {
 
     #[test]
     fn client_token_returns_the_same_task_or_names_what_differs() {
-        let mut state = State::new(10, 10);
+        let mut state = State::new(10, 10, usize::MAX);
         let fp = |pw: &str| {
             BTreeMap::from([
                 ("RestoreTaskName".to_owned(), "n".to_owned()),
@@ -617,7 +670,7 @@ mod limit_tests {
 
     #[test]
     fn tasks_stop_at_the_limit_but_a_known_token_still_finds_its_task() {
-        let mut state = State::new(10, 2);
+        let mut state = State::new(10, 2, usize::MAX);
         let first = state.create_task("ak", task("p", Some("t")), BTreeMap::new());
         assert!(matches!(first, Created::Task(_)), "{first:?}");
         assert!(matches!(
@@ -626,13 +679,16 @@ mod limit_tests {
         ));
         assert_eq!(
             state.create_task("ak", task("p", None), BTreeMap::new()),
-            Created::Full(2)
+            Created::Full(TaskLimitReached::Count(2))
         );
         assert_eq!(
             state.create_task("ak", task("p", Some("new")), BTreeMap::new()),
-            Created::Full(2)
+            Created::Full(TaskLimitReached::Count(2))
         );
-        assert_eq!(state.insert_task(task("p", None)), Err(2));
+        assert_eq!(
+            state.insert_task(task("p", None)),
+            Err(TaskLimitReached::Count(2))
+        );
         assert_eq!(
             state.create_task("ak", task("p", Some("t")), BTreeMap::new()),
             first,
@@ -643,8 +699,38 @@ mod limit_tests {
     }
 
     #[test]
+    fn tasks_stop_at_the_byte_limit_too() {
+        let small = task("p", None);
+        let one = approx_bytes(
+            &RestoreTask {
+                restore_task_id: "r000000000000".to_owned(),
+                ..small.clone()
+            },
+            None,
+        );
+        let mut state = State::new(10, 100, 2 * one + 10);
+        assert!(state.insert_task(small.clone()).is_ok());
+        let mut big = small.clone();
+        big.parameters
+            .insert("RestoreObjects".to_owned(), "x".repeat(one));
+        assert_eq!(
+            state.insert_task(big),
+            Err(TaskLimitReached::Bytes(2 * one + 10))
+        );
+        assert!(
+            state.insert_task(small.clone()).is_ok(),
+            "a small one still fits"
+        );
+        assert_eq!(
+            state.insert_task(small),
+            Err(TaskLimitReached::Bytes(2 * one + 10))
+        );
+        assert_eq!(state.tasks.len(), 2);
+    }
+
+    #[test]
     fn pages_and_plan_filter() {
-        let mut state = State::new(10, 100);
+        let mut state = State::new(10, 100, usize::MAX);
         let mut ids = Vec::new();
         for i in 0..7 {
             let plan = if i % 2 == 0 { "even" } else { "odd" };

@@ -126,7 +126,10 @@ async fn past_the_task_limit_create_answers_quota_exceeded_but_a_known_token_sti
     assert_eq!(again, kept);
     assert_eq!(emulator.state().restore_tasks.len(), 2);
     let task = emulator.state().restore_tasks[0].clone();
-    assert_eq!(emulator.insert_restore_task(task), Err(TaskLimitReached(2)));
+    assert_eq!(
+        emulator.insert_restore_task(task),
+        Err(TaskLimitReached::Count(2))
+    );
 }
 
 #[tokio::test]
@@ -360,4 +363,18 @@ async fn bodies_in_flight_share_one_budget_across_connections() {
         "MissingParameter",
         &url,
     );
+}
+
+#[tokio::test]
+async fn past_the_task_byte_limit_create_answers_quota_exceeded() {
+    // One demo task takes more than 1000 bytes by the emulator's count.
+    let emulator = start_with(EmulatorConfig::default().max_restore_task_bytes(1000)).await;
+    let answer = send(&emulator.url(), &signed()).await;
+    assert_business_error(&answer, 200, "QuotaExceeded");
+    let message = answer.message();
+    assert!(
+        message.contains("more than 1000 bytes") && message.contains("--max-restore-task-bytes"),
+        "{message}"
+    );
+    assert!(emulator.state().restore_tasks.is_empty());
 }
