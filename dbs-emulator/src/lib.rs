@@ -84,7 +84,10 @@
 //! the same signed bytes are refused for as long as their timestamp would pass. The memory of
 //! nonces is bounded ([`EmulatorConfig::max_nonces`], a million by default); when it is full of
 //! unexpired nonces, new ones are refused rather than an old one forgotten early (fail
-//! closed), until the soonest expires. Before these checks: a path other than
+//! closed), until the soonest expires. (The real gateway is reported to refuse a nonce for 31
+//! minutes whatever the timestamp; the emulator refuses every replay too, but accepts a nonce
+//! reused under a new timestamp and signature once the first timestamp has expired.) Before
+//! these checks: a path other than
 //! `/` is `InvalidApi.NotFound` (404), a body over the limit (1 MiB by default) is
 //! `RequestEntityTooLarge` (413), a body that does not fit in the budget all connections share
 //! (64 MiB by default, [`EmulatorConfig::body_budget_bytes`]) is `ServiceUnavailable` (503), a
