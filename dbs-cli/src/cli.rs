@@ -532,6 +532,7 @@ fn emulator_command() -> Command {
                 .value_parser(clap::value_parser!(std::path::PathBuf))
                 .help("Seed file with the backup plans to load instead of the default seed"),
         )
+        .args(crate::emulator::limit_args())
         .args(hidden)
 }
 

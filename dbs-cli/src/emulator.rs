@@ -3,10 +3,14 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::ArgMatches;
 use clap::parser::ValueSource;
+use clap::{Arg, ArgMatches};
 use dbs_api::{Credentials, SourceDatabaseType};
-use dbs_emulator::{Emulator, EmulatorConfig, EmulatorHandle, Seed, ServeError, serve_foreground};
+use dbs_emulator::{
+    DEFAULT_BODY_BUDGET_BYTES, DEFAULT_MAX_NONCES, DEFAULT_MAX_RESTORE_TASK_BYTES,
+    DEFAULT_MAX_RESTORE_TASKS, Emulator, EmulatorConfig, EmulatorHandle, Seed, ServeError,
+    serve_foreground,
+};
 
 use crate::cli;
 use crate::report::Failure;
@@ -56,8 +60,52 @@ impl InProcess {
 /// The address `dbs emulator` listens on without `--listen`, as the dbs-emulator binary.
 pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
-/// `dbs emulator [--listen ADDR] [--seed FILE]`: serves until Ctrl-C or SIGTERM, with the same
-/// output as the dbs-emulator binary (the first stdout line is `listening on http://HOST:PORT`).
+/// `dbs emulator --max-nonces N`.
+const MAX_NONCES: &str = "max-nonces";
+/// `dbs emulator --max-restore-tasks N`.
+const MAX_RESTORE_TASKS: &str = "max-restore-tasks";
+/// `dbs emulator --max-restore-task-bytes N`.
+const MAX_RESTORE_TASK_BYTES: &str = "max-restore-task-bytes";
+/// `dbs emulator --body-budget-bytes N`.
+const BODY_BUDGET_BYTES: &str = "body-budget-bytes";
+
+/// The limit flags of `dbs emulator`, as the dbs-emulator binary has them.
+pub(crate) fn limit_args() -> [Arg; 4] {
+    let count = |id: &'static str, default: usize, help: &'static str| {
+        Arg::new(id)
+            .long(id)
+            .value_name("N")
+            .value_parser(clap::value_parser!(usize))
+            .help(format!("{help} [default: {default}]"))
+    };
+    [
+        count(
+            MAX_NONCES,
+            DEFAULT_MAX_NONCES,
+            "Most signature nonces remembered (each until its timestamp expires); past it, new \
+             ones get Throttling (HTTP 429)",
+        ),
+        count(
+            MAX_RESTORE_TASKS,
+            DEFAULT_MAX_RESTORE_TASKS,
+            "Most restore tasks kept; past it, CreateRestoreTask answers QuotaExceeded",
+        ),
+        count(
+            MAX_RESTORE_TASK_BYTES,
+            DEFAULT_MAX_RESTORE_TASK_BYTES,
+            "Most bytes the restore tasks take, roughly; past it, QuotaExceeded",
+        ),
+        count(
+            BODY_BUDGET_BYTES,
+            DEFAULT_BODY_BUDGET_BYTES,
+            "Most bytes of request bodies held at once across connections; past it, HTTP 503",
+        ),
+    ]
+}
+
+/// `dbs emulator [--listen ADDR] [--seed FILE] [limits]`: serves until Ctrl-C or SIGTERM, with
+/// the same output as the dbs-emulator binary (the first stdout line is
+/// `listening on http://HOST:PORT`).
 pub(crate) async fn run_foreground(matches: &ArgMatches) -> Result<(), Failure> {
     refuse_call_options(matches)?;
     let listen = matches
@@ -72,7 +120,17 @@ pub(crate) async fn run_foreground(matches: &ArgMatches) -> Result<(), Failure> 
         Some(path) => Seed::from_file(path).map_err(|e| Failure::usage(e.to_string()))?,
         None => Seed::default(),
     };
-    let config = EmulatorConfig::default().listen(listen).seed(seed);
+    let limit = |id: &str, default: usize| matches.get_one::<usize>(id).copied().unwrap_or(default);
+    let config = EmulatorConfig::default()
+        .listen(listen)
+        .seed(seed)
+        .max_nonces(limit(MAX_NONCES, DEFAULT_MAX_NONCES))
+        .max_restore_tasks(limit(MAX_RESTORE_TASKS, DEFAULT_MAX_RESTORE_TASKS))
+        .max_restore_task_bytes(limit(
+            MAX_RESTORE_TASK_BYTES,
+            DEFAULT_MAX_RESTORE_TASK_BYTES,
+        ))
+        .body_budget_bytes(limit(BODY_BUDGET_BYTES, DEFAULT_BODY_BUDGET_BYTES));
     serve_foreground(config).await.map_err(|e| match e {
         ServeError::Start(e) => Failure::usage(format!("cannot start the emulator: {e}")),
         ServeError::Io(e) => Failure::sent(format!("emulator: {e}")),

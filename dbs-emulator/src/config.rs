@@ -20,8 +20,27 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How far `Timestamp` / `x-acs-date` may be from the emulator's clock, either way.
 pub const TIMESTAMP_WINDOW: Duration = Duration::from_secs(15 * 60);
-/// How long a `SignatureNonce` stays used.
-pub const NONCE_WINDOW: Duration = Duration::from_secs(31 * 60);
+/// How long a `SignatureNonce` stays used, counted from its own request's `Timestamp` /
+/// `x-acs-date` (not from when it arrived): as long as that timestamp is accepted, so a replay of
+/// the same signed bytes is refused for as long as it could otherwise pass, and never later
+/// than 30 minutes after arrival (a timestamp more than [`TIMESTAMP_WINDOW`] ahead is refused).
+pub const NONCE_WINDOW: Duration = TIMESTAMP_WINDOW;
+/// How many used nonces are remembered at most by default: 1,000,000 (about 100 MB at most;
+/// entries are fixed-size, whatever the nonce's length). Past it, new nonces are refused with
+/// `Throttling` (HTTP 429) until the oldest expire: never forgotten early.
+pub const DEFAULT_MAX_NONCES: usize = 1_000_000;
+/// How many restore tasks are kept at most by default: 10,000. Past it, `CreateRestoreTask`
+/// answers the business error `QuotaExceeded`.
+pub const DEFAULT_MAX_RESTORE_TASKS: usize = 10_000;
+/// How many bytes the restore tasks may take at most by default, roughly (their text and a
+/// fixed cost per task and parameter): 256 MiB. Past it, `CreateRestoreTask` answers
+/// `QuotaExceeded`.
+pub const DEFAULT_MAX_RESTORE_TASK_BYTES: usize = 256 * 1024 * 1024;
+/// How many bytes of request bodies all connections together may hold at once by default:
+/// 64 MiB. Past it, a request is answered `ServiceUnavailable` (HTTP 503).
+pub const DEFAULT_BODY_BUDGET_BYTES: usize = 64 * 1024 * 1024;
+/// How many injected faults may wait at once.
+pub const MAX_FAULTS: usize = 1000;
 
 /// An account the emulator accepts: an AccessKeyId and its secret.
 ///
@@ -128,7 +147,12 @@ impl clap::builder::ValueParserFactory for AccessKey {
 ///
 /// The default listens on `127.0.0.1` on a free port, accepts the demo account, knows the
 /// built-in [`Seed`], sends business errors with HTTP 200, reads bodies up to 1 MiB and waits
-/// up to 30 seconds for a body.
+/// up to 30 seconds for a body. Everything a client can make it hold is bounded: used nonces
+/// ([`max_nonces`](Self::max_nonces)), restore tasks
+/// ([`max_restore_tasks`](Self::max_restore_tasks),
+/// [`max_restore_task_bytes`](Self::max_restore_task_bytes)), bodies in flight
+/// ([`body_budget_bytes`](Self::body_budget_bytes)), waiting faults ([`MAX_FAULTS`]) and
+/// counted action names.
 ///
 /// ```
 /// use dbs_emulator::{AccessKey, EmulatorConfig, Seed};
@@ -146,6 +170,10 @@ pub struct EmulatorConfig {
     pub(crate) business_errors_http_status: bool,
     pub(crate) max_body_bytes: usize,
     pub(crate) body_read_timeout: Duration,
+    pub(crate) max_nonces: usize,
+    pub(crate) max_restore_tasks: usize,
+    pub(crate) max_restore_task_bytes: usize,
+    pub(crate) body_budget_bytes: usize,
 }
 
 impl Default for EmulatorConfig {
@@ -157,6 +185,10 @@ impl Default for EmulatorConfig {
             business_errors_http_status: false,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            max_nonces: DEFAULT_MAX_NONCES,
+            max_restore_tasks: DEFAULT_MAX_RESTORE_TASKS,
+            max_restore_task_bytes: DEFAULT_MAX_RESTORE_TASK_BYTES,
+            body_budget_bytes: DEFAULT_BODY_BUDGET_BYTES,
         }
     }
 }
@@ -205,6 +237,41 @@ impl EmulatorConfig {
     /// HTTP 408 `RequestTimeout` and the connection is closed.
     pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
         self.body_read_timeout = timeout;
+        self
+    }
+
+    /// How many used `SignatureNonce`s are remembered at most ([`DEFAULT_MAX_NONCES`] by
+    /// default). Each is kept until its request's timestamp expires ([`NONCE_WINDOW`]); with the
+    /// memory full, a request with a new nonce is refused with `Throttling` (HTTP 429) rather
+    /// than an unexpired nonce forgotten, which would let a replay through.
+    pub fn max_nonces(mut self, count: usize) -> Self {
+        self.max_nonces = count;
+        self
+    }
+
+    /// How many restore tasks are kept at most ([`DEFAULT_MAX_RESTORE_TASKS`] by default); past
+    /// it, `CreateRestoreTask` answers the business error `QuotaExceeded`. A retry with the
+    /// `ClientToken` of a task already kept still gets that task.
+    pub fn max_restore_tasks(mut self, count: usize) -> Self {
+        self.max_restore_tasks = count;
+        self
+    }
+
+    /// How many bytes the restore tasks may take, roughly
+    /// ([`DEFAULT_MAX_RESTORE_TASK_BYTES`] by default); past it, `CreateRestoreTask` answers
+    /// the business error `QuotaExceeded`. A task's parameters are bounded only by the body
+    /// limit, so this bounds the memory that a few large tasks could take.
+    pub fn max_restore_task_bytes(mut self, bytes: usize) -> Self {
+        self.max_restore_task_bytes = bytes;
+        self
+    }
+
+    /// How many bytes of request bodies all connections together may hold at once
+    /// ([`DEFAULT_BODY_BUDGET_BYTES`] by default). A request whose body does not fit in what is
+    /// left is answered `ServiceUnavailable` (HTTP 503, which clients retry). It must be at
+    /// least [`max_body_bytes`](Self::max_body_bytes), or the emulator does not start.
+    pub fn body_budget_bytes(mut self, bytes: usize) -> Self {
+        self.body_budget_bytes = bytes;
         self
     }
 

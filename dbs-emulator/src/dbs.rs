@@ -107,6 +107,12 @@ fn create_restore_task(
                 http_status: 500,
             })
         }
+        // No quota code is in the spec's table; `QuotaExceeded` is the name Alibaba's services
+        // use for a resource-count limit, and clients treat it as final (not retried).
+        Created::Full(limit) => Err(BusinessError::bad_request(
+            "QuotaExceeded",
+            format!("The emulator creates no more restore tasks: {limit}."),
+        )),
         Created::Mismatch(names) => Err(BusinessError::bad_request(
             "IdempotentParameterMismatch",
             format!(

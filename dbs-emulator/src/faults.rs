@@ -18,6 +18,10 @@
 //! A request takes at most one of the first four kinds and at most one `apply_then_fail`.
 //! A request that names no action, or is sent to a path other than `/`, matches no fault.
 //!
+//! Bounds: at most [`MAX_FAULTS`](crate::MAX_FAULTS) faults wait at once (a fault beyond is
+//! refused, and the list must be taken or cleared first); `action` and `code` have at most 128
+//! characters, `message` at most 1024.
+//!
 //! [`EmulatorHandle::inject_fault`]: crate::EmulatorHandle::inject_fault
 
 use std::borrow::Cow;
@@ -28,6 +32,11 @@ use crate::reply::GatewayError;
 
 /// The longest `delay_ms` accepted: ten minutes.
 const MAX_DELAY_MS: u64 = 10 * 60 * 1000;
+/// The longest `action` and `code` accepted, in characters (every waiting fault is kept, so its
+/// size is bounded).
+const MAX_NAME_CHARS: usize = 128;
+/// The longest `message` accepted, in characters.
+const MAX_MESSAGE_CHARS: usize = 1024;
 
 /// What a fault does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -162,6 +171,18 @@ impl Fault {
                 problems.push(format!("delay_ms must be at most {MAX_DELAY_MS}, got {ms}"));
             }
             _ => {}
+        }
+        for (value, field, most) in [
+            (&self.action, "action", MAX_NAME_CHARS),
+            (&self.code, "code", MAX_NAME_CHARS),
+            (&self.message, "message", MAX_MESSAGE_CHARS),
+        ] {
+            let chars = value.as_deref().map_or(0, |v| v.chars().count());
+            if chars > most {
+                problems.push(format!(
+                    "{field} must be at most {most} characters, got {chars}"
+                ));
+            }
         }
         if self.action.as_deref().is_some_and(str::is_empty) {
             problems
@@ -332,6 +353,15 @@ mod tests {
             )
         );
         assert_eq!(Fault::new("A", FaultKind::Throttle).check(), Ok(()));
+        let long = Fault {
+            code: Some("C".repeat(129)),
+            message: Some("é".repeat(1024)),
+            ..Fault::new("A".repeat(128), FaultKind::Status)
+        };
+        assert_eq!(
+            long.check(),
+            Err("code must be at most 128 characters, got 129".to_owned())
+        );
     }
 
     #[test]

@@ -17,21 +17,40 @@ pub enum ServeError {
 
 /// Starts an emulator, prints `listening on http://HOST:PORT` as the first line on stdout
 /// (flushed, so a parent process can read the port), serves until Ctrl-C or SIGTERM, then shuts
-/// down cleanly.
+/// down cleanly. A non-loopback address is printed as bound (`http://0.0.0.0:8080`), and a
+/// warning goes to stderr.
 ///
 /// # Errors
 ///
 /// [`ServeError`] when the emulator cannot start or stdout cannot be written.
 pub async fn serve_foreground(config: EmulatorConfig) -> Result<(), ServeError> {
     let emulator = Emulator::start(config).await?;
+    let addr = emulator.local_addr();
     {
         let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "listening on {}", emulator.url())?;
+        if addr.ip().is_loopback() {
+            writeln!(stdout, "listening on {}", emulator.url())?;
+        } else {
+            // The address as bound: `0.0.0.0` says every interface, which 127.0.0.1 would hide.
+            writeln!(stdout, "listening on http://{addr}")?;
+        }
         stdout.flush()?;
+    }
+    if !addr.ip().is_loopback() {
+        eprintln!("{}", exposure_warning(addr, &emulator.url()));
     }
     let stopped = shutdown_signal().await;
     emulator.shutdown().await;
     Ok(stopped?)
+}
+
+/// The warning for an emulator other machines can reach.
+fn exposure_warning(addr: std::net::SocketAddr, local_url: &str) -> String {
+    format!(
+        "warning: listening on {addr}, which is not a loopback address: other machines that can \
+         reach it can call the API with the accepted accounts. The admin API (/_emulator/) \
+         answers only requests for a loopback Host; from this machine, use {local_url}"
+    )
 }
 
 /// Ctrl-C, or SIGTERM on Unix.

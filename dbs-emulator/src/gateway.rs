@@ -17,6 +17,7 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 
 use crate::config::{AccessKey, TIMESTAMP_WINDOW};
 use crate::reply::GatewayError;
+use crate::state::NonceUse;
 
 /// The parts of a received API request the checks read.
 #[derive(Debug)]
@@ -91,13 +92,13 @@ impl<'a> RequestParts<'a> {
     }
 }
 
-/// Runs the gateway's checks. `use_nonce` records a nonce and says whether it was fresh; it is
-/// called last, only for a request whose signature is valid.
+/// Runs the gateway's checks. `use_nonce` records a nonce with its request's timestamp and says
+/// what became of it; it is called last, only for a request whose signature is valid.
 pub(crate) fn authenticate(
     req: &RequestParts<'_>,
     accounts: &[AccessKey],
     now: OffsetDateTime,
-    use_nonce: impl FnOnce(&str) -> bool,
+    use_nonce: impl FnOnce(&str, OffsetDateTime) -> NonceUse,
 ) -> Result<Accepted, GatewayError> {
     check_unique_parameters(req.query, req.body_params)?;
     if req.is_v3() {
@@ -111,7 +112,7 @@ fn authenticate_v1(
     req: &RequestParts<'_>,
     accounts: &[AccessKey],
     now: OffsetDateTime,
-    use_nonce: impl FnOnce(&str) -> bool,
+    use_nonce: impl FnOnce(&str, OffsetDateTime) -> NonceUse,
 ) -> Result<Accepted, GatewayError> {
     let action = req.common("Action", HEADER_ACTION);
     let version = req.common("Version", HEADER_VERSION);
@@ -127,7 +128,7 @@ fn authenticate_v1(
     ])?;
     let operation = operation(&action, &version)?;
     let account = account(accounts, &access_key_id)?;
-    check_timestamp("Timestamp", &timestamp, now)?;
+    let timestamp = check_timestamp("Timestamp", &timestamp, now)?;
 
     require_value(req.param("SignatureMethod"), "SignatureMethod", "HMAC-SHA1")?;
     require_value(req.param("SignatureVersion"), "SignatureVersion", "1.0")?;
@@ -156,7 +157,7 @@ fn authenticate_v1(
             string_to_sign.as_str(),
         ));
     }
-    check_nonce(&nonce, use_nonce)?;
+    check_nonce(&nonce, timestamp, use_nonce)?;
     Ok(Accepted {
         operation,
         access_key_id,
@@ -167,7 +168,7 @@ fn authenticate_v3(
     req: &RequestParts<'_>,
     accounts: &[AccessKey],
     now: OffsetDateTime,
-    use_nonce: impl FnOnce(&str) -> bool,
+    use_nonce: impl FnOnce(&str, OffsetDateTime) -> NonceUse,
 ) -> Result<Accepted, GatewayError> {
     let action = req.common("Action", HEADER_ACTION);
     let version = req.common("Version", HEADER_VERSION);
@@ -198,7 +199,7 @@ fn authenticate_v3(
         )));
     }
     let account = account(accounts, &authorization.access_key_id)?;
-    check_timestamp(HEADER_DATE, &date, now)?;
+    let timestamp = check_timestamp(HEADER_DATE, &date, now)?;
 
     let signed: BTreeSet<String> = authorization
         .signed_headers
@@ -258,7 +259,7 @@ fn authenticate_v3(
             string_to_sign.as_str(),
         ));
     }
-    check_nonce(&nonce, use_nonce)?;
+    check_nonce(&nonce, timestamp, use_nonce)?;
     Ok(Accepted {
         operation,
         access_key_id: authorization.access_key_id,
@@ -363,8 +364,13 @@ fn account<'k>(accounts: &'k [AccessKey], id: &str) -> Result<&'k AccessKey, Gat
     })
 }
 
-/// `YYYY-MM-DDThh:mm:ssZ`, within [`TIMESTAMP_WINDOW`] of `now` either way.
-fn check_timestamp(name: &str, value: &str, now: OffsetDateTime) -> Result<(), GatewayError> {
+/// `YYYY-MM-DDThh:mm:ssZ`, within [`TIMESTAMP_WINDOW`] of `now` either way (ahead too, so no
+/// nonce is kept longer than twice the window); the time it says.
+fn check_timestamp(
+    name: &str,
+    value: &str,
+    now: OffsetDateTime,
+) -> Result<OffsetDateTime, GatewayError> {
     let format =
         time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     let Ok(at) = PrimitiveDateTime::parse(value, format) else {
@@ -376,7 +382,8 @@ fn check_timestamp(name: &str, value: &str, now: OffsetDateTime) -> Result<(), G
             ),
         ));
     };
-    if (now - at.assume_utc()).unsigned_abs() > TIMESTAMP_WINDOW {
+    let at = at.assume_utc();
+    if (now - at).unsigned_abs() > TIMESTAMP_WINDOW {
         return Err(GatewayError::new(
             400,
             "InvalidTimeStamp.Expired",
@@ -387,18 +394,39 @@ fn check_timestamp(name: &str, value: &str, now: OffsetDateTime) -> Result<(), G
             ),
         ));
     }
-    Ok(())
+    Ok(at)
 }
 
-fn check_nonce(nonce: &str, use_nonce: impl FnOnce(&str) -> bool) -> Result<(), GatewayError> {
-    if use_nonce(nonce) {
-        Ok(())
-    } else {
-        Err(GatewayError::new(
+fn check_nonce(
+    nonce: &str,
+    timestamp: OffsetDateTime,
+    use_nonce: impl FnOnce(&str, OffsetDateTime) -> NonceUse,
+) -> Result<(), GatewayError> {
+    match use_nonce(nonce, timestamp) {
+        NonceUse::Fresh => Ok(()),
+        NonceUse::Used => Err(GatewayError::new(
             400,
             "SignatureNonceUsed",
             "Specified signature nonce was used already.",
-        ))
+        )),
+        // Fail closed: forgetting an unexpired nonce would let a replay of its request in.
+        NonceUse::Full {
+            capacity,
+            retry_after_secs,
+        } => {
+            let mut error = GatewayError::new(
+                429,
+                "Throttling",
+                format!(
+                    "Request was denied due to flow control: the emulator remembers {capacity} \
+                     signature nonces whose timestamps have not expired, its limit, and takes no \
+                     new one until the soonest expires (in {retry_after_secs} s). Raise the limit \
+                     with --max-nonces (EmulatorConfig::max_nonces)."
+                ),
+            );
+            error.retry_after_ms = Some(retry_after_secs.saturating_mul(1000));
+            Err(error)
+        }
     }
 }
 

@@ -4,19 +4,27 @@
 //! It verifies signatures like the API gateway, validates every parameter with the same
 //! generated code as the `dbs-api` client (with full context: it knows each backup plan's
 //! engine), keeps state (backup plans from a seed, restore tasks, `ClientToken` idempotency),
-//! answers with Alibaba's error shapes, and injects faults on demand.
+//! answers with Alibaba's error shapes, and injects faults on demand. It keeps that state in
+//! memory only and forgets it when it exits.
 //!
 //! # Running it
 //!
 //! ```text
 //! dbs-emulator [--listen ADDR] [--seed FILE] [--access-key ID:SECRET]... [--business-errors-http-status]
+//!              [--max-nonces N] [--max-restore-tasks N] [--max-restore-task-bytes N]
+//!              [--body-budget-bytes N]
 //! ```
 //!
 //! It listens on `127.0.0.1:8080` by default (port 0 picks a free port) and prints
 //! `listening on http://HOST:PORT` as the first line on stdout. Without `--access-key`, the demo
 //! account `testid` / `testsecret` is accepted. Logs go to stderr (`RUST_LOG` filters them) and
 //! never contain parameter values (see [below](#what-answers-and-logs-reveal)). A malformed
-//! `--access-key` is a usage error that does not repeat the value given.
+//! `--access-key` is a usage error that does not repeat the value given. The environment
+//! variable `DBS_EMULATOR_ACCESS_KEY=ID:SECRET` gives one account when no `--access-key` is
+//! given, which keeps the secret out of the process list. Listening on an address that is not
+//! loopback (`--listen 0.0.0.0:8080`) prints that address as it is and a warning on stderr: the
+//! API is then reachable from other machines (the admin API still answers only a loopback
+//! `Host`, see [`admin`]).
 //!
 //! # In a test suite
 //!
@@ -68,11 +76,22 @@
 //! | the timestamp is more than 15 minutes away | `InvalidTimeStamp.Expired` | 400 |
 //! | a signature piece is missing or unsupported; a header is not signed | `IncompleteSignature` | 400 |
 //! | the signature (or V3 content hash) differs | `SignatureDoesNotMatch`, echoing `server string to sign is:<text>` | 400 |
-//! | the nonce was used in the last 31 minutes | `SignatureNonceUsed` | 400 |
+//! | the nonce was used by a request whose timestamp is still valid | `SignatureNonceUsed` | 400 |
+//! | the nonce is new, but the emulator already remembers its limit of unexpired nonces | `Throttling`, with `x-acs-retry-after` | 429 |
 //!
-//! A nonce is recorded only once the signature is valid. Before these checks: a path other than
+//! A nonce is recorded only once the signature is valid, and kept until its own request's
+//! timestamp expires ([`NONCE_WINDOW`] after it, whatever the order requests arrived in), so
+//! the same signed bytes are refused for as long as their timestamp would pass. The memory of
+//! nonces is bounded ([`EmulatorConfig::max_nonces`], a million by default); when it is full of
+//! unexpired nonces, new ones are refused rather than an old one forgotten early (fail
+//! closed), until the soonest expires. (The real gateway is reported to refuse a nonce for 31
+//! minutes whatever the timestamp; the emulator refuses every replay too, but accepts a nonce
+//! reused under a new timestamp and signature once the first timestamp has expired.) Before
+//! these checks: a path other than
 //! `/` is `InvalidApi.NotFound` (404), a body over the limit (1 MiB by default) is
-//! `RequestEntityTooLarge` (413), a body not received in full within 30 seconds of the request
+//! `RequestEntityTooLarge` (413), a body that does not fit in the budget all connections share
+//! (64 MiB by default, [`EmulatorConfig::body_budget_bytes`]) is `ServiceUnavailable` (503), a
+//! body not received in full within 30 seconds of the request
 //! head ([`EmulatorConfig::body_read_timeout`]) is `RequestTimeout` (408, and the connection is
 //! closed), and parameters that are not UTF-8 or have a malformed `%` escape are
 //! `InvalidParameter` (400), all in the same shape. A connection that sends no request (or only
@@ -114,12 +133,15 @@
 //! | a value does not parse, an enum value is unknown, a rule is broken | `InvalidParameter`, naming every parameter and rule (`… [R1] (see <reference>)`), never a password |
 //! | `BackupPlanId` is not in the seed | `Param.NotFound` |
 //! | `ClientToken` reused with other parameters | `IdempotentParameterMismatch`, naming the parameters that differ |
+//! | the emulator holds its limit of restore tasks ([`EmulatorConfig::max_restore_tasks`], 10,000 by default, or [`EmulatorConfig::max_restore_task_bytes`], 256 MiB) | `QuotaExceeded`, naming the limit and the flag that raises it (not in the spec's error table; the name Alibaba's services use for a quota, which clients do not retry) |
 //!
 //! Success is `{"RequestId","RestoreTaskId":"r…","Success":true,"HttpStatusCode":200}`. A
 //! `ClientToken` (per AccessKeyId) seen before with the same parameters (every parameter but
 //! the token, the password compared by a salted hash) returns the same `RestoreTaskId` and
-//! creates nothing. An empty `ClientToken` (`ClientToken=`) is no token: each such request
-//! creates a new task. The password is never stored in clear nor shown.
+//! creates nothing, even when the limit of tasks is reached. An empty `ClientToken`
+//! (`ClientToken=`) is no token: each such request creates a new task. The password is never
+//! stored in clear nor shown. A new task costs the same whatever the number of tasks held
+//! (IDs are checked against a set, never by a scan).
 //!
 //! # Admin API, seed, faults
 //!
@@ -138,12 +160,16 @@ mod server;
 mod state;
 
 pub use config::{
-    AccessKey, AccessKeyValueParser, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
-    DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, EmulatorConfig, NONCE_WINDOW, ParseAccessKeyError,
-    TIMESTAMP_WINDOW,
+    AccessKey, AccessKeyValueParser, DEFAULT_BODY_BUDGET_BYTES, DEFAULT_BODY_READ_TIMEOUT,
+    DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NONCES, DEFAULT_MAX_RESTORE_TASK_BYTES,
+    DEFAULT_MAX_RESTORE_TASKS, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, EmulatorConfig,
+    MAX_FAULTS, NONCE_WINDOW, ParseAccessKeyError, TIMESTAMP_WINDOW,
 };
 pub use faults::{Fault, FaultKind};
 pub use foreground::{ServeError, serve_foreground};
 pub use seed::{BackupPlan, Seed, SeedError};
 pub use server::{Emulator, EmulatorHandle, InvalidFault, StartError};
-pub use state::{RestoreTask, StateSnapshot};
+pub use state::{
+    DEFAULT_STATE_PAGE_SIZE, MAX_STATE_PAGE_SIZE, RestoreTask, StatePage, StateQuery,
+    StateSnapshot, TaskLimitReached,
+};

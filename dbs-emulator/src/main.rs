@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use dbs_emulator::{AccessKey, EmulatorConfig, Seed, serve_foreground};
+use dbs_emulator::{
+    AccessKey, DEFAULT_BODY_BUDGET_BYTES, DEFAULT_MAX_NONCES, DEFAULT_MAX_RESTORE_TASK_BYTES,
+    DEFAULT_MAX_RESTORE_TASKS, EmulatorConfig, ParseAccessKeyError, Seed, serve_foreground,
+};
 use tracing_subscriber::EnvFilter;
 
 /// A local Alibaba Cloud DBS 2019-03-06 endpoint for tests, CI and demos.
@@ -26,15 +29,39 @@ struct Args {
     #[arg(long, value_name = "FILE")]
     seed: Option<PathBuf>,
 
-    /// An account to accept (repeatable). Without any, the demo account testid:testsecret is
-    /// accepted.
+    /// An account to accept (repeatable). Without any, the account in the environment variable
+    /// DBS_EMULATOR_ACCESS_KEY=ID:SECRET is accepted (which keeps the secret out of the process
+    /// list), and without that, the demo account testid:testsecret.
     #[arg(long = "access-key", value_name = "ID:SECRET")]
     access_keys: Vec<AccessKey>,
 
     /// Send business errors (Success: false) with their HttpStatusCode instead of HTTP 200.
     #[arg(long)]
     business_errors_http_status: bool,
+
+    /// The most used signature nonces remembered; each is kept until its request's timestamp
+    /// expires, and past the limit new ones are refused with Throttling (HTTP 429).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_NONCES)]
+    max_nonces: usize,
+
+    /// The most restore tasks kept; past it, CreateRestoreTask answers QuotaExceeded.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_RESTORE_TASKS)]
+    max_restore_tasks: usize,
+
+    /// The most bytes the restore tasks may take, roughly; past it, CreateRestoreTask answers
+    /// QuotaExceeded.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_RESTORE_TASK_BYTES)]
+    max_restore_task_bytes: usize,
+
+    /// The most bytes of request bodies held at once across all connections; past it, a
+    /// request is answered ServiceUnavailable (HTTP 503).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_BODY_BUDGET_BYTES)]
+    body_budget_bytes: usize,
 }
+
+/// The environment variable holding an account, `ID:SECRET`, used when no `--access-key` is
+/// given.
+const ACCESS_KEY_VAR: &str = "DBS_EMULATOR_ACCESS_KEY";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -64,8 +91,23 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut config = EmulatorConfig::default()
         .listen(args.listen)
         .seed(seed)
-        .business_errors_http_status(args.business_errors_http_status);
-    for key in args.access_keys {
+        .business_errors_http_status(args.business_errors_http_status)
+        .max_nonces(args.max_nonces)
+        .max_restore_tasks(args.max_restore_tasks)
+        .max_restore_task_bytes(args.max_restore_task_bytes)
+        .body_budget_bytes(args.body_budget_bytes);
+    let mut access_keys = args.access_keys;
+    if access_keys.is_empty()
+        && let Some(value) = std::env::var_os(ACCESS_KEY_VAR)
+    {
+        // Like the flag: the value is never repeated in the error.
+        let key = value
+            .to_str()
+            .and_then(|text| text.parse().ok())
+            .ok_or_else(|| format!("{ACCESS_KEY_VAR}: {ParseAccessKeyError}"))?;
+        access_keys.push(key);
+    }
+    for key in access_keys {
         config = config.access_key(key);
     }
     serve_foreground(config).await?;

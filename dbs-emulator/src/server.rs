@@ -3,7 +3,7 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -15,17 +15,17 @@ use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, SemaphorePermit, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::admin;
-use crate::config::{AccessKey, EmulatorConfig};
+use crate::config::{AccessKey, EmulatorConfig, MAX_FAULTS};
 use crate::dbs::{self, Call};
 use crate::faults::{Fault, FaultKind};
 use crate::gateway::{self, RequestParts};
 use crate::reply::{GatewayError, Reply, new_request_id};
 use crate::seed::{BackupPlan, SeedError};
-use crate::state::{State, StateSnapshot};
+use crate::state::{RestoreTask, State, StatePage, StateQuery, StateSnapshot, TaskLimitReached};
 
 /// How long [`EmulatorHandle::shutdown`] waits for requests in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
@@ -37,6 +37,9 @@ pub(crate) struct Shared {
     business_errors_http_status: bool,
     max_body_bytes: usize,
     body_read_timeout: Duration,
+    /// Bytes of request bodies all connections may hold at once, one permit a byte.
+    body_budget: Semaphore,
+    body_budget_bytes: usize,
     /// Per-emulator salt of the password fingerprints.
     salt: String,
     state: Mutex<State>,
@@ -59,8 +62,14 @@ impl Shared {
             business_errors_http_status: config.business_errors_http_status,
             max_body_bytes: config.max_body_bytes,
             body_read_timeout: config.body_read_timeout,
+            body_budget: Semaphore::new(config.body_budget_bytes.min(Semaphore::MAX_PERMITS)),
+            body_budget_bytes: config.body_budget_bytes,
             salt: format!("{:032x}", rand::random::<u128>()),
-            state: Mutex::new(State::new()),
+            state: Mutex::new(State::new(
+                config.max_nonces,
+                config.max_restore_tasks,
+                config.max_restore_task_bytes,
+            )),
         }
     }
 
@@ -79,9 +88,20 @@ impl Shared {
         self.lock().snapshot(&self.plans)
     }
 
+    pub(crate) fn page(&self, query: &StateQuery) -> StatePage {
+        self.lock().page(&self.plans, query)
+    }
+
     pub(crate) fn inject_fault(&self, fault: Fault) -> Result<(), InvalidFault> {
         fault.check().map_err(InvalidFault)?;
-        self.lock().faults.add(fault);
+        let mut state = self.lock();
+        if state.faults.list().len() >= MAX_FAULTS {
+            return Err(InvalidFault(format!(
+                "{MAX_FAULTS} faults are waiting already, the most the emulator keeps; let \
+                 requests take them or clear them (DELETE /_emulator/faults) first"
+            )));
+        }
+        state.faults.add(fault);
         Ok(())
     }
 }
@@ -106,6 +126,9 @@ pub enum StartError {
     /// The seed breaks a rule (an empty or repeated ID, an unknown engine).
     #[error(transparent)]
     Seed(#[from] SeedError),
+    /// The limits do not fit together (a body budget smaller than the largest body).
+    #[error("invalid emulator configuration: {0}")]
+    Config(String),
 }
 
 /// A local DBS endpoint. Start one with [`Emulator::start`].
@@ -124,6 +147,12 @@ impl Emulator {
     /// built in code breaks a rule.
     pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, StartError> {
         config.seed.check()?;
+        if config.body_budget_bytes < config.max_body_bytes {
+            return Err(StartError::Config(format!(
+                "the body budget ({} bytes) is smaller than the largest body read ({} bytes)",
+                config.body_budget_bytes, config.max_body_bytes
+            )));
+        }
         let listen = config.listen;
         let bind_error = |source| StartError::Bind {
             addr: listen,
@@ -193,7 +222,8 @@ impl EmulatorHandle {
         self.shared.accounts.first()
     }
 
-    /// A copy of the state: plans, restore tasks, request counts, waiting faults.
+    /// A copy of the state: plans, every restore task, request counts, waiting faults. Its
+    /// cost grows with the tasks held; [`state_page`](Self::state_page) copies one page.
     pub fn state(&self) -> StateSnapshot {
         self.shared.snapshot()
     }
@@ -205,6 +235,25 @@ impl EmulatorHandle {
     /// [`InvalidFault`] when its fields do not fit its kind.
     pub fn inject_fault(&self, fault: Fault) -> Result<(), InvalidFault> {
         self.shared.inject_fault(fault)
+    }
+
+    /// One page of the state, as `GET /_emulator/state?page=…&page_size=…&backup_plan_id=…`
+    /// answers it; its cost is the page's, whatever the number of tasks held.
+    pub fn state_page(&self, query: &StateQuery) -> StatePage {
+        self.shared.page(query)
+    }
+
+    /// Adds a restore task directly, as if created (to set up a test or a benchmark without a
+    /// request per task). It gets a fresh `RestoreTaskId`, which is returned; its `ClientToken`,
+    /// if any, is shown but not registered for idempotency.
+    ///
+    /// # Errors
+    ///
+    /// [`TaskLimitReached`] when the emulator holds its limit of tasks
+    /// ([`EmulatorConfig::max_restore_tasks`]) or of bytes
+    /// ([`EmulatorConfig::max_restore_task_bytes`]).
+    pub fn insert_restore_task(&self, task: RestoreTask) -> Result<String, TaskLimitReached> {
+        self.shared.lock().insert_task(task)
     }
 
     /// Removes every waiting fault; returns how many there were.
@@ -295,12 +344,29 @@ async fn serve(
     shared: Arc<Shared>,
 ) -> Result<HttpResponse, DropConnection> {
     let (parts, body) = req.into_parts();
-    let read = read_body(&parts, body, shared.max_body_bytes);
-    let body = match tokio::time::timeout(shared.body_read_timeout, read)
+    let read = read_body(&parts, body, shared.max_body_bytes, &shared.body_budget);
+    // The permits stay taken until the answer is ready.
+    let (body, _budget) = match tokio::time::timeout(shared.body_read_timeout, read)
         .await
         .unwrap_or(BodyRead::TimedOut)
     {
-        BodyRead::Complete(body) => body,
+        BodyRead::Complete(body, permits) => (body, permits),
+        BodyRead::OverBudget => {
+            let request_id = new_request_id();
+            let error = GatewayError::new(
+                503,
+                "ServiceUnavailable",
+                format!(
+                    "The request has failed due to a temporary failure of the server: the \
+                     emulator's budget of {} bytes for request bodies held at once, across all \
+                     connections, is in use. Retry later, or raise it with --body-budget-bytes \
+                     (EmulatorConfig::body_budget_bytes).",
+                    shared.body_budget_bytes
+                ),
+            );
+            tracing::info!(%request_id, status = 503, "request body over the shared budget");
+            return Ok(Reply::Gateway(error).into_response(&request_id, &host(&parts), false));
+        }
         BodyRead::TooLarge => {
             let request_id = new_request_id();
             let error = GatewayError::new(
@@ -336,7 +402,7 @@ async fn serve(
         BodyRead::Failed => return Err(DropConnection),
     };
     if let Some(route) = parts.uri.path().strip_prefix(admin::PREFIX) {
-        return Ok(admin::handle(&parts.method, route, &body, &shared));
+        return Ok(admin::handle(&parts, route, &body, &shared));
     }
     api(&parts, &body, &shared).await
 }
@@ -420,12 +486,10 @@ async fn api_reply(
         return (action, Some(error.into()));
     }
 
-    let accepted = gateway::authenticate(
-        &req,
-        &shared.accounts,
-        time::OffsetDateTime::now_utc(),
-        |nonce| shared.lock().use_nonce(nonce, Instant::now()),
-    );
+    let now = time::OffsetDateTime::now_utc();
+    let accepted = gateway::authenticate(&req, &shared.accounts, now, |nonce, timestamp| {
+        shared.lock().use_nonce(nonce, timestamp, now)
+    });
     let accepted = match accepted {
         Ok(accepted) => accepted,
         Err(error) => return (action, Some(error.into())),
@@ -496,18 +560,28 @@ fn decode_params(raw: &[u8], what: &str) -> Result<Vec<(String, String)>, String
         .map_err(|e| format!("The request {what} is not valid: {e}."))
 }
 
-enum BodyRead {
-    Complete(Bytes),
+enum BodyRead<'a> {
+    /// The body, and the permits of the shared budget it holds.
+    Complete(Bytes, Option<SemaphorePermit<'a>>),
     TooLarge,
+    /// The budget shared by every connection's body had no room for it.
+    OverBudget,
     /// The body did not arrive in full within the body read timeout.
     TimedOut,
     /// The client went away or sent a broken body.
     Failed,
 }
 
-/// Reads the body up to `limit` bytes. A larger body is read on (and dropped) up to a cap, so
-/// the client is not cut off before it can read the 413 answer.
-async fn read_body(parts: &Parts, mut body: Incoming, limit: usize) -> BodyRead {
+/// Reads the body up to `limit` bytes, taking one permit of `budget` per byte kept. A larger
+/// body, or one the budget has no room for, is read on (and dropped) up to a cap, so the client
+/// is not cut off before it can read the 413 or 503 answer. Permits are never waited for: bodies
+/// waiting for each other's bytes would all stall.
+async fn read_body<'a>(
+    parts: &Parts,
+    mut body: Incoming,
+    limit: usize,
+    budget: &'a Semaphore,
+) -> BodyRead<'a> {
     let drain_cap = limit.saturating_mul(16).max(16 * 1024 * 1024);
     let declared = parts
         .headers
@@ -518,6 +592,8 @@ async fn read_body(parts: &Parts, mut body: Incoming, limit: usize) -> BodyRead 
         return BodyRead::TooLarge;
     }
     let mut data = Vec::new();
+    let mut held: Option<SemaphorePermit<'a>> = None;
+    let mut over_budget = false;
     let mut total = 0usize;
     while let Some(frame) = body.frame().await {
         let Ok(frame) = frame else {
@@ -527,17 +603,34 @@ async fn read_body(parts: &Parts, mut body: Incoming, limit: usize) -> BodyRead 
             continue; // trailers
         };
         total = total.saturating_add(chunk.len());
-        if total <= limit {
-            data.extend_from_slice(&chunk);
-        } else if total > drain_cap {
+        if total > drain_cap {
             return BodyRead::TooLarge;
-        } else {
-            data = Vec::new();
         }
+        if total > limit || over_budget {
+            data = Vec::new();
+            held = None;
+            continue;
+        }
+        let permits = u32::try_from(chunk.len())
+            .ok()
+            .and_then(|n| budget.try_acquire_many(n).ok());
+        match (permits, &mut held) {
+            (Some(permits), Some(held)) => held.merge(permits),
+            (Some(permits), None) => held = Some(permits),
+            (None, _) => {
+                over_budget = true;
+                data = Vec::new();
+                held = None;
+                continue;
+            }
+        }
+        data.extend_from_slice(&chunk);
     }
     if total > limit {
         BodyRead::TooLarge
+    } else if over_budget {
+        BodyRead::OverBudget
     } else {
-        BodyRead::Complete(Bytes::from(data))
+        BodyRead::Complete(Bytes::from(data), held)
     }
 }

@@ -1,9 +1,9 @@
 //! What the emulator remembers between requests.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
-use std::time::{Duration, Instant};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 use crate::faults::{Fault, Faults};
 use crate::seed::BackupPlan;
@@ -62,12 +62,139 @@ const MAX_COUNTED_ACTIONS: usize = 1024;
 /// The longest action name counted.
 const MAX_ACTION_LEN: usize = 128;
 
+/// The default `page_size` of [`StateQuery`].
+pub const DEFAULT_STATE_PAGE_SIZE: usize = 100;
+/// The largest `page_size` of [`StateQuery`].
+pub const MAX_STATE_PAGE_SIZE: usize = 1000;
+
+/// Which restore tasks a page of the state shows: `GET /_emulator/state?page=1&page_size=100
+/// &backup_plan_id=…`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StateQuery {
+    pub(crate) page: usize,
+    pub(crate) page_size: usize,
+    pub(crate) backup_plan_id: Option<String>,
+}
+
+impl Default for StateQuery {
+    fn default() -> Self {
+        Self {
+            page: 1,
+            page_size: DEFAULT_STATE_PAGE_SIZE,
+            backup_plan_id: None,
+        }
+    }
+}
+
+impl StateQuery {
+    /// The first page of [`DEFAULT_STATE_PAGE_SIZE`] tasks, of every plan.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The page, counted from 1.
+    ///
+    /// # Errors
+    ///
+    /// A message when `page` is 0.
+    pub fn page(mut self, page: usize) -> Result<Self, String> {
+        if page == 0 {
+            return Err("page counts from 1".to_owned());
+        }
+        self.page = page;
+        Ok(self)
+    }
+
+    /// The most tasks a page shows.
+    ///
+    /// # Errors
+    ///
+    /// A message when `size` is 0 or more than [`MAX_STATE_PAGE_SIZE`].
+    pub fn page_size(mut self, size: usize) -> Result<Self, String> {
+        if size == 0 || size > MAX_STATE_PAGE_SIZE {
+            return Err(format!(
+                "page_size must be between 1 and {MAX_STATE_PAGE_SIZE}, got {size}"
+            ));
+        }
+        self.page_size = size;
+        Ok(self)
+    }
+
+    /// Only the tasks of this backup plan.
+    pub fn backup_plan_id(mut self, id: impl Into<String>) -> Self {
+        self.backup_plan_id = Some(id.into());
+        self
+    }
+
+    /// Parses the query string of `GET /_emulator/state`: `page`, `page_size`,
+    /// `backup_plan_id`, each at most once.
+    ///
+    /// # Errors
+    ///
+    /// A message naming what is wrong (an unknown or repeated name, a value that is not a
+    /// number or out of range).
+    pub fn from_query(query: &str) -> Result<Self, String> {
+        let pairs = dbs_api::encoding::form_urldecode(query.as_bytes())
+            .map_err(|e| format!("the query string is not valid: {e}"))?;
+        let mut seen = Vec::new();
+        let mut out = Self::default();
+        for (name, value) in pairs {
+            if seen.contains(&name) {
+                return Err(format!("{name} is given more than once"));
+            }
+            let number = || {
+                value
+                    .parse::<usize>()
+                    .map_err(|_| format!("{name} must be a whole number, got {:?}", cut(&value)))
+            };
+            out = match name.as_str() {
+                "page" => out.page(number()?)?,
+                "page_size" => out.page_size(number()?)?,
+                "backup_plan_id" => out.backup_plan_id(value),
+                _ => {
+                    return Err(format!(
+                        "unknown parameter {:?}; use page, page_size and backup_plan_id",
+                        cut(&name)
+                    ));
+                }
+            };
+            seen.push(name);
+        }
+        Ok(out)
+    }
+}
+
+/// At most 64 characters of a client's text, for an error message.
+fn cut(text: &str) -> String {
+    let mut shown: String = text.chars().take(64).collect();
+    if shown.len() < text.len() {
+        shown.push('…');
+    }
+    shown
+}
+
+/// A page of the state: what `GET /_emulator/state` answers. The [`StateSnapshot`] fields, with
+/// `restore_tasks` holding one page, and the paging fields beside them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StatePage {
+    /// The state, with one page of restore tasks (oldest first).
+    #[serde(flatten)]
+    pub state: StateSnapshot,
+    /// The page shown, counted from 1.
+    pub page: usize,
+    /// The most tasks a page shows.
+    pub page_size: usize,
+    /// How many restore tasks match the filter, on every page.
+    pub total_restore_tasks: usize,
+}
+
 /// A task and what idempotency compares.
 #[derive(Debug)]
 struct StoredTask {
     task: RestoreTask,
-    /// Every parameter but `ClientToken`, sensitive ones as a salted hash.
-    fingerprint: BTreeMap<String, String>,
+    /// Every parameter but `ClientToken`, sensitive ones as a salted hash; kept only for a task
+    /// with a `ClientToken`, the only ones compared.
+    fingerprint: Option<BTreeMap<String, String>>,
 }
 
 /// What `CreateRestoreTask` does with the state.
@@ -77,12 +204,60 @@ pub(crate) enum Created {
     Task(String),
     /// The token was used with other parameters: their names.
     Mismatch(Vec<String>),
+    /// A limit on the tasks kept is reached.
+    Full(TaskLimitReached),
+}
+
+/// A limit on the restore tasks the emulator keeps is reached: it creates no more.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TaskLimitReached {
+    /// It holds this many tasks, its limit
+    /// ([`EmulatorConfig::max_restore_tasks`](crate::EmulatorConfig::max_restore_tasks)).
+    #[error(
+        "the emulator holds {0} restore tasks, its limit; start it with --max-restore-tasks N \
+         (EmulatorConfig::max_restore_tasks) to keep more"
+    )]
+    Count(usize),
+    /// The tasks would take more than this many bytes, its limit
+    /// ([`EmulatorConfig::max_restore_task_bytes`](crate::EmulatorConfig::max_restore_task_bytes)).
+    #[error(
+        "the emulator's restore tasks would take more than {0} bytes, its limit; start it with \
+         --max-restore-task-bytes N (EmulatorConfig::max_restore_task_bytes) to keep more"
+    )]
+    Bytes(usize),
+}
+
+/// What became of a `SignatureNonce`.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum NonceUse {
+    /// Not used while its timestamp is valid: recorded now.
+    Fresh,
+    /// Used already, and its timestamp has not expired.
+    Used,
+    /// The memory of nonces is full of unexpired ones; the oldest expires in this many
+    /// seconds.
+    Full {
+        /// The limit.
+        capacity: usize,
+        /// Seconds until one expires.
+        retry_after_secs: u64,
+    },
 }
 
 /// The mutable state, behind one mutex.
 #[derive(Debug)]
 pub(crate) struct State {
+    /// Oldest first.
     tasks: Vec<StoredTask>,
+    max_tasks: usize,
+    /// Roughly how many bytes the tasks take ([`approx_bytes`]), and the most they may.
+    task_bytes: usize,
+    max_task_bytes: usize,
+    /// Every `RestoreTaskId` given, so a fresh one is found without a scan.
+    ids: HashSet<String>,
+    /// `BackupPlanId` → indexes in `tasks`, oldest first, for a filtered page.
+    by_plan: HashMap<String, Vec<usize>>,
     /// (AccessKeyId, ClientToken) → index in `tasks`.
     tokens: HashMap<(String, String), usize>,
     requests: BTreeMap<String, u64>,
@@ -91,12 +266,17 @@ pub(crate) struct State {
 }
 
 impl State {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(max_nonces: usize, max_tasks: usize, max_task_bytes: usize) -> Self {
         Self {
             tasks: Vec::new(),
+            max_tasks,
+            task_bytes: 0,
+            max_task_bytes,
+            ids: HashSet::new(),
+            by_plan: HashMap::new(),
             tokens: HashMap::new(),
             requests: BTreeMap::new(),
-            nonces: NonceCache::new(crate::config::NONCE_WINDOW, NonceCache::CAPACITY),
+            nonces: NonceCache::new(max_nonces),
             faults: Faults::default(),
         }
     }
@@ -111,9 +291,15 @@ impl State {
         }
     }
 
-    /// Records the nonce; `false` when it was used within the window.
-    pub(crate) fn use_nonce(&mut self, nonce: &str, now: Instant) -> bool {
-        self.nonces.insert(nonce, now)
+    /// Records a nonce whose request's timestamp is `timestamp`, at `now`.
+    pub(crate) fn use_nonce(
+        &mut self,
+        nonce: &str,
+        timestamp: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> NonceUse {
+        let expires = timestamp.unix_timestamp().saturating_add(window_secs());
+        self.nonces.insert(nonce, expires, now.unix_timestamp())
     }
 
     /// Creates a task (giving it a fresh `RestoreTaskId`), or finds the one an earlier request
@@ -125,35 +311,82 @@ impl State {
         fingerprint: BTreeMap<String, String>,
     ) -> Created {
         task.client_token = task.client_token.filter(|token| !token.is_empty());
-        if let Some(token) = &task.client_token {
-            let key = (access_key_id.to_owned(), token.clone());
-            if let Some(&index) = self.tokens.get(&key)
-                && let Some(earlier) = self.tasks.get(index)
-            {
-                return if earlier.fingerprint == fingerprint {
-                    Created::Task(earlier.task.restore_task_id.clone())
-                } else {
-                    Created::Mismatch(differing_names(&earlier.fingerprint, &fingerprint))
-                };
-            }
-            self.tokens.insert(key, self.tasks.len());
+        let Some(token) = task.client_token.clone() else {
+            return self.add(task, None);
+        };
+        let key = (access_key_id.to_owned(), token);
+        if let Some(&index) = self.tokens.get(&key)
+            && let Some(earlier) = self.tasks.get(index)
+        {
+            let earlier_fingerprint = earlier.fingerprint.as_ref();
+            return if earlier_fingerprint == Some(&fingerprint) {
+                Created::Task(earlier.task.restore_task_id.clone())
+            } else {
+                let empty = BTreeMap::new();
+                Created::Mismatch(differing_names(
+                    earlier_fingerprint.unwrap_or(&empty),
+                    &fingerprint,
+                ))
+            };
+        }
+        let created = self.add(task, Some(fingerprint));
+        if let Created::Task(_) = created {
+            self.tokens.insert(key, self.tasks.len() - 1);
+        }
+        created
+    }
+
+    /// Adds a task with a fresh ID, unless the limit is reached.
+    fn add(
+        &mut self,
+        mut task: RestoreTask,
+        fingerprint: Option<BTreeMap<String, String>>,
+    ) -> Created {
+        if self.tasks.len() >= self.max_tasks {
+            return Created::Full(TaskLimitReached::Count(self.max_tasks));
         }
         task.restore_task_id = self.fresh_task_id();
+        let bytes = approx_bytes(&task, fingerprint.as_ref());
+        match self.task_bytes.checked_add(bytes) {
+            Some(total) if total <= self.max_task_bytes => self.task_bytes = total,
+            _ => return Created::Full(TaskLimitReached::Bytes(self.max_task_bytes)),
+        }
         let id = task.restore_task_id.clone();
+        self.ids.insert(id.clone());
+        self.by_plan
+            .entry(task.backup_plan_id.clone())
+            .or_default()
+            .push(self.tasks.len());
         self.tasks.push(StoredTask { task, fingerprint });
         Created::Task(id)
     }
 
-    /// `r` and 12 random hex digits, not used yet.
+    /// Adds a task as it is, but for a fresh ID; its `ClientToken` is shown but not
+    /// registered.
+    pub(crate) fn insert_task(
+        &mut self,
+        mut task: RestoreTask,
+    ) -> Result<String, TaskLimitReached> {
+        task.client_token = task.client_token.filter(|token| !token.is_empty());
+        match self.add(task, None) {
+            Created::Task(id) => Ok(id),
+            Created::Full(limit) => Err(limit),
+            // No token is registered, so nothing can mismatch.
+            Created::Mismatch(_) => Err(TaskLimitReached::Count(self.max_tasks)),
+        }
+    }
+
+    /// `r` and 12 random hex digits, not used yet: a set lookup, never a scan.
     fn fresh_task_id(&self) -> String {
         loop {
             let id = format!("r{:012x}", rand::random::<u64>() >> 16);
-            if !self.tasks.iter().any(|t| t.task.restore_task_id == id) {
+            if !self.ids.contains(&id) {
                 return id;
             }
         }
     }
 
+    /// Everything, every task included.
     pub(crate) fn snapshot(&self, backup_plans: &[BackupPlan]) -> StateSnapshot {
         StateSnapshot {
             backup_plans: backup_plans.to_vec(),
@@ -162,6 +395,70 @@ impl State {
             faults: self.faults.list().to_vec(),
         }
     }
+
+    /// One page of tasks; the cost is the page's, not the number of tasks held.
+    pub(crate) fn page(&self, backup_plans: &[BackupPlan], query: &StateQuery) -> StatePage {
+        let skip = (query.page - 1).saturating_mul(query.page_size);
+        let (total, restore_tasks): (usize, Vec<RestoreTask>) = match &query.backup_plan_id {
+            None => (
+                self.tasks.len(),
+                self.tasks
+                    .iter()
+                    .skip(skip)
+                    .take(query.page_size)
+                    .map(|t| t.task.clone())
+                    .collect(),
+            ),
+            Some(plan) => {
+                let indexes = self.by_plan.get(plan).map_or(&[][..], Vec::as_slice);
+                (
+                    indexes.len(),
+                    indexes
+                        .iter()
+                        .skip(skip)
+                        .take(query.page_size)
+                        .filter_map(|&i| self.tasks.get(i))
+                        .map(|t| t.task.clone())
+                        .collect(),
+                )
+            }
+        };
+        StatePage {
+            state: StateSnapshot {
+                backup_plans: backup_plans.to_vec(),
+                restore_tasks,
+                requests: self.requests.clone(),
+                faults: self.faults.list().to_vec(),
+            },
+            page: query.page,
+            page_size: query.page_size,
+            total_restore_tasks: total,
+        }
+    }
+}
+
+/// Roughly what a task takes in memory: its text, plus a fixed cost per map entry and per task.
+/// (A task's parameters are bounded only by the body limit, so counting tasks alone would let
+/// a few large ones take gigabytes.)
+fn approx_bytes(task: &RestoreTask, fingerprint: Option<&BTreeMap<String, String>>) -> usize {
+    const PER_ENTRY: usize = 64;
+    const PER_TASK: usize = 256;
+    let map = |m: &BTreeMap<String, String>| -> usize {
+        m.iter().map(|(k, v)| k.len() + v.len() + PER_ENTRY).sum()
+    };
+    PER_TASK
+        + task.restore_task_id.len()
+        + task.restore_task_name.len()
+        + task.backup_plan_id.len()
+        + task.client_token.as_ref().map_or(0, String::len)
+        + task.restore_status.len()
+        + map(&task.parameters)
+        + fingerprint.map_or(0, map)
+}
+
+/// [`NONCE_WINDOW`](crate::config::NONCE_WINDOW) in seconds.
+fn window_secs() -> i64 {
+    i64::try_from(crate::config::NONCE_WINDOW.as_secs()).unwrap_or(i64::MAX)
 }
 
 /// Names present in either map whose values differ (names only: values may be secret).
@@ -174,50 +471,68 @@ fn differing_names(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -
         .collect()
 }
 
-/// Nonces used within the window, oldest first; bounded so a flood cannot exhaust memory (past
-/// the capacity the oldest nonce is forgotten early).
+/// Used nonces until their timestamps expire, bounded.
+///
+/// Each entry is keyed by a 128-bit SHA-256 prefix of the nonce, so its size does not depend on
+/// the nonce's length, and expires at its request's timestamp plus the window (Unix seconds),
+/// whatever the order of arrival. Full of unexpired entries, it refuses new nonces (fail closed)
+/// instead of forgetting one early, which would let a replay of that request through.
 #[derive(Debug)]
 struct NonceCache {
-    window: Duration,
     capacity: usize,
-    order: VecDeque<(Instant, String)>,
-    used: HashSet<String>,
+    /// Nonce key → when it expires.
+    expires: HashMap<u128, i64>,
+    /// (when it expires, nonce key), soonest first.
+    by_expiry: BTreeSet<(i64, u128)>,
 }
 
 impl NonceCache {
-    const CAPACITY: usize = 100_000;
-
-    fn new(window: Duration, capacity: usize) -> Self {
+    fn new(capacity: usize) -> Self {
         Self {
-            window,
             capacity,
-            order: VecDeque::new(),
-            used: HashSet::new(),
+            expires: HashMap::new(),
+            by_expiry: BTreeSet::new(),
         }
     }
 
-    fn insert(&mut self, nonce: &str, now: Instant) -> bool {
-        while let Some((at, _)) = self.order.front()
-            && now.saturating_duration_since(*at) > self.window
+    /// Records `nonce`, which expires at `expires` (Unix seconds; kept while `now <= expires`).
+    fn insert(&mut self, nonce: &str, expires: i64, now: i64) -> NonceUse {
+        while let Some(&(at, key)) = self.by_expiry.first()
+            && at < now
         {
-            self.forget_oldest();
+            self.by_expiry.pop_first();
+            self.expires.remove(&key);
         }
-        if self.used.contains(nonce) {
-            return false;
+        let key = nonce_key(nonce);
+        if self.expires.contains_key(&key) {
+            return NonceUse::Used;
         }
-        while self.order.len() >= self.capacity.max(1) {
-            self.forget_oldest();
+        if self.expires.len() >= self.capacity {
+            let soonest = self.by_expiry.first().map_or(now, |&(at, _)| at);
+            return NonceUse::Full {
+                capacity: self.capacity,
+                retry_after_secs: u64::try_from(soonest.saturating_sub(now))
+                    .unwrap_or(0)
+                    .saturating_add(1),
+            };
         }
-        self.used.insert(nonce.to_owned());
-        self.order.push_back((now, nonce.to_owned()));
-        true
+        self.expires.insert(key, expires);
+        self.by_expiry.insert((expires, key));
+        NonceUse::Fresh
     }
 
-    fn forget_oldest(&mut self) {
-        if let Some((_, nonce)) = self.order.pop_front() {
-            self.used.remove(&nonce);
-        }
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.expires.len()
     }
+}
+
+/// The first 128 bits of the nonce's SHA-256.
+fn nonce_key(nonce: &str) -> u128 {
+    let hex = dbs_api::signing::sha256_hex(nonce.as_bytes());
+    hex.get(..32)
+        .and_then(|h| u128::from_str_radix(h, 16).ok())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -225,28 +540,63 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nonce_is_rejected_within_the_window_and_forgotten_after() {
-        let start = Instant::now();
-        let mut cache = NonceCache::new(Duration::from_secs(60), 10);
-        assert!(cache.insert("a", start));
-        assert!(!cache.insert("a", start + Duration::from_secs(60)));
-        assert!(cache.insert("b", start + Duration::from_secs(30)));
-        // "a" is older than the window now; "b" is not.
-        assert!(cache.insert("a", start + Duration::from_secs(61)));
-        assert!(!cache.insert("b", start + Duration::from_secs(61)));
+    fn nonce_is_rejected_until_its_own_expiry_and_forgotten_after() {
+        let mut cache = NonceCache::new(10);
+        assert_eq!(cache.insert("a", 100, 0), NonceUse::Fresh);
+        assert_eq!(
+            cache.insert("a", 200, 100),
+            NonceUse::Used,
+            "kept up to 100 inclusive"
+        );
+        // Expiry follows each nonce's own timestamp, not the order of arrival.
+        assert_eq!(cache.insert("late", 500, 1), NonceUse::Fresh);
+        assert_eq!(cache.insert("b", 50, 2), NonceUse::Fresh);
+        assert_eq!(cache.insert("b", 50, 50), NonceUse::Used);
+        assert_eq!(cache.insert("b", 50, 51), NonceUse::Fresh, "expired at 50");
+        assert_eq!(
+            cache.insert("a", 300, 101),
+            NonceUse::Fresh,
+            "expired at 100"
+        );
+        assert_eq!(cache.insert("late", 900, 400), NonceUse::Used);
     }
 
     #[test]
-    fn nonce_cache_is_bounded() {
-        let now = Instant::now();
-        let mut cache = NonceCache::new(Duration::from_secs(60), 2);
-        for n in ["a", "b", "c"] {
-            assert!(cache.insert(n, now));
-        }
-        assert_eq!(cache.order.len(), 2);
-        assert_eq!(cache.used.len(), 2);
-        assert!(cache.insert("a", now), "the oldest was forgotten");
-        assert!(!cache.insert("c", now));
+    fn a_full_nonce_cache_refuses_new_nonces_and_forgets_none_early() {
+        let mut cache = NonceCache::new(2);
+        assert_eq!(cache.insert("a", 100, 0), NonceUse::Fresh);
+        assert_eq!(cache.insert("b", 40, 0), NonceUse::Fresh);
+        assert_eq!(
+            cache.insert("c", 100, 10),
+            NonceUse::Full {
+                capacity: 2,
+                retry_after_secs: 31
+            }
+        );
+        assert_eq!(cache.len(), 2);
+        assert_eq!(
+            cache.insert("a", 100, 10),
+            NonceUse::Used,
+            "a replay while full"
+        );
+        assert_eq!(cache.insert("b", 40, 40), NonceUse::Used);
+        // Once "b" expires, there is room again.
+        assert_eq!(cache.insert("c", 100, 41), NonceUse::Fresh);
+        assert_eq!(cache.len(), 2);
+    }
+
+    #[test]
+    fn nonce_entries_do_not_grow_with_the_nonce() {
+        let mut cache = NonceCache::new(10);
+        let long = "n".repeat(100_000);
+        assert_eq!(cache.insert(&long, 100, 0), NonceUse::Fresh);
+        assert_eq!(cache.insert(&long, 100, 0), NonceUse::Used);
+        assert_eq!(cache.insert(&long[1..], 100, 0), NonceUse::Fresh);
+        assert_eq!(
+            nonce_key("abc") >> 96,
+            0xba78_16bf,
+            "the SHA-256 of abc starts ba7816bf"
+        );
     }
 
     fn task(token: Option<&str>) -> RestoreTask {
@@ -264,13 +614,13 @@ mod tests {
     fn created_id(created: Created) -> String {
         match created {
             Created::Task(id) => id,
-            Created::Mismatch(names) => panic!("unexpected mismatch of {names:?}"),
+            other => panic!("unexpected {other:?}"),
         }
     }
 
     #[test]
     fn client_token_returns_the_same_task_or_names_what_differs() {
-        let mut state = State::new();
+        let mut state = State::new(10, 10, usize::MAX);
         let fp = |pw: &str| {
             BTreeMap::from([
                 ("RestoreTaskName".to_owned(), "n".to_owned()),
@@ -299,5 +649,152 @@ mod tests {
             .collect();
         assert_eq!(ids, [first, other, untokened, empty, empty_again]);
         assert_eq!(snapshot.restore_tasks[3].client_token, None);
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    fn task(plan: &str, token: Option<&str>) -> RestoreTask {
+        RestoreTask {
+            restore_task_id: String::new(),
+            restore_task_name: "n".to_owned(),
+            backup_plan_id: plan.to_owned(),
+            client_token: token.map(str::to_owned),
+            restore_status: "init".to_owned(),
+            restore_task_create_time: 0,
+            parameters: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn tasks_stop_at_the_limit_but_a_known_token_still_finds_its_task() {
+        let mut state = State::new(10, 2, usize::MAX);
+        let first = state.create_task("ak", task("p", Some("t")), BTreeMap::new());
+        assert!(matches!(first, Created::Task(_)), "{first:?}");
+        assert!(matches!(
+            state.create_task("ak", task("p", None), BTreeMap::new()),
+            Created::Task(_)
+        ));
+        assert_eq!(
+            state.create_task("ak", task("p", None), BTreeMap::new()),
+            Created::Full(TaskLimitReached::Count(2))
+        );
+        assert_eq!(
+            state.create_task("ak", task("p", Some("new")), BTreeMap::new()),
+            Created::Full(TaskLimitReached::Count(2))
+        );
+        assert_eq!(
+            state.insert_task(task("p", None)),
+            Err(TaskLimitReached::Count(2))
+        );
+        assert_eq!(
+            state.create_task("ak", task("p", Some("t")), BTreeMap::new()),
+            first,
+            "a retry of a kept task"
+        );
+        // The refused token was not registered: it is free once there is room.
+        assert_eq!(state.tokens.len(), 1);
+    }
+
+    #[test]
+    fn tasks_stop_at_the_byte_limit_too() {
+        let small = task("p", None);
+        let one = approx_bytes(
+            &RestoreTask {
+                restore_task_id: "r000000000000".to_owned(),
+                ..small.clone()
+            },
+            None,
+        );
+        let mut state = State::new(10, 100, 2 * one + 10);
+        assert!(state.insert_task(small.clone()).is_ok());
+        let mut big = small.clone();
+        big.parameters
+            .insert("RestoreObjects".to_owned(), "x".repeat(one));
+        assert_eq!(
+            state.insert_task(big),
+            Err(TaskLimitReached::Bytes(2 * one + 10))
+        );
+        assert!(
+            state.insert_task(small.clone()).is_ok(),
+            "a small one still fits"
+        );
+        assert_eq!(
+            state.insert_task(small),
+            Err(TaskLimitReached::Bytes(2 * one + 10))
+        );
+        assert_eq!(state.tasks.len(), 2);
+    }
+
+    #[test]
+    fn pages_and_plan_filter() {
+        let mut state = State::new(10, 100, usize::MAX);
+        let mut ids = Vec::new();
+        for i in 0..7 {
+            let plan = if i % 2 == 0 { "even" } else { "odd" };
+            ids.push(state.insert_task(task(plan, None)).expect("room"));
+        }
+        let page_ids = |page: &StatePage| -> Vec<String> {
+            page.state
+                .restore_tasks
+                .iter()
+                .map(|t| t.restore_task_id.clone())
+                .collect()
+        };
+        let query = StateQuery::new().page_size(3).expect("size");
+        let page = state.page(&[], &query.clone().page(3).expect("page"));
+        assert_eq!(page_ids(&page), ids[6..]);
+        assert_eq!(
+            (page.page, page.page_size, page.total_restore_tasks),
+            (3, 3, 7)
+        );
+        let page = state.page(&[], &query.clone().page(4).expect("page"));
+        assert!(page.state.restore_tasks.is_empty());
+        let odd = state.page(&[], &query.backup_plan_id("odd"));
+        assert_eq!(
+            page_ids(&odd),
+            [ids[1].clone(), ids[3].clone(), ids[5].clone()]
+        );
+        assert_eq!(odd.total_restore_tasks, 3);
+        let none = state.page(&[], &StateQuery::new().backup_plan_id("nope"));
+        assert_eq!(
+            (none.total_restore_tasks, none.state.restore_tasks.len()),
+            (0, 0)
+        );
+    }
+
+    #[test]
+    fn state_query_parses_and_refuses_clearly() {
+        assert_eq!(StateQuery::from_query(""), Ok(StateQuery::new()));
+        assert_eq!(
+            StateQuery::from_query("page=2&page_size=1000&backup_plan_id=dbs%2Fx"),
+            Ok(StateQuery {
+                page: 2,
+                page_size: 1000,
+                backup_plan_id: Some("dbs/x".to_owned())
+            })
+        );
+        for (query, message) in [
+            ("page=0", "page counts from 1"),
+            ("page_size=0", "page_size must be between 1 and 1000, got 0"),
+            (
+                "page_size=1001",
+                "page_size must be between 1 and 1000, got 1001",
+            ),
+            ("page=x", "page must be a whole number, got \"x\""),
+            ("page=1&page=2", "page is given more than once"),
+            (
+                "colour=red",
+                "unknown parameter \"colour\"; use page, page_size and backup_plan_id",
+            ),
+        ] {
+            assert_eq!(
+                StateQuery::from_query(query),
+                Err(message.to_owned()),
+                "{query}"
+            );
+        }
     }
 }

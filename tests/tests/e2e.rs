@@ -1435,6 +1435,7 @@ async fn status_503_until_the_attempts_run_out_is_service_unavailable_after_3_at
     // Added over the admin API this time.
     let response = reqwest::Client::new()
         .post(format!("{url}/_emulator/faults"))
+        .header("content-type", "application/json")
         .body(r#"{"action":"CreateRestoreTask","kind":"status","status":503,"count":3}"#)
         .send()
         .await

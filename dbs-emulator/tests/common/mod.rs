@@ -451,6 +451,7 @@ pub async fn admin_get(url: &str, path: &str) -> Value {
 pub async fn admin_post(url: &str, path: &str, body: &str) -> (u16, Value) {
     let response = client()
         .post(format!("{url}/_emulator/{path}"))
+        .header("content-type", "application/json")
         .body(body.to_owned())
         .send()
         .await

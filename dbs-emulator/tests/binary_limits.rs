@@ -1,0 +1,161 @@
+//! The `dbs-emulator` binary: limit flags, the account from the environment, and what it says
+//! when it listens on a non-loopback address.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStderr, Command, Stdio};
+
+/// Kills the child when the test ends, even on failure.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dbs-emulator"));
+    command
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .env_remove("DBS_EMULATOR_ACCESS_KEY");
+    command
+}
+
+/// Starts it; the first stdout line and its stderr.
+fn spawn(mut command: Command) -> (Running, String, ChildStderr) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn dbs-emulator");
+    let stdout = child.stdout.take().expect("stdout");
+    let stderr = child.stderr.take().expect("stderr");
+    let running = Running(child);
+    let mut first = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut first)
+        .expect("first line");
+    (running, first, stderr)
+}
+
+fn port_of(first: &str, prefix: &str) -> u16 {
+    first
+        .trim_end()
+        .strip_prefix(prefix)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("expected {prefix}PORT, got {first:?}"))
+}
+
+#[tokio::test]
+async fn limit_flags_apply() {
+    let (_running, first, _stderr) = spawn(command(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--max-nonces",
+        "2",
+        "--max-restore-tasks",
+        "1",
+    ]));
+    let url = format!(
+        "http://127.0.0.1:{}",
+        port_of(&first, "listening on http://127.0.0.1:")
+    );
+    let create = || common::V1::new(common::rds_params(), common::Placement::Query).build();
+    common::assert_success(&common::send(&url, &create()).await);
+    common::assert_business_error(&common::send(&url, &create()).await, 200, "QuotaExceeded");
+    let answer = common::send(&url, &create()).await;
+    common::assert_gateway_error(&answer, 429, "Throttling", &url);
+}
+
+#[test]
+fn a_body_budget_below_the_body_limit_is_refused_at_start() {
+    let output = command(&["--listen", "127.0.0.1:0", "--body-budget-bytes", "10"])
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("the body budget (10 bytes)"), "{stderr}");
+}
+
+#[tokio::test]
+async fn the_access_key_can_come_from_the_environment() {
+    let mut env_command = command(&["--listen", "127.0.0.1:0"]);
+    env_command.env("DBS_EMULATOR_ACCESS_KEY", "ci:env-SEKRET");
+    let (_running, first, _stderr) = spawn(env_command);
+    let url = format!(
+        "http://127.0.0.1:{}",
+        port_of(&first, "listening on http://127.0.0.1:")
+    );
+    let from_env = common::V1::new(common::rds_params(), common::Placement::Query)
+        .set("AccessKeyId", "ci")
+        .secret("env-SEKRET")
+        .build();
+    common::assert_success(&common::send(&url, &from_env).await);
+    // It replaces the demo account, as --access-key does.
+    let demo = common::V1::new(common::rds_params(), common::Placement::Query).build();
+    assert_eq!(
+        common::send(&url, &demo).await.code(),
+        "InvalidAccessKeyId.NotFound"
+    );
+}
+
+#[test]
+fn a_malformed_access_key_in_the_environment_is_refused_without_echoing_it() {
+    for value in [":SEKRETA", "SEKRETB", "SEKRETC:"] {
+        let output = command(&["--listen", "127.0.0.1:0"])
+            .env("DBS_EMULATOR_ACCESS_KEY", value)
+            .output()
+            .expect("run");
+        assert!(!output.status.success(), "{value}");
+        assert!(output.stdout.is_empty(), "{value}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("DBS_EMULATOR_ACCESS_KEY: expected ID:SECRET"),
+            "{value}: {stderr}"
+        );
+        assert!(!stderr.contains("SEKRET"), "{value}: {stderr}");
+    }
+}
+
+#[test]
+fn help_names_the_environment_variable_and_the_limits() {
+    let output = command(&["--help"]).output().expect("run");
+    let help = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "DBS_EMULATOR_ACCESS_KEY",
+        "--max-nonces",
+        "--max-restore-tasks",
+        "--body-budget-bytes",
+    ] {
+        assert!(help.contains(expected), "{expected}: {help}");
+    }
+}
+
+#[tokio::test]
+async fn a_non_loopback_address_is_printed_as_bound_with_a_warning() {
+    let (_running, first, stderr) = spawn(command(&["--listen", "0.0.0.0:0"]));
+    let port = port_of(&first, "listening on http://0.0.0.0:");
+    assert_ne!(port, 0);
+    let warning = BufReader::new(stderr)
+        .lines()
+        .take(20)
+        .map(|line| line.expect("stderr line"))
+        .find(|line| line.starts_with("warning: "))
+        .expect("a warning");
+    assert!(
+        warning.contains(&format!(
+            "listening on 0.0.0.0:{port}, which is not a loopback address"
+        )) && warning.contains(&format!("http://127.0.0.1:{port}")),
+        "{warning}"
+    );
+    // Reached over loopback only, as every test here.
+    let url = format!("http://127.0.0.1:{port}");
+    assert_eq!(
+        common::admin_get(&url, "health").await,
+        serde_json::json!({"status": "ok"})
+    );
+}
