@@ -3,20 +3,26 @@
 //! The pipeline is `read` → [`lower`] (parse, resolve and check, every mistake at once, each with
 //! its file and JSON pointer) → [`expand()`] (infallible, deterministic). The proc-macro in
 //! `dbs-macros`, the `dbs-codegen` binary and the snapshot tests all call the same functions.
+//!
+//! The spec format is declared once, in `format`: `lower` reads documents by it and [`schema()`]
+//! renders it as `spec/schema.json`.
 
 mod check;
 mod error;
 mod expand;
+mod format;
 mod lower;
 pub mod model;
 pub mod names;
 pub mod reserved;
+mod schema;
 
 use std::path::{Path, PathBuf};
 
 pub use error::{Pointer, SpecError, SpecErrors};
 pub use expand::{Options, expand};
 pub use lower::{SpecFile, lower};
+pub use schema::schema;
 
 /// The files of a spec directory: `service.json` and one file per operation, sorted by name.
 #[derive(Clone, Debug)]

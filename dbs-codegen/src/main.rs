@@ -1,16 +1,22 @@
-//! `dbs-codegen check <spec dir>` and `dbs-codegen expand <spec dir>`.
+//! `dbs-codegen check <spec dir>`, `dbs-codegen expand <spec dir>` and `dbs-codegen schema`.
 
 use std::io::{ErrorKind, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use dbs_codegen::{Options, SpecDir, expand, format};
+use dbs_codegen::{Options, SpecDir, expand, format, schema};
 
 const USAGE: &str = "usage: dbs-codegen check <spec dir>   (exit 0, or 1 listing every spec error)
-       dbs-codegen expand <spec dir>  (print the generated Rust, formatted)";
+       dbs-codegen expand <spec dir>  (print the generated Rust, formatted)
+       dbs-codegen schema             (print the JSON Schema of spec files, spec/schema.json)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [command] = args.as_slice()
+        && command == "schema"
+    {
+        return write_stdout(&schema());
+    }
     let (command, dir) = match args.as_slice() {
         [command, dir] if command == "check" || command == "expand" => {
             (command.as_str(), dir.as_str())

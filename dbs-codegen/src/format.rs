@@ -1,0 +1,726 @@
+//! The spec format, stated once: every kind of object a spec file holds, its keys in order, which
+//! are required, what each means, and the words the format's keywords take.
+//!
+//! `lower` reads documents by these declarations (unknown keys, missing keys and keyword values
+//! are reported from them, and a test checks that it reads every declared key); `schema` renders
+//! them as `spec/schema.json`. A new spec key is one edit here, then a `lower` that reads it.
+
+use serde_json::{Value, json};
+
+use crate::model::{Bounds, Type};
+
+/// One kind of JSON object, such as a parameter: a `$defs` entry of the schema.
+#[derive(Debug)]
+pub(crate) struct Object {
+    /// The `$defs` name, `parameter`.
+    pub(crate) name: &'static str,
+    /// What the object is.
+    pub(crate) description: Option<&'static str>,
+    /// Every key the object may have, in the order messages list them.
+    pub(crate) keys: &'static [Key],
+    /// Rules between keys that `lower` checks in code, stated as JSON Schema (`allOf` members)
+    /// where JSON Schema can say them.
+    pub(crate) rules: Option<fn() -> Vec<Value>>,
+}
+
+/// One key of an object.
+#[derive(Debug)]
+pub(crate) struct Key {
+    /// The key.
+    pub(crate) name: &'static str,
+    /// Whether an object without it is a mistake.
+    pub(crate) required: bool,
+    /// What its value may be.
+    pub(crate) value: Val,
+    /// What it means, when the value's own definition does not say it.
+    pub(crate) description: Option<&'static str>,
+}
+
+/// What a key's value may be.
+#[derive(Debug)]
+pub(crate) enum Val {
+    /// A `$defs` entry, by name.
+    Def(&'static str),
+    /// Exactly this string, such as a shape's `type` or the service's `style`.
+    Const(&'static str),
+    /// `true` or `false`.
+    Bool,
+    /// An integer within these inclusive bounds.
+    Integer {
+        /// The least value.
+        min: Option<i64>,
+        /// The greatest value.
+        max: Option<i64>,
+    },
+    /// An array of a `$defs` entry.
+    Array(&'static str),
+    /// Anything else, stated as JSON Schema.
+    Schema(fn() -> Value),
+}
+
+impl Object {
+    /// The key named `name`.
+    pub(crate) fn key(&self, name: &str) -> Option<&'static Key> {
+        self.keys.iter().find(|k| k.name == name)
+    }
+
+    /// The value of a `Const` key named `name`, such as a shape's `type`.
+    pub(crate) fn constant(&self, name: &str) -> Option<&'static str> {
+        match self.key(name)?.value {
+            Val::Const(value) => Some(value),
+            _ => None,
+        }
+    }
+}
+
+const fn required(name: &'static str, value: Val) -> Key {
+    Key {
+        name,
+        required: true,
+        value,
+        description: None,
+    }
+}
+
+const fn optional(name: &'static str, value: Val) -> Key {
+    Key {
+        name,
+        required: false,
+        value,
+        description: None,
+    }
+}
+
+impl Key {
+    const fn doc(self, description: &'static str) -> Self {
+        Key {
+            description: Some(description),
+            ..self
+        }
+    }
+}
+
+const TEXT: Val = Val::Def("text");
+
+// ---- keywords ----
+
+/// A unit an integer parameter may declare and the bounds it implies.
+#[derive(Debug)]
+pub(crate) struct Unit {
+    /// The keyword, `port`.
+    pub(crate) name: &'static str,
+    /// The bounds every parameter of the unit is checked against; a `range` may narrow them.
+    pub(crate) bounds: Bounds,
+    /// Why those are the bounds.
+    pub(crate) why: &'static str,
+}
+
+/// Units an integer parameter may declare, with the bounds each implies, so every parameter of a
+/// unit is checked without anyone repeating them. A parameter's `range` may narrow these, never
+/// widen them.
+pub(crate) const UNITS: &[Unit] = &[
+    Unit {
+        name: "ms-since-epoch",
+        bounds: Bounds {
+            min: Some(0),
+            max: None,
+        },
+        why: "a time since the epoch is never negative",
+    },
+    Unit {
+        name: "seconds",
+        bounds: Bounds {
+            min: Some(0),
+            max: None,
+        },
+        why: "a duration is never negative",
+    },
+    Unit {
+        name: "port",
+        bounds: Bounds {
+            min: Some(1),
+            max: Some(65535),
+        },
+        why: "port numbers are 16 bits, and port 0 is reserved in the IANA port number registry",
+    },
+    Unit {
+        name: "bytes",
+        bounds: Bounds {
+            min: Some(0),
+            max: None,
+        },
+        why: "a size is never negative",
+    },
+    Unit {
+        name: "days",
+        bounds: Bounds {
+            min: Some(0),
+            max: None,
+        },
+        why: "a number of days is never negative",
+    },
+];
+
+/// The scalar type names and the types they mean.
+pub(crate) const SCALARS: &[(&str, Type)] = &[
+    ("string", Type::String),
+    ("int32", Type::Int32),
+    ("int64", Type::Int64),
+    ("boolean", Type::Boolean),
+];
+
+/// The scalar type `name` means, if it names one.
+pub(crate) fn scalar(name: &str) -> Option<Type> {
+    SCALARS.iter().find(|(n, _)| *n == name).map(|(_, ty)| *ty)
+}
+
+/// `string, int32, int64, boolean`, for messages.
+pub(crate) fn scalar_names() -> String {
+    SCALARS
+        .iter()
+        .map(|(name, _)| *name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The requirement that a parameter or member is always present.
+pub(crate) const ALWAYS: &str = "always";
+/// The requirement that a parameter or member may be left out.
+pub(crate) const NEVER: &str = "never";
+
+// ---- service.json ----
+
+/// `service.json`.
+pub(crate) static SERVICE: Object = Object {
+    name: "service",
+    description: Some("`service.json`: facts shared by every operation of the product version."),
+    keys: &[
+        optional("$schema", TEXT),
+        required("product", TEXT),
+        required("version", TEXT),
+        required("style", Val::Const("RPC")),
+        required("protocol", TEXT),
+        required("documentation", TEXT),
+        required("description", TEXT),
+        required("endpoints", Val::Schema(endpoints)).doc(
+            "Region ID → endpoint host: a bare `host[:port]`, without scheme, path or user info (the client adds `https://`).",
+        ),
+        optional("errors", Val::Array("errorCode")).doc("Errors any operation can return."),
+        optional("context", Val::Array("contextFact")),
+    ],
+    rules: None,
+};
+
+fn endpoints() -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": {
+            "type": "string",
+            "pattern": "^[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(:[1-9][0-9]{0,4})?$"
+        }
+    })
+}
+
+/// A documented error code, in `service.json` or an operation.
+pub(crate) static ERROR_CODE: Object = Object {
+    name: "errorCode",
+    description: Some(
+        "A documented error code. Codes, and the Rust variants made from them, must be unique within a file.",
+    ),
+    keys: &[
+        required("code", Val::Schema(|| json!({ "type": "string", "pattern": "[A-Za-z0-9]" }))).doc(
+            "The code, such as `Forbidden.RAM`. It must contain an ASCII letter or digit (its Rust variant, here `ForbiddenRam`, is made from them) and must not become the variant `Unknown`, which is reserved.",
+        ),
+        required(
+            "http_status",
+            Val::Integer {
+                min: Some(100),
+                max: Some(599),
+            },
+        ),
+        required("message", TEXT),
+        optional("description", TEXT),
+        optional("retryable", Val::Bool),
+    ],
+    rules: None,
+};
+
+/// A fact a validator may know that requests do not carry.
+pub(crate) static CONTEXT_FACT: Object = Object {
+    name: "contextFact",
+    description: Some(
+        "A fact a validator may know that requests do not carry, such as the backup plan's source engine. Names must be unique.",
+    ),
+    keys: &[
+        required("name", Val::Def("typeName")),
+        required("description", TEXT),
+        required("source", TEXT),
+        required("values", Val::Def("enumValues")),
+    ],
+    rules: None,
+};
+
+/// One value of an enum or context fact.
+pub(crate) static ENUM_VALUE: Object = Object {
+    name: "enumValue",
+    description: None,
+    keys: &[
+        required(
+            "value",
+            Val::Schema(|| {
+                json!({
+                    "type": "string",
+                    "pattern": "[A-Za-z0-9]",
+                    "allOf": [{ "pattern": "^\\S([\\s\\S]*\\S)?$" }]
+                })
+            }),
+        )
+        .doc(
+            "The wire value, such as `RDS`. It must contain an ASCII letter or digit (its Rust variant, here `Rds`, is made from them), must not become the variant `Unknown`, which is reserved, and must not begin or end with white space: the service compares values exactly (or without regard to ASCII case), so ` RDS` would never match.",
+        ),
+        required("description", TEXT),
+    ],
+    rules: None,
+};
+
+// ---- operation files ----
+
+/// `<Operation>.json`.
+pub(crate) static OPERATION: Object = Object {
+    name: "operation",
+    description: Some("`<Operation>.json`: one operation; the file name is the operation name."),
+    keys: &[
+        optional("$schema", TEXT),
+        required("name", Val::Def("typeName")),
+        required("summary", TEXT),
+        optional("description", TEXT),
+        required("documentation", TEXT),
+        required("ram_action", TEXT),
+        required("access_level", TEXT),
+        optional("access_level_note", TEXT),
+        required("method", Val::Const("POST")),
+        optional("idempotent", Val::Bool)
+            .doc("Whether repeating the call is harmless without a token."),
+        optional("idempotency_token", Val::Def("wireName")).doc(
+            "The wire name of a string parameter of this operation that carries the idempotency token; not a sensitive one (the client generates tokens and shows them in dry runs).",
+        ),
+        optional(
+            "shapes",
+            Val::Schema(|| {
+                json!({
+                    "type": "object",
+                    "propertyNames": { "$ref": "#/$defs/typeName" },
+                    "additionalProperties": { "$ref": "#/$defs/shape" }
+                })
+            }),
+        )
+        .doc("Shape name → shape: the enums, structures and lists the parameters use."),
+        required("parameters", Val::Array("parameter"))
+            .doc("Request parameters. Wire and Rust names must be unique."),
+        required("response", Val::Def("response")),
+        optional("errors", Val::Array("errorCode")).doc("Errors documented for this operation."),
+    ],
+    rules: None,
+};
+
+/// An enum shape.
+pub(crate) static ENUM_SHAPE: Object = Object {
+    name: "enumShape",
+    description: Some("A closed set of string values (open in Rust through `Unknown`)."),
+    keys: &[
+        required("type", Val::Const("enum")),
+        required("description", TEXT),
+        required("values", Val::Def("enumValues")),
+        optional("default", TEXT)
+            .doc("The value the service assumes when none is sent; one of `values`."),
+    ],
+    rules: None,
+};
+
+/// A structure shape.
+pub(crate) static STRUCTURE_SHAPE: Object = Object {
+    name: "structureShape",
+    description: Some("A JSON object with named scalar members."),
+    keys: &[
+        required("type", Val::Const("structure")),
+        required("description", TEXT),
+        required("members", Val::Array("member")).doc("Wire and Rust names must be unique."),
+    ],
+    rules: None,
+};
+
+/// A list shape.
+pub(crate) static LIST_SHAPE: Object = Object {
+    name: "listShape",
+    description: Some("A JSON array."),
+    keys: &[
+        required("type", Val::Const("list")),
+        required("description", TEXT),
+        required("member", Val::Def("typeRef")).doc(
+            "A scalar, or an enum or structure shape of the same operation: not a list, so no shape contains itself.",
+        ),
+        optional(
+            "min_items",
+            Val::Integer {
+                min: Some(0),
+                max: None,
+            },
+        ),
+    ],
+    rules: None,
+};
+
+/// The kinds of shape, told apart by their `type`.
+pub(crate) const SHAPES: [&Object; 3] = [&ENUM_SHAPE, &STRUCTURE_SHAPE, &LIST_SHAPE];
+
+/// A member of a structure.
+pub(crate) static MEMBER: Object = Object {
+    name: "member",
+    description: Some("A member of a structure."),
+    keys: &[
+        required("name", Val::Def("wireName")),
+        required("type", Val::Def("scalar")),
+        optional(
+            "required",
+            Val::Schema(|| json!({ "enum": [ALWAYS, NEVER] })),
+        ),
+        required("description", TEXT),
+        optional("example", TEXT),
+    ],
+    rules: None,
+};
+
+/// A request parameter.
+pub(crate) static PARAMETER: Object = Object {
+    name: "parameter",
+    description: Some("A request parameter."),
+    keys: &[
+        required("name", Val::Def("wireName")),
+        required("type", Val::Def("typeRef")),
+        optional("encoding", Val::Const("json")).doc(
+            "Required for, and only for, a parameter of a list or structure shape: the value is sent as one JSON text.",
+        ),
+        optional("unit", Val::Schema(unit)),
+        optional("range", Val::Def("range")),
+        optional("sensitive", Val::Bool)
+            .doc("A secret: redacted everywhere but the wire. Strings only."),
+        optional("required", Val::Def("requirement")),
+        required("description", TEXT),
+        optional("example", TEXT),
+    ],
+    rules: Some(parameter_rules),
+};
+
+fn unit() -> Value {
+    let each: Vec<String> = UNITS
+        .iter()
+        .map(|u| format!("`{}` is {} ({})", u.name, allowed(u.bounds), u.why))
+        .collect();
+    json!({
+        "description": format!(
+            "The unit of an integer. Each implies bounds, checked on every parameter of the unit (client and emulator): {}.",
+            each.join("; ")
+        ),
+        "enum": UNITS.iter().map(|u| u.name).collect::<Vec<_>>()
+    })
+}
+
+/// `1 to 65535`, `0 or more`: the values bounds allow, for messages and descriptions.
+pub(crate) fn allowed(bounds: Bounds) -> String {
+    match (bounds.min, bounds.max) {
+        (Some(lo), Some(hi)) => format!("{lo} to {hi}"),
+        (Some(lo), None) => format!("{lo} or more"),
+        (None, Some(hi)) => format!("{hi} or less"),
+        (None, None) => "any value".to_owned(),
+    }
+}
+
+fn parameter_rules() -> Vec<Value> {
+    let names = |keep: fn(Type) -> bool| -> Vec<&str> {
+        SCALARS
+            .iter()
+            .filter(|(_, ty)| keep(*ty))
+            .map(|(name, _)| *name)
+            .collect()
+    };
+    let mut rules = vec![json!({
+        "$comment": "Only integers take a unit or a range.",
+        "if": { "anyOf": [{ "required": ["unit"] }, { "required": ["range"] }] },
+        "then": { "properties": { "type": {
+            "enum": names(|ty| matches!(ty, Type::Int32 | Type::Int64))
+        } } }
+    })];
+    // One rule per distinct bounds, in the order units first show them.
+    let mut seen: Vec<Bounds> = Vec::new();
+    for unit in UNITS {
+        if seen.contains(&unit.bounds) {
+            continue;
+        }
+        seen.push(unit.bounds);
+        let same: Vec<&str> = UNITS
+            .iter()
+            .filter(|u| u.bounds == unit.bounds)
+            .map(|u| u.name)
+            .collect();
+        let mut bound = serde_json::Map::new();
+        if let Some(min) = unit.bounds.min {
+            bound.insert("minimum".to_owned(), min.into());
+        }
+        if let Some(max) = unit.bounds.max {
+            bound.insert("maximum".to_owned(), max.into());
+        }
+        rules.push(json!({
+            "$comment": format!(
+                "A range narrows its unit's bounds, never widens them: {} {} {}.",
+                same.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
+                if same.len() == 1 { "is" } else { "are" },
+                allowed(unit.bounds)
+            ),
+            "if": { "required": ["unit"], "properties": { "unit": { "enum": same } } },
+            "then": { "properties": { "range": { "properties": {
+                "min": bound,
+                "max": bound
+            } } } }
+        }));
+    }
+    rules.push(json!({
+        "$comment": "Only strings can be sensitive.",
+        "if": { "required": ["sensitive"], "properties": { "sensitive": { "const": true } } },
+        "then": { "properties": { "type": { "enum": names(|ty| ty == Type::String) } } }
+    }));
+    rules.push(json!({
+        "$comment": "Only shapes take an encoding (which shapes, lists and structures, needs the shapes).",
+        "if": { "required": ["encoding"] },
+        "then": { "properties": { "type": { "not": { "$ref": "#/$defs/scalar" } } } }
+    }));
+    rules
+}
+
+/// A parameter's `range`.
+pub(crate) static RANGE: Object = Object {
+    name: "range",
+    description: Some(
+        "Inclusive bounds of an integer, where the API reference implies them (say which source in the parameter's description). Each bound defaults to the unit's (see `unit`), else to the type's own; each must fit the type and lie within the unit's bounds, and min must not exceed max (checked by `dbs-codegen check`).",
+    ),
+    keys: &[
+        optional(
+            "min",
+            Val::Integer {
+                min: None,
+                max: None,
+            },
+        ),
+        optional(
+            "max",
+            Val::Integer {
+                min: None,
+                max: None,
+            },
+        ),
+    ],
+    rules: None,
+};
+
+/// A requirement with a condition.
+pub(crate) static REQUIREMENT_RULE: Object = Object {
+    name: "requirementRule",
+    description: Some("Required when the condition holds."),
+    keys: &[
+        optional("id", TEXT).doc("A short rule ID such as `R1`, shown in messages."),
+        required("when", Val::Def("condition")),
+        optional("note", TEXT)
+            .doc("The reference's own words, when they say more than the condition."),
+    ],
+    rules: None,
+};
+
+/// `{"param": …, "in": […]}`.
+pub(crate) static PARAM_CONDITION: Object = Object {
+    name: "paramCondition",
+    description: Some("The enum parameter named `param` is one of `in`."),
+    keys: &[
+        required("param", TEXT),
+        required("in", Val::Def("conditionValues")),
+    ],
+    rules: None,
+};
+
+/// `{"context": …, "in": […]}`.
+pub(crate) static CONTEXT_CONDITION: Object = Object {
+    name: "contextCondition",
+    description: Some(
+        "The context fact named `context` (declared in service.json) is one of `in`.",
+    ),
+    keys: &[
+        required("context", TEXT),
+        required("in", Val::Def("conditionValues")),
+    ],
+    rules: None,
+};
+
+fn conditions() -> Value {
+    json!({ "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/condition" } })
+}
+
+/// `{"all": […]}`.
+pub(crate) static ALL_CONDITION: Object = Object {
+    name: "allCondition",
+    description: Some("Every condition holds."),
+    keys: &[required("all", Val::Schema(conditions))],
+    rules: None,
+};
+
+/// `{"any": […]}`.
+pub(crate) static ANY_CONDITION: Object = Object {
+    name: "anyCondition",
+    description: Some("At least one condition holds."),
+    keys: &[required("any", Val::Schema(conditions))],
+    rules: None,
+};
+
+/// `{"not": …}`.
+pub(crate) static NOT_CONDITION: Object = Object {
+    name: "notCondition",
+    description: Some("The condition does not hold."),
+    keys: &[required("not", Val::Def("condition"))],
+    rules: None,
+};
+
+/// The forms of a condition, told apart by their keys.
+pub(crate) const CONDITIONS: [&Object; 5] = [
+    &PARAM_CONDITION,
+    &CONTEXT_CONDITION,
+    &ALL_CONDITION,
+    &ANY_CONDITION,
+    &NOT_CONDITION,
+];
+
+/// An operation's `response`.
+pub(crate) static RESPONSE: Object = Object {
+    name: "response",
+    description: None,
+    keys: &[required("fields", Val::Array("responseField"))
+        .doc("Response fields. Wire and Rust names must be unique.")],
+    rules: None,
+};
+
+/// A response field.
+pub(crate) static RESPONSE_FIELD: Object = Object {
+    name: "responseField",
+    description: None,
+    keys: &[
+        required("name", Val::Def("wireName")),
+        required("type", Val::Def("scalar")),
+        required("description", TEXT),
+        optional("example", TEXT),
+    ],
+    rules: None,
+};
+
+/// Every object kind, each a `$defs` entry.
+pub(crate) const OBJECTS: [&Object; 19] = [
+    &SERVICE,
+    &ERROR_CODE,
+    &CONTEXT_FACT,
+    &ENUM_VALUE,
+    &OPERATION,
+    &ENUM_SHAPE,
+    &STRUCTURE_SHAPE,
+    &LIST_SHAPE,
+    &MEMBER,
+    &PARAMETER,
+    &RANGE,
+    &REQUIREMENT_RULE,
+    &PARAM_CONDITION,
+    &CONTEXT_CONDITION,
+    &ALL_CONDITION,
+    &ANY_CONDITION,
+    &NOT_CONDITION,
+    &RESPONSE,
+    &RESPONSE_FIELD,
+];
+
+/// The `$defs` entries that are not objects with keys: strings with a form, and unions.
+pub(crate) fn values() -> Vec<(&'static str, Value)> {
+    let union = |description: &str, forms: &[&Object]| {
+        let refs: Vec<Value> = forms
+            .iter()
+            .map(|o| json!({ "$ref": format!("#/$defs/{}", o.name) }))
+            .collect();
+        json!({ "description": description, "oneOf": refs })
+    };
+    vec![
+        (
+            "text",
+            json!({
+                "description": "A string that is not empty or only white space.",
+                "type": "string",
+                "pattern": "\\S"
+            }),
+        ),
+        (
+            "typeName",
+            json!({
+                "description": "A Rust type name: PascalCase ASCII letters and digits, not the keyword `Self`.",
+                "type": "string",
+                "pattern": "^[A-Z][A-Za-z0-9_]*$",
+                "not": { "const": "Self" }
+            }),
+        ),
+        (
+            "wireName",
+            json!({
+                "description": "A parameter, member or field name exactly as sent on the wire, such as `DestinationEndpointInstanceID`. Its Rust name is derived by splitting at non-alphanumeric characters and case changes, so the first ASCII letter or digit must be a letter. A parameter must not be a common parameter the client sends itself (`Action`, `Signature`, …) nor derive a name the client, its builders or the CLI already use (`send`, `--region`, …); a member must not derive `new`.",
+                "type": "string",
+                "pattern": "^[^A-Za-z0-9]*[A-Za-z]"
+            }),
+        ),
+        (
+            "scalar",
+            json!({
+                "description": "A scalar value type.",
+                "enum": SCALARS.iter().map(|(name, _)| *name).collect::<Vec<_>>()
+            }),
+        ),
+        (
+            "typeRef",
+            json!({
+                "description": "A scalar, or the name of a shape of the same operation.",
+                "anyOf": [{ "$ref": "#/$defs/scalar" }, { "$ref": "#/$defs/typeName" }]
+            }),
+        ),
+        (
+            "enumValues",
+            json!({
+                "description": "The values of an enum or context fact, at least one. Values must differ without regard to ASCII case.",
+                "type": "array",
+                "minItems": 1,
+                "items": { "$ref": "#/$defs/enumValue" }
+            }),
+        ),
+        ("shape", union("A named type of an operation.", &SHAPES)),
+        (
+            "requirement",
+            json!({
+                "description": "When the parameter must be present. Absent means never.",
+                "oneOf": [{ "enum": [ALWAYS, NEVER] }, { "$ref": "#/$defs/requirementRule" }]
+            }),
+        ),
+        (
+            "condition",
+            union(
+                "A declarative condition over enum parameters of the operation and context facts of the service.",
+                &CONDITIONS,
+            ),
+        ),
+        (
+            "conditionValues",
+            json!({
+                "description": "Values of the enum or context fact, at least one.",
+                "type": "array",
+                "minItems": 1,
+                "items": { "type": "string" }
+            }),
+        ),
+    ]
+}
