@@ -586,7 +586,7 @@ pub(crate) static NOT_CONDITION: Object = Object {
     rules: None,
 };
 
-/// The forms of a condition, told apart by their keys.
+/// The forms of a condition, told apart by their first key.
 pub(crate) const CONDITIONS: [&Object; 5] = [
     &PARAM_CONDITION,
     &CONTEXT_CONDITION,

@@ -1123,10 +1123,11 @@ impl<'c> Reader<'c> {
             );
             return None;
         };
-        // A condition's form is told by its keys, exactly.
-        let form = format::CONDITIONS.into_iter().find(|form| {
-            form.keys.len() == map.len() && form.keys.iter().all(|k| map.contains_key(k.name))
-        });
+        // A condition's form is told by its first key (`param`, `context`, `all`, …); `object`
+        // then reports the form's missing keys and any key it does not take.
+        let form = format::CONDITIONS
+            .into_iter()
+            .find(|form| form.keys.first().is_some_and(|k| map.contains_key(k.name)));
         let Some(form) = form else {
             let forms: Vec<String> = format::CONDITIONS
                 .iter()
@@ -1235,19 +1236,18 @@ impl<'c> Reader<'c> {
         None
     }
 
-    // Reports a malformed `in` even when the condition's subject is already wrong.
+    // Reports a malformed `in` even when the condition's subject is already wrong (a missing one
+    // is reported by `object`).
     fn values_at(&mut self, c: &Obj<'_>) {
-        if !self.get(c, "in").is_some_and(Value::is_array) {
+        if self.get(c, "in").is_some_and(|v| !v.is_array()) {
             self.error(&c.at.at("in"), "expected an array of values");
         }
     }
 
     fn pick_values(&mut self, c: &Obj<'_>, values: &[EnumValue], of: &str) -> Option<Vec<usize>> {
-        let Some(items) = self
-            .get(c, "in")
-            .and_then(Value::as_array)
-            .filter(|a| !a.is_empty())
-        else {
+        // A missing `in` is reported by `object`.
+        let chosen_in = self.get(c, "in")?;
+        let Some(items) = chosen_in.as_array().filter(|a| !a.is_empty()) else {
             self.error(&c.at.at("in"), "expected a non-empty array of values");
             return None;
         };

@@ -1,9 +1,11 @@
 //! `spec/schema.json` against what `lower` really accepts.
 //!
-//! The keys and required keys of every kind of object are read from `lower`'s own messages (a
-//! probe key gets "unknown key … expected one of …", a removed key "missing key …"), so the schema
-//! cannot drift from the code. Spec files are validated with the small validator below: it
-//! implements the keywords the schema uses and panics on any other, so it never ignores a rule.
+//! The schema is generated from the same format declarations `lower` reads by (`dbs-codegen
+//! schema`); the committed file must be that output, byte for byte. The tests below then check
+//! `lower`'s behaviour against the schema: every key the schema declares is read and checked, no
+//! other key is accepted, the required keys are required. Spec files are validated with the small
+//! validator below: it implements the keywords the schema uses and panics on any other, so it
+//! never ignores a rule.
 
 // Tests fail by panicking: `unwrap` on the fixed test inputs is the clearest way to say so.
 #![allow(clippy::unwrap_used)]
@@ -68,6 +70,14 @@ impl Validator {
     fn errors(&self, instance: &Value) -> Vec<String> {
         let mut errors = Vec::new();
         self.check(&self.root, instance, "", &mut errors);
+        errors
+    }
+
+    /// Every violation of `$defs/<def>` by `instance`, as `pointer within instance: what`.
+    fn errors_as(&self, def: &str, instance: &Value) -> Vec<String> {
+        let mut errors = Vec::new();
+        let schema = serde_json::json!({ "$ref": format!("#/$defs/{def}") });
+        self.check(&schema, instance, "", &mut errors);
         errors
     }
 
@@ -261,6 +271,50 @@ fn has_type(instance: &Value, name: &str) -> bool {
 
 // ---- the schema itself ----
 
+const REFRESH: &str = "cargo run -q -p dbs-codegen -- schema > spec/schema.json";
+
+#[test]
+fn committed_schema_is_the_generated_one() {
+    let committed = std::fs::read_to_string(SCHEMA).unwrap();
+    let generated = dbs_codegen::schema();
+    // Compared as text, not `assert_eq!`, so a mismatch prints the command instead of 40 KB twice.
+    if committed != generated {
+        let line = committed
+            .lines()
+            .zip(generated.lines())
+            .position(|(a, b)| a != b)
+            .map_or_else(|| "the end".to_owned(), |i| format!("line {}", i + 1));
+        panic!(
+            "spec/schema.json differs from `dbs-codegen schema` (first at {line}); refresh it with `{REFRESH}`"
+        );
+    }
+}
+
+#[test]
+fn schema_command_prints_the_schema_deterministically() {
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_dbs-codegen"))
+            .arg("schema")
+            .output()
+            .unwrap()
+    };
+    let (first, second) = (run(), run());
+    assert_eq!(first.status.code(), Some(0));
+    assert!(
+        first.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let text = String::from_utf8(first.stdout).unwrap();
+    assert_eq!(text, String::from_utf8(second.stdout).unwrap());
+    assert_eq!(text, dbs_codegen::schema());
+    // Pretty (one key a line, two-space indent) and ending in one newline, like an edited file.
+    assert!(text.starts_with("{\n  \""), "{}", &text[..40]);
+    assert!(text.ends_with("}\n") && !text.ends_with("\n\n"));
+    let parsed: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(parsed, schema());
+}
+
 #[test]
 fn schema_is_draft_2020_12_and_every_ref_resolves() {
     let schema = schema();
@@ -373,11 +427,52 @@ fn with_object(
     (service, operation)
 }
 
+/// Conditions of each form in the real spec: (pointer, the `$defs` entry describing it).
+const CONDITIONS: &[(&str, &str)] = &[
+    ("/parameters/2/required/when", "paramCondition"),
+    ("/parameters/6/required/when/any/0", "contextCondition"),
+    ("/parameters/7/required/when/not/any/1", "allCondition"),
+    ("/parameters/6/required/when", "anyCondition"),
+    ("/parameters/7/required/when", "notCondition"),
+];
+
+/// Every kind of object with a sample in the real spec.
+fn samples() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
+    let conditions = CONDITIONS
+        .iter()
+        .map(|&(pointer, def)| ("operation", pointer, def));
+    OBJECTS.iter().copied().chain(conditions)
+}
+
 #[test]
-fn schema_declares_exactly_the_keys_lower_allows() {
+fn lower_reads_every_key_the_schema_declares_and_no_other() {
     let schema = schema();
     let validator = Validator::new(schema.clone());
-    for &(file, pointer, def) in OBJECTS {
+    for (file, pointer, def) in samples() {
+        // `null` is the wrong JSON type for every key, so `lower` reports each key it reads there;
+        // not as an unknown key, which would mean it does not take the key at all.
+        let (properties, _) = def_keys(&schema, def);
+        for key in &properties {
+            let (service, operation) = with_object(file, pointer, |map| {
+                map.insert(key.clone(), Value::Null);
+            });
+            let errors = lower_errors(&service, &operation);
+            let at = format!("{pointer}/{key}");
+            let here: Vec<&SpecError> = errors.iter().filter(|e| e.pointer == at).collect();
+            assert!(
+                !here.is_empty(),
+                "`{key}` of $defs/{def} is not checked by lower (a null at {file} {at} passes): {errors:#?}"
+            );
+            for error in here {
+                assert!(
+                    !error.message.starts_with("unknown key"),
+                    "`{key}` of $defs/{def} is declared by the schema but unknown to lower: {error}"
+                );
+            }
+        }
+
+        // A key the schema does not declare is rejected by both, where it is (the schema checked
+        // on the object itself: through a `oneOf`, it would only say that no branch matches).
         let (service, operation) = with_object(file, pointer, |map| {
             map.insert("x-probe".to_owned(), Value::Bool(true));
         });
@@ -387,26 +482,19 @@ fn schema_declares_exactly_the_keys_lower_allows() {
             panic!("{file} {pointer}: expected one error, got {errors:#?}")
         };
         assert_eq!(error.pointer, probe_at);
-        let allowed = error
-            .message
-            .strip_prefix("unknown key `x-probe`; expected one of ")
-            .unwrap_or_else(|| panic!("unexpected message: {}", error.message));
-        let allowed: BTreeSet<String> = allowed.split(", ").map(str::to_owned).collect();
-        let (properties, _) = def_keys(&schema, def);
-        assert_eq!(
-            properties, allowed,
-            "$defs/{def} (at {file} {pointer}) against lower.rs"
+        assert!(
+            error.message.starts_with("unknown key `x-probe`"),
+            "{error}"
         );
-
-        // The schema rejects the probe too.
         let doc = if file == "service" {
             &service
         } else {
             &operation
         };
+        let rejected = validator.errors_as(def, doc.pointer(pointer).unwrap());
         assert!(
-            !validator.errors(doc).is_empty(),
-            "schema accepts an unknown key at {file} {pointer}"
+            rejected.iter().any(|e| e.starts_with("/x-probe:")),
+            "schema accepts an unknown key at {file} {pointer}: {rejected:#?}"
         );
     }
 }
@@ -414,6 +502,8 @@ fn schema_declares_exactly_the_keys_lower_allows() {
 #[test]
 fn schema_requires_exactly_the_keys_lower_requires() {
     let schema = schema();
+    // Conditions are told apart by a key, so removing that one is a different mistake: see
+    // `conditions_have_the_five_forms_lower_reads`.
     for &(file, pointer, def) in OBJECTS {
         let (properties, required) = def_keys(&schema, def);
         let (service, operation) = real_spec();
@@ -483,27 +573,55 @@ fn conditions_have_the_five_forms_lower_reads() {
     .collect();
     assert_eq!(forms, expected);
 
-    // The real spec uses all five, and `lower` rejects an extra key in any of them.
-    let validator = Validator::new(schema);
-    for pointer in [
-        "/parameters/2/required/when",
-        "/parameters/6/required/when/any/0",
-        "/parameters/7/required/when/not/any/1",
-        "/parameters/6/required/when",
-        "/parameters/7/required/when",
-    ] {
+    // The real spec uses all five, and `lower` rejects an extra key in any of them, at the key
+    // (each form is told by its first key, so the others are checked like any object's).
+    let validator = Validator::new(schema.clone());
+    for &(pointer, def) in CONDITIONS {
         let (service, operation) = with_object("operation", pointer, |map| {
             map.insert("note".to_owned(), Value::from("a condition takes no note"));
         });
         let errors = lower_errors(&service, &operation);
+        let note = format!("{pointer}/note");
         assert!(
-            errors.iter().any(|e| e.pointer == pointer),
+            errors.iter().any(|e| e.pointer == note),
             "lower accepts an extra key at {pointer}: {errors:#?}"
         );
         assert!(
             !validator.errors(&operation).is_empty(),
             "schema accepts an extra key at {pointer}"
         );
+
+        // Without the key that tells its form, a condition is none of them; without another of
+        // its keys, that key is missing.
+        let (properties, _) = def_keys(&schema, def);
+        let first = schema["$defs"][def]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .find(|k| ["param", "context", "all", "any", "not"].contains(&k.as_str()))
+            .unwrap()
+            .clone();
+        for key in &properties {
+            let (service, operation) = with_object("operation", pointer, |map| {
+                map.remove(key);
+            });
+            let errors = lower_errors(&service, &operation);
+            let expected = if *key == first {
+                "expected one of {\"param\", \"in\"}, {\"context\", \"in\"}, {\"all\"}, {\"any\"}, {\"not\"}".to_owned()
+            } else {
+                format!("missing key `{key}`")
+            };
+            assert!(
+                errors
+                    .iter()
+                    .any(|e| e.pointer == pointer && e.message == expected),
+                "{pointer} without `{key}`: {errors:#?}"
+            );
+            assert!(
+                !validator.errors(&operation).is_empty(),
+                "schema accepts {pointer} without `{key}`"
+            );
+        }
     }
 }
 
