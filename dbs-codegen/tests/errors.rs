@@ -182,6 +182,18 @@ const CASES: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "format-keywords",
+        &[
+            ("service.json", "/style"),
+            ("FormatKeywords.json", "/method"),
+            ("FormatKeywords.json", "/shapes/Settings/type"),
+            ("FormatKeywords.json", "/parameters/0/encoding"),
+            ("FormatKeywords.json", "/parameters/1/required/when/values"),
+            ("FormatKeywords.json", "/parameters/1/required/when"),
+            ("FormatKeywords.json", "/parameters/2/required/when"),
+        ],
+    ),
+    (
         "hidden-mistakes",
         &[
             ("service.json", "/errors/0/code"),
