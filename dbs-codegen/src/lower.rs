@@ -4,6 +4,11 @@
 //! with what it could read, so one run lists everything a maintainer has to fix. Lowering checks
 //! the form of each document and resolves its references; the rules about the names the generated
 //! code and the runtime use are `check`'s, run on what lowered.
+//!
+//! The form (which keys each object takes, which it requires, the words of the format's keywords)
+//! is `format`'s, the declarations `spec/schema.json` is rendered from: each object is opened with
+//! its declaration, which reports unknown and missing keys, and the readers here check each value
+//! and resolve it.
 
 use std::collections::HashMap;
 

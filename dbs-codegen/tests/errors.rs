@@ -565,3 +565,25 @@ fn names_near_reserved_ones_are_accepted() {
     let errors = errors_with(&op);
     assert!(errors.is_empty(), "{errors:#?}");
 }
+
+#[test]
+fn a_document_that_is_not_an_object_is_one_mistake() {
+    // Not "missing key `product`" and six more: a document that is not an object has no keys to
+    // miss.
+    let service = dbs_codegen::SpecFile {
+        path: "service.json".to_owned(),
+        text: "[]".to_owned(),
+    };
+    let operation = dbs_codegen::SpecFile {
+        path: "Small.json".to_owned(),
+        text: "\"Small\"".to_owned(),
+    };
+    let errors = match dbs_codegen::lower(&service, &[operation]) {
+        Ok(_) => panic!("an array and a string are not spec files"),
+        Err(errors) => errors,
+    };
+    assert_eq!(
+        errors.to_string(),
+        "2 spec errors:\n  service.json: /: expected an object, found an array\n  Small.json: /: expected an object, found a string\n"
+    );
+}
