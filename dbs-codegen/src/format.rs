@@ -195,18 +195,18 @@ pub(crate) static SERVICE: Object = Object {
     name: "service",
     description: Some("`service.json`: facts shared by every operation of the product version."),
     keys: &[
-        optional("$schema", TEXT),
-        required("product", TEXT),
-        required("version", TEXT),
-        required("style", Val::Const("RPC")),
-        required("protocol", TEXT),
-        required("documentation", TEXT),
-        required("description", TEXT),
+        optional("$schema", TEXT).doc("The schema's path, for editors: `../schema.json`."),
+        required("product", TEXT).doc("Product code, `Dbs`."),
+        required("version", TEXT).doc("API version, `2019-03-06`."),
+        required("style", Val::Const("RPC")).doc("API style: `RPC`, the only one supported."),
+        required("protocol", TEXT).doc("Default protocol, `HTTPS`."),
+        required("documentation", TEXT).doc("Reference page of the API."),
+        required("description", TEXT).doc("What the service is, for the generated docs."),
         required("endpoints", Val::Schema(endpoints)).doc(
             "Region ID → endpoint host: a bare `host[:port]`, without scheme, path or user info (the client adds `https://`).",
         ),
         optional("errors", Val::Array("errorCode")).doc("Errors any operation can return."),
-        optional("context", Val::Array("contextFact")),
+        optional("context", Val::Array("contextFact")).doc("Facts a validator may know that requests do not carry; conditions name them."),
     ],
     rules: None,
 };
@@ -237,10 +237,10 @@ pub(crate) static ERROR_CODE: Object = Object {
                 min: Some(100),
                 max: Some(599),
             },
-        ),
-        required("message", TEXT),
-        optional("description", TEXT),
-        optional("retryable", Val::Bool),
+        ).doc("The HTTP status the reference gives."),
+        required("message", TEXT).doc("The message the reference gives."),
+        optional("description", TEXT).doc("When it happens and what to do."),
+        optional("retryable", Val::Bool).doc("Whether a client may retry it. Absent means false."),
     ],
     rules: None,
 };
@@ -252,10 +252,10 @@ pub(crate) static CONTEXT_FACT: Object = Object {
         "A fact a validator may know that requests do not carry, such as the backup plan's source engine. Names must be unique.",
     ),
     keys: &[
-        required("name", Val::Def("typeName")),
-        required("description", TEXT),
-        required("source", TEXT),
-        required("values", Val::Def("enumValues")),
+        required("name", Val::Def("typeName")).doc("The fact's name, such as `SourceDatabaseType`; also its Rust type name."),
+        required("description", TEXT).doc("What the fact is and where it comes from."),
+        required("source", TEXT).doc("The API field the fact is read from, such as `DescribeBackupPlanList.Items.BackupPlanDetail.DatabaseType`."),
+        required("values", Val::Def("enumValues")).doc("The known values."),
     ],
     rules: None,
 };
@@ -263,7 +263,7 @@ pub(crate) static CONTEXT_FACT: Object = Object {
 /// One value of an enum or context fact.
 pub(crate) static ENUM_VALUE: Object = Object {
     name: "enumValue",
-    description: None,
+    description: Some("One value of an enum or context fact."),
     keys: &[
         required(
             "value",
@@ -278,7 +278,7 @@ pub(crate) static ENUM_VALUE: Object = Object {
         .doc(
             "The wire value, such as `RDS`. It must contain an ASCII letter or digit (its Rust variant, here `Rds`, is made from them), must not become the variant `Unknown`, which is reserved, and must not begin or end with white space: the service compares values exactly (or without regard to ASCII case), so ` RDS` would never match.",
         ),
-        required("description", TEXT),
+        required("description", TEXT).doc("What the value means."),
     ],
     rules: None,
 };
@@ -290,15 +290,15 @@ pub(crate) static OPERATION: Object = Object {
     name: "operation",
     description: Some("`<Operation>.json`: one operation; the file name is the operation name."),
     keys: &[
-        optional("$schema", TEXT),
-        required("name", Val::Def("typeName")),
-        required("summary", TEXT),
-        optional("description", TEXT),
-        required("documentation", TEXT),
-        required("ram_action", TEXT),
-        required("access_level", TEXT),
-        optional("access_level_note", TEXT),
-        required("method", Val::Const("POST")),
+        optional("$schema", TEXT).doc("The schema's path, for editors: `../schema.json`."),
+        required("name", Val::Def("typeName")).doc("The operation's name, such as `CreateRestoreTask`; the file must be named after it."),
+        required("summary", TEXT).doc("One line."),
+        optional("description", TEXT).doc("More detail, including which sources were followed."),
+        required("documentation", TEXT).doc("The API reference page."),
+        required("ram_action", TEXT).doc("The RAM action, such as `dbs:CreateRestoreTask`."),
+        required("access_level", TEXT).doc("The RAM access level: `create`, `read`, `update`, …."),
+        optional("access_level_note", TEXT).doc("A note for maintainers on the access level; not used by the generated code."),
+        required("method", Val::Const("POST")).doc("The HTTP method: `POST`, the only one DBS operations use."),
         optional("idempotent", Val::Bool)
             .doc("Whether repeating the call is harmless without a token."),
         optional("idempotency_token", Val::Def("wireName")).doc(
@@ -317,7 +317,7 @@ pub(crate) static OPERATION: Object = Object {
         .doc("Shape name → shape: the enums, structures and lists the parameters use."),
         required("parameters", Val::Array("parameter"))
             .doc("Request parameters. Wire and Rust names must be unique."),
-        required("response", Val::Def("response")),
+        required("response", Val::Def("response")).doc("The response."),
         optional("errors", Val::Array("errorCode")).doc("Errors documented for this operation."),
     ],
     rules: None,
@@ -328,9 +328,9 @@ pub(crate) static ENUM_SHAPE: Object = Object {
     name: "enumShape",
     description: Some("A closed set of string values (open in Rust through `Unknown`)."),
     keys: &[
-        required("type", Val::Const("enum")),
-        required("description", TEXT),
-        required("values", Val::Def("enumValues")),
+        required("type", Val::Const("enum")).doc("The kind of shape."),
+        required("description", TEXT).doc("What it is."),
+        required("values", Val::Def("enumValues")).doc("The values."),
         optional("default", TEXT)
             .doc("The value the service assumes when none is sent; one of `values`."),
     ],
@@ -342,8 +342,8 @@ pub(crate) static STRUCTURE_SHAPE: Object = Object {
     name: "structureShape",
     description: Some("A JSON object with named scalar members."),
     keys: &[
-        required("type", Val::Const("structure")),
-        required("description", TEXT),
+        required("type", Val::Const("structure")).doc("The kind of shape."),
+        required("description", TEXT).doc("What it is."),
         required("members", Val::Array("member")).doc("Wire and Rust names must be unique."),
     ],
     rules: None,
@@ -354,8 +354,8 @@ pub(crate) static LIST_SHAPE: Object = Object {
     name: "listShape",
     description: Some("A JSON array."),
     keys: &[
-        required("type", Val::Const("list")),
-        required("description", TEXT),
+        required("type", Val::Const("list")).doc("The kind of shape."),
+        required("description", TEXT).doc("What it is."),
         required("member", Val::Def("typeRef")).doc(
             "A scalar, or an enum or structure shape of the same operation: not a list, so no shape contains itself.",
         ),
@@ -365,7 +365,7 @@ pub(crate) static LIST_SHAPE: Object = Object {
                 min: Some(0),
                 max: None,
             },
-        ),
+        ).doc("The least number of elements."),
     ],
     rules: None,
 };
@@ -378,14 +378,15 @@ pub(crate) static MEMBER: Object = Object {
     name: "member",
     description: Some("A member of a structure."),
     keys: &[
-        required("name", Val::Def("wireName")),
-        required("type", Val::Def("scalar")),
+        required("name", Val::Def("wireName")).doc("The member's name in the JSON object."),
+        required("type", Val::Def("scalar")).doc("The member's type: a scalar."),
         optional(
             "required",
             Val::Schema(|| json!({ "enum": [ALWAYS, NEVER] })),
-        ),
-        required("description", TEXT),
-        optional("example", TEXT),
+        )
+        .doc("Whether the member is always present. Absent means never."),
+        required("description", TEXT).doc("What it is."),
+        optional("example", TEXT).doc("An example value."),
     ],
     rules: None,
 };
@@ -395,18 +396,18 @@ pub(crate) static PARAMETER: Object = Object {
     name: "parameter",
     description: Some("A request parameter."),
     keys: &[
-        required("name", Val::Def("wireName")),
-        required("type", Val::Def("typeRef")),
+        required("name", Val::Def("wireName")).doc("The wire name, exactly."),
+        required("type", Val::Def("typeRef")).doc("The value type: a scalar or a shape of this operation."),
         optional("encoding", Val::Const("json")).doc(
             "Required for, and only for, a parameter of a list or structure shape: the value is sent as one JSON text.",
         ),
         optional("unit", Val::Schema(unit)),
-        optional("range", Val::Def("range")),
+        optional("range", Val::Def("range")).doc("Inclusive bounds; integers only."),
         optional("sensitive", Val::Bool)
             .doc("A secret: redacted everywhere but the wire. Strings only."),
-        optional("required", Val::Def("requirement")),
-        required("description", TEXT),
-        optional("example", TEXT),
+        optional("required", Val::Def("requirement")).doc("When the parameter must be present. Absent means never."),
+        required("description", TEXT).doc("What it is."),
+        optional("example", TEXT).doc("An example value from the reference."),
     ],
     rules: Some(parameter_rules),
 };
@@ -509,14 +510,16 @@ pub(crate) static RANGE: Object = Object {
                 min: None,
                 max: None,
             },
-        ),
+        )
+        .doc("The least value."),
         optional(
             "max",
             Val::Integer {
                 min: None,
                 max: None,
             },
-        ),
+        )
+        .doc("The greatest value."),
     ],
     rules: None,
 };
@@ -527,7 +530,8 @@ pub(crate) static REQUIREMENT_RULE: Object = Object {
     description: Some("Required when the condition holds."),
     keys: &[
         optional("id", TEXT).doc("A short rule ID such as `R1`, shown in messages."),
-        required("when", Val::Def("condition")),
+        required("when", Val::Def("condition"))
+            .doc("The condition under which the parameter is required."),
         optional("note", TEXT)
             .doc("The reference's own words, when they say more than the condition."),
     ],
@@ -539,8 +543,8 @@ pub(crate) static PARAM_CONDITION: Object = Object {
     name: "paramCondition",
     description: Some("The enum parameter named `param` is one of `in`."),
     keys: &[
-        required("param", TEXT),
-        required("in", Val::Def("conditionValues")),
+        required("param", TEXT).doc("The wire name of an enum parameter of this operation."),
+        required("in", Val::Def("conditionValues")).doc("Values of its enum."),
     ],
     rules: None,
 };
@@ -552,8 +556,8 @@ pub(crate) static CONTEXT_CONDITION: Object = Object {
         "The context fact named `context` (declared in service.json) is one of `in`.",
     ),
     keys: &[
-        required("context", TEXT),
-        required("in", Val::Def("conditionValues")),
+        required("context", TEXT).doc("The name of a context fact of service.json."),
+        required("in", Val::Def("conditionValues")).doc("Values of the fact."),
     ],
     rules: None,
 };
@@ -566,7 +570,7 @@ fn conditions() -> Value {
 pub(crate) static ALL_CONDITION: Object = Object {
     name: "allCondition",
     description: Some("Every condition holds."),
-    keys: &[required("all", Val::Schema(conditions))],
+    keys: &[required("all", Val::Schema(conditions)).doc("The conditions, at least one.")],
     rules: None,
 };
 
@@ -574,7 +578,7 @@ pub(crate) static ALL_CONDITION: Object = Object {
 pub(crate) static ANY_CONDITION: Object = Object {
     name: "anyCondition",
     description: Some("At least one condition holds."),
-    keys: &[required("any", Val::Schema(conditions))],
+    keys: &[required("any", Val::Schema(conditions)).doc("The conditions, at least one.")],
     rules: None,
 };
 
@@ -582,7 +586,7 @@ pub(crate) static ANY_CONDITION: Object = Object {
 pub(crate) static NOT_CONDITION: Object = Object {
     name: "notCondition",
     description: Some("The condition does not hold."),
-    keys: &[required("not", Val::Def("condition"))],
+    keys: &[required("not", Val::Def("condition")).doc("The condition.")],
     rules: None,
 };
 
@@ -598,7 +602,7 @@ pub(crate) const CONDITIONS: [&Object; 5] = [
 /// An operation's `response`.
 pub(crate) static RESPONSE: Object = Object {
     name: "response",
-    description: None,
+    description: Some("The response of an operation: a JSON object."),
     keys: &[required("fields", Val::Array("responseField"))
         .doc("Response fields. Wire and Rust names must be unique.")],
     rules: None,
@@ -607,12 +611,12 @@ pub(crate) static RESPONSE: Object = Object {
 /// A response field.
 pub(crate) static RESPONSE_FIELD: Object = Object {
     name: "responseField",
-    description: None,
+    description: Some("A field of the response."),
     keys: &[
-        required("name", Val::Def("wireName")),
-        required("type", Val::Def("scalar")),
-        required("description", TEXT),
-        optional("example", TEXT),
+        required("name", Val::Def("wireName")).doc("The wire name, exactly."),
+        required("type", Val::Def("scalar")).doc("The field's type: a scalar."),
+        required("description", TEXT).doc("What it is."),
+        optional("example", TEXT).doc("An example value."),
     ],
     rules: None,
 };

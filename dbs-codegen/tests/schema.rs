@@ -362,6 +362,27 @@ fn schema_is_draft_2020_12_and_every_ref_resolves() {
 }
 
 #[test]
+fn every_definition_and_key_is_documented() {
+    let schema = schema();
+    for (name, def) in schema["$defs"].as_object().unwrap() {
+        assert!(
+            def.get("description").is_some(),
+            "$defs/{name} has no description"
+        );
+        let Some(properties) = def.get("properties").and_then(Value::as_object) else {
+            continue;
+        };
+        for (key, property) in properties {
+            let documented = property
+                .get("description")
+                .and_then(Value::as_str)
+                .is_some_and(|d| !d.trim().is_empty());
+            assert!(documented, "`{key}` of $defs/{name} has no description");
+        }
+    }
+}
+
+#[test]
 fn spec_files_reference_the_schema() {
     for name in ["service.json", "CreateRestoreTask.json"] {
         let value = read_json(&Path::new(SPEC_DIR).join(name));
