@@ -728,3 +728,43 @@ pub(crate) fn values() -> Vec<(&'static str, Value)> {
         ),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // `lower` picks a shape's declaration by its `type` and a condition's by its first key, so
+    // those must tell the forms apart.
+    #[test]
+    fn forms_are_told_apart() {
+        let tags: Vec<Option<&str>> = SHAPES.iter().map(|s| s.constant("type")).collect();
+        assert_eq!(tags, [Some("enum"), Some("structure"), Some("list")]);
+        let firsts: Vec<&str> = CONDITIONS.iter().map(|c| c.keys[0].name).collect();
+        assert_eq!(firsts, ["param", "context", "all", "any", "not"]);
+    }
+
+    #[test]
+    fn keys_and_definitions_are_unique() {
+        let mut defs: Vec<&str> = OBJECTS.iter().map(|o| o.name).collect();
+        defs.extend(values().iter().map(|(name, _)| *name));
+        let count = defs.len();
+        defs.sort_unstable();
+        defs.dedup();
+        assert_eq!(defs.len(), count, "a $defs name is declared twice");
+        for object in OBJECTS {
+            let mut keys: Vec<&str> = object.keys.iter().map(|k| k.name).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            assert_eq!(
+                keys.len(),
+                object.keys.len(),
+                "{}: a key twice",
+                object.name
+            );
+        }
+        let mut units: Vec<&str> = UNITS.iter().map(|u| u.name).collect();
+        units.sort_unstable();
+        units.dedup();
+        assert_eq!(units.len(), UNITS.len());
+    }
+}

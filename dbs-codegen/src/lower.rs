@@ -213,6 +213,13 @@ impl<'c> Reader<'c> {
 
     /// The text at `key`, if present and text.
     fn string(&mut self, obj: &Obj<'_>, key: &str) -> Option<String> {
+        debug_assert!(
+            !matches!(
+                declared(obj, key),
+                Some(format::Val::Bool | format::Val::Integer { .. } | format::Val::Array(_))
+            ),
+            "format.rs does not declare `{key}` as text"
+        );
         self.get(obj, key)
             .and_then(|v| self.string_value(v, obj.at.at(key)))
     }
@@ -239,14 +246,10 @@ impl<'c> Reader<'c> {
 
     /// Whether `value`, read at `key`, is the word the format declares there (reported if not).
     fn is_constant(&mut self, obj: &Obj<'_>, key: &str, value: &str) -> bool {
-        let expected = obj
-            .keys
-            .iter()
-            .find(|k| k.name == key)
-            .and_then(|k| match k.value {
-                format::Val::Const(word) => Some(word),
-                _ => None,
-            });
+        let expected = match declared(obj, key) {
+            Some(format::Val::Const(word)) => Some(*word),
+            _ => None,
+        };
         match expected {
             Some(word) if value != word => {
                 self.error(
@@ -260,6 +263,10 @@ impl<'c> Reader<'c> {
     }
 
     fn bool(&mut self, obj: &Obj<'_>, key: &str) -> bool {
+        debug_assert!(
+            matches!(declared(obj, key), Some(format::Val::Bool)),
+            "format.rs does not declare `{key}` as a boolean"
+        );
         match self.get(obj, key) {
             None => false,
             Some(Value::Bool(b)) => *b,
@@ -1309,9 +1316,14 @@ fn any_shape_keys() -> (Vec<&'static Key>, Vec<&'static str>) {
     (keys, required)
 }
 
+/// What the format says the value at `key` is.
+fn declared(obj: &Obj<'_>, key: &str) -> Option<&'static format::Val> {
+    obj.keys.iter().find(|k| k.name == key).map(|k| &k.value)
+}
+
 /// The bounds the format gives the integer at `key`.
 fn integer_bounds(obj: &Obj<'_>, key: &str) -> (Option<i64>, Option<i64>) {
-    match obj.keys.iter().find(|k| k.name == key).map(|k| &k.value) {
+    match declared(obj, key) {
         Some(format::Val::Integer { min, max }) => (*min, *max),
         _ => (None, None),
     }
