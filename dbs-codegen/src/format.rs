@@ -444,13 +444,23 @@ fn parameter_rules() -> Vec<Value> {
             .map(|(name, _)| *name)
             .collect()
     };
+    // Each rule is stated on the key `lower` reports, so a validator points where it does.
+    let typed = |schema: Value| json!({ "required": ["type"], "properties": { "type": schema } });
+    let integers = names(|ty| matches!(ty, Type::Int32 | Type::Int64));
     let mut rules = vec![json!({
         "$comment": "Only integers take a unit or a range.",
-        "if": { "anyOf": [{ "required": ["unit"] }, { "required": ["range"] }] },
-        "then": { "properties": { "type": {
-            "enum": names(|ty| matches!(ty, Type::Int32 | Type::Int64))
-        } } }
+        "if": typed(json!({ "not": { "enum": integers } })),
+        "then": { "properties": { "unit": false, "range": false } }
     })];
+    // A bound must fit its type: int64 bounds are whatever JSON integers `lower` reads.
+    rules.push(json!({
+        "$comment": "An int32's bounds fit 32 bits.",
+        "if": typed(json!({ "const": "int32" })),
+        "then": { "properties": { "range": { "properties": {
+            "min": { "minimum": i32::MIN, "maximum": i32::MAX },
+            "max": { "minimum": i32::MIN, "maximum": i32::MAX }
+        } } } }
+    }));
     // One rule per distinct bounds, in the order units first show them.
     let mut seen: Vec<Bounds> = Vec::new();
     for unit in UNITS {
@@ -486,13 +496,13 @@ fn parameter_rules() -> Vec<Value> {
     }
     rules.push(json!({
         "$comment": "Only strings can be sensitive.",
-        "if": { "required": ["sensitive"], "properties": { "sensitive": { "const": true } } },
-        "then": { "properties": { "type": { "enum": names(|ty| ty == Type::String) } } }
+        "if": typed(json!({ "not": { "enum": names(|ty| ty == Type::String) } })),
+        "then": { "properties": { "sensitive": { "const": false } } }
     }));
     rules.push(json!({
         "$comment": "Only shapes take an encoding (which shapes, lists and structures, needs the shapes).",
-        "if": { "required": ["encoding"] },
-        "then": { "properties": { "type": { "not": { "$ref": "#/$defs/scalar" } } } }
+        "if": typed(json!({ "$ref": "#/$defs/scalar" })),
+        "then": { "properties": { "encoding": false } }
     }));
     rules
 }
@@ -646,13 +656,28 @@ pub(crate) const OBJECTS: [&Object; 19] = [
 
 /// The `$defs` entries that are not objects with keys: strings with a form, and unions.
 pub(crate) fn values() -> Vec<(&'static str, Value)> {
-    let union = |description: &str, forms: &[&Object]| {
-        let refs: Vec<Value> = forms
+    // Unions are told apart as `lower` tells them (a shape by its `type`, a condition by its first
+    // key): `if`/`then`/`else` rather than `oneOf`, so a validator reports a mistake inside the
+    // form at its own pointer, not as "matches none of oneOf" at the union's.
+    let shape = chain(
+        SHAPES.iter().map(|form| {
+            let tag = form.constant("type").unwrap_or_default();
+            (
+                json!({ "required": ["type"], "properties": { "type": { "const": tag } } }),
+                form,
+            )
+        }),
+        json!({
+            "required": ["type"],
+            "properties": { "type": { "enum": SHAPES.iter().filter_map(|s| s.constant("type")).collect::<Vec<_>>() } }
+        }),
+    );
+    let condition = chain(
+        CONDITIONS
             .iter()
-            .map(|o| json!({ "$ref": format!("#/$defs/{}", o.name) }))
-            .collect();
-        json!({ "description": description, "oneOf": refs })
-    };
+            .map(|form| (json!({ "required": [form.keys[0].name] }), form)),
+        Value::Bool(false),
+    );
     vec![
         (
             "text",
@@ -702,20 +727,36 @@ pub(crate) fn values() -> Vec<(&'static str, Value)> {
                 "items": { "$ref": "#/$defs/enumValue" }
             }),
         ),
-        ("shape", union("A named type of an operation.", &SHAPES)),
+        (
+            "shape",
+            json!({
+                "description": format!(
+                    "A named type of an operation: {}, told apart by `type`.",
+                    SHAPES.iter().map(|s| format!("`{}`", s.name)).collect::<Vec<_>>().join(", ")
+                ),
+                "type": "object",
+                "allOf": [shape]
+            }),
+        ),
         (
             "requirement",
             json!({
                 "description": "When the parameter must be present. Absent means never.",
-                "oneOf": [{ "enum": [ALWAYS, NEVER] }, { "$ref": "#/$defs/requirementRule" }]
+                "if": { "type": "string" },
+                "then": { "enum": [ALWAYS, NEVER] },
+                "else": { "$ref": "#/$defs/requirementRule" }
             }),
         ),
         (
             "condition",
-            union(
-                "A declarative condition over enum parameters of the operation and context facts of the service.",
-                &CONDITIONS,
-            ),
+            json!({
+                "description": format!(
+                    "A declarative condition over enum parameters of the operation and context facts of the service: {}, told apart by their first key.",
+                    CONDITIONS.iter().map(|c| format!("`{}`", c.name)).collect::<Vec<_>>().join(", ")
+                ),
+                "type": "object",
+                "allOf": [condition]
+            }),
         ),
         (
             "conditionValues",
@@ -727,6 +768,20 @@ pub(crate) fn values() -> Vec<(&'static str, Value)> {
             }),
         ),
     ]
+}
+
+/// `if a then A else if b then B … else otherwise`: the first form whose test holds.
+fn chain<'f>(
+    forms: impl DoubleEndedIterator<Item = (Value, &'f &'f Object)>,
+    otherwise: Value,
+) -> Value {
+    forms.rev().fold(otherwise, |otherwise, (test, form)| {
+        json!({
+            "if": test,
+            "then": { "$ref": format!("#/$defs/{}", form.name) },
+            "else": otherwise
+        })
+    })
 }
 
 #[cfg(test)]

@@ -562,18 +562,25 @@ fn schema_requires_exactly_the_keys_lower_requires() {
     }
 }
 
+/// The `$defs` entries a union (`shape`, `condition`) chooses between: the `then` of each `if` in
+/// its `if`/`then`/`else` chain.
+fn union_forms(schema: &Value, union: &str) -> Vec<String> {
+    let mut forms = Vec::new();
+    let mut branch = &schema["$defs"][union]["allOf"][0];
+    while let Some(then) = branch.get("then") {
+        let form = then["$ref"].as_str().unwrap();
+        forms.push(form.trim_start_matches("#/$defs/").to_owned());
+        branch = &branch["else"];
+    }
+    forms
+}
+
 #[test]
 fn conditions_have_the_five_forms_lower_reads() {
     let schema = schema();
-    let forms: BTreeSet<Vec<String>> = schema["$defs"]["condition"]["oneOf"]
-        .as_array()
-        .unwrap()
+    let forms: BTreeSet<Vec<String>> = union_forms(&schema, "condition")
         .iter()
-        .map(|branch| {
-            let def = branch["$ref"]
-                .as_str()
-                .unwrap()
-                .trim_start_matches("#/$defs/");
+        .map(|def| {
             let (properties, required) = def_keys(&schema, def);
             assert_eq!(
                 properties, required,
@@ -869,4 +876,89 @@ fn schema_rejects_what_lower_rejects_within_one_file() {
         };
         assert!(!validator.errors(doc).is_empty(), "schema accepts {what}");
     }
+}
+
+/// Words of the messages of rules JSON Schema cannot state, which only `dbs-codegen check`
+/// enforces (the schema's description says so): references to other items (a shape, a parameter, a
+/// context fact, an enum value, another file), uniqueness, names derived from names, min <= max.
+const CHECK_ONLY: &[&str] = &[
+    "or a shape of this operation",
+    "unknown parameter `",
+    "has an unknown type (see",
+    "unknown context fact `",
+    "unknown enum value ",
+    "cannot contain itself",
+    "lists of lists",
+    "duplicate",
+    " both become ",
+    "already has",
+    "already used by",
+    "global option",
+    "is the common parameter",
+    "must live in",
+    "is greater than max",
+    "becomes the Rust variant `Unknown`",
+    "as the service's code",
+    "is a sensitive parameter",
+];
+
+#[test]
+fn error_fixtures_fail_the_schema_where_lower_reports_them() {
+    let validator = Validator::new(schema());
+    let dir = Path::new(FIXTURES).join("errors");
+    let mut fixtures: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    fixtures.sort();
+    let mut compared = 0;
+    for fixture in fixtures {
+        let name = fixture.file_name().unwrap().to_str().unwrap().to_owned();
+        let errors = match dbs_codegen::SpecDir::read(&fixture, &name).and_then(|f| f.lower()) {
+            Ok(_) => panic!("{name}: an error fixture without errors"),
+            Err(errors) => errors.0,
+        };
+        for file in std::fs::read_dir(&fixture).unwrap() {
+            let path = file.unwrap().path();
+            let shown = format!("{name}/{}", path.file_name().unwrap().to_str().unwrap());
+            // Files that are not JSON (or not UTF-8) have nothing for a schema to check.
+            let Some(doc) = std::fs::read_to_string(&path)
+                .ok()
+                .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+            else {
+                continue;
+            };
+            let def = if shown.ends_with("/service.json") {
+                "service"
+            } else {
+                "operation"
+            };
+            let flagged: BTreeSet<String> = validator
+                .errors_as(def, &doc)
+                .iter()
+                .map(|e| e.split(": ").next().unwrap().to_owned())
+                .collect();
+            let reported: Vec<&SpecError> = errors.iter().filter(|e| e.file == shown).collect();
+            for error in &reported {
+                if CHECK_ONLY.iter().any(|words| error.message.contains(words)) {
+                    continue;
+                }
+                compared += 1;
+                assert!(
+                    flagged.contains(&error.pointer),
+                    "the schema does not flag {shown} {} ({}); it flags {flagged:?}",
+                    error.pointer,
+                    error.message
+                );
+            }
+            // And the schema flags nothing `lower` accepts.
+            for pointer in &flagged {
+                assert!(
+                    reported.iter().any(|e| &e.pointer == pointer),
+                    "the schema flags {shown} {pointer}, which lower accepts: {reported:#?}"
+                );
+            }
+        }
+    }
+    assert!(compared > 40, "only {compared} mistakes compared");
 }
