@@ -32,7 +32,7 @@ pub(crate) struct Key {
     pub(crate) required: bool,
     /// What its value may be.
     pub(crate) value: Val,
-    /// What it means, when the value's own definition does not say it.
+    /// What it means, shown in the schema (a test checks every key has one).
     pub(crate) description: Option<&'static str>,
 }
 
