@@ -400,12 +400,8 @@ async fn a_dropped_connection_is_not_replayed_without_a_token() {
 
 #[tokio::test]
 async fn a_refused_connection_is_retried_and_reported_as_not_sent() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("address").port()
-    };
     let client = Client::builder()
-        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .endpoint_url(dbs_tests::refused_url())
         .credentials(Credentials::new(ACCESS_KEY_ID, ACCESS_KEY_SECRET))
         .retry_config(RetryConfig::standard().with_initial_backoff(Duration::from_millis(1)))
         .build()

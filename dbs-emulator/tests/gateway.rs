@@ -328,7 +328,7 @@ async fn wrong_signatures_echo_the_server_string_to_sign() {
     }
     // Signed as POST, sent as GET: the texts differ in the method.
     let mut raw = V1::new(rds_params(), Placement::Query).build();
-    raw.method = reqwest::Method::GET;
+    raw.method = "GET".to_owned();
     let answer = send(&url, &raw).await;
     assert_gateway_error(&answer, 400, "SignatureDoesNotMatch", &url);
     assert!(answer.message().contains("is:GET&%2F&"), "{}", answer.text);

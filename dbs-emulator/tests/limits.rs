@@ -306,7 +306,7 @@ async fn hold_partial_body(url: &str, declared: usize, sent: usize) -> tokio::ne
 async fn poll_budget(url: &str, want_503: bool) -> Answer {
     for _ in 0..200 {
         let raw = Raw {
-            method: reqwest::Method::POST,
+            method: "POST".to_owned(),
             query: String::new(),
             headers: vec![(
                 "content-type".to_owned(),
