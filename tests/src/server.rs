@@ -328,10 +328,10 @@ fn scripted_reply(replies: &[Reply], n: usize) -> Reply {
 /// An `http://127.0.0.1:PORT` URL where nothing listens: every connection is refused (the port
 /// was bound and released; nothing else on this machine is expected to take it meanwhile).
 pub fn refused_url() -> String {
-    let port = std::net::TcpListener::bind(("127.0.0.1", 0))
+    let addr = std::net::TcpListener::bind(("127.0.0.1", 0))
         .and_then(|listener| listener.local_addr())
-        .map_or(9, |addr| addr.port());
-    format!("http://127.0.0.1:{port}")
+        .expect("bind a port on 127.0.0.1");
+    format!("http://{addr}")
 }
 
 async fn serve(mut stream: TcpStream, log: Log, respond: Respond) {
@@ -469,6 +469,29 @@ mod tests {
             assert_eq!(exchange(server.addr(), request).await, b"");
         }
         assert!(server.requests().is_empty());
+    }
+
+    #[tokio::test]
+    async fn drop_closes_and_reset_resets_without_an_answer() {
+        let server = Server::scripted(vec![Reply::drop_connection(), Reply::reset()]).await;
+        let request = b"POST / HTTP/1.1\r\ncontent-length: 0\r\n\r\n";
+        let mut read = Vec::new();
+        let mut stream = TcpStream::connect(server.addr()).await.expect("connect");
+        stream.write_all(request).await.expect("write");
+        let closed = stream.read_to_end(&mut read).await.expect("a clean close");
+        assert_eq!((closed, read.as_slice()), (0, &b""[..]));
+        let mut stream = TcpStream::connect(server.addr()).await.expect("connect");
+        stream.write_all(request).await.expect("write");
+        let reset = stream.read_to_end(&mut read).await.expect_err("a reset");
+        assert_eq!(reset.kind(), std::io::ErrorKind::ConnectionReset);
+        assert_eq!(server.requests().len(), 2, "both requests were read first");
+    }
+
+    #[tokio::test]
+    async fn refused_url_refuses() {
+        let url = refused_url();
+        let addr = url.trim_start_matches("http://");
+        assert!(TcpStream::connect(addr).await.is_err(), "{url}");
     }
 
     #[tokio::test]
