@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use dbs_api::signing::format_timestamp;
+use dbs_tests::signer::timestamp as format_timestamp;
 
 #[tokio::test]
 async fn v1_succeeds_with_parameters_in_query_body_or_both_and_any_method() {

@@ -6,11 +6,11 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use dbs_api::signing::format_timestamp;
 use dbs_emulator::{
     EmulatorConfig, Fault, FaultKind, MAX_FAULTS, RestoreTask, StartError, StateQuery,
     TaskLimitReached,
 };
+use dbs_tests::signer::timestamp as format_timestamp;
 use serde_json::json;
 use tokio::io::AsyncWriteExt;
 

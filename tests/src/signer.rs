@@ -175,6 +175,39 @@ pub fn v3_authorization(
     )
 }
 
+/// The parts of a V3 `Authorization` header value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Authorization {
+    /// The first word, `ACS3-HMAC-SHA256`.
+    pub algorithm: String,
+    /// The `Credential`: the AccessKeyId.
+    pub access_key_id: String,
+    /// The `SignedHeaders`, in the order written.
+    pub signed_headers: Vec<String>,
+    /// The `Signature`.
+    pub signature: String,
+}
+
+/// Reads `ALGORITHM Credential=ID,SignedHeaders=a;b,Signature=HEX` (the three parts in any
+/// order); `None` when a part is missing.
+pub fn parse_authorization(value: &str) -> Option<Authorization> {
+    let (algorithm, rest) = value.split_once(' ')?;
+    let part = |key: &str| {
+        rest.split(',')
+            .find_map(|p| p.trim().strip_prefix(key))
+            .map(str::to_owned)
+    };
+    Some(Authorization {
+        algorithm: algorithm.to_owned(),
+        access_key_id: part("Credential=")?,
+        signed_headers: part("SignedHeaders=")?
+            .split(';')
+            .map(str::to_owned)
+            .collect(),
+        signature: part("Signature=")?,
+    })
+}
+
 /// Replaces (or adds) a pair.
 pub fn set(list: &mut Vec<(String, String)>, name: &str, value: &str) {
     list.retain(|(k, _)| k != name);
@@ -527,6 +560,20 @@ mod tests {
             "ACS3-HMAC-SHA256\n7ea06492da5221eba5297e897ce16e55f964061054b7695beedaac1145b1e259"
         );
         let signature = v3_signature(&sts, "YourAccessKeySecret");
+        let header = "ACS3-HMAC-SHA256 Credential=YourAccessKeyId,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0";
+        assert_eq!(
+            parse_authorization(header),
+            Some(Authorization {
+                algorithm: ALGORITHM_V3.to_owned(),
+                access_key_id: "YourAccessKeyId".to_owned(),
+                signed_headers: canonical.signed_headers.clone(),
+                signature: signature.clone(),
+            })
+        );
+        assert_eq!(
+            parse_authorization("ACS3-HMAC-SHA256 Credential=a,Signature=b"),
+            None
+        );
         assert_eq!(
             v3_authorization(
                 ALGORITHM_V3,
