@@ -10,13 +10,11 @@ use std::time::Duration;
 
 use dbs_api::wire::de;
 use dbs_api::{Client, Credentials, Error, RetryConfig, SignatureVersion};
+use dbs_tests::refused_url;
 use serde_json::json;
 use support::{
     ACCESS_KEY_ID, ACCESS_KEY_SECRET, Reply, Server, client, decode_form, param, restore_task,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
 
 const UNAVAILABLE: &str = r#"{"Code":"ServiceUnavailable","Message":"The request has failed due to a temporary failure of the server.","RequestId":"req-503"}"#;
 
@@ -43,65 +41,14 @@ enum Once {
     Hang(Duration),
 }
 
-/// A server on 127.0.0.1 that serves one connection as `once` says; the receiver gets the
-/// request body it read.
-async fn one_shot(once: Once) -> (String, oneshot::Receiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("address"));
-    let (tell, told) = oneshot::channel();
-    tokio::spawn(async move {
-        let Ok((mut stream, _)) = listener.accept().await else {
-            return;
-        };
-        // Gone: the next attempts are refused.
-        drop(listener);
-        let body = read_body(&mut stream).await;
-        let _ = tell.send(body);
-        match once {
-            Once::Unavailable => {
-                let head = format!(
-                    "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
-                     content-length: {}\r\nconnection: close\r\n\r\n",
-                    UNAVAILABLE.len()
-                );
-                let _ = stream.write_all(head.as_bytes()).await;
-                let _ = stream.write_all(UNAVAILABLE.as_bytes()).await;
-                let _ = stream.shutdown().await;
-            }
-            Once::Reset => {
-                let _ = stream.set_zero_linger();
-                drop(stream);
-            }
-            Once::Hang(pause) => {
-                tokio::time::sleep(pause).await;
-                drop(stream);
-            }
-        }
-    });
-    (url, told)
-}
-
-/// Reads a request's head and its `content-length` body (bounded).
-async fn read_body(stream: &mut TcpStream) -> String {
-    let (mut buf, mut chunk) = (Vec::new(), [0u8; 4096]);
-    loop {
-        if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..at]).to_ascii_lowercase();
-            let length = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse::<usize>().ok())
-                .unwrap_or(0);
-            if buf.len() >= at + 4 + length || buf.len() > 1 << 20 {
-                let end = (at + 4 + length).min(buf.len());
-                return String::from_utf8_lossy(&buf[at + 4..end]).into_owned();
-            }
-        }
-        match stream.read(&mut chunk).await {
-            Ok(n) if n > 0 && buf.len() < 1 << 20 => buf.extend_from_slice(&chunk[..n]),
-            _ => return String::from_utf8_lossy(&buf).into_owned(),
-        }
-    }
+/// A server on 127.0.0.1 that serves one connection as `once` says and refuses the next ones.
+async fn one_shot(once: Once) -> Server {
+    Server::one_connection(match once {
+        Once::Unavailable => Reply::json(503, UNAVAILABLE),
+        Once::Reset => Reply::reset(),
+        Once::Hang(pause) => Reply::drop_connection().delayed(pause),
+    })
+    .await
 }
 
 fn quick_client(url: &str) -> Client {
@@ -132,14 +79,15 @@ async fn a_refused_last_attempt_does_not_hide_an_earlier_one_that_was_sent() {
             Some(Duration::from_millis(300)),
         ),
     ] {
-        let (url, told) = one_shot(once).await;
-        let client = quick_client(&url);
+        let server = one_shot(once).await;
+        let client = quick_client(server.url());
         let mut request = restore_task(&client);
         if let Some(timeout) = attempt_timeout {
             request = request.attempt_timeout(timeout);
         }
         let error = request.send().await.expect_err("the server went away");
-        let sent = token_of(&told.await.expect("the first attempt arrived"));
+        let requests = server.requests();
+        let sent = token_of(&requests.first().expect("the first attempt arrived").body);
         assert!(
             sent.is_some(),
             "{once:?}: the request carried a ClientToken"
@@ -170,11 +118,7 @@ async fn a_refused_last_attempt_does_not_hide_an_earlier_one_that_was_sent() {
 
 #[tokio::test]
 async fn refusals_only_are_not_sent_and_carry_no_token() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("address").port()
-    };
-    let error = restore_task(&quick_client(&format!("http://127.0.0.1:{port}")))
+    let error = restore_task(&quick_client(&refused_url()))
         .send()
         .await
         .expect_err("refused");

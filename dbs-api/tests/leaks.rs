@@ -206,7 +206,7 @@ fn echo_v1(request: &Recorded) -> Reply {
         .chain(request.body_params())
         .filter(|(k, _)| k != "Signature")
         .collect();
-    let echo = dbs_api::signing::v1_string_to_sign("POST", &params).to_string();
+    let echo = dbs_tests::signer::v1_string_to_sign("POST", &params);
     let body = serde_json::json!({
         "Code": "SignatureDoesNotMatch",
         "Message": format!("Specified signature is not matched with our calculation. server string to sign is:{echo}"),

@@ -400,12 +400,8 @@ async fn a_dropped_connection_is_not_replayed_without_a_token() {
 
 #[tokio::test]
 async fn a_refused_connection_is_retried_and_reported_as_not_sent() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("address").port()
-    };
     let client = Client::builder()
-        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .endpoint_url(dbs_tests::refused_url())
         .credentials(Credentials::new(ACCESS_KEY_ID, ACCESS_KEY_SECRET))
         .retry_config(RetryConfig::standard().with_initial_backoff(Duration::from_millis(1)))
         .build()
@@ -573,12 +569,14 @@ fn v1_string_to_sign(request: &Recorded) -> String {
         .chain(request.body_params())
         .filter(|(k, _)| k != "Signature")
         .collect();
-    dbs_api::signing::v1_string_to_sign("POST", &params).to_string()
+    dbs_tests::signer::v1_string_to_sign("POST", &params)
 }
 
 /// Our V3 StringToSign of a captured request, recomputed from its signed headers and body.
 fn v3_string_to_sign(request: &Recorded) -> String {
-    use dbs_api::signing::{StringToSign, parse_authorization, sha256_hex, v3_canonical_request};
+    use dbs_tests::signer::{
+        parse_authorization, sha256_hex, v3_canonical_request, v3_string_to_sign,
+    };
     let auth = parse_authorization(request.header("authorization").unwrap_or_default())
         .expect("an authorization header");
     let headers: Vec<(String, String)> = request
@@ -589,7 +587,7 @@ fn v3_string_to_sign(request: &Recorded) -> String {
         .collect();
     let canonical =
         v3_canonical_request("POST", &[], &headers, &sha256_hex(request.body.as_bytes()));
-    StringToSign::v3(&canonical).to_string()
+    v3_string_to_sign(&canonical)
 }
 
 /// Sends one call to `server` and returns the error with the echo the server sent.
@@ -651,7 +649,7 @@ async fn signature_mismatch_says_which_side_differs_without_echoing() {
             .into_iter()
             .filter(|(k, _)| k != "Signature")
             .collect();
-        dbs_api::signing::v1_string_to_sign("POST", &query).to_string()
+        dbs_tests::signer::v1_string_to_sign("POST", &query)
     })
     .await;
     let (error, shown, ours) = mismatch(&server, &v1(&server), v1_string_to_sign).await;

@@ -1,14 +1,11 @@
 //! What the client puts on the wire, captured by a local server: method, path, query, headers and
-//! body for V1 and V3, with both signatures recomputed here by code independent of the crate's
-//! signer (its own RFC 3986 encoder, HMAC and hashing).
+//! body for V1 and V3, with both signatures recomputed by code independent of the crate's
+//! signer (`dbs_tests::signer`: its own RFC 3986 encoder, HMAC and hashing).
 
 mod support;
 
-use base64::Engine as _;
 use dbs_api::{Credentials, SignatureVersion};
-use hmac::{Hmac, KeyInit, Mac};
-use sha1::Sha1;
-use sha2::{Digest, Sha256};
+use dbs_tests::signer;
 use support::{
     ACCESS_KEY_ID, ACCESS_KEY_SECRET, Recorded, Reply, Server, client, param, restore_task,
 };
@@ -18,56 +15,32 @@ const PASSWORD: &str = "Pw-0nly In*Body!";
 const PASSWORD_MARK: &str = "Pw-0nly";
 const TOKEN: &str = "StsToken-XYZ";
 
-/// RFC 3986: unreserved characters raw, every other byte `%XX` with upper-case hex.
-fn rfc3986(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 /// The V1 `Signature` over every query and body parameter except `Signature`.
 fn v1_signature(params: &[(String, String)], secret: &str) -> String {
-    let mut sorted: Vec<&(String, String)> =
-        params.iter().filter(|(k, _)| k != "Signature").collect();
-    sorted.sort();
-    let canonical: Vec<String> = sorted
+    let unsigned: Vec<(String, String)> = params
         .iter()
-        .map(|(k, v)| format!("{}={}", rfc3986(k), rfc3986(v)))
+        .filter(|(k, _)| k != "Signature")
+        .cloned()
         .collect();
-    let string_to_sign = format!("POST&{}&{}", rfc3986("/"), rfc3986(&canonical.join("&")));
-    let mut mac =
-        Hmac::<Sha1>::new_from_slice(format!("{secret}&").as_bytes()).expect("any key length");
-    mac.update(string_to_sign.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    signer::v1_signature(&signer::v1_string_to_sign("POST", &unsigned), secret)
 }
 
 /// The V3 signature of `request` over the headers `signed` (sorted, lower-case), empty query.
 fn v3_signature(request: &Recorded, signed: &[&str], secret: &str) -> String {
-    let mut canonical = format!("{}\n/\n\n", request.method);
-    for name in signed {
-        canonical.push_str(&format!(
-            "{name}:{}\n",
-            request.header(name).unwrap_or_default().trim()
-        ));
-    }
-    canonical.push_str(&format!(
-        "\n{}\n{}",
-        signed.join(";"),
-        hex::encode(Sha256::digest(request.body.as_bytes()))
-    ));
-    let string_to_sign = format!(
-        "ACS3-HMAC-SHA256\n{}",
-        hex::encode(Sha256::digest(canonical.as_bytes()))
+    let headers: Vec<(String, String)> = signed
+        .iter()
+        .map(|name| {
+            let value = request.header(name).unwrap_or_default();
+            ((*name).to_owned(), value.to_owned())
+        })
+        .collect();
+    let canonical = signer::v3_canonical_request(
+        &request.method,
+        &[],
+        &headers,
+        &signer::sha256_hex(request.body.as_bytes()),
     );
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
-    mac.update(string_to_sign.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    signer::v3_signature(&signer::v3_string_to_sign(&canonical), secret)
 }
 
 /// Checks the V3 `authorization` header against an independent computation and returns the
@@ -244,7 +217,7 @@ async fn v3_signs_headers_and_sends_parameters_in_the_body() {
     assert_nonce(request.header("x-acs-signature-nonce").unwrap_or_default());
     assert_eq!(
         request.header("x-acs-content-sha256"),
-        Some(hex::encode(Sha256::digest(request.body.as_bytes()))).as_deref()
+        Some(signer::sha256_hex(request.body.as_bytes())).as_deref()
     );
     assert_eq!(
         request.header("content-type"),

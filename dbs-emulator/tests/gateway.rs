@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use dbs_api::signing::format_timestamp;
+use dbs_tests::signer::timestamp as format_timestamp;
 
 #[tokio::test]
 async fn v1_succeeds_with_parameters_in_query_body_or_both_and_any_method() {
@@ -328,7 +328,7 @@ async fn wrong_signatures_echo_the_server_string_to_sign() {
     }
     // Signed as POST, sent as GET: the texts differ in the method.
     let mut raw = V1::new(rds_params(), Placement::Query).build();
-    raw.method = reqwest::Method::GET;
+    raw.method = "GET".to_owned();
     let answer = send(&url, &raw).await;
     assert_gateway_error(&answer, 400, "SignatureDoesNotMatch", &url);
     assert!(answer.message().contains("is:GET&%2F&"), "{}", answer.text);

@@ -6,11 +6,11 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use dbs_api::signing::format_timestamp;
 use dbs_emulator::{
     EmulatorConfig, Fault, FaultKind, MAX_FAULTS, RestoreTask, StartError, StateQuery,
     TaskLimitReached,
 };
+use dbs_tests::signer::timestamp as format_timestamp;
 use serde_json::json;
 use tokio::io::AsyncWriteExt;
 
@@ -306,7 +306,7 @@ async fn hold_partial_body(url: &str, declared: usize, sent: usize) -> tokio::ne
 async fn poll_budget(url: &str, want_503: bool) -> Answer {
     for _ in 0..200 {
         let raw = Raw {
-            method: reqwest::Method::POST,
+            method: "POST".to_owned(),
             query: String::new(),
             headers: vec![(
                 "content-type".to_owned(),

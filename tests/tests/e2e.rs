@@ -6,7 +6,8 @@
 //! 2. Every gateway error the emulator implements. `SignatureDoesNotMatch` (wrong secret) and
 //!    `InvalidAccessKeyId.NotFound` (unknown key) come from our client directly. The others a
 //!    well-behaved client cannot produce, so each is produced twice: by a raw request signed
-//!    with `dbs_api::signing` (correctly signed where the error allows it, so the answer is about
+//!    with `dbs_api::signing::sign` or by hand with the test-side `dbs_tests::signer`
+//!    (correctly signed where the error allows it, so the answer is about
 //!    the one thing that is wrong), and by our client through a loopback proxy that changes one
 //!    header or parameter in flight (or replays the request), which shows how our client
 //!    surfaces the answer: `Error::Service` with code, HTTP status and RequestId, not retried.
@@ -34,15 +35,14 @@ use std::time::Duration;
 
 use dbs_api::encoding::{form_urldecode, form_urlencode, percent_encode};
 use dbs_api::signing::{
-    ALGORITHM_V3, Authorization, SignedRequest, SigningInput, StringToSign, format_timestamp,
-    new_nonce, sha256_hex, sign, v1_signature, v1_string_to_sign, v3_canonical_request,
-    v3_signature,
+    ALGORITHM_V3, SignedRequest, SigningInput, format_timestamp, new_nonce, sign,
 };
 use dbs_api::{
     Client, Credentials, DestinationEndpointInstanceType, Error, OperationMeta, RestoreObject,
     RetryConfig, Sensitive, ServiceError, SignatureVersion, SourceDatabaseType, ValidationContext,
 };
 use dbs_emulator::{Emulator, EmulatorConfig, EmulatorHandle, Fault, FaultKind};
+use dbs_tests::signer;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
@@ -446,11 +446,11 @@ fn v1_common() -> Vec<(String, String)> {
     common
 }
 
-/// A V1 request signed by hand over whatever common parameters are given (common parameters in
+/// A V1 request signed by hand (`dbs_tests::signer`) over whatever common parameters are given (common parameters in
 /// the query, operation parameters in the body, as our client sends them).
 fn v1_by_hand(common: Vec<(String, String)>, params: &[(String, String)]) -> Raw {
     let all: Vec<(String, String)> = common.iter().chain(params).cloned().collect();
-    let signature = v1_signature(&v1_string_to_sign("POST", &all), SECRET);
+    let signature = signer::v1_signature(&signer::v1_string_to_sign("POST", &all), SECRET);
     let mut query = common;
     query.push(("Signature".to_owned(), signature));
     Raw {
@@ -471,7 +471,7 @@ fn v3_headers() -> Vec<(String, String)> {
     headers
 }
 
-/// A V3 request signed by hand over whatever headers are given, with `algorithm` written in
+/// A V3 request signed by hand (`dbs_tests::signer`) over whatever headers are given, with `algorithm` written in
 /// the `Authorization` header (the signature is always ACS3-HMAC-SHA256's).
 fn v3_by_hand(
     url: &str,
@@ -480,21 +480,21 @@ fn v3_by_hand(
     algorithm: &str,
 ) -> Raw {
     let body = form_urlencode(params);
-    let payload_hash = sha256_hex(body.as_bytes());
+    let payload_hash = signer::sha256_hex(body.as_bytes());
     let mut headers = pairs(&[
         ("content-type", "application/x-www-form-urlencoded"),
         ("host", host(url)),
     ]);
     headers.push(("x-acs-content-sha256".to_owned(), payload_hash.clone()));
     headers.extend(x_acs);
-    let canonical = v3_canonical_request("POST", &[], &headers, &payload_hash);
-    let authorization = Authorization {
-        algorithm: algorithm.to_owned(),
-        access_key_id: KEY_ID.to_owned(),
-        signed_headers: canonical.signed_header_names(),
-        signature: v3_signature(&StringToSign::v3(&canonical), SECRET),
-    };
-    headers.push(("authorization".to_owned(), authorization.to_string()));
+    let canonical = signer::v3_canonical_request("POST", &[], &headers, &payload_hash);
+    let authorization = signer::v3_authorization(
+        algorithm,
+        KEY_ID,
+        &canonical.signed_headers,
+        &signer::v3_signature(&signer::v3_string_to_sign(&canonical), SECRET),
+    );
+    headers.push(("authorization".to_owned(), authorization));
     Raw {
         query: Vec::new(),
         headers,

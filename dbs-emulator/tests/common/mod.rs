@@ -1,18 +1,19 @@
-//! Raw, hand-signed requests to an emulator on 127.0.0.1, signed with `dbs_api::signing`.
+//! Raw, hand-signed requests to an emulator on 127.0.0.1 and what to check in its answers.
+//!
+//! The signer (`V1`, `V3`, `Raw`) is the shared test-side one, `dbs_tests::signer`, written
+//! independently of `dbs_api::signing` so the emulator's verifier is not judged by the code it
+//! shares with the client; this module adds sending over HTTP and the answers' checks.
 
 #![allow(dead_code)] // each test binary uses a different part
 
-use dbs_api::encoding::form_urlencode;
-use dbs_api::signing::{
-    ALGORITHM_V3, Authorization, StringToSign, format_timestamp, new_nonce, sha256_hex,
-    v1_signature, v1_string_to_sign, v3_canonical_request, v3_signature,
-};
 use dbs_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+#[allow(unused_imports)]
+pub use dbs_tests::pairs;
+#[allow(unused_imports)]
+pub use dbs_tests::signer::{ACTION, Placement, Raw, V1, V3, VERSION, now, remove, set};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-pub const ACTION: &str = "CreateRestoreTask";
-pub const VERSION: &str = "2019-03-06";
 pub const PASSWORD: &str = "Pa55-w0rd secret";
 
 pub async fn start() -> EmulatorHandle {
@@ -38,224 +39,6 @@ pub fn rds_params() -> Vec<(String, String)> {
         ),
         ("RestoreTaskName", "restore orders*"),
     ])
-}
-
-pub fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
-}
-
-/// Replaces (or adds) a parameter.
-pub fn set(params: &mut Vec<(String, String)>, name: &str, value: &str) {
-    params.retain(|(k, _)| k != name);
-    params.push((name.to_owned(), value.to_owned()));
-}
-
-pub fn remove(params: &mut Vec<(String, String)>, name: &str) {
-    params.retain(|(k, _)| k != name);
-}
-
-pub fn now() -> String {
-    format_timestamp(time::OffsetDateTime::now_utc())
-}
-
-/// Where a V1 request carries its parameters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Placement {
-    /// Everything in the query, empty body (the official Tea SDK).
-    Query,
-    /// Everything in a form body (pop-core with POST).
-    Body,
-    /// Common parameters in the query, operation parameters in the body.
-    Both,
-}
-
-/// A request as sent.
-#[derive(Clone, Debug)]
-pub struct Raw {
-    pub method: reqwest::Method,
-    pub query: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-    /// The StringToSign the client used.
-    pub string_to_sign: String,
-}
-
-/// A V1 (HMAC-SHA1) request being built.
-#[derive(Clone, Debug)]
-pub struct V1 {
-    pub method: &'static str,
-    pub common: Vec<(String, String)>,
-    pub api: Vec<(String, String)>,
-    pub placement: Placement,
-    pub secret: String,
-}
-
-impl V1 {
-    pub fn new(api: Vec<(String, String)>, placement: Placement) -> Self {
-        Self {
-            method: "POST",
-            common: pairs(&[
-                ("Action", ACTION),
-                ("Version", VERSION),
-                ("Format", "JSON"),
-                ("AccessKeyId", "testid"),
-                ("SignatureMethod", "HMAC-SHA1"),
-                ("SignatureVersion", "1.0"),
-            ])
-            .into_iter()
-            .chain([
-                ("SignatureNonce".to_owned(), new_nonce()),
-                ("Timestamp".to_owned(), now()),
-            ])
-            .collect(),
-            api,
-            placement,
-            secret: "testsecret".to_owned(),
-        }
-    }
-
-    pub fn set(mut self, name: &str, value: &str) -> Self {
-        set(&mut self.common, name, value);
-        self
-    }
-
-    pub fn remove(mut self, name: &str) -> Self {
-        remove(&mut self.common, name);
-        self
-    }
-
-    pub fn secret(mut self, secret: &str) -> Self {
-        self.secret = secret.to_owned();
-        self
-    }
-
-    pub fn method(mut self, method: &'static str) -> Self {
-        self.method = method;
-        self
-    }
-
-    /// Signs over every parameter and places them; `Signature` goes with the common ones.
-    pub fn build(&self) -> Raw {
-        let all: Vec<(String, String)> = self.common.iter().chain(&self.api).cloned().collect();
-        let string_to_sign = v1_string_to_sign(self.method, &all);
-        let signature = v1_signature(&string_to_sign, &self.secret);
-        let mut common = self.common.clone();
-        common.push(("Signature".to_owned(), signature));
-        let (query, body): (Vec<_>, Vec<_>) = match self.placement {
-            Placement::Query => (common.into_iter().chain(self.api.clone()).collect(), vec![]),
-            Placement::Body => (vec![], common.into_iter().chain(self.api.clone()).collect()),
-            Placement::Both => (common, self.api.clone()),
-        };
-        let mut headers = Vec::new();
-        if !body.is_empty() {
-            headers.push((
-                "content-type".to_owned(),
-                "application/x-www-form-urlencoded".to_owned(),
-            ));
-        }
-        Raw {
-            method: reqwest::Method::from_bytes(self.method.as_bytes()).expect("method"),
-            query: form_urlencode(&query),
-            headers,
-            body: form_urlencode(&body).into_bytes(),
-            string_to_sign: string_to_sign.to_string(),
-        }
-    }
-}
-
-/// A V3 (ACS3-HMAC-SHA256) request being built.
-#[derive(Clone, Debug)]
-pub struct V3 {
-    pub host: String,
-    pub query: Vec<(String, String)>,
-    pub body: Vec<(String, String)>,
-    /// `x-acs-*` headers besides the content hash, which `build` adds.
-    pub headers: Vec<(String, String)>,
-    pub access_key_id: String,
-    pub secret: String,
-    pub algorithm: String,
-    /// Headers sent but left out of SignedHeaders.
-    pub unsigned: Vec<String>,
-    /// Header values replaced after signing.
-    pub tamper: Vec<(String, String)>,
-}
-
-impl V3 {
-    /// Operation parameters in `query` and `body` as given.
-    pub fn new(url: &str, query: Vec<(String, String)>, body: Vec<(String, String)>) -> Self {
-        Self {
-            host: url.trim_start_matches("http://").to_owned(),
-            query,
-            body,
-            headers: vec![
-                ("x-acs-action".to_owned(), ACTION.to_owned()),
-                ("x-acs-version".to_owned(), VERSION.to_owned()),
-                ("x-acs-date".to_owned(), now()),
-                ("x-acs-signature-nonce".to_owned(), new_nonce()),
-            ],
-            access_key_id: "testid".to_owned(),
-            secret: "testsecret".to_owned(),
-            algorithm: ALGORITHM_V3.to_owned(),
-            unsigned: vec![],
-            tamper: vec![],
-        }
-    }
-
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        set(&mut self.headers, name, value);
-        self
-    }
-
-    pub fn without_header(mut self, name: &str) -> Self {
-        remove(&mut self.headers, name);
-        self
-    }
-
-    pub fn build(&self) -> Raw {
-        let body = form_urlencode(&self.body);
-        let mut headers = self.headers.clone();
-        headers.push(("host".to_owned(), self.host.clone()));
-        headers.push((
-            "x-acs-content-sha256".to_owned(),
-            sha256_hex(body.as_bytes()),
-        ));
-        if !body.is_empty() {
-            headers.push((
-                "content-type".to_owned(),
-                "application/x-www-form-urlencoded".to_owned(),
-            ));
-        }
-        let signed: Vec<(String, String)> = headers
-            .iter()
-            .filter(|(name, _)| !self.unsigned.contains(name))
-            .cloned()
-            .collect();
-        let canonical =
-            v3_canonical_request("POST", &self.query, &signed, &sha256_hex(body.as_bytes()));
-        let string_to_sign = StringToSign::v3(&canonical);
-        let authorization = Authorization {
-            algorithm: self.algorithm.clone(),
-            access_key_id: self.access_key_id.clone(),
-            signed_headers: canonical.signed_header_names(),
-            signature: v3_signature(&string_to_sign, &self.secret),
-        };
-        // reqwest sends the Host header itself.
-        headers.retain(|(name, _)| name != "host");
-        headers.push(("authorization".to_owned(), authorization.to_string()));
-        for (name, value) in &self.tamper {
-            set(&mut headers, name, value);
-        }
-        Raw {
-            method: reqwest::Method::POST,
-            query: form_urlencode(&self.query),
-            headers,
-            body: body.into_bytes(),
-            string_to_sign: string_to_sign.to_string(),
-        }
-    }
 }
 
 /// An answer: HTTP status, headers, JSON body.
@@ -300,9 +83,8 @@ pub async fn try_send(url: &str, raw: &Raw) -> Result<Answer, reqwest::Error> {
     } else {
         format!("{url}/?{}", raw.query)
     };
-    let mut request = client()
-        .request(raw.method.clone(), target)
-        .body(raw.body.clone());
+    let method = reqwest::Method::from_bytes(raw.method.as_bytes()).expect("an HTTP method");
+    let mut request = client().request(method, target).body(raw.body.clone());
     for (name, value) in &raw.headers {
         request = request.header(name, value);
     }
