@@ -340,7 +340,7 @@ fn fact_arg(fact: &'static ContextFactMeta) -> Arg {
 }
 
 /// The placeholder of a fact's value: the noun its description begins with, "The database
-/// engine of …" → `ENGINE`; `VALUE` when the description does not begin "The <noun> of".
+/// engine of …" → `ENGINE`; `VALUE` when the description does not begin "The … of".
 fn fact_value_name(fact: &ContextFactMeta) -> String {
     let subject = fact
         .description
