@@ -611,3 +611,23 @@ fn a_context_fact_named_like_a_global_option_is_rejected() {
         errors[0]
     );
 }
+
+#[test]
+fn the_names_of_the_runtime_s_private_helpers_are_free() {
+    // The pipeline's helpers moved off `Client` (to `client::Inner`) and `RequestBuilder` (to a
+    // free function), so an operation or parameter may now take their names.
+    for name in [
+        "Execute",
+        "DynamicCall",
+        "Prepare",
+        "Attempts",
+        "Attempt",
+        "Sign",
+        "Url",
+    ] {
+        let errors = errors_with(&small_operation(name));
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+    }
+    let errors = errors_with(&with_parameter(small_operation("Small"), "PrepareCall"));
+    assert!(errors.is_empty(), "{errors:#?}");
+}
