@@ -196,8 +196,8 @@ fn own_global_args() -> [Arg; 11] {
                 "Starts an in-process DBS emulator on loopback, with its default seed data and \
                  demo account, and sends the call to it over HTTP. Needs no account, region or \
                  credentials. The seed has the backup plan dbsdemomysql01 (MySQL), among others; \
-                 the facts of a seeded plan named by --backup-plan-id (its engine, \
-                 --source-database-type) fill in the context options not given.",
+                 what the seed knows of the plan named by --backup-plan-id (its engine, say) \
+                 fills in any context option not given.",
             ),
         Arg::new(DRY_RUN)
             .long(DRY_RUN)
