@@ -99,7 +99,7 @@ pub use client::{Client, ClientBuilder, PreparedRequest, RequestBuilder, RetryCo
 pub use credentials::Credentials;
 pub use error::{Error, ServiceError};
 pub use generated::*;
-pub use operation::{Operation, OperationMeta, ParamKind, ParamMeta};
+pub use operation::{ContextFactMeta, Operation, OperationMeta, ParamKind, ParamMeta};
 pub use sensitive::Sensitive;
 pub use signing::SignatureVersion;
 pub use validation::{ValidationError, Violation};
@@ -109,7 +109,7 @@ pub use wire::WireParam;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::client::{Client, RequestBuilder};
-    pub use crate::operation::{Operation, OperationMeta, ParamKind, ParamMeta};
+    pub use crate::operation::{ContextFactMeta, Operation, OperationMeta, ParamKind, ParamMeta};
     pub use crate::sensitive::Sensitive;
     pub use crate::validation::{Presence, ValidationError, Violations, all_of, any_of, value_in};
     pub use crate::wire::{WireParam, de, to_json};

@@ -67,6 +67,47 @@ pub struct ParamMeta {
     pub unit: Option<&'static str>,
     /// A secret.
     pub sensitive: bool,
+    /// The least value of an integer (its unit's, narrowed by the spec's range), if bounded.
+    pub min: Option<i64>,
+    /// The greatest value of an integer, if bounded.
+    pub max: Option<i64>,
+    /// The context facts its requirement depends on ([`ContextFactMeta::name`], in the order
+    /// the condition names them, each once): `["SourceDatabaseType"]`.
+    pub context: &'static [&'static str],
+}
+
+/// Sets a context fact on a [`ValidationContext`] from its wire value (a value the spec does not
+/// list is kept as the fact's `Unknown`).
+pub type SetFactFn = fn(&mut ValidationContext, &str);
+
+/// Facts about one context fact: something a validator may know that requests do not carry,
+/// such as the backup plan's engine, from the spec's `context`.
+#[derive(Clone, Copy)]
+pub struct ContextFactMeta {
+    /// Spec name, `SourceDatabaseType`; the name [`ParamMeta::context`] lists.
+    pub name: &'static str,
+    /// CLI flag, `source-database-type`.
+    pub flag: &'static str,
+    /// What it is and where it comes from.
+    pub description: &'static str,
+    /// The API field it is read from, `DescribeBackupPlanList.Items.BackupPlanDetail.DatabaseType`.
+    pub source: &'static str,
+    /// The last part of `source`, the field of the record that holds it: `DatabaseType`.
+    pub field: &'static str,
+    /// The values the spec knows, in spec order.
+    pub values: &'static [&'static str],
+    /// Sets it on a context.
+    pub set: SetFactFn,
+}
+
+impl fmt::Debug for ContextFactMeta {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ContextFactMeta")
+            .field("name", &self.name)
+            .field("source", &self.source)
+            .field("values", &self.values)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Reads wire pairs, validates them with the context, and returns the parameters to send.
@@ -87,8 +128,12 @@ pub struct OperationMeta {
     pub summary: &'static str,
     /// The API reference page.
     pub documentation: &'static str,
+    /// The RAM action that authorizes it, `dbs:CreateRestoreTask`.
+    pub ram_action: &'static str,
     /// The idempotency token's wire name.
     pub idempotency_token: Option<&'static str>,
+    /// Whether repeating the call is harmless even without a token (the spec's `idempotent`).
+    pub idempotent: bool,
     /// The parameters, in spec order.
     pub params: &'static [ParamMeta],
     /// Parses and validates wire pairs with the generated input type.
@@ -102,6 +147,13 @@ impl fmt::Debug for OperationMeta {
         f.debug_struct("OperationMeta")
             .field("name", &self.name)
             .field("params", &self.params.len())
-            .finish()
+            .finish_non_exhaustive()
+    }
+}
+
+impl OperationMeta {
+    /// Whether any parameter's requirement depends on the context fact `name`.
+    pub fn uses_context_fact(&self, name: &str) -> bool {
+        self.params.iter().any(|p| p.context.contains(&name))
     }
 }

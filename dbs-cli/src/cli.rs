@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use clap::builder::PossibleValuesParser;
 use clap::{Arg, ArgAction, Command};
-use dbs_api::{OperationMeta, ParamKind, ParamMeta};
+use dbs_api::{ContextFactMeta, OperationMeta, ParamKind, ParamMeta};
 
 /// The global option `--endpoint URL`.
 pub(crate) const ENDPOINT: &str = "endpoint";
@@ -31,8 +31,6 @@ pub(crate) const EMULATOR: &str = "emulator";
 pub(crate) const DRY_RUN: &str = "dry-run";
 /// The global flag `--verbose`.
 pub(crate) const VERBOSE: &str = "verbose";
-/// The global option `--source-database-type ENGINE`.
-pub(crate) const SOURCE_DATABASE_TYPE: &str = "source-database-type";
 /// The global option `--connect-timeout SECONDS`.
 pub(crate) const CONNECT_TIMEOUT: &str = "connect-timeout";
 /// The global option `--read-timeout SECONDS`.
@@ -42,21 +40,29 @@ pub(crate) const OPERATION_TIMEOUT: &str = "operation-timeout";
 /// The global option `--max-attempts N`.
 pub(crate) const MAX_ATTEMPTS: &str = "max-attempts";
 
-/// The global options that only make sense when calling an operation: `dbs emulator` hides
-/// them and refuses them (see [`emulator_command`]).
-pub(crate) const CALL_ONLY: [&str; 11] = [
+/// The global options that only make sense when calling an operation, besides the context
+/// facts' (see [`call_only`]).
+const CALL_ONLY: [&str; 10] = [
     ENDPOINT,
     REGION,
     PROFILE,
     SIGNATURE,
     EMULATOR,
     DRY_RUN,
-    SOURCE_DATABASE_TYPE,
     CONNECT_TIMEOUT,
     READ_TIMEOUT,
     OPERATION_TIMEOUT,
     MAX_ATTEMPTS,
 ];
+
+/// The global options that only make sense when calling an operation: [`CALL_ONLY`] and one per
+/// context fact of the spec (`--source-database-type`). `dbs emulator` hides them and refuses
+/// them (see [`emulator_command`]).
+pub(crate) fn call_only() -> impl Iterator<Item = &'static str> {
+    CALL_ONLY
+        .into_iter()
+        .chain(dbs_api::CONTEXT_FACTS.iter().map(|fact| fact.flag))
+}
 
 /// The most attempts `--max-attempts` takes: more is hammering a failing service.
 pub(crate) const MAX_ATTEMPTS_LIMIT: u32 = 10;
@@ -66,9 +72,6 @@ const CONNECT_TIMEOUT_LIMIT: Duration = Duration::from_secs(5 * 60);
 const READ_TIMEOUT_LIMIT: Duration = Duration::from_secs(60 * 60);
 /// The longest `--operation-timeout`.
 const OPERATION_TIMEOUT_LIMIT: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// The context fact `--source-database-type` supplies, as the spec's requirements name it.
-const SOURCE_DATABASE_TYPE_FACT: &str = "SourceDatabaseType";
 
 /// The name of the subcommand that runs the emulator in the foreground.
 pub(crate) const EMULATOR_COMMAND: &str = "emulator";
@@ -124,7 +127,19 @@ const GLOBAL_HEADING: &str = "Global options";
 /// The help heading of an operation's parameters.
 const PARAMS_HEADING: &str = "Parameters (from the API spec)";
 
-fn global_args() -> [Arg; 12] {
+/// The global options: the CLI's own, then one per context fact of the spec.
+fn global_args() -> Vec<Arg> {
+    let mut args = own_global_args().to_vec();
+    // Before --dry-run, where the one fact of the first spec stood in the help.
+    let at = args
+        .iter()
+        .position(|arg| arg.get_id() == DRY_RUN)
+        .unwrap_or(args.len());
+    args.splice(at..at, dbs_api::CONTEXT_FACTS.iter().map(fact_arg));
+    args
+}
+
+fn own_global_args() -> [Arg; 11] {
     [
         Arg::new(ENDPOINT)
             .long(ENDPOINT)
@@ -181,10 +196,9 @@ fn global_args() -> [Arg; 12] {
                 "Starts an in-process DBS emulator on loopback, with its default seed data and \
                  demo account, and sends the call to it over HTTP. Needs no account, region or \
                  credentials. The seed has the backup plan dbsdemomysql01 (MySQL), among others; \
-                 the engine of a seeded plan named by --backup-plan-id fills in \
-                 --source-database-type when it is not given.",
+                 what the seed knows of the plan named by --backup-plan-id (its engine, say) \
+                 fills in any context option not given.",
             ),
-        source_database_type_arg(),
         Arg::new(DRY_RUN)
             .long(DRY_RUN)
             .action(ArgAction::SetTrue)
@@ -290,48 +304,62 @@ pub(crate) fn attempts(text: &str) -> Result<u32, String> {
     }
 }
 
-/// `--source-database-type ENGINE`: the context fact the spec's engine-dependent rules need.
-fn source_database_type_arg() -> Arg {
-    let mut long_help = String::from(
-        "The backup plan's source database engine, as DescribeBackupPlanList reports it in \
-         DatabaseType. The request does not carry it, so the rules that depend on it are checked \
-         before sending only when it is given; without it they are left to the service, which \
-         refuses a call that breaks them.",
+/// The global option of a context fact (`--source-database-type ENGINE`), from the spec: its
+/// description, where it is read from, its values, and the parameters whose rules need it.
+fn fact_arg(fact: &'static ContextFactMeta) -> Arg {
+    let mut long_help = format!(
+        "{} Read from {}. The rules that depend on it are checked before sending only when it \
+         is given; without it they are left to the service, which refuses a call that breaks them.",
+        fact.description.trim_end(),
+        fact.source
     );
-    let dependent = engine_dependent_flags();
+    let dependent = dependent_flags(fact);
     if !dependent.is_empty() {
         long_help.push_str(&format!(
             " Those rules decide when these are required: {}.",
             dependent.join(", ")
         ));
     }
-    long_help.push_str(
-        " With --emulator, the engine of the emulator's plan named by --backup-plan-id is used \
-         when this option is not given. Values are matched without regard to case.",
-    );
-    Arg::new(SOURCE_DATABASE_TYPE)
-        .long(SOURCE_DATABASE_TYPE)
-        .value_name("ENGINE")
+    long_help.push_str(&format!(
+        " With --emulator, the {} of the emulator's plan named by --backup-plan-id is used when \
+         this option is not given. Values are matched without regard to case.",
+        fact.field
+    ));
+    Arg::new(fact.flag)
+        .long(fact.flag)
+        .value_name(fact_value_name(fact))
         .global(true)
         .help_heading(GLOBAL_HEADING)
         .ignore_case(true)
-        .value_parser(PossibleValuesParser::new(
-            dbs_api::SourceDatabaseType::VALUES.iter().copied(),
+        .value_parser(PossibleValuesParser::new(fact.values.iter().copied()))
+        .help(format!(
+            "{} Checks the rules that depend on it before sending; without it the service checks them",
+            first_sentence(fact.description)
         ))
-        .help(
-            "The backup plan's engine (DatabaseType in DescribeBackupPlanList), to check the rules \
-             that depend on it before sending; without it the service checks them",
-        )
         .long_help(long_help)
 }
 
-/// The parameters whose requirement depends on the source engine, as their flags (or, for a
-/// secret, its environment variable), in spec order.
-fn engine_dependent_flags() -> Vec<String> {
+/// The placeholder of a fact's value: the noun its description begins with, "The database
+/// engine of …" → `ENGINE`; `VALUE` when the description does not begin "The … of".
+fn fact_value_name(fact: &ContextFactMeta) -> String {
+    let subject = fact
+        .description
+        .strip_prefix("The ")
+        .and_then(|rest| rest.split_once(" of "))
+        .map(|(subject, _)| subject);
+    match subject.and_then(|s| s.split_whitespace().last()) {
+        Some(noun) if noun.chars().all(|c| c.is_ascii_alphabetic()) => noun.to_ascii_uppercase(),
+        _ => "VALUE".to_owned(),
+    }
+}
+
+/// The parameters whose requirement depends on `fact`, as their flags (or, for a secret, its
+/// environment variable), in spec order.
+fn dependent_flags(fact: &ContextFactMeta) -> Vec<String> {
     dbs_api::OPERATIONS
         .iter()
         .flat_map(|operation| operation.params)
-        .filter(|param| param.requirement.contains(SOURCE_DATABASE_TYPE_FACT))
+        .filter(|param| param.context.contains(&fact.name))
         .map(|param| {
             if param.sensitive {
                 secret_env_var(param)
@@ -364,16 +392,15 @@ fn operation_command(operation: &'static OperationMeta) -> Command {
          (--BackupPlanId for --backup-plan-id). Values are checked against the spec's rules \
          before anything is sent.",
     );
-    if operation
-        .params
-        .iter()
-        .any(|p| p.requirement.contains(SOURCE_DATABASE_TYPE_FACT))
-    {
-        after.push_str(
-            " The rules that depend on the backup plan's engine are checked only when it is \
-             known: pass --source-database-type (with --emulator, a seeded plan's engine is \
-             known); otherwise the service checks them.",
-        );
+    for fact in dbs_api::CONTEXT_FACTS {
+        if operation.uses_context_fact(fact.name) {
+            after.push_str(&format!(
+                " The rules that depend on {} are checked only when it is known: pass --{} \
+                 (with --emulator, a seeded plan's {} is known); otherwise the service checks \
+                 them.",
+                fact.name, fact.flag, fact.field
+            ));
+        }
     }
     if let Some(token) = operation.idempotency_token {
         after.push_str(&format!(
@@ -442,6 +469,9 @@ fn long_help(param: &ParamMeta) -> String {
     if let Some(unit) = param.unit {
         help.push_str(&format!(" Unit: {unit}."));
     }
+    if let Some(bounds) = bounds_words(param) {
+        help.push_str(&format!(" {bounds}."));
+    }
     match param.kind {
         ParamKind::Enum(values) => help.push_str(&format!(" Values: {}.", values.join(", "))),
         ParamKind::Boolean => help.push_str(" Values: true, false."),
@@ -458,6 +488,16 @@ fn long_help(param: &ParamMeta) -> String {
         ));
     }
     help
+}
+
+/// An integer's bounds in words: `From 1 to 65535`, `At least 0`, `At most 10`.
+fn bounds_words(param: &ParamMeta) -> Option<String> {
+    match (param.min, param.max) {
+        (Some(min), Some(max)) => Some(format!("From {min} to {max}")),
+        (Some(min), None) => Some(format!("At least {min}")),
+        (None, Some(max)) => Some(format!("At most {max}")),
+        (None, None) => None,
+    }
 }
 
 /// `text`, single-quoted when the shell would otherwise change it.
@@ -501,7 +541,7 @@ fn capitalize(text: &str) -> String {
 
 /// `dbs emulator [--listen ADDR] [--seed FILE]`.
 ///
-/// The global options of [`CALL_ONLY`] mean nothing here. clap propagates a global option to a
+/// The global options of [`call_only`] mean nothing here. clap propagates a global option to a
 /// subcommand only when the subcommand has no argument with the same id, so this one gets hidden
 /// copies of them instead: they stay out of its help, and `run` refuses them when given (before
 /// or after `emulator`, since clap shares a global option's value with the subcommand's
@@ -509,7 +549,7 @@ fn capitalize(text: &str) -> String {
 fn emulator_command() -> Command {
     let hidden = global_args()
         .into_iter()
-        .filter(|arg| CALL_ONLY.contains(&arg.get_id().as_str()))
+        .filter(|arg| call_only().any(|id| arg.get_id() == id))
         .map(|arg| arg.global(false).hide(true));
     Command::new(EMULATOR_COMMAND)
         .about("Run the DBS emulator in the foreground (as the dbs-emulator binary does)")
@@ -547,6 +587,130 @@ mod tests {
         command().debug_assert();
     }
 
+    /// Where the spec checker keeps the CLI's names (dbs-codegen cannot depend on the CLI).
+    const RESERVED_RS: &str = "dbs-codegen/src/reserved.rs";
+
+    /// Every long flag of the built command's root (its global options and clap's `--help` and
+    /// `--version`), aliases included.
+    fn root_flags() -> Vec<String> {
+        let mut command = command();
+        command.build();
+        command
+            .get_arguments()
+            .flat_map(|arg| {
+                let aliases = arg.get_all_aliases().unwrap_or_default();
+                arg.get_long().into_iter().chain(aliases).map(str::to_owned)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_global_flag_is_reserved_for_the_spec_checker() {
+        use dbs_codegen::reserved::CLI_GLOBAL_FLAGS;
+        let flags = root_flags();
+        let facts: Vec<&str> = dbs_api::CONTEXT_FACTS.iter().map(|f| f.flag).collect();
+        let mut problems = Vec::new();
+        for flag in &flags {
+            // The context facts' flags are derived from the spec by the checker itself.
+            if !CLI_GLOBAL_FLAGS.contains(&flag.as_str()) && !facts.contains(&flag.as_str()) {
+                problems.push(format!(
+                    "the global flag --{flag} (dbs-cli/src/cli.rs) is not reserved: add \"{flag}\" \
+                     to CLI_GLOBAL_FLAGS in {RESERVED_RS}, or a parameter of that name would make \
+                     clap panic"
+                ));
+            }
+        }
+        for flag in CLI_GLOBAL_FLAGS {
+            if !flags.iter().any(|f| f == flag) {
+                problems.push(format!(
+                    "CLI_GLOBAL_FLAGS in {RESERVED_RS} lists \"{flag}\", which the dbs CLI no \
+                     longer has: remove it"
+                ));
+            }
+            if facts.contains(flag) {
+                problems.push(format!(
+                    "CLI_GLOBAL_FLAGS in {RESERVED_RS} lists \"{flag}\", a context fact's flag \
+                     that the checker derives from the spec: remove it"
+                ));
+            }
+        }
+        for fact in facts {
+            assert!(flags.iter().any(|f| f == fact), "--{fact} in {flags:?}");
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn every_subcommand_besides_the_operations_is_reserved_for_the_spec_checker() {
+        use dbs_codegen::reserved::CLI_COMMANDS;
+        let mut command = command();
+        command.build();
+        let own: Vec<&str> = command
+            .get_subcommands()
+            .map(|sub| sub.get_name())
+            .filter(|name| !dbs_api::OPERATIONS.iter().any(|op| op.command == *name))
+            .collect();
+        for name in &own {
+            assert!(
+                CLI_COMMANDS.contains(name),
+                "the subcommand `dbs {name}` (dbs-cli/src/cli.rs) is not reserved: add \"{name}\" \
+                 to CLI_COMMANDS in {RESERVED_RS}"
+            );
+        }
+        for name in CLI_COMMANDS {
+            assert!(
+                own.contains(name),
+                "CLI_COMMANDS in {RESERVED_RS} lists \"{name}\", which the dbs CLI no longer has"
+            );
+        }
+    }
+
+    #[test]
+    fn context_facts_become_global_options_with_the_spec_values() {
+        let mut command = command();
+        command.build();
+        for fact in dbs_api::CONTEXT_FACTS {
+            let arg = command
+                .get_arguments()
+                .find(|a| a.get_long() == Some(fact.flag))
+                .unwrap_or_else(|| panic!("--{} is an option", fact.flag));
+            assert!(arg.is_global_set(), "{}", fact.flag);
+            let values: Vec<String> = arg
+                .get_possible_values()
+                .iter()
+                .map(|v| v.get_name().to_owned())
+                .collect();
+            assert_eq!(values, fact.values, "{}", fact.flag);
+        }
+        // The spec's one fact, as the reference names it.
+        let fact = dbs_api::CONTEXT_FACTS
+            .iter()
+            .find(|f| f.name == "SourceDatabaseType")
+            .expect("SourceDatabaseType in the spec");
+        assert_eq!(fact.flag, "source-database-type");
+        assert_eq!(fact.field, "DatabaseType");
+        assert_eq!(fact_value_name(fact), "ENGINE");
+    }
+
+    #[test]
+    fn integer_bounds_show_in_the_help() {
+        let op = dbs_api::operation("CreateRestoreTask").expect("operation");
+        let help = |name: &str| {
+            long_help(
+                op.params
+                    .iter()
+                    .find(|p| p.name == name)
+                    .expect("parameter"),
+            )
+        };
+        // The port unit implies 1..=65535; RestoreTime is milliseconds since the epoch (>= 0);
+        // BackupGatewayId has the spec's range min 1.
+        assert!(help("DestinationEndpointPort").contains("From 1 to 65535."));
+        assert!(help("RestoreTime").contains("At least 0."));
+        assert!(help("BackupGatewayId").contains("At least 1."));
+        assert!(!help("BackupPlanId").contains("At least"));
+    }
+
     #[test]
     fn every_operation_has_a_subcommand_with_every_flag() {
         let command = command();
@@ -572,7 +736,7 @@ mod tests {
         let emulator = command
             .find_subcommand(EMULATOR_COMMAND)
             .expect("emulator subcommand");
-        for id in CALL_ONLY {
+        for id in call_only() {
             let arg = emulator
                 .get_arguments()
                 .find(|a| a.get_id() == id)
@@ -584,7 +748,7 @@ mod tests {
         let operation = command
             .find_subcommand("create-restore-task")
             .expect("operation subcommand");
-        for id in CALL_ONLY {
+        for id in call_only() {
             let arg = operation.get_arguments().find(|a| a.get_id() == id);
             assert!(arg.is_some_and(|a| !a.is_hide_set()), "{id}");
         }
@@ -603,7 +767,7 @@ mod tests {
                 .expect("parses");
             // clap keeps the spelling given; the SDK's parser ignores case, as run.rs relies on.
             let engine = matches
-                .get_one::<String>(SOURCE_DATABASE_TYPE)
+                .get_one::<String>("source-database-type")
                 .map(|v| dbs_api::SourceDatabaseType::from_wire(v));
             assert_eq!(engine.as_ref().map(|e| e.as_str()), Some(expected));
         }
@@ -620,7 +784,11 @@ mod tests {
 
     #[test]
     fn the_engine_dependent_parameters_come_from_the_spec() {
-        let flags = engine_dependent_flags();
+        let fact = dbs_api::CONTEXT_FACTS
+            .iter()
+            .find(|fact| fact.name == "SourceDatabaseType")
+            .expect("the spec's context fact");
+        let flags = dependent_flags(fact);
         for expected in [
             "--destination-endpoint-user-name",
             "DBS_DESTINATION_ENDPOINT_PASSWORD",

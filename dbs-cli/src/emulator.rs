@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::parser::ValueSource;
 use clap::{Arg, ArgMatches};
-use dbs_api::{Credentials, SourceDatabaseType};
+use dbs_api::Credentials;
 use dbs_emulator::{
     DEFAULT_BODY_BUDGET_BYTES, DEFAULT_MAX_NONCES, DEFAULT_MAX_RESTORE_TASK_BYTES,
     DEFAULT_MAX_RESTORE_TASKS, Emulator, EmulatorConfig, EmulatorHandle, Seed, ServeError,
@@ -41,14 +41,20 @@ impl InProcess {
         Credentials::new(self.handle.access_key_id(), self.handle.access_key_secret())
     }
 
-    /// The engine of its backup plan `backup_plan_id`, if the seed has that plan.
-    pub(crate) fn source_database_type(&self, backup_plan_id: &str) -> Option<SourceDatabaseType> {
-        self.handle
+    /// The field `field` (`DatabaseType`) of its backup plan `backup_plan_id`, as the plan's
+    /// record (`DescribeBackupPlanList`'s `BackupPlanDetail`) writes it, if the seed has that plan
+    /// and the plan has that field as text.
+    pub(crate) fn plan_field(&self, backup_plan_id: &str, field: &str) -> Option<String> {
+        let plan = self
+            .handle
             .state()
             .backup_plans
             .into_iter()
-            .find(|plan| plan.backup_plan_id == backup_plan_id)
-            .map(|plan| plan.database_type)
+            .find(|plan| plan.backup_plan_id == backup_plan_id)?;
+        match serde_json::to_value(plan).ok()?.get(field)? {
+            serde_json::Value::String(value) => Some(value.clone()),
+            _ => None,
+        }
     }
 
     /// Stops it and waits until it has stopped.
@@ -140,10 +146,7 @@ pub(crate) async fn run_foreground(matches: &ArgMatches) -> Result<(), Failure> 
 /// Refuses the global options that only apply to calling an operation (`dbs --dry-run emulator`
 /// or `dbs emulator --region cn-hangzhou`), rather than ignoring them.
 fn refuse_call_options(matches: &ArgMatches) -> Result<(), Failure> {
-    match cli::CALL_ONLY
-        .iter()
-        .find(|id| matches.value_source(id) == Some(ValueSource::CommandLine))
-    {
+    match cli::call_only().find(|id| matches.value_source(id) == Some(ValueSource::CommandLine)) {
         Some(id) => Err(Failure::usage(format!(
             "--{id} applies to calling an operation, not to `dbs {}`; see `dbs {} --help`",
             cli::EMULATOR_COMMAND,

@@ -5,7 +5,7 @@ use std::io::Write as _;
 use clap::ArgMatches;
 use dbs_api::credentials::DefaultChain;
 use dbs_api::{
-    Client, ClientBuilder, OperationMeta, RetryConfig, SignatureVersion, SourceDatabaseType,
+    Client, ClientBuilder, ContextFactMeta, OperationMeta, RetryConfig, SignatureVersion,
     ValidationContext,
 };
 
@@ -37,27 +37,34 @@ async fn run_operation(
     let hints = params::missing_secrets(operation, &params);
     let signature = signature_version(matches)?;
     let dry_run = matches.get_flag(cli::DRY_RUN);
-    let engine = matches
-        .get_one::<String>(cli::SOURCE_DATABASE_TYPE)
-        .map(|value| SourceDatabaseType::from_wire(value));
+    // One option per context fact (`--source-database-type`): the facts given, by name.
+    let mut facts: Vec<(&ContextFactMeta, String)> = dbs_api::CONTEXT_FACTS
+        .iter()
+        .filter_map(|fact| Some((fact, matches.get_one::<String>(fact.flag)?.clone())))
+        .collect();
 
     if matches.get_flag(cli::EMULATOR) {
         let emulator = crate::emulator::InProcess::start().await?;
-        // Without --source-database-type, the emulator's seed knows the plan's engine: the
+        // A fact not given, the emulator's seed knows from the plan (its engine, say): the
         // rules that need it are then checked here, before sending, as they would be with it.
-        let engine = engine.or_else(|| {
-            let plan = param(&params, BACKUP_PLAN_ID)?;
-            let engine = emulator.source_database_type(plan)?;
-            tracing::debug!(%engine, "source database type from the emulator's seed");
-            Some(engine)
-        });
+        if let Some(plan) = param(&params, BACKUP_PLAN_ID) {
+            for fact in dbs_api::CONTEXT_FACTS {
+                if facts.iter().any(|(given, _)| given.name == fact.name) {
+                    continue;
+                }
+                if let Some(value) = emulator.plan_field(plan, fact.field) {
+                    tracing::debug!(fact = fact.name, %value, "context fact from the emulator's seed");
+                    facts.push((fact, value));
+                }
+            }
+        }
         let builder = deadlines(
             Client::builder()
                 .endpoint_url(emulator.url())
                 .credentials(emulator.credentials()),
             matches,
         );
-        let context = context(engine);
+        let context = context(&facts);
         let outcome = call(
             operation, &params, &hints, &context, builder, signature, dry_run,
         )
@@ -83,7 +90,7 @@ async fn run_operation(
     }
     .credentials_provider(chain.build());
     let builder = deadlines(builder, matches);
-    let context = context(engine);
+    let context = context(&facts);
     call(
         operation, &params, &hints, &context, builder, signature, dry_run,
     )
@@ -120,13 +127,14 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, value)| value.as_str())
 }
 
-/// The validation context: the backup plan's engine when known, else nothing (the rules that
-/// need it are then skipped here and left to the service).
-fn context(engine: Option<SourceDatabaseType>) -> ValidationContext {
-    match engine {
-        Some(engine) => ValidationContext::new().with_source_database_type(engine),
-        None => ValidationContext::new(),
+/// The validation context: the facts known (the backup plan's engine, say), by name; the rules
+/// that need a fact not known are skipped here and left to the service.
+fn context(facts: &[(&ContextFactMeta, String)]) -> ValidationContext {
+    let mut context = ValidationContext::new();
+    for (fact, value) in facts {
+        (fact.set)(&mut context, value);
     }
+    context
 }
 
 async fn call(
@@ -237,6 +245,40 @@ fn profile_region(profile: Option<&str>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_context_is_built_from_the_facts_by_name() {
+        let fact = dbs_api::CONTEXT_FACTS
+            .iter()
+            .find(|f| f.name == "SourceDatabaseType")
+            .expect("the spec's fact");
+        // Any ASCII case, as --source-database-type takes it; the emulator's seed gives `MySQL`.
+        assert_eq!(
+            context(&[(fact, "rEdIs".to_owned())]),
+            ValidationContext::new().with_source_database_type(dbs_api::SourceDatabaseType::Redis)
+        );
+        assert_eq!(
+            context(&[(fact, "MySQL".to_owned())]),
+            ValidationContext::new().with_source_database_type(dbs_api::SourceDatabaseType::MySql)
+        );
+        assert_eq!(context(&[]), ValidationContext::new());
+    }
+
+    #[tokio::test]
+    async fn the_emulator_gives_a_plan_field_by_its_name() {
+        let emulator = crate::emulator::InProcess::start()
+            .await
+            .expect("the emulator starts");
+        let field = |plan: &str, field: &str| emulator.plan_field(plan, field);
+        // The default seed's MySQL plan, as the CLI's help names it.
+        assert_eq!(
+            field("dbsdemomysql01", "DatabaseType").as_deref(),
+            Some("MySQL")
+        );
+        assert_eq!(field("no-such-plan", "DatabaseType"), None);
+        assert_eq!(field("dbsdemomysql01", "NoSuchField"), None);
+        emulator.shutdown().await;
+    }
 
     fn resolve(
         endpoint: Option<&str>,

@@ -18,6 +18,7 @@ pub(crate) fn check(cx: &mut Ctxt, service: Option<&Service>, ops: &[Operation])
     if let Some(service) = service {
         check_endpoint_hosts(cx, service);
         check_context_fields(cx, service);
+        check_context_flags(cx, service);
         for fact in &service.context {
             check_enum_values(cx, &service.file, &fact.values);
         }
@@ -34,7 +35,7 @@ pub(crate) fn check(cx: &mut Ctxt, service: Option<&Service>, ops: &[Operation])
         check_merged_error_variants(cx, service, op);
         check_parameter_namespaces(cx, op);
         check_parameter_methods(cx, op);
-        check_parameter_flags(cx, op);
+        check_parameter_flags(cx, service, op);
         check_common_parameters(cx, op);
         check_idempotency_token(cx, op);
         check_structure_members(cx, op);
@@ -248,16 +249,44 @@ fn check_parameter_methods(cx: &mut Ctxt, op: &Operation) {
     }
 }
 
-// Every subcommand of the `dbs` CLI has the global options; a parameter flag (or its wire name,
-// accepted as a hidden alias) of the same name makes clap panic when it builds the command.
-fn check_parameter_flags(cx: &mut Ctxt, op: &Operation) {
+// Every subcommand of the `dbs` CLI has the global options, and one more per context fact
+// (`--source-database-type`); a parameter flag (or its wire name, accepted as a hidden alias) of
+// the same name makes clap panic when it builds the command.
+fn check_parameter_flags(cx: &mut Ctxt, service: Option<&Service>, op: &Operation) {
+    let facts = service.map_or(&[][..], |s| s.context.as_slice());
     for p in &op.params {
-        if reserved::CLI_GLOBAL_FLAGS.contains(&p.flag.as_str()) {
+        let clash = if reserved::CLI_GLOBAL_FLAGS.contains(&p.flag.as_str()) {
+            "a global option of the `dbs` CLI".to_owned()
+        } else if let Some(fact) = facts
+            .iter()
+            .find(|fact| names::kebab_case(&fact.name) == p.flag)
+        {
+            format!(
+                "the `dbs` CLI's global option for the context fact `{}`",
+                fact.name
+            )
+        } else {
+            continue;
+        };
+        let message = format!(
+            "parameter `{}` becomes the CLI flag `--{}`, which is {clash}",
+            p.wire, p.flag
+        );
+        cx.error(&op.file, &p.at.at("name"), message);
+    }
+}
+
+// The `dbs` CLI makes a global option of each context fact (`SourceDatabaseType` →
+// `--source-database-type`): one named like its own global options makes clap panic.
+fn check_context_flags(cx: &mut Ctxt, service: &Service) {
+    for fact in &service.context {
+        let flag = names::kebab_case(&fact.name);
+        if reserved::CLI_GLOBAL_FLAGS.contains(&flag.as_str()) {
             let message = format!(
-                "parameter `{}` becomes the CLI flag `--{}`, which is a global option of the `dbs` CLI",
-                p.wire, p.flag
+                "context fact `{}` becomes the CLI flag `--{flag}`, which is a global option of the `dbs` CLI",
+                fact.name
             );
-            cx.error(&op.file, &p.at.at("name"), message);
+            cx.error(&service.file, &fact.at.at("name"), message);
         }
     }
 }

@@ -3,37 +3,35 @@
 //! method that silently shadows another, or a CLI that panics when it builds its flags.
 //!
 //! Each list says where its names come from. **When you add a method to one of those types, a
-//! global flag or subcommand to the CLI, or a common parameter to the signer, add it here too**
-//! (the tests in `tests/errors.rs` check that every name listed here is rejected).
+//! global flag or subcommand to the CLI, or a common parameter to the signer, add it here too**:
+//! tests in dbs-api (`tests/reserved_names.rs`) and dbs-cli (`cli::tests`) compare these lists
+//! with the real client, signer and command and name what is missing, and the tests in
+//! `tests/errors.rs` check that every name listed here is rejected.
 
-/// Methods of `dbs_api::Client`: every `impl Client` in dbs-api/src/client/{mod,request,pipeline}.rs,
-/// private ones included (the generated client methods are in the same crate, so any name clashes),
-/// and `clone`, `clone_from` and `fmt` of its `Clone` and `Debug` impls, which an inherent method
-/// would shadow. Each operation adds a client method named after it (`create_restore_task`).
+/// Methods of `dbs_api::Client`: every method of an inherent `impl Client` in dbs-api/src (its
+/// public API; the private helpers live on `client::Inner` or are free functions, so they reserve
+/// nothing), and `clone`, `clone_from` and `fmt` of its `Clone` and `Debug` impls, which an
+/// inherent method would shadow. Each operation adds a client method named after it
+/// (`create_restore_task`). dbs-api's `tests/reserved_names.rs` checks this list against the
+/// source.
 pub const CLIENT_METHODS: &[&str] = &[
-    // mod.rs
+    // client/mod.rs
     "builder",
     "from_env",
     "endpoint",
-    // request.rs
+    // client/request.rs
     "call",
     "dry_run",
-    "dynamic_call",
-    // pipeline.rs
-    "execute",
-    "prepare",
-    "attempts",
-    "attempt",
-    "sign",
-    "url",
     // derived and implemented traits
     "clone",
     "clone_from",
     "fmt",
 ];
 
-/// Methods of `dbs_api::RequestBuilder<'_, I>` for every `I` (dbs-api/src/client/request.rs,
-/// private ones included) and `fmt` of its `Debug` impl. Each parameter adds a setter to it.
+/// Methods of `dbs_api::RequestBuilder<'_, I>` for every `I` (dbs-api/src/client/request.rs;
+/// `new` and `map_input` are hidden but public, for the generated code) and `fmt` of its `Debug`
+/// impl. Each parameter adds a setter to it. dbs-api's `tests/reserved_names.rs` checks this list
+/// against the source.
 pub const REQUEST_BUILDER_METHODS: &[&str] = &[
     "new",
     "map_input",
@@ -45,7 +43,6 @@ pub const REQUEST_BUILDER_METHODS: &[&str] = &[
     "validation_context",
     "send",
     "dry_run",
-    "prepare_call",
     "fmt",
 ];
 
@@ -89,6 +86,7 @@ pub const STRUCTURE_METHODS: &[&str] =
 pub const RUNTIME_TYPES: &[&str] = &[
     "Client",
     "ClientBuilder",
+    "ContextFactMeta",
     "Credentials",
     "Error",
     "Operation",
@@ -117,7 +115,10 @@ pub const UNKNOWN_VARIANT: &str = "Unknown";
 
 /// Long flags of the `dbs` CLI that every subcommand has: the global options of
 /// dbs-cli/src/cli.rs `global_args`, and clap's own `--help` and `--version`. A parameter's flag
-/// (and its wire name, a hidden alias) must not be one: clap panics on a duplicate flag.
+/// (and its wire name, a hidden alias) must not be one: clap panics on a duplicate flag. The
+/// global options the CLI makes of the spec's context facts (`--source-database-type`) are not
+/// listed: `check` derives them from the spec. A test in dbs-cli (`cli::tests`) checks this list
+/// against the real command.
 pub const CLI_GLOBAL_FLAGS: &[&str] = &[
     "endpoint",
     "region",
@@ -125,8 +126,11 @@ pub const CLI_GLOBAL_FLAGS: &[&str] = &[
     "signature",
     "emulator",
     "dry-run",
+    "connect-timeout",
+    "read-timeout",
+    "operation-timeout",
+    "max-attempts",
     "verbose",
-    "source-database-type",
     "help",
     "version",
 ];
@@ -135,8 +139,10 @@ pub const CLI_GLOBAL_FLAGS: &[&str] = &[
 /// `EMULATOR_COMMAND`) and clap's `help`.
 pub const CLI_COMMANDS: &[&str] = &["emulator", "help"];
 
-/// Parameters the runtime itself sends with every request (dbs-api/src/signing/mod.rs `sign_v1`;
-/// the V3 signer sends the same facts as headers). A spec parameter of the same name would be
+/// Parameters the runtime itself sends with every request (dbs-api/src/signing/mod.rs
+/// `COMMON_PARAMETERS`, which `sign_v1` sends; the V3 signer sends the same facts as headers).
+/// dbs-codegen cannot depend on dbs-api, so this is a copy: dbs-api's `tests/reserved_names.rs`
+/// checks that the two are equal. A spec parameter of the same name would be
 /// sent twice or override the signer's. `RegionId` is not here: it is a real parameter of some
 /// Alibaba Cloud operations.
 pub const COMMON_PARAMETERS: &[&str] = &[

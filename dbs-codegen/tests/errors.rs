@@ -587,3 +587,81 @@ fn a_document_that_is_not_an_object_is_one_mistake() {
         "2 spec errors:\n  service.json: /: expected an object, found an array\n  Small.json: /: expected an object, found a string\n"
     );
 }
+
+#[test]
+fn the_cli_timeout_and_context_fact_flags_are_rejected_as_parameters() {
+    // reserved.rs once missed these four global options of the CLI: a parameter named like one
+    // passed `check` and made clap panic when the CLI built its command.
+    for name in [
+        "ConnectTimeout",
+        "ReadTimeout",
+        "OperationTimeout",
+        "MaxAttempts",
+    ] {
+        let op = with_parameter(small_operation("Small"), name);
+        assert_rejected(name, &op, "/parameters/1/name", "global option");
+    }
+    // The real service.json's context fact `SourceDatabaseType` is the CLI's
+    // `--source-database-type`, derived from the spec rather than listed in reserved.rs.
+    let op = with_parameter(small_operation("Small"), "SourceDatabaseType");
+    let needle = "the context fact `SourceDatabaseType`";
+    assert_rejected("SourceDatabaseType", &op, "/parameters/1/name", needle);
+}
+
+#[test]
+fn a_context_fact_named_like_a_global_option_is_rejected() {
+    let mut service: Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(SPEC_DIR).join("service.json")).unwrap(),
+    )
+    .unwrap();
+    let facts = service["context"].as_array_mut().unwrap();
+    facts.push(serde_json::json!({
+        "name": "Region",
+        "description": "The region of the plan.",
+        "source": "DescribeBackupPlanList.Items.BackupPlanDetail.Region",
+        "values": [{ "value": "cn-hangzhou", "description": "Hangzhou." }]
+    }));
+    let at = format!("/context/{}/name", facts.len() - 1);
+    let service = dbs_codegen::SpecFile {
+        path: "service.json".to_owned(),
+        text: service.to_string(),
+    };
+    let operation = small_operation("Small");
+    let operation = dbs_codegen::SpecFile {
+        path: "Small.json".to_owned(),
+        text: operation.to_string(),
+    };
+    let errors = match dbs_codegen::lower(&service, &[operation]) {
+        Ok(_) => Vec::new(),
+        Err(errors) => errors.0,
+    };
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].pointer, at, "{}", errors[0]);
+    assert!(
+        errors[0]
+            .message
+            .contains("context fact `Region` becomes the CLI flag `--region`"),
+        "{}",
+        errors[0]
+    );
+}
+
+#[test]
+fn the_names_of_the_runtime_s_private_helpers_are_free() {
+    // The pipeline's helpers moved off `Client` (to `client::Inner`) and `RequestBuilder` (to a
+    // free function), so an operation or parameter may now take their names.
+    for name in [
+        "Execute",
+        "DynamicCall",
+        "Prepare",
+        "Attempts",
+        "Attempt",
+        "Sign",
+        "Url",
+    ] {
+        let errors = errors_with(&small_operation(name));
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+    }
+    let errors = errors_with(&with_parameter(small_operation("Small"), "PrepareCall"));
+    assert!(errors.is_empty(), "{errors:#?}");
+}

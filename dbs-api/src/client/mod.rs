@@ -43,6 +43,9 @@ pub struct Client {
     inner: Arc<Inner>,
 }
 
+/// What a client shares between its clones, and the pipeline's methods (`pipeline.rs`,
+/// `request.rs`): they live here rather than on `Client` because the generated client methods are
+/// `impl Client` in this crate, and a private helper there would take a name from the operations.
 struct Inner {
     http: reqwest::Client,
     endpoint: Endpoint,

@@ -11,7 +11,7 @@ use tracing::Instrument;
 use super::classify::{Answer, AttemptFailure, Reply, classify};
 use super::prepared::PreparedRequest;
 use super::redact::Redactor;
-use super::{Client, RetryConfig};
+use super::{Inner, RetryConfig};
 use crate::ValidationContext;
 use crate::credentials::{Credentials, ProvideCredentials};
 use crate::encoding::form_urlencode;
@@ -176,7 +176,9 @@ fn decode_answer<T>(
     decode(&Value::Object(kept)).map_err(|e| answer.undecodable(&e, redactor))
 }
 
-impl Client {
+// On `Inner`, not `Client`: the generated client methods are `impl Client`, so a private
+// helper there would reserve its name from every operation.
+impl Inner {
     /// Runs a call to completion: attempts, backoff, the operation timeout; `decode` reads a
     /// successful answer's JSON object into the caller's output type.
     pub(crate) async fn execute<T>(
@@ -186,9 +188,9 @@ impl Client {
         decode: impl Fn(&Value) -> Result<T, serde_json::Error>,
     ) -> Result<T, Error> {
         call.fill_idempotency_token();
-        let credentials = self.inner.credentials.provide()?;
+        let credentials = self.credentials.provide()?;
         let attempts = AtomicU32::new(0);
-        let limit = options.operation_timeout.or(self.inner.operation_timeout);
+        let limit = options.operation_timeout.or(self.operation_timeout);
         // A limit too far away to be an Instant is no limit (and no overflow panic).
         let deadline = limit.and_then(|limit| Instant::now().checked_add(limit));
         let span = tracing::info_span!("dbs.call", action = call.action);
@@ -219,7 +221,7 @@ impl Client {
         deadline: Option<Instant>,
         attempts: &AtomicU32,
     ) -> Result<T, Error> {
-        let retry = options.retry.as_ref().unwrap_or(&self.inner.retry);
+        let retry = options.retry.as_ref().unwrap_or(&self.retry);
         let body_params = call.body_params();
         let secrets = call
             .params
@@ -284,11 +286,8 @@ impl Client {
             prepared.credentials,
             options,
         );
-        let timeout = options
-            .attempt_timeout
-            .unwrap_or(self.inner.attempt_timeout);
+        let timeout = options.attempt_timeout.unwrap_or(self.attempt_timeout);
         let mut request = self
-            .inner
             .http
             .post(self.url(&signed))
             .timeout(timeout)
@@ -330,12 +329,10 @@ impl Client {
     ) -> SignedRequest {
         let nonce = new_nonce();
         sign(&SigningInput {
-            version: options
-                .signature_version
-                .unwrap_or(self.inner.signature_version),
+            version: options.signature_version.unwrap_or(self.signature_version),
             action,
             api_version: crate::API_VERSION,
-            host: &self.inner.endpoint.host,
+            host: &self.endpoint.host,
             body_params,
             access_key_id: credentials.access_key_id(),
             access_key_secret: credentials.access_key_secret(),
@@ -346,7 +343,7 @@ impl Client {
     }
 
     fn url(&self, signed: &SignedRequest) -> String {
-        let base = &self.inner.endpoint.base;
+        let base = &self.endpoint.base;
         if signed.query.is_empty() {
             format!("{base}/")
         } else {
@@ -365,7 +362,7 @@ impl Client {
             ..*call
         };
         call.fill_idempotency_token();
-        let credentials = self.inner.credentials.provide()?;
+        let credentials = self.credentials.provide()?;
         let signed = self.sign(call.action, &call.body_params(), &credentials, options);
         Ok(PreparedRequest::new(
             self.url(&signed),

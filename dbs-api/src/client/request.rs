@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::pipeline::{Call, CallOptions};
 use super::prepared::PreparedRequest;
-use super::{Client, RetryConfig};
+use super::{Client, Inner, RetryConfig};
 use crate::ValidationContext;
 use crate::error::Error;
 use crate::operation::{Operation, OperationMeta};
@@ -91,8 +91,9 @@ impl<'c, I: Operation> RequestBuilder<'c, I> {
     /// See [`Error`]: validation or configuration (a zero timeout; nothing sent), credentials,
     /// transport, timeout, service or unexpected-response errors.
     pub async fn send(self) -> Result<I::Output, Error> {
-        let call = self.prepare_call()?;
+        let call = prepare_call(&self)?;
         self.client
+            .inner
             .execute(call, &self.options, |body| I::Output::deserialize(body))
             .await
     }
@@ -104,29 +105,31 @@ impl<'c, I: Operation> RequestBuilder<'c, I> {
     ///
     /// Validation, configuration and credentials errors.
     pub fn dry_run(self) -> Result<PreparedRequest, Error> {
-        let call = self.prepare_call()?;
-        self.client.prepare(&call, &self.options)
+        let call = prepare_call(&self)?;
+        self.client.inner.prepare(&call, &self.options)
     }
+}
 
-    fn prepare_call(&self) -> Result<Call, Error> {
-        super::check_timeouts(&[
-            ("attempt_timeout", self.options.attempt_timeout),
-            ("operation_timeout", self.options.operation_timeout),
-        ])?;
-        let input = I::from_builder(self.builder.clone());
-        let context = self
-            .options
-            .context
-            .as_ref()
-            .unwrap_or(&self.client.inner.context);
-        input.validate(context)?;
-        Ok(Call {
-            action: I::ACTION,
-            params: input.to_wire_params(),
-            idempotency_token: I::IDEMPOTENCY_TOKEN,
-            idempotent: I::IDEMPOTENT,
-        })
-    }
+/// Validates a fluent call's input into a [`Call`]. A free function, not a method: the
+/// generated setters are `impl RequestBuilder`, so a private method would reserve its name.
+fn prepare_call<I: Operation>(request: &RequestBuilder<'_, I>) -> Result<Call, Error> {
+    super::check_timeouts(&[
+        ("attempt_timeout", request.options.attempt_timeout),
+        ("operation_timeout", request.options.operation_timeout),
+    ])?;
+    let input = I::from_builder(request.builder.clone());
+    let context = request
+        .options
+        .context
+        .as_ref()
+        .unwrap_or(&request.client.inner.context);
+    input.validate(context)?;
+    Ok(Call {
+        action: I::ACTION,
+        params: input.to_wire_params(),
+        idempotency_token: I::IDEMPOTENCY_TOKEN,
+        idempotent: I::IDEMPOTENT,
+    })
 }
 
 impl Client {
@@ -142,8 +145,9 @@ impl Client {
         params: &[(String, String)],
         context: Option<&ValidationContext>,
     ) -> Result<serde_json::Value, Error> {
-        let call = self.dynamic_call(operation, params, context)?;
-        self.execute(call, &CallOptions::default(), operation.decode_output)
+        let call = self.inner.dynamic_call(operation, params, context)?;
+        self.inner
+            .execute(call, &CallOptions::default(), operation.decode_output)
             .await
     }
 
@@ -158,23 +162,26 @@ impl Client {
         params: &[(String, String)],
         context: Option<&ValidationContext>,
     ) -> Result<PreparedRequest, Error> {
-        let call = self.dynamic_call(operation, params, context)?;
-        self.prepare(&call, &CallOptions::default())
+        let call = self.inner.dynamic_call(operation, params, context)?;
+        self.inner.prepare(&call, &CallOptions::default())
     }
+}
 
+// On `Inner`, not `Client`, for the reason `prepare_call` is a free function.
+impl Inner {
+    /// A registry call's input, validated, as the pipeline takes it.
     fn dynamic_call(
         &self,
         operation: &OperationMeta,
         params: &[(String, String)],
         context: Option<&ValidationContext>,
     ) -> Result<Call, Error> {
-        let context = context.unwrap_or(&self.inner.context);
+        let context = context.unwrap_or(&self.context);
         Ok(Call {
             action: operation.name,
             params: (operation.prepare)(params, context)?,
             idempotency_token: operation.idempotency_token,
-            // Registry calls are treated as non-idempotent unless they carry a token.
-            idempotent: false,
+            idempotent: operation.idempotent,
         })
     }
 }

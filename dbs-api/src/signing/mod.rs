@@ -314,6 +314,26 @@ const CONTENT_TYPE_FORM: &str = "application/x-www-form-urlencoded";
 const HEADER_AUTHORIZATION: &str = "authorization";
 const HEADER_SECURITY_TOKEN: &str = "x-acs-security-token";
 
+/// The common and signing parameters the client sends itself with every V1 request (V3 carries
+/// the same facts in `x-acs-*` headers and `authorization`): an operation parameter may not be
+/// named like one. `SecurityToken` is sent only with STS credentials. `RegionId` is not one: DBS
+/// has no such parameter, and some Alibaba Cloud operations take it as a real one.
+///
+/// The one list of these names: dbs-codegen's `reserved::COMMON_PARAMETERS` is checked against
+/// it by a test, and so is what [`sign`] sends.
+pub const COMMON_PARAMETERS: &[&str] = &[
+    "Action",
+    "Version",
+    "Format",
+    "AccessKeyId",
+    "SignatureMethod",
+    "SignatureVersion",
+    "SignatureNonce",
+    "Timestamp",
+    "Signature",
+    "SecurityToken",
+];
+
 /// Signs one attempt of a DBS request: `POST /`, the operation's parameters in a form body.
 ///
 /// - V1: the common parameters go in the query; the `Signature` covers query and body parameters
@@ -401,6 +421,37 @@ fn sign_v3(input: &SigningInput<'_>, body: String, timestamp: String) -> SignedR
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_v1_request_sends_exactly_the_common_parameters() {
+        use crate::sensitive::Sensitive;
+        let secret = Sensitive::new("testsecret".to_owned());
+        let token = Sensitive::new("sts-token".to_owned());
+        let body = [("BackupPlanId".to_owned(), "dbs1hvb0ww****".to_owned())];
+        for security_token in [None, Some(&token)] {
+            let signed = sign(&SigningInput {
+                version: SignatureVersion::V1,
+                action: "CreateRestoreTask",
+                api_version: "2019-03-06",
+                host: "127.0.0.1:1",
+                body_params: &body,
+                access_key_id: "testid",
+                access_key_secret: &secret,
+                security_token,
+                timestamp: time::macros::datetime!(2026-01-01 0:00 UTC),
+                nonce: "3ee8c1b883d344afa94f4e0ad82fd6cf",
+            });
+            let mut sent: Vec<&str> = signed.query.iter().map(|(k, _)| k.as_str()).collect();
+            let mut expected: Vec<&str> = COMMON_PARAMETERS
+                .iter()
+                .copied()
+                .filter(|name| security_token.is_some() || *name != "SecurityToken")
+                .collect();
+            sent.sort_unstable();
+            expected.sort_unstable();
+            assert_eq!(sent, expected);
+        }
+    }
 
     #[test]
     fn signature_version_round_trips_and_ignores_case() {

@@ -6,7 +6,7 @@ use quote::quote;
 
 use super::input::first_sentence;
 use super::{Cx, doc, ident, lit, requirement_words};
-use crate::model::{Operation, Param, ShapeKind, Type};
+use crate::model::{Condition, Operation, Param, Requirement, ShapeKind, Spec, Type};
 
 pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
     let rt = &cx.rt;
@@ -139,6 +139,7 @@ pub(crate) fn registry(cx: &Cx<'_>) -> TokenStream {
         let input = ident(&format!("{}Input", op.name));
         let output = ident(&format!("{}Output", op.name));
         let (name, command, summary, url) = (lit(&op.name), lit(&op.command), lit(&op.summary), lit(&op.documentation));
+        let (ram_action, idempotent) = (lit(&op.ram_action), op.idempotent);
         let token = match op.idempotency_token {
             Some(i) => {
                 let wire = lit(&op.params[i].wire);
@@ -178,6 +179,8 @@ pub(crate) fn registry(cx: &Cx<'_>) -> TokenStream {
                 None => quote!(::std::option::Option::None),
             };
             let sensitive = p.sensitive;
+            let (min, max) = (optional_int(p.bounds.min), optional_int(p.bounds.max));
+            let context = context_facts(cx.spec, &p.required).into_iter().map(lit);
             quote! {
                 #rt::ParamMeta {
                     name: #wire,
@@ -188,6 +191,9 @@ pub(crate) fn registry(cx: &Cx<'_>) -> TokenStream {
                     example: #example,
                     unit: #unit,
                     sensitive: #sensitive,
+                    min: #min,
+                    max: #max,
+                    context: &[#(#context),*],
                 }
             }
         });
@@ -197,7 +203,9 @@ pub(crate) fn registry(cx: &Cx<'_>) -> TokenStream {
                 command: #command,
                 summary: #summary,
                 documentation: #url,
+                ram_action: #ram_action,
                 idempotency_token: #token,
+                idempotent: #idempotent,
                 params: &[#(#params),*],
                 prepare: |params, context| {
                     let (input, parsed) = #input::from_wire_params_partial(params.iter().map(|(name, value)| (name.as_str(), value.as_str())));
@@ -220,4 +228,37 @@ pub(crate) fn registry(cx: &Cx<'_>) -> TokenStream {
             OPERATIONS.iter().find(|op| op.name == action)
         }
     }
+}
+
+/// `Some(n)` or `None`, as an `Option<i64>` expression.
+fn optional_int(value: Option<i64>) -> TokenStream {
+    match value {
+        Some(n) => quote!(::std::option::Option::Some(#n)),
+        None => quote!(::std::option::Option::None),
+    }
+}
+
+/// The names of the context facts a requirement's condition tests, in the order it names them,
+/// each once: what the CLI needs to know which rules a fact's flag decides.
+fn context_facts<'s>(spec: &'s Spec, required: &Requirement) -> Vec<&'s str> {
+    fn walk<'s>(spec: &'s Spec, condition: &Condition, out: &mut Vec<&'s str>) {
+        match condition {
+            Condition::Param { .. } => {}
+            Condition::Context { fact, .. } => {
+                let name = spec.service.context[*fact].name.as_str();
+                if !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+            Condition::All(all) | Condition::Any(all) => {
+                all.iter().for_each(|c| walk(spec, c, out));
+            }
+            Condition::Not(inner) => walk(spec, inner, out),
+        }
+    }
+    let mut out = Vec::new();
+    if let Requirement::When { condition, .. } = required {
+        walk(spec, condition, &mut out);
+    }
+    out
 }

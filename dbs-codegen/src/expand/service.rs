@@ -7,6 +7,7 @@ use super::{Cx, doc, ident, lit, types};
 
 pub(crate) fn expand(cx: &Cx<'_>) -> TokenStream {
     let s = &cx.spec.service;
+    let rt = &cx.rt;
     let (product, version, protocol) = (lit(&s.product), lit(&s.version), lit(&s.protocol));
     let regions = s.endpoints.iter().map(|(region, host)| {
         let (region, host) = (lit(region), lit(host));
@@ -67,6 +68,28 @@ pub(crate) fn expand(cx: &Cx<'_>) -> TokenStream {
             }
         }
     });
+    let fact_metas = s.context.iter().map(|fact| {
+        let (name, description, source) =
+            (lit(&fact.name), lit(&fact.description), lit(&fact.source));
+        let flag = lit(&crate::names::kebab_case(&fact.name));
+        // The record field that holds it: the last part of `Operation.Path.Field`.
+        let field = lit(fact.source.rsplit('.').next().unwrap_or(&fact.source));
+        let values = fact.values.iter().map(|v| lit(&v.value));
+        let (field_name, ty) = (ident(&fact.rust_name), ident(&fact.name));
+        quote! {
+            #rt::ContextFactMeta {
+                name: #name,
+                flag: #flag,
+                description: #description,
+                source: #source,
+                field: #field,
+                values: &[#(#values),*],
+                set: |context, value| {
+                    context.#field_name = ::std::option::Option::Some(#ty::from_wire(value));
+                },
+            }
+        }
+    });
     let context_doc = doc(
         "Facts a validator may know that the request does not carry.\n\n\
          The default knows nothing: rules that depend on an unknown fact are skipped (the service\n\
@@ -95,6 +118,10 @@ pub(crate) fn expand(cx: &Cx<'_>) -> TokenStream {
         pub struct ValidationContext {
             #(#fields)*
         }
+
+        /// Every context fact of the spec, in spec order, for code that works from names (the CLI
+        /// makes one flag of each).
+        pub const CONTEXT_FACTS: &[#rt::ContextFactMeta] = &[#(#fact_metas),*];
 
         impl ValidationContext {
             /// A context that knows nothing (the same as `default()`).

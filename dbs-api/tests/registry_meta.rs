@@ -1,0 +1,106 @@
+//! The operation registry carries the spec's facts, and calls by registry entry (the CLI's) use
+//! them as the typed calls do.
+
+mod support;
+
+use dbs_api::{Credentials, SignatureVersion};
+use support::{ACCESS_KEY_ID, ACCESS_KEY_SECRET, Reply, Server, client, param};
+
+/// A valid CreateRestoreTask without ClientToken, as wire pairs.
+fn params() -> Vec<(String, String)> {
+    [
+        ("BackupPlanId", "dbs1hvb0ww****"),
+        ("RestoreTaskName", "test"),
+        ("DestinationEndpointInstanceType", "RDS"),
+        ("DestinationEndpointRegion", "cn-hangzhou"),
+        ("DestinationEndpointInstanceID", "rm-bp1p8c29*****"),
+        ("DestinationEndpointUserName", "test"),
+        ("DestinationEndpointPassword", "Test"),
+        ("RestoreObjects", r#"[{"DBName":"test"}]"#),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .into()
+}
+
+#[test]
+fn the_registry_has_the_spec_facts() {
+    let meta = dbs_api::operation("CreateRestoreTask").expect("in the registry");
+    // From spec/dbs-2019-03-06/CreateRestoreTask.json.
+    assert_eq!(meta.ram_action, "dbs:CreateRestoreTask");
+    assert!(!meta.idempotent);
+    assert_eq!(meta.idempotency_token, Some("ClientToken"));
+    assert_eq!(
+        meta.documentation,
+        "https://www.alibabacloud.com/help/en/dms/developer-reference/api-dbs-2019-03-06-createrestoretask"
+    );
+    let param = |name: &str| {
+        meta.params
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    // The `port` unit implies 1..=65535; `ms-since-epoch` implies >= 0; range min 1.
+    let bounds = |name: &str| (param(name).min, param(name).max);
+    assert_eq!(bounds("DestinationEndpointPort"), (Some(1), Some(65535)));
+    assert_eq!(bounds("RestoreTime"), (Some(0), None));
+    assert_eq!(bounds("BackupGatewayId"), (Some(1), None));
+    assert_eq!(bounds("BackupPlanId"), (None, None));
+    // R5, R6, R7, R10 and R11 test the source engine; R1 tests only a parameter.
+    for name in [
+        "DestinationEndpointDatabaseName",
+        "DestinationEndpointUserName",
+        "DestinationEndpointPassword",
+        "DestinationEndpointOracleSID",
+        "RestoreDir",
+    ] {
+        assert_eq!(param(name).context, ["SourceDatabaseType"], "{name}");
+    }
+    assert!(param("DestinationEndpointRegion").context.is_empty());
+    assert!(param("BackupPlanId").context.is_empty());
+    assert!(meta.uses_context_fact("SourceDatabaseType"));
+    assert!(!meta.uses_context_fact("NoSuchFact"));
+
+    let fact = dbs_api::CONTEXT_FACTS
+        .iter()
+        .find(|f| f.name == "SourceDatabaseType")
+        .expect("the spec's context fact");
+    assert_eq!(
+        fact.source,
+        "DescribeBackupPlanList.Items.BackupPlanDetail.DatabaseType"
+    );
+    assert_eq!(fact.field, "DatabaseType");
+    assert_eq!(fact.flag, "source-database-type");
+    assert_eq!(fact.values, dbs_api::SourceDatabaseType::VALUES);
+    let mut context = dbs_api::ValidationContext::new();
+    (fact.set)(&mut context, "postgresql");
+    assert_eq!(
+        context,
+        dbs_api::ValidationContext::new()
+            .with_source_database_type(dbs_api::SourceDatabaseType::PostgreSql)
+    );
+}
+
+#[tokio::test]
+async fn a_registry_call_of_an_idempotent_operation_is_replayed() {
+    // Before, a call by registry entry was treated as non-idempotent whatever the spec said: a
+    // dropped connection ended an idempotent call without a token after one attempt.
+    let meta = dbs_api::operation("CreateRestoreTask").expect("in the registry");
+    let idempotent = dbs_api::OperationMeta {
+        idempotency_token: None,
+        idempotent: true,
+        ..*meta
+    };
+    let server = Server::scripted(vec![Reply::drop_connection(), Reply::success()]).await;
+    let client = client(
+        &server,
+        Credentials::new(ACCESS_KEY_ID, ACCESS_KEY_SECRET),
+        SignatureVersion::V3,
+    );
+    client
+        .call(&idempotent, &params(), None)
+        .await
+        .expect("replayed after the dropped connection");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2, "an idempotent call is replayed");
+    assert_eq!(param(&requests[1].body_params(), "ClientToken"), None);
+}
