@@ -192,6 +192,28 @@ fn common_parameters_are_the_signers() {
 }
 
 #[test]
+fn the_test_side_signer_sends_the_runtime_s_common_parameters() {
+    // The raw V1 signer of the tests (tests/src/signer.rs) cannot use the runtime's list; its
+    // copy must name the same parameters: its fixed ones plus the three it fills per request.
+    let mut test_side: Vec<&str> = dbs_tests::signer::V1_COMMON_PARAMETERS
+        .iter()
+        .map(|(name, _)| *name)
+        .chain(["SignatureNonce", "Timestamp", "Signature"])
+        .collect();
+    test_side.sort_unstable();
+    let mut runtime: Vec<&str> = dbs_api::signing::COMMON_PARAMETERS
+        .iter()
+        .copied()
+        .filter(|name| *name != "SecurityToken") // sent only with STS credentials
+        .collect();
+    runtime.sort_unstable();
+    assert_eq!(
+        test_side, runtime,
+        "tests/src/signer.rs V1_COMMON_PARAMETERS must name dbs_api::signing::COMMON_PARAMETERS"
+    );
+}
+
+#[test]
 fn every_root_type_of_the_runtime_is_reserved() {
     let lib = sources()
         .into_iter()
