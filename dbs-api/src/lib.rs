@@ -85,6 +85,7 @@ pub mod client;
 pub mod credentials;
 pub mod encoding;
 mod error;
+mod error_code;
 pub mod operation;
 pub mod sensitive;
 pub mod signing;
@@ -98,6 +99,7 @@ mod generated {
 pub use client::{Client, ClientBuilder, PreparedRequest, RequestBuilder, RetryConfig};
 pub use credentials::Credentials;
 pub use error::{Error, ServiceError};
+pub use error_code::{ErrorCode, ErrorEntry};
 pub use generated::*;
 pub use operation::{Operation, OperationMeta, ParamKind, ParamMeta};
 pub use sensitive::Sensitive;
@@ -109,6 +111,7 @@ pub use wire::WireParam;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::client::{Client, RequestBuilder};
+    pub use crate::error_code::{ErrorCode, ErrorEntry, retryable_code};
     pub use crate::operation::{Operation, OperationMeta, ParamKind, ParamMeta};
     pub use crate::sensitive::Sensitive;
     pub use crate::validation::{Presence, ValidationError, Violations, all_of, any_of, value_in};

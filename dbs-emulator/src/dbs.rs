@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use dbs_api::{
-    CreateRestoreTaskInput, CreateRestoreTaskOutput, OperationMeta, ValidationContext,
-    ValidationError,
+    CommonErrorCode, CreateRestoreTaskInput, CreateRestoreTaskOutput, OperationMeta,
+    ValidationContext, ValidationError,
 };
 
 use crate::reply::{BusinessError, GatewayError, Reply};
@@ -32,9 +32,8 @@ pub(crate) fn handle(
         // An operation added to the spec is routed and authenticated, but its behaviour is
         // hand-written here.
         other => {
-            return GatewayError::new(
-                501,
-                "NotImplemented",
+            return GatewayError::with_detail(
+                CommonErrorCode::InternalError,
                 format!("The emulator does not implement {other} yet."),
             )
             .into();
@@ -101,24 +100,20 @@ fn create_restore_task(
             output.restore_task_id = Some(id);
             output.success = Some(true);
             output.http_status_code = Some(200);
-            serde_json::to_string(&output).map_err(|e| BusinessError {
-                code: "InternalError",
-                message: format!("The emulator could not write its answer: {e}"),
-                http_status: 500,
+            serde_json::to_string(&output).map_err(|e| {
+                BusinessError::with_detail(
+                    CommonErrorCode::InternalError,
+                    format!("The emulator could not write its answer: {e}"),
+                )
             })
         }
-        // No quota code is in the spec's table; `QuotaExceeded` is the name Alibaba's services
-        // use for a resource-count limit, and clients treat it as final (not retried).
-        Created::Full(limit) => Err(BusinessError::bad_request(
-            "QuotaExceeded",
+        Created::Full(limit) => Err(BusinessError::with_detail(
+            CommonErrorCode::QuotaExceeded,
             format!("The emulator creates no more restore tasks: {limit}."),
         )),
-        Created::Mismatch(names) => Err(BusinessError::bad_request(
-            "IdempotentParameterMismatch",
-            format!(
-                "The request uses the same ClientToken as a previous, but non-identical request. Parameters that differ: {}.",
-                names.join(", ")
-            ),
+        Created::Mismatch(names) => Err(BusinessError::with_detail(
+            CommonErrorCode::IdempotentParameterMismatch,
+            format!("Parameters that differ: {}.", names.join(", ")),
         )),
     }
 }
@@ -127,7 +122,8 @@ fn create_restore_task(
 /// never quoted except where the generated parser quotes a malformed number, boolean or JSON,
 /// and no sensitive parameter is of those kinds.
 fn invalid_parameter(e: ValidationError) -> BusinessError {
-    BusinessError::bad_request("InvalidParameter", e.to_string())
+    // The validator's text already says which parameter and rule, and where to read more.
+    BusinessError::with_message(CommonErrorCode::InvalidParameter, e.to_string())
 }
 
 fn find_plan<'p>(plans: &'p [BackupPlan], id: &str) -> Result<&'p BackupPlan, BusinessError> {
@@ -135,11 +131,9 @@ fn find_plan<'p>(plans: &'p [BackupPlan], id: &str) -> Result<&'p BackupPlan, Bu
         .iter()
         .find(|plan| plan.backup_plan_id == id)
         .ok_or_else(|| {
-            BusinessError::bad_request(
-                "Param.NotFound",
-                format!(
-                    "The specified parameter BackupPlanId value is not valid: backup plan {id:?} does not exist."
-                ),
+            BusinessError::with_detail(
+                CommonErrorCode::ParamNotFound,
+                format!("BackupPlanId: backup plan {id:?} does not exist."),
             )
         })
 }

@@ -125,6 +125,7 @@ impl<'c, I: Operation> RequestBuilder<'c, I> {
             params: input.to_wire_params(),
             idempotency_token: I::IDEMPOTENCY_TOKEN,
             idempotent: I::IDEMPOTENT,
+            retryable_code: crate::error_code::retryable_code::<I::ErrorCode>,
         })
     }
 }
@@ -175,6 +176,7 @@ impl Client {
             idempotency_token: operation.idempotency_token,
             // Registry calls are treated as non-idempotent unless they carry a token.
             idempotent: false,
+            retryable_code: operation.retryable_code,
         })
     }
 }
