@@ -86,6 +86,8 @@ pub mod credentials;
 pub mod encoding;
 mod error;
 mod error_code;
+#[cfg(feature = "server")]
+mod handler;
 pub mod operation;
 pub mod sensitive;
 pub mod signing;
@@ -112,6 +114,8 @@ pub use wire::WireParam;
 pub mod __private {
     pub use crate::client::{Client, RequestBuilder};
     pub use crate::error_code::{ErrorCode, ErrorEntry, retryable_code};
+    #[cfg(feature = "server")]
+    pub use crate::handler::{BusinessError, DispatchError, RequestContext, pairs, serve};
     pub use crate::operation::{Operation, OperationMeta, ParamKind, ParamMeta};
     pub use crate::sensitive::Sensitive;
     pub use crate::validation::{Presence, ValidationError, Violations, all_of, any_of, value_in};

@@ -74,30 +74,10 @@ impl GatewayError {
 /// A DBS business error: `{"RequestId","Success":false,"ErrCode","ErrMessage","HttpStatusCode"}`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct BusinessError {
-    pub(crate) code: &'static str,
+    pub(crate) code: String,
     pub(crate) message: String,
     /// The body's `HttpStatusCode`; the HTTP status too when the emulator is configured so.
     pub(crate) http_status: u16,
-}
-
-impl BusinessError {
-    /// `code` with the spec table's status and a message of its own.
-    pub(crate) fn with_message(code: CommonErrorCode, message: String) -> Self {
-        Self {
-            code: code.code(),
-            message,
-            http_status: code.http_status(),
-        }
-    }
-
-    /// `code` with the spec table's status and message followed by `detail`.
-    pub(crate) fn with_detail(code: CommonErrorCode, detail: impl std::fmt::Display) -> Self {
-        Self {
-            code: code.code(),
-            message: format!("{} {detail}", code.message()),
-            http_status: code.http_status(),
-        }
-    }
 }
 
 /// The outcome of one API request.
@@ -127,7 +107,7 @@ impl Reply {
         match self {
             Reply::Success(_) => None,
             Reply::Gateway(e) => Some(&e.code),
-            Reply::Business(e) => Some(e.code),
+            Reply::Business(e) => Some(&e.code),
         }
     }
 
@@ -160,7 +140,7 @@ impl Reply {
                 let body = BusinessBody {
                     request_id,
                     success: false,
-                    err_code: e.code,
+                    err_code: &e.code,
                     err_message: &e.message,
                     http_status_code: e.http_status,
                 };

@@ -196,6 +196,12 @@ pub(crate) fn operation(cx: &Cx<'_>, op: &Operation) -> TokenStream {
             }
         }
 
+        impl ::std::convert::From<#common> for #ty {
+            fn from(code: #common) -> Self {
+                Self::Common(code)
+            }
+        }
+
         impl ::std::convert::From<&str> for #ty {
             fn from(code: &str) -> Self {
                 match <Self as #rt::ErrorCode>::from_code(code) {

@@ -9,6 +9,7 @@ mod client;
 mod errors;
 mod input;
 mod output;
+mod server;
 mod service;
 mod types;
 
@@ -46,7 +47,8 @@ pub fn expand(spec: &Spec, options: &Options) -> TokenStream {
         quote! { #types #input #output #errors #client }
     });
     let registry = client::registry(&cx);
-    quote! { #service #common_errors #(#operations)* #registry }
+    let server = server::expand(&cx);
+    quote! { #service #common_errors #(#operations)* #registry #server }
 }
 
 /// What every emitter needs: the spec and the runtime path.
