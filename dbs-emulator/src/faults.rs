@@ -380,4 +380,60 @@ mod tests {
         let e = Fault::new("A", FaultKind::Throttle).status(429).error();
         assert_eq!((e.status, &*e.code), (429, "Throttling.User"));
     }
+
+    /// Every injected status answers a code of the spec's table (service.json), with the
+    /// table's message, and keeps the injected status; before, 502, 504, 403, 404 and other
+    /// statuses answered codes the spec does not have (`BadGateway`, `Forbidden`, ...).
+    #[test]
+    fn every_injected_status_answers_a_code_of_the_table() {
+        for (status, code, message) in [
+            (
+                502,
+                "ServiceUnavailable",
+                "The request has failed due to a temporary failure of the server.",
+            ),
+            (
+                504,
+                "ServiceUnavailable",
+                "The request has failed due to a temporary failure of the server.",
+            ),
+            (
+                501,
+                "InternalError",
+                "The request processing has failed due to some unknown error, exception or failure.",
+            ),
+            (429, "Throttling", "Request was denied due to flow control."),
+            (
+                403,
+                "Forbidden.RAM",
+                "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
+            ),
+            (
+                404,
+                "InvalidAction.NotFound",
+                "Specified api is not found, please check your url and method.",
+            ),
+            (
+                413,
+                "RequestEntityTooLarge",
+                "The request body is too large.",
+            ),
+            (
+                400,
+                "InvalidParameter",
+                "The specified parameter is not valid.",
+            ),
+            (
+                418,
+                "InvalidParameter",
+                "The specified parameter is not valid.",
+            ),
+        ] {
+            let e = Fault::new("A", FaultKind::Status).status(status).error();
+            assert_eq!(
+                (e.status, &*e.code, e.message.as_str()),
+                (status, code, message)
+            );
+        }
+    }
 }
