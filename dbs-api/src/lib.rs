@@ -54,6 +54,14 @@
 //! [`ClientBuilder::read_timeout`]), per call with [`RequestBuilder::attempt_timeout`], and an
 //! overall [`ClientBuilder::operation_timeout`]. `HTTPS_PROXY` / `NO_PROXY` are honoured.
 //!
+//! # Error codes
+//!
+//! The spec's error table becomes [`CommonErrorCode`] (codes every operation can return) and one
+//! `<Operation>ErrorCode` per operation (its own codes, the common ones in `Common`, anything else
+//! in `Unknown`), each with its HTTP status, message and retryability ([`ErrorCode`]). Match an
+//! error's code in one expression: `matches!(err.code_as(), Some(CreateRestoreTaskErrorCode::Common(CommonErrorCode::Throttling)))`.
+//! The retry policy reads the same table.
+//!
 //! # Secrets
 //!
 //! The AccessKeySecret, the SecurityToken and every parameter the spec marks sensitive are held
