@@ -204,6 +204,23 @@ impl Error {
         }
     }
 
+    /// The service's error code read as `C`: `None` when this is not a service error (or, for
+    /// [`CommonErrorCode`](crate::CommonErrorCode), when the code is not a common one).
+    ///
+    /// ```
+    /// use dbs_api::{CommonErrorCode, CreateRestoreTaskErrorCode, Error};
+    ///
+    /// fn throttled(err: &Error) -> bool {
+    ///     matches!(
+    ///         err.code_as(),
+    ///         Some(CreateRestoreTaskErrorCode::Common(CommonErrorCode::Throttling))
+    ///     )
+    /// }
+    /// ```
+    pub fn code_as<C: crate::ErrorCode>(&self) -> Option<C> {
+        self.code().and_then(C::from_code)
+    }
+
     /// The RequestId, when the service gave one.
     pub fn request_id(&self) -> Option<&str> {
         match self {

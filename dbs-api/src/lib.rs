@@ -54,6 +54,14 @@
 //! [`ClientBuilder::read_timeout`]), per call with [`RequestBuilder::attempt_timeout`], and an
 //! overall [`ClientBuilder::operation_timeout`]. `HTTPS_PROXY` / `NO_PROXY` are honoured.
 //!
+//! # Error codes
+//!
+//! The spec's error table becomes [`CommonErrorCode`] (codes every operation can return) and one
+//! `<Operation>ErrorCode` per operation (its own codes, the common ones in `Common`, anything else
+//! in `Unknown`), each with its HTTP status, message and retryability ([`ErrorCode`]). Match an
+//! error's code in one expression: `matches!(err.code_as(), Some(CreateRestoreTaskErrorCode::Common(CommonErrorCode::Throttling)))`.
+//! The retry policy reads the same table.
+//!
 //! # Secrets
 //!
 //! The AccessKeySecret, the SecurityToken and every parameter the spec marks sensitive are held
@@ -85,6 +93,9 @@ pub mod client;
 pub mod credentials;
 pub mod encoding;
 mod error;
+mod error_code;
+#[cfg(feature = "server")]
+mod handler;
 pub mod operation;
 pub mod sensitive;
 pub mod signing;
@@ -98,6 +109,7 @@ mod generated {
 pub use client::{Client, ClientBuilder, PreparedRequest, RequestBuilder, RetryConfig};
 pub use credentials::Credentials;
 pub use error::{Error, ServiceError};
+pub use error_code::{ErrorCode, ErrorEntry};
 pub use generated::*;
 pub use operation::{ContextFactMeta, Operation, OperationMeta, ParamKind, ParamMeta};
 pub use sensitive::Sensitive;
@@ -109,6 +121,9 @@ pub use wire::WireParam;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::client::{Client, RequestBuilder};
+    pub use crate::error_code::{ErrorCode, ErrorEntry, retryable_code};
+    #[cfg(feature = "server")]
+    pub use crate::handler::{BusinessError, DispatchError, RequestContext, pairs, serve};
     pub use crate::operation::{ContextFactMeta, Operation, OperationMeta, ParamKind, ParamMeta};
     pub use crate::sensitive::Sensitive;
     pub use crate::validation::{Presence, ValidationError, Violations, all_of, any_of, value_in};

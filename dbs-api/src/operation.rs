@@ -13,6 +13,8 @@ pub trait Operation: Clone + fmt::Debug + Default + Send + Sync + 'static {
     type Builder: Clone + fmt::Debug + Default + Send;
     /// The typed response.
     type Output: serde::de::DeserializeOwned + Send;
+    /// The codes the operation can fail with, from the spec's error table.
+    type ErrorCode: crate::ErrorCode;
     /// The `Action` name, `CreateRestoreTask`.
     const ACTION: &'static str;
     /// The API reference page.
@@ -136,6 +138,8 @@ pub struct OperationMeta {
     pub idempotent: bool,
     /// The parameters, in spec order.
     pub params: &'static [ParamMeta],
+    /// Whether a service error code is worth retrying, per the operation's error table.
+    pub retryable_code: fn(&str) -> bool,
     /// Parses and validates wire pairs with the generated input type.
     pub prepare: PrepareFn,
     /// Decodes a response with the generated output type.

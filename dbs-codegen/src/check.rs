@@ -154,6 +154,16 @@ fn check_error_codes(cx: &mut Ctxt, file: &str, errors: &[ErrorCode]) {
             cx.error(file, &at, unknown_variant("error code", &error.code));
             continue;
         }
+        if error.variant == reserved::COMMON_VARIANT {
+            let message = format!(
+                "error code `{}` becomes the Rust variant `{}`, which each operation's error enum \
+                 keeps for the service-wide codes",
+                error.code,
+                reserved::COMMON_VARIANT
+            );
+            cx.error(file, &at, message);
+            continue;
+        }
         if let Some(first) = codes.insert(&error.code, error) {
             let message = format!(
                 "duplicate error code `{}` (first at {})",

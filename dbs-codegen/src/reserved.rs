@@ -86,9 +86,13 @@ pub const STRUCTURE_METHODS: &[&str] =
 pub const RUNTIME_TYPES: &[&str] = &[
     "Client",
     "ClientBuilder",
+    // Generated once from the service's error table (expand/errors.rs), not per operation.
+    "CommonErrorCode",
     "ContextFactMeta",
     "Credentials",
     "Error",
+    "ErrorCode",
+    "ErrorEntry",
     "Operation",
     "OperationMeta",
     "ParamKind",
@@ -112,6 +116,10 @@ pub const OPERATION_TYPE_SUFFIXES: &[&str] =
 /// The variant in which every generated enum keeps values it does not know (expand/types.rs
 /// `open_enum`); no enum value or error code may become it.
 pub const UNKNOWN_VARIANT: &str = "Unknown";
+
+/// The variant through which each `<Operation>ErrorCode` reaches the service-wide codes
+/// (expand/errors.rs); no error code may become it.
+pub const COMMON_VARIANT: &str = "Common";
 
 /// Long flags of the `dbs` CLI that every subcommand has: the global options of
 /// dbs-cli/src/cli.rs `global_args`, and clap's own `--help` and `--version`. A parameter's flag

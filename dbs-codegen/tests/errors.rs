@@ -665,3 +665,21 @@ fn the_names_of_the_runtime_s_private_helpers_are_free() {
     let errors = errors_with(&with_parameter(small_operation("Small"), "PrepareCall"));
     assert!(errors.is_empty(), "{errors:#?}");
 }
+
+#[test]
+fn an_error_code_may_not_become_the_common_variant() {
+    // `<Operation>ErrorCode::Common` holds the service-wide codes: an operation's own code named
+    // `Common` would be a second variant of that name.
+    let mut op = small_operation("Small");
+    op["errors"] = serde_json::json!([
+        { "code": "Common", "http_status": 400, "message": "A common problem.", "description": "Common." }
+    ]);
+    assert_rejected("Common", &op, "/errors/0/code", "service-wide codes");
+    // An operation named `Common` would generate `CommonErrorCode`, the service-wide enum.
+    assert_rejected(
+        "Common",
+        &small_operation("Common"),
+        "/name",
+        "CommonErrorCode",
+    );
+}

@@ -283,3 +283,45 @@ fn added_operation_needs_no_rust_edits() {
     spec.operations.retain(|op| op.name == "StartRestoreTask");
     insta::assert_snapshot!("added-operation", source(&spec));
 }
+
+/// The server side grows with the spec: an added operation is one more handler method, without
+/// a default (so every handler must answer it before it builds), and one more dispatch arm.
+#[test]
+fn added_operation_is_a_handler_method_and_a_dispatch_arm() {
+    let dir = spec_with_added_operation();
+    let code = source(&lower(dir.path(), "spec"));
+    let trait_at = code
+        .find("pub trait DbsHandler {")
+        .expect("the handler trait");
+    let dispatch_at = code.find("pub fn dispatch<").expect("dispatch");
+    let handler = &code[trait_at..dispatch_at];
+    for (method, op) in [
+        ("create_restore_task", "CreateRestoreTask"),
+        ("start_restore_task", "StartRestoreTask"),
+    ] {
+        // A required method: a signature ending in `;`, not a body.
+        let signature = format!(
+            "fn {method}(&self, input: super::{op}Input, context: &::dbs_api::__private::RequestContext<'_>,) \
+             -> ::std::result::Result<super::{op}Output, ::dbs_api::__private::BusinessError<super::{op}ErrorCode>,>;"
+        );
+        assert!(has(handler, &signature), "{signature}\n{handler}");
+        assert!(
+            has(&code[dispatch_at..], &format!("\"{op}\" => {{")),
+            "{op} is dispatched"
+        );
+        assert!(
+            has(
+                &code[dispatch_at..],
+                &format!("handler.{method}(input, context)")
+            ),
+            "{op} reaches {method}"
+        );
+    }
+    assert_eq!(
+        handler.matches("fn ").count(),
+        2,
+        "one method per operation"
+    );
+    // Users' builds without the feature do not compile it.
+    assert!(has(&code, "#[cfg(feature = \"server\")] pub mod server {"));
+}

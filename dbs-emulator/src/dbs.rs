@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 
+use dbs_api::server::{DbsHandler, RequestContext, dispatch};
 use dbs_api::{
-    CreateRestoreTaskInput, CreateRestoreTaskOutput, OperationMeta, ValidationContext,
-    ValidationError,
+    CommonErrorCode, CreateRestoreTaskErrorCode, CreateRestoreTaskInput, CreateRestoreTaskOutput,
+    Operation, OperationMeta, ValidationContext, ValidationError,
 };
 
 use crate::reply::{BusinessError, GatewayError, Reply};
@@ -20,45 +21,57 @@ pub(crate) struct Call<'a> {
 }
 
 /// Runs `operation` on the request's parameters (query and body, in that order; the gateway has
-/// refused any name given twice; common parameters are ignored).
+/// refused any name given twice; common parameters are ignored) through the generated dispatch.
 pub(crate) fn handle(
     operation: &'static OperationMeta,
     params: &[(String, String)],
     call: &Call<'_>,
     shared: &Shared,
 ) -> Reply {
-    let result = match operation.name {
-        "CreateRestoreTask" => create_restore_task(operation, params, call, shared),
-        // An operation added to the spec is routed and authenticated, but its behaviour is
-        // hand-written here.
-        other => {
-            return GatewayError::new(
-                501,
-                "NotImplemented",
-                format!("The emulator does not implement {other} yet."),
-            )
-            .into();
+    let context = RequestContext::new(call.request_id, call.access_key_id);
+    match dispatch(&Service { shared }, operation.name, params, &context) {
+        Some(Ok(body)) => Reply::Success(body),
+        Some(Err(e)) => BusinessError {
+            code: e.code,
+            message: e.message,
+            http_status: e.http_status,
         }
-    };
-    match result {
-        Ok(body) => Reply::Success(body),
-        Err(e) => e.into(),
+        .into(),
+        // The gateway passes only operations of the registry, which is the spec's list too.
+        None => GatewayError::of(CommonErrorCode::InvalidActionNotFound).into(),
     }
 }
 
+/// The behaviour of every operation: the generated handler trait, one method per operation of
+/// the spec, so an operation the spec adds is a compile error here until it is given one.
+struct Service<'a> {
+    shared: &'a Shared,
+}
+
+impl DbsHandler for Service<'_> {
+    fn create_restore_task(
+        &self,
+        input: CreateRestoreTaskInput,
+        context: &RequestContext<'_>,
+    ) -> Result<CreateRestoreTaskOutput, dbs_api::server::BusinessError<CreateRestoreTaskErrorCode>>
+    {
+        create_restore_task(input, context, self.shared)
+    }
+}
+
+/// A business error of `CreateRestoreTask` with a common code.
+type CreateError = dbs_api::server::BusinessError<CreateRestoreTaskErrorCode>;
+
+fn common(code: CommonErrorCode, detail: impl std::fmt::Display) -> CreateError {
+    CreateError::with_detail(code.into(), detail)
+}
+
 fn create_restore_task(
-    operation: &'static OperationMeta,
-    params: &[(String, String)],
-    call: &Call<'_>,
+    input: CreateRestoreTaskInput,
+    context: &RequestContext<'_>,
     shared: &Shared,
-) -> Result<String, BusinessError> {
-    let (input, parsed) = CreateRestoreTaskInput::from_wire_params_partial(
-        params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-    );
-    // Parse errors and the rules that need no context first (values the spec does not know
-    // included), so a request without BackupPlanId is told so.
-    ValidationError::combine(parsed, input.validate(&ValidationContext::new()))
-        .map_err(invalid_parameter)?;
+) -> Result<CreateRestoreTaskOutput, CreateError> {
+    // Dispatch has checked the rules that need no context; the plan tells the engine.
     let plan_id = input.backup_plan_id.as_deref().unwrap_or_default();
     let plan = find_plan(&shared.plans, plan_id)?;
     input
@@ -68,7 +81,7 @@ fn create_restore_task(
     let mut parameters = BTreeMap::new();
     let mut fingerprint = BTreeMap::new();
     for param in input.to_wire_params() {
-        if Some(param.name) == operation.idempotency_token {
+        if Some(param.name) == CreateRestoreTaskInput::IDEMPOTENCY_TOKEN {
             continue;
         }
         if param.sensitive {
@@ -93,32 +106,23 @@ fn create_restore_task(
     };
     let created = shared
         .lock()
-        .create_task(call.access_key_id, task, fingerprint);
+        .create_task(context.access_key_id, task, fingerprint);
     match created {
         Created::Task(id) => {
             let mut output = CreateRestoreTaskOutput::default();
-            output.request_id = Some(call.request_id.to_owned());
+            output.request_id = Some(context.request_id.to_owned());
             output.restore_task_id = Some(id);
             output.success = Some(true);
             output.http_status_code = Some(200);
-            serde_json::to_string(&output).map_err(|e| BusinessError {
-                code: "InternalError",
-                message: format!("The emulator could not write its answer: {e}"),
-                http_status: 500,
-            })
+            Ok(output)
         }
-        // No quota code is in the spec's table; `QuotaExceeded` is the name Alibaba's services
-        // use for a resource-count limit, and clients treat it as final (not retried).
-        Created::Full(limit) => Err(BusinessError::bad_request(
-            "QuotaExceeded",
+        Created::Full(limit) => Err(common(
+            CommonErrorCode::QuotaExceeded,
             format!("The emulator creates no more restore tasks: {limit}."),
         )),
-        Created::Mismatch(names) => Err(BusinessError::bad_request(
-            "IdempotentParameterMismatch",
-            format!(
-                "The request uses the same ClientToken as a previous, but non-identical request. Parameters that differ: {}.",
-                names.join(", ")
-            ),
+        Created::Mismatch(names) => Err(common(
+            CommonErrorCode::IdempotentParameterMismatch,
+            format!("Parameters that differ: {}.", names.join(", ")),
         )),
     }
 }
@@ -126,20 +130,19 @@ fn create_restore_task(
 /// `InvalidParameter` with every violation: parameter, rule, rule ID and reference. Values are
 /// never quoted except where the generated parser quotes a malformed number, boolean or JSON,
 /// and no sensitive parameter is of those kinds.
-fn invalid_parameter(e: ValidationError) -> BusinessError {
-    BusinessError::bad_request("InvalidParameter", e.to_string())
+fn invalid_parameter(e: ValidationError) -> CreateError {
+    // The validator's text already says which parameter and rule, and where to read more.
+    CreateError::with_message(CommonErrorCode::InvalidParameter.into(), e.to_string())
 }
 
-fn find_plan<'p>(plans: &'p [BackupPlan], id: &str) -> Result<&'p BackupPlan, BusinessError> {
+fn find_plan<'p>(plans: &'p [BackupPlan], id: &str) -> Result<&'p BackupPlan, CreateError> {
     plans
         .iter()
         .find(|plan| plan.backup_plan_id == id)
         .ok_or_else(|| {
-            BusinessError::bad_request(
-                "Param.NotFound",
-                format!(
-                    "The specified parameter BackupPlanId value is not valid: backup plan {id:?} does not exist."
-                ),
+            common(
+                CommonErrorCode::ParamNotFound,
+                format!("BackupPlanId: backup plan {id:?} does not exist."),
             )
         })
 }

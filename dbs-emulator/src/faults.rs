@@ -6,7 +6,7 @@
 //!
 //! | `kind` | When it applies | What happens |
 //! | --- | --- | --- |
-//! | `status` | as soon as the action is read, before any gateway check | answers `status` (default 503) with a gateway error: `ServiceUnavailable` for 503, `InternalError` for 500 and other 5xx, `BadGateway` 502, `GatewayTimeout` 504, `Throttling` 429, `Forbidden` 403, `NotFound` 404, `BadRequest` other 4xx |
+//! | `status` | as soon as the action is read, before any gateway check | answers `status` (default 503) with a gateway error whose code, and message, come from the spec's error table: `ServiceUnavailable` for 502, 503 and 504, `InternalError` for 500 and other 5xx, `Throttling` 429, `InvalidAction.NotFound` 404, otherwise the first code the table gives the status (`Forbidden.RAM` 403), else `InvalidParameter` |
 //! | `throttle` | same | answers `Throttling.User`, HTTP 400 by default (the status the reference lists; set `status: 429` for the other one seen in the wild) |
 //! | `reset` | same | closes the connection without an answer |
 //! | `delay` | same | waits `delay_ms`, then handles the request normally, even if the client has given up |
@@ -27,6 +27,8 @@
 use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
+
+use dbs_api::CommonErrorCode;
 
 use crate::reply::GatewayError;
 
@@ -214,49 +216,47 @@ impl Fault {
         self.action.as_deref().is_none_or(|a| a == action)
     }
 
-    /// The error answer of an error kind.
+    /// The error answer of an error kind: the given code and message, or the spec table's
+    /// code for the kind and status; always the given status.
     pub(crate) fn error(&self) -> GatewayError {
         let status = self.status.unwrap_or(match self.kind {
             FaultKind::Throttle => 400,
             _ => 503,
         });
-        let (code, message) = if self.kind == FaultKind::Throttle {
-            (
-                "Throttling.User",
-                "Request was denied due to user flow control.",
-            )
+        let default = if self.kind == FaultKind::Throttle {
+            CommonErrorCode::ThrottlingUser
         } else {
             default_error(status)
         };
         GatewayError {
             status,
-            code: self.code.clone().map_or(Cow::Borrowed(code), Cow::Owned),
-            message: self.message.clone().unwrap_or_else(|| message.to_owned()),
+            code: self
+                .code
+                .clone()
+                .map_or(Cow::Borrowed(default.code()), Cow::Owned),
+            message: self
+                .message
+                .clone()
+                .unwrap_or_else(|| default.message().to_owned()),
             retry_after_ms: self.retry_after_ms,
         }
     }
 }
 
-/// The gateway's code and message for an injected status.
-fn default_error(status: u16) -> (&'static str, &'static str) {
+/// The common code the gateway answers an injected status with: throttling for 429, a
+/// temporary failure for 502-504, an internal error for another 5xx, and for another status the
+/// first code the table gives it (403 `Forbidden.RAM`, 413 `RequestEntityTooLarge`), else
+/// `InvalidParameter`.
+fn default_error(status: u16) -> CommonErrorCode {
     match status {
-        503 => (
-            "ServiceUnavailable",
-            "The request has failed due to a temporary failure of the server.",
-        ),
-        502 => ("BadGateway", "The gateway received an invalid response."),
-        504 => (
-            "GatewayTimeout",
-            "The gateway timed out waiting for the service.",
-        ),
-        429 => ("Throttling", "Request was denied due to flow control."),
-        403 => ("Forbidden", "The request is forbidden."),
-        404 => ("NotFound", "The requested resource is not found."),
-        500..=599 => (
-            "InternalError",
-            "The request processing has failed due to some unknown error, exception or failure.",
-        ),
-        _ => ("BadRequest", "The request is not valid."),
+        429 => CommonErrorCode::Throttling,
+        502..=504 => CommonErrorCode::ServiceUnavailable,
+        500..=599 => CommonErrorCode::InternalError,
+        404 => CommonErrorCode::InvalidActionNotFound,
+        _ => CommonErrorCode::ALL
+            .into_iter()
+            .find(|c| c.http_status() == status && status != 400)
+            .unwrap_or(CommonErrorCode::InvalidParameter),
     }
 }
 
@@ -379,5 +379,61 @@ mod tests {
         );
         let e = Fault::new("A", FaultKind::Throttle).status(429).error();
         assert_eq!((e.status, &*e.code), (429, "Throttling.User"));
+    }
+
+    /// Every injected status answers a code of the spec's table (service.json), with the
+    /// table's message, and keeps the injected status; before, 502, 504, 403, 404 and other
+    /// statuses answered codes the spec does not have (`BadGateway`, `Forbidden`, ...).
+    #[test]
+    fn every_injected_status_answers_a_code_of_the_table() {
+        for (status, code, message) in [
+            (
+                502,
+                "ServiceUnavailable",
+                "The request has failed due to a temporary failure of the server.",
+            ),
+            (
+                504,
+                "ServiceUnavailable",
+                "The request has failed due to a temporary failure of the server.",
+            ),
+            (
+                501,
+                "InternalError",
+                "The request processing has failed due to some unknown error, exception or failure.",
+            ),
+            (429, "Throttling", "Request was denied due to flow control."),
+            (
+                403,
+                "Forbidden.RAM",
+                "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
+            ),
+            (
+                404,
+                "InvalidAction.NotFound",
+                "Specified api is not found, please check your url and method.",
+            ),
+            (
+                413,
+                "RequestEntityTooLarge",
+                "The request body is too large.",
+            ),
+            (
+                400,
+                "InvalidParameter",
+                "The specified parameter is not valid.",
+            ),
+            (
+                418,
+                "InvalidParameter",
+                "The specified parameter is not valid.",
+            ),
+        ] {
+            let e = Fault::new("A", FaultKind::Status).status(status).error();
+            assert_eq!(
+                (e.status, &*e.code, e.message.as_str()),
+                (status, code, message)
+            );
+        }
     }
 }

@@ -7,11 +7,11 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use dbs_api::OperationMeta;
 use dbs_api::signing::{
     ALGORITHM_V3, StringToSign, parse_authorization, sha256_hex, signatures_match, v1_signature,
     v1_string_to_sign, v3_canonical_request, v3_signature,
 };
+use dbs_api::{CommonErrorCode, OperationMeta};
 use hyper::HeaderMap;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
@@ -309,9 +309,8 @@ pub(crate) fn check_unique_parameters(
     } else {
         ("parameters", "are")
     };
-    Err(GatewayError::new(
-        400,
-        "InvalidParameter",
+    // The table's message says "The specified parameter"; this one names them, as the gateway does.
+    Err(GatewayError::of(CommonErrorCode::InvalidParameter).with_message(
         format!(
             "The specified {what} {} {verb} not valid: each parameter may be given only once, in the query or the body, and {} given more than once.",
             names.join(", "),
@@ -336,32 +335,20 @@ fn required<const N: usize>(
 
 fn operation(action: &str, version: &str) -> Result<&'static OperationMeta, GatewayError> {
     if version != dbs_api::API_VERSION {
-        return Err(GatewayError::new(
-            400,
-            "InvalidVersion",
-            format!(
-                "Specified parameter Version is not valid. This endpoint serves {}.",
-                dbs_api::API_VERSION
-            ),
+        return Err(GatewayError::with_detail(
+            CommonErrorCode::InvalidVersion,
+            format!("This endpoint serves {}.", dbs_api::API_VERSION),
         ));
     }
-    dbs_api::operation(action).ok_or_else(|| {
-        GatewayError::new(
-            404,
-            "InvalidAction.NotFound",
-            "Specified api is not found, please check your url and method.",
-        )
-    })
+    dbs_api::operation(action)
+        .ok_or_else(|| GatewayError::of(CommonErrorCode::InvalidActionNotFound))
 }
 
 fn account<'k>(accounts: &'k [AccessKey], id: &str) -> Result<&'k AccessKey, GatewayError> {
-    accounts.iter().find(|k| k.id() == id).ok_or_else(|| {
-        GatewayError::new(
-            404,
-            "InvalidAccessKeyId.NotFound",
-            "Specified access key is not found.",
-        )
-    })
+    accounts
+        .iter()
+        .find(|k| k.id() == id)
+        .ok_or_else(|| GatewayError::of(CommonErrorCode::InvalidAccessKeyIdNotFound))
 }
 
 /// `YYYY-MM-DDThh:mm:ssZ`, within [`TIMESTAMP_WINDOW`] of `now` either way (ahead too, so no
@@ -374,21 +361,17 @@ fn check_timestamp(
     let format =
         time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     let Ok(at) = PrimitiveDateTime::parse(value, format) else {
-        return Err(GatewayError::new(
-            400,
-            "InvalidTimeStamp.Format",
-            format!(
-                "Specified time stamp or date value is not well formatted. {name} must be UTC YYYY-MM-DDThh:mm:ssZ."
-            ),
+        return Err(GatewayError::with_detail(
+            CommonErrorCode::InvalidTimeStampFormat,
+            format!("{name} must be UTC YYYY-MM-DDThh:mm:ssZ."),
         ));
     };
     let at = at.assume_utc();
     if (now - at).unsigned_abs() > TIMESTAMP_WINDOW {
-        return Err(GatewayError::new(
-            400,
-            "InvalidTimeStamp.Expired",
+        return Err(GatewayError::with_detail(
+            CommonErrorCode::InvalidTimeStampExpired,
             format!(
-                "Specified time stamp or date value is expired. {name} {value} is more than {} minutes away from the server time {}.",
+                "{name} {value} is more than {} minutes away from the server time {}.",
                 TIMESTAMP_WINDOW.as_secs() / 60,
                 dbs_api::signing::format_timestamp(now)
             ),
@@ -404,26 +387,23 @@ fn check_nonce(
 ) -> Result<(), GatewayError> {
     match use_nonce(nonce, timestamp) {
         NonceUse::Fresh => Ok(()),
-        NonceUse::Used => Err(GatewayError::new(
-            400,
-            "SignatureNonceUsed",
-            "Specified signature nonce was used already.",
-        )),
+        NonceUse::Used => Err(GatewayError::of(CommonErrorCode::SignatureNonceUsed)),
         // Fail closed: forgetting an unexpired nonce would let a replay of its request in.
         NonceUse::Full {
             capacity,
             retry_after_secs,
         } => {
-            let mut error = GatewayError::new(
-                429,
-                "Throttling",
+            let mut error = GatewayError::with_detail(
+                CommonErrorCode::Throttling,
                 format!(
-                    "Request was denied due to flow control: the emulator remembers {capacity} \
+                    "The emulator remembers {capacity} \
                      signature nonces whose timestamps have not expired, its limit, and takes no \
                      new one until the soonest expires (in {retry_after_secs} s). Raise the limit \
                      with --max-nonces (EmulatorConfig::max_nonces)."
                 ),
             );
+            // 429 rather than the table's 400: the emulator's own limit, as an HTTP throttle.
+            error.status = 429;
             error.retry_after_ms = Some(retry_after_secs.saturating_mul(1000));
             Err(error)
         }

@@ -79,6 +79,10 @@
 //! | the nonce was used by a request whose timestamp is still valid | `SignatureNonceUsed` | 400 |
 //! | the nonce is new, but the emulator already remembers its limit of unexpired nonces | `Throttling`, with `x-acs-retry-after` | 429 |
 //!
+//! Every code the emulator answers, its HTTP status and the start of its message come from the
+//! spec's error table ([`dbs_api::CommonErrorCode`]); what was wrong follows the table's message.
+//! The nonce limit's `Throttling` is the one status that differs (429, an HTTP throttle).
+//!
 //! A nonce is recorded only once the signature is valid, and kept until its own request's
 //! timestamp expires ([`NONCE_WINDOW`] after it, whatever the order requests arrived in), so
 //! the same signed bytes are refused for as long as their timestamp would pass. The memory of
@@ -133,7 +137,7 @@
 //! | a value does not parse, an enum value is unknown, a rule is broken | `InvalidParameter`, naming every parameter and rule (`… [R1] (see <reference>)`), never a password |
 //! | `BackupPlanId` is not in the seed | `Param.NotFound` |
 //! | `ClientToken` reused with other parameters | `IdempotentParameterMismatch`, naming the parameters that differ |
-//! | the emulator holds its limit of restore tasks ([`EmulatorConfig::max_restore_tasks`], 10,000 by default, or [`EmulatorConfig::max_restore_task_bytes`], 256 MiB) | `QuotaExceeded`, naming the limit and the flag that raises it (not in the spec's error table; the name Alibaba's services use for a quota, which clients do not retry) |
+//! | the emulator holds its limit of restore tasks ([`EmulatorConfig::max_restore_tasks`], 10,000 by default, or [`EmulatorConfig::max_restore_task_bytes`], 256 MiB) | `QuotaExceeded`, naming the limit and the flag that raises it (in the spec's error table: the name Alibaba's services use for a quota, which clients do not retry) |
 //!
 //! Success is `{"RequestId","RestoreTaskId":"r…","Success":true,"HttpStatusCode":200}`. A
 //! `ClientToken` (per AccessKeyId) seen before with the same parameters (every parameter but

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use dbs_api::CommonErrorCode;
 use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
@@ -22,45 +23,50 @@ pub(crate) struct GatewayError {
 }
 
 impl GatewayError {
-    pub(crate) fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+    /// `code` with the status and message of the spec's error table.
+    pub(crate) fn of(code: CommonErrorCode) -> Self {
         Self {
-            status,
-            code: Cow::Borrowed(code),
-            message: message.into(),
+            status: code.http_status(),
+            code: Cow::Borrowed(code.code()),
+            message: code.message().to_owned(),
             retry_after_ms: None,
         }
     }
 
-    /// `MissingParameter` (400) naming the parameter or header.
+    /// `code` with the table's message followed by `detail`, which says what was wrong.
+    pub(crate) fn with_detail(code: CommonErrorCode, detail: impl std::fmt::Display) -> Self {
+        let mut error = Self::of(code);
+        error.message = format!("{} {detail}", error.message);
+        error
+    }
+
+    /// The same code and status with a message of its own, for an answer more specific than
+    /// the table's message.
+    pub(crate) fn with_message(mut self, message: String) -> Self {
+        self.message = message;
+        self
+    }
+
+    /// `MissingParameter` naming the parameter or header.
     pub(crate) fn missing(name: &str) -> Self {
-        Self::new(
-            400,
-            "MissingParameter",
-            format!(
-                "The input parameter \"{name}\" that is mandatory for processing this request is not supplied."
-            ),
+        Self::with_detail(
+            CommonErrorCode::MissingParameter,
+            format!("Missing: \"{name}\"."),
         )
     }
 
-    /// `IncompleteSignature` (400) with what is wrong.
+    /// `IncompleteSignature` with what is wrong.
     pub(crate) fn incomplete_signature(detail: impl std::fmt::Display) -> Self {
-        Self::new(
-            400,
-            "IncompleteSignature",
-            format!("The request signature does not conform to Aliyun standards. {detail}"),
-        )
+        Self::with_detail(CommonErrorCode::IncompleteSignature, detail)
     }
 
-    /// `SignatureDoesNotMatch` (400), echoing the server's StringToSign at the end of the
-    /// message the way the real gateway does (clients compare it with theirs to tell a wrong
-    /// secret from an encoding bug). `note` (empty, or a sentence and a space) goes before it.
+    /// `SignatureDoesNotMatch`, echoing the server's StringToSign at the end of the message the
+    /// way the real gateway does (clients compare it with theirs to tell a wrong secret from an
+    /// encoding bug). `note` (empty, or a sentence and a space) goes before it.
     pub(crate) fn signature_does_not_match(note: &str, string_to_sign: &str) -> Self {
-        Self::new(
-            400,
-            "SignatureDoesNotMatch",
-            format!(
-                "Specified signature is not matched with our calculation. {note}server string to sign is:{string_to_sign}"
-            ),
+        Self::with_detail(
+            CommonErrorCode::SignatureDoesNotMatch,
+            format!("{note}server string to sign is:{string_to_sign}"),
         )
     }
 }
@@ -68,21 +74,10 @@ impl GatewayError {
 /// A DBS business error: `{"RequestId","Success":false,"ErrCode","ErrMessage","HttpStatusCode"}`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct BusinessError {
-    pub(crate) code: &'static str,
+    pub(crate) code: String,
     pub(crate) message: String,
     /// The body's `HttpStatusCode`; the HTTP status too when the emulator is configured so.
     pub(crate) http_status: u16,
-}
-
-impl BusinessError {
-    /// A business error with `HttpStatusCode: 400`.
-    pub(crate) fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-            http_status: 400,
-        }
-    }
 }
 
 /// The outcome of one API request.
@@ -112,7 +107,7 @@ impl Reply {
         match self {
             Reply::Success(_) => None,
             Reply::Gateway(e) => Some(&e.code),
-            Reply::Business(e) => Some(e.code),
+            Reply::Business(e) => Some(&e.code),
         }
     }
 
@@ -145,7 +140,7 @@ impl Reply {
                 let body = BusinessBody {
                     request_id,
                     success: false,
-                    err_code: e.code,
+                    err_code: &e.code,
                     err_message: &e.message,
                     http_status_code: e.http_status,
                 };

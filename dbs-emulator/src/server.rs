@@ -23,6 +23,8 @@ use crate::config::{AccessKey, EmulatorConfig, MAX_FAULTS};
 use crate::dbs::{self, Call};
 use crate::faults::{Fault, FaultKind};
 use crate::gateway::{self, RequestParts};
+use dbs_api::CommonErrorCode;
+
 use crate::reply::{GatewayError, Reply, new_request_id};
 use crate::seed::{BackupPlan, SeedError};
 use crate::state::{RestoreTask, State, StatePage, StateQuery, StateSnapshot, TaskLimitReached};
@@ -353,12 +355,10 @@ async fn serve(
         BodyRead::Complete(body, permits) => (body, permits),
         BodyRead::OverBudget => {
             let request_id = new_request_id();
-            let error = GatewayError::new(
-                503,
-                "ServiceUnavailable",
+            let error = GatewayError::with_detail(
+                CommonErrorCode::ServiceUnavailable,
                 format!(
-                    "The request has failed due to a temporary failure of the server: the \
-                     emulator's budget of {} bytes for request bodies held at once, across all \
+                    "The emulator's budget of {} bytes for request bodies held at once, across all \
                      connections, is in use. Retry later, or raise it with --body-budget-bytes \
                      (EmulatorConfig::body_budget_bytes).",
                     shared.body_budget_bytes
@@ -369,11 +369,10 @@ async fn serve(
         }
         BodyRead::TooLarge => {
             let request_id = new_request_id();
-            let error = GatewayError::new(
-                413,
-                "RequestEntityTooLarge",
+            let error = GatewayError::with_detail(
+                CommonErrorCode::RequestEntityTooLarge,
                 format!(
-                    "The request body is larger than the emulator's limit of {} bytes.",
+                    "It is larger than the emulator's limit of {} bytes.",
                     shared.max_body_bytes
                 ),
             );
@@ -382,11 +381,10 @@ async fn serve(
         }
         BodyRead::TimedOut => {
             let request_id = new_request_id();
-            let error = GatewayError::new(
-                408,
-                "RequestTimeout",
+            let error = GatewayError::with_detail(
+                CommonErrorCode::RequestTimeout,
                 format!(
-                    "The request body was not received in full within {:?}.",
+                    "It was not received in full within {:?}.",
                     shared.body_read_timeout
                 ),
             );
@@ -439,11 +437,8 @@ async fn api_reply(
     request_id: &str,
 ) -> (Option<String>, Option<Reply>) {
     if parts.uri.path() != "/" {
-        let error = GatewayError::new(
-            404,
-            "InvalidApi.NotFound",
-            "Specified api is not found, please check your url and method. RPC requests go to /.",
-        );
+        let error =
+            GatewayError::with_detail(CommonErrorCode::InvalidApiNotFound, "RPC requests go to /.");
         return (None, Some(error.into()));
     }
     let query = decode_params(
@@ -482,7 +477,7 @@ async fn api_reply(
     }
 
     if let Err(message) = query.as_ref().and(body_params.as_ref()) {
-        let error = GatewayError::new(400, "InvalidParameter", message.clone());
+        let error = GatewayError::with_detail(CommonErrorCode::InvalidParameter, message);
         return (action, Some(error.into()));
     }
 

@@ -12,8 +12,10 @@ use time::OffsetDateTime;
 
 use super::clock::{ClockSkew, retry_after};
 use super::redact::Redactor;
-use super::retry::{retryable_code, retryable_status};
+use super::retry::retryable_status;
+use crate::CommonErrorCode;
 use crate::error::{Error, ServiceError};
+use crate::error_code::same_family;
 use crate::signing::SignedRequest;
 use crate::wire::de;
 
@@ -172,6 +174,7 @@ pub(crate) fn classify(
     signed: &SignedRequest,
     redactor: &Redactor,
     attempts: u32,
+    retryable_code: fn(&str) -> bool,
 ) -> Result<Answer, Box<AttemptFailure>> {
     let status = reply.status;
     let content_type = header(&reply.headers, "content-type", redactor);
@@ -216,8 +219,8 @@ pub(crate) fn classify(
         .get("HttpStatusCode")
         .and_then(|v| de::int64(v).ok().flatten())
         .and_then(|s| u16::try_from(s).ok());
-    // A gateway-style `Code` in a 2xx body (`{"Code":"Throttling"}`) is a failure too, unless it
-    // is one of the values that mean success.
+    // A gateway-style `Code` in a 2xx body (a throttling code in a 200 answer) is a failure too,
+    // unless it is one of the values that mean success.
     let body_code = field(&body, &["Code", "code"], redactor)
         .filter(|c| !matches!(c.as_str(), "200" | "OK" | "Success" | "success"));
     let business_failure = success == Some(false)
@@ -260,17 +263,20 @@ pub(crate) fn classify(
     let (message, diagnosis) = diagnose_signature(&code, message, signed, redactor);
     // The service checks the timestamp against its own clock: a retry signed by the same clock
     // fails the same way, so the error says how far off the clock is instead.
-    let clock_skew = code.starts_with("InvalidTimeStamp").then(|| {
-        let date = reply.headers.get("date").and_then(|v| v.to_str().ok());
-        ClockSkew::measure(date, OffsetDateTime::now_utc())
-    });
+    let clock_skew =
+        same_family(&code, CommonErrorCode::InvalidTimeStampExpired.code()).then(|| {
+            let date = reply.headers.get("date").and_then(|v| v.to_str().ok());
+            ClockSkew::measure(date, OffsetDateTime::now_utc())
+        });
     let retryable =
         clock_skew.is_none() && (retryable_code(&code) || retryable_status(http_status));
     // Throttling and client errors are refusals: the request was not acted on. A server error
     // (5xx) may come after the work was done (a lost answer), and `IdempotentProcessing` says
     // a request with this token is being acted on (a token makes its replay safe anyway).
-    let refused =
-        code != "IdempotentProcessing" && (code.starts_with("Throttling") || http_status < 500);
+    let processing =
+        CommonErrorCode::from_code(&code) == Some(CommonErrorCode::IdempotentProcessing);
+    let throttled = same_family(&code, CommonErrorCode::Throttling.code());
+    let refused = !processing && (throttled || http_status < 500);
     let ambiguous = !refused;
     let error = Error::Service(Box::new(ServiceError {
         code,
@@ -315,7 +321,9 @@ fn diagnose_signature(
     redactor: &Redactor,
 ) -> (String, Option<String>) {
     let Some(at) = message.find(ECHO_MARKER) else {
-        let diagnosis = (code == "SignatureDoesNotMatch").then(|| {
+        let diagnosis = (CommonErrorCode::from_code(code)
+            == Some(CommonErrorCode::SignatureDoesNotMatch))
+        .then(|| {
             "the server did not echo its StringToSign; check the AccessKeySecret first".to_owned()
         });
         return (message, diagnosis);

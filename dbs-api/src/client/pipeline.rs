@@ -26,6 +26,8 @@ pub(crate) struct Call {
     pub params: Vec<WireParam>,
     pub idempotency_token: Option<&'static str>,
     pub idempotent: bool,
+    /// Whether a service error code is worth retrying, per the operation's error table.
+    pub retryable_code: fn(&str) -> bool,
 }
 
 /// What every attempt of a call shares.
@@ -297,7 +299,14 @@ impl Inner {
         }
         let result = match request.body(signed.body.clone()).send().await {
             Ok(response) => match Reply::read(response).await {
-                Ok(reply) => classify(reply, &signed, prepared.redactor, attempt).map_err(|f| *f),
+                Ok(reply) => classify(
+                    reply,
+                    &signed,
+                    prepared.redactor,
+                    attempt,
+                    prepared.call.retryable_code,
+                )
+                .map_err(|f| *f),
                 Err(e) => Err(AttemptFailure::transport(e, timeout, attempt)),
             },
             Err(e) => Err(AttemptFailure::transport(e, timeout, attempt)),

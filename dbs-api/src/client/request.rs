@@ -129,6 +129,7 @@ fn prepare_call<I: Operation>(request: &RequestBuilder<'_, I>) -> Result<Call, E
         params: input.to_wire_params(),
         idempotency_token: I::IDEMPOTENCY_TOKEN,
         idempotent: I::IDEMPOTENT,
+        retryable_code: crate::error_code::retryable_code::<I::ErrorCode>,
     })
 }
 
@@ -182,6 +183,7 @@ impl Inner {
             params: (operation.prepare)(params, context)?,
             idempotency_token: operation.idempotency_token,
             idempotent: operation.idempotent,
+            retryable_code: operation.retryable_code,
         })
     }
 }

@@ -2,6 +2,9 @@
 
 use std::time::Duration;
 
+#[cfg(doc)]
+use crate::ErrorCode;
+
 /// How many times to try a call and how long to wait in between.
 ///
 /// The standard policy makes 3 attempts with exponential backoff and full jitter (a random wait
@@ -16,7 +19,9 @@ use std::time::Duration;
 /// attempts, and it never retries before the server said it may.
 ///
 /// Retried: connection errors, timeouts, HTTP 429/500/502/503/504 (a 429 whatever its body),
-/// `Throttling*`, `ServiceUnavailable`, `InternalError`, `IdempotentProcessing`. Never retried:
+/// and the codes the spec's error table marks retryable (see [`ErrorCode::is_retryable`]):
+/// `Throttling*`, `ServiceUnavailable`, `InternalError`, `IdempotentProcessing`. An undocumented
+/// sub-code takes its family's answer (`Throttling.Tenant` as `Throttling`). Never retried:
 /// validation, signature and other 4xx errors, `IdempotentFailed`, and the timestamp refusals
 /// `InvalidTimeStamp.*` (the same clock signs the retry; see
 /// [`Error::clock_skew`](crate::Error::clock_skew)). An operation that is not idempotent and has
@@ -100,15 +105,6 @@ impl RetryConfig {
     }
 }
 
-/// Whether a service error code is worth retrying.
-pub(crate) fn retryable_code(code: &str) -> bool {
-    code.starts_with("Throttling")
-        || matches!(
-            code,
-            "ServiceUnavailable" | "InternalError" | "IdempotentProcessing"
-        )
-}
-
 /// Whether an HTTP status is worth retrying: 429 Too Many Requests is throttling.
 pub(crate) fn retryable_status(status: u16) -> bool {
     matches!(status, 429 | 500 | 502 | 503 | 504)
@@ -117,6 +113,11 @@ pub(crate) fn retryable_status(status: u16) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::CommonErrorCode;
+
+    fn retryable_code(code: &str) -> bool {
+        crate::error_code::retryable_code::<CommonErrorCode>(code)
+    }
 
     #[test]
     fn backoff_is_jittered_below_an_exponential_capped_ceiling() {

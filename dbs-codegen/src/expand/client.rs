@@ -13,6 +13,7 @@ pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
     let input = ident(&format!("{}Input", op.name));
     let builder = ident(&format!("{}InputBuilder", op.name));
     let output = ident(&format!("{}Output", op.name));
+    let error_code = ident(&format!("{}ErrorCode", op.name));
     let request = ident(&format!("{}Request", op.name));
     let method = ident(&op.rust_name);
     let action = lit(&op.name);
@@ -55,7 +56,7 @@ pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
          `send()` returns [`Error`](crate::Error): a validation error before anything is sent when\n\
          a parameter is missing or invalid, or the service's error{errors}\n\n\
          Every code it can return, the common gateway codes included, is a variant of\n\
-         [`{name}ErrorCode`]: `{name}ErrorCode::from(error.code().unwrap_or_default())`.\n\n\
+         [`{name}ErrorCode`]: `error.code_as::<{name}ErrorCode>()`.\n\n\
          Reference: <{url}>",
         name = op.name,
         summary = op.summary,
@@ -79,6 +80,7 @@ pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
         impl #rt::Operation for #input {
             type Builder = #builder;
             type Output = #output;
+            type ErrorCode = #error_code;
             const ACTION: &'static str = #action;
             const DOCUMENTATION: &'static str = #url;
             const IDEMPOTENCY_TOKEN: ::std::option::Option<&'static str> = #token;
@@ -138,6 +140,7 @@ pub(crate) fn registry(cx: &Cx<'_>) -> TokenStream {
     let ops = cx.spec.operations.iter().map(|op| {
         let input = ident(&format!("{}Input", op.name));
         let output = ident(&format!("{}Output", op.name));
+        let error_code = ident(&format!("{}ErrorCode", op.name));
         let (name, command, summary, url) = (lit(&op.name), lit(&op.command), lit(&op.summary), lit(&op.documentation));
         let (ram_action, idempotent) = (lit(&op.ram_action), op.idempotent);
         let token = match op.idempotency_token {
@@ -212,6 +215,7 @@ pub(crate) fn registry(cx: &Cx<'_>) -> TokenStream {
                     #rt::ValidationError::combine(parsed, input.validate(context))?;
                     ::std::result::Result::Ok(input.to_wire_params())
                 },
+                retryable_code: #rt::retryable_code::<#error_code>,
                 decode_output: |body| {
                     let output = <#output as #rt::serde::Deserialize>::deserialize(body)?;
                     #rt::serde_json::to_value(output)

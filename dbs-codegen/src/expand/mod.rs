@@ -6,8 +6,10 @@
 //! `::dbs_api::__private`) and std through absolute paths.
 
 mod client;
+mod errors;
 mod input;
 mod output;
+mod server;
 mod service;
 mod types;
 
@@ -35,15 +37,18 @@ impl Default for Options {
 pub fn expand(spec: &Spec, options: &Options) -> TokenStream {
     let cx = Cx::new(spec, options);
     let service = service::expand(&cx);
+    let common_errors = errors::common(&cx);
     let operations = spec.operations.iter().map(|op| {
         let types = types::expand(&cx, op);
         let input = input::expand(&cx, op);
         let output = output::expand(&cx, op);
+        let errors = errors::operation(&cx, op);
         let client = client::expand(&cx, op);
-        quote! { #types #input #output #client }
+        quote! { #types #input #output #errors #client }
     });
     let registry = client::registry(&cx);
-    quote! { #service #(#operations)* #registry }
+    let server = server::expand(&cx);
+    quote! { #service #common_errors #(#operations)* #registry #server }
 }
 
 /// What every emitter needs: the spec and the runtime path.

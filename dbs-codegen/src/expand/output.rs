@@ -1,15 +1,13 @@
-//! The response side: the output struct and the operation's error codes.
+//! The response side: the output struct.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Cx, doc, ident, lit, types};
-use crate::model::{ErrorCode, Operation, Type};
+use super::{Cx, doc, ident, lit};
+use crate::model::{Operation, Type};
 
 pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
-    let output = output(cx, op);
-    let errors = error_codes(cx, op);
-    quote! { #output #errors }
+    output(cx, op)
 }
 
 fn output(cx: &Cx<'_>, op: &Operation) -> TokenStream {
@@ -55,89 +53,5 @@ fn output(cx: &Cx<'_>, op: &Operation) -> TokenStream {
         pub struct #ty {
             #(#fields)*
         }
-    }
-}
-
-/// The operation's documented errors plus the service's common ones.
-fn error_codes(cx: &Cx<'_>, op: &Operation) -> TokenStream {
-    let name = format!("{}ErrorCode", op.name);
-    let ty = ident(&name);
-    let own: std::collections::HashSet<&str> = op.errors.iter().map(|c| c.code.as_str()).collect();
-    let codes: Vec<&ErrorCode> = op
-        .errors
-        .iter()
-        .chain(
-            cx.spec
-                .service
-                .errors
-                .iter()
-                .filter(|common| !own.contains(common.code.as_str())),
-        )
-        .collect();
-    let docs: Vec<String> = codes
-        .iter()
-        .map(|c| {
-            format!(
-                "HTTP {}: {} {}",
-                c.http_status,
-                sentence(&c.message),
-                c.description
-            )
-        })
-        .collect();
-    let variants: Vec<types::Variant<'_>> = codes
-        .iter()
-        .zip(&docs)
-        .map(|(c, d)| types::Variant {
-            name: &c.variant,
-            wire: &c.code,
-            doc: d,
-        })
-        .collect();
-    let text = format!(
-        "Error codes `{}` can return: the documented ones and the service's common ones.\n\n\
-         Compare with `dbs_api::Error::code()`: `{name}::from(code)`.",
-        op.name
-    );
-    let open = types::open_enum(cx, &name, &text, &variants, false, None);
-    let names: Vec<_> = codes.iter().map(|c| ident(&c.variant)).collect();
-    let statuses = codes.iter().map(|c| c.http_status);
-    let retryable: Vec<_> = codes
-        .iter()
-        .filter(|c| c.retryable)
-        .map(|c| ident(&c.variant))
-        .collect();
-    let retryable_match = if retryable.is_empty() {
-        quote!(false)
-    } else {
-        quote!(matches!(self, #(Self::#retryable)|*))
-    };
-    quote! {
-        #open
-
-        impl #ty {
-            /// The HTTP status the reference gives for this code; `None` for an unknown code.
-            pub fn http_status(&self) -> ::std::option::Option<u16> {
-                match self {
-                    #(Self::#names => ::std::option::Option::Some(#statuses),)*
-                    Self::Unknown(_) => ::std::option::Option::None,
-                }
-            }
-
-            /// Whether the spec marks the code as safe to retry.
-            pub fn is_retryable(&self) -> bool {
-                #retryable_match
-            }
-        }
-    }
-}
-
-/// Ends a message with a full stop so the description that follows reads as its own sentence.
-fn sentence(text: &str) -> String {
-    let text = text.trim_end();
-    if text.ends_with(['.', '!', '?']) {
-        text.to_owned()
-    } else {
-        format!("{text}.")
     }
 }
