@@ -68,9 +68,11 @@
 //! start of the AccessKeyId.
 //!
 //! Server text never controls the terminal: in every string of an error that comes from the
-//! server (code, message, RequestId, HostId, Recommend, snippets) control characters (C0, DEL,
-//! C1) and bidirectional formatting characters are stored as visible escapes such as `\u{1b}`,
-//! so printing an error or its fields with `{}` or `{:?}` is safe.
+//! server (code, message, RequestId, HostId, Recommend, snippets) the characters of
+//! [`Redactor::is_unsafe`] (controls, format and bidirectional characters, line and paragraph
+//! separators, private use, noncharacters, default-ignorable characters such as zero-width
+//! spaces and Hangul fillers) are stored as visible escapes such as `\u{1b}`, so printing an
+//! error or its fields with `{}` or `{:?}` is safe.
 //!
 //! # Testing without an account
 //!
@@ -95,7 +97,7 @@ mod generated {
     dbs_macros::generate_api!("../spec/dbs-2019-03-06");
 }
 
-pub use client::{Client, ClientBuilder, PreparedRequest, RequestBuilder, RetryConfig};
+pub use client::{Client, ClientBuilder, PreparedRequest, Redactor, RequestBuilder, RetryConfig};
 pub use credentials::Credentials;
 pub use error::{Error, ServiceError};
 pub use generated::*;

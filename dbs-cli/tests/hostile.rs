@@ -308,3 +308,60 @@ fn a_credentials_file_others_can_read_is_named_in_a_warning() {
     assert!(!text.contains("file-Secret-1"), "{text}");
     assert_eq!(run(0o600), "");
 }
+
+/// Characters that show nothing or break a line, each printed raw before issue 8's finding 4.
+const INVISIBLE: &[char] = &[
+    '\u{2028}',
+    '\u{2029}',
+    '\u{200B}',
+    '\u{200C}',
+    '\u{200D}',
+    '\u{2060}',
+    '\u{2064}',
+    '\u{206A}',
+    '\u{206F}',
+    '\u{FEFF}',
+    '\u{FFF9}',
+    '\u{FFFB}',
+    '\u{00AD}',
+    '\u{034F}',
+    '\u{115F}',
+    '\u{3164}',
+    '\u{FFA0}',
+    '\u{E0001}',
+    '\u{E007F}',
+    '\u{FE0F}',
+    '\u{FFFE}',
+    '\u{FFFF}',
+    '\u{10FFFF}',
+];
+
+#[test]
+fn invisible_and_separator_characters_are_escaped_on_stderr_and_stdout() {
+    let hidden: String = INVISIBLE.iter().collect();
+    let error = serde_json::json!({
+        "Code": "InvalidParameter",
+        "Message": format!("bad{hidden}value"),
+        "RequestId": format!("req{hidden}1"),
+    });
+    let text = stderr_for(400, "application/json", &error.to_string());
+    assert!(!text.contains(INVISIBLE), "{text:?}");
+    assert!(text.contains("bad\\u{2028}\\u{2029}\\u{200b}"), "{text:?}");
+    assert!(text.contains("(RequestId: req\\u{2028}"), "{text:?}");
+
+    let answer = serde_json::json!({
+        "RequestId": format!("req{hidden}2"),
+        "RestoreTaskId": format!("task{hidden}"),
+        "Success": true,
+    });
+    let server = Hostile::start(200, "application/json", &answer.to_string());
+    let home = tempfile::tempdir().expect("temp HOME");
+    let output = dbs(home.path(), &restore(&server.url));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(!stdout.contains(INVISIBLE), "{stdout:?}");
+    assert!(stdout.contains("task\\u2028\\u2029\\u200b"), "{stdout}");
+    // Escaped as JSON, so the value read back is the server's.
+    let printed: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is JSON");
+    assert_eq!(printed["RestoreTaskId"], answer["RestoreTaskId"]);
+}

@@ -13,17 +13,33 @@ use escape::escape_unsafe;
 /// Secrets shorter than this are not searched for in server text.
 pub(crate) const MIN_SECRET_CHARS: usize = 4;
 
-/// The secrets of one call, searched for in every spelling a server might echo them in.
+/// The secrets of one call, searched for in every spelling a server might echo them in, and
+/// the escaping of characters that must not reach a terminal raw.
 ///
-/// Matching reads the server text through its possible encodings (see [`spelling`]): raw;
-/// percent-encoded in either hex case, once, twice or three times; `+` for a space; JSON escapes
-/// (`\u00e9`, `\/`, surrogate pairs); HTML entities (`&amp;` and the other XML names, decimal
-/// and hex numeric entities for any character); and any mix of these, character by character.
-/// Base64 of a secret (standard or URL-safe, alone or inside a longer value such as
-/// `user:secret`) is found through its [`base64`] cores. Not recognised: HTML named entities
-/// beyond the five XML ones (`&eacute;`), base64 of an already encoded secret, and deeper
-/// nesting than [`spelling::MAX_DEPTH`].
-pub(crate) struct Redactor {
+/// The client passes every string the server sends back in an error or a log through the
+/// redactor of the call (its sensitive parameters, the AccessKeySecret and the SecurityToken).
+/// The typed outputs of a successful call hold the server's strings as they came, raw: a
+/// program that prints them, and may have sent secrets the server could echo, builds a
+/// `Redactor` from the same secrets and prints [`Redactor::redact`] of a string, or
+/// [`Redactor::redact_json`] of a JSON value serialized with the characters of
+/// [`Redactor::is_unsafe`] escaped.
+///
+/// ```
+/// let redactor = dbs_api::Redactor::new(["S3cr3t DB/pw"]);
+/// assert_eq!(
+///     redactor.redact("bad password S3cr3t%20DB%2Fpw\u{2028}"),
+///     "bad password ** redacted **\\u{2028}"
+/// );
+/// ```
+///
+/// Matching reads the server text through its possible encodings: raw; percent-encoded in
+/// either hex case, once, twice or three times; `+` for a space; JSON escapes (`\u00e9`, `\/`,
+/// surrogate pairs); HTML entities (`&amp;` and the other XML names, decimal and hex numeric
+/// entities for any character); and any mix of these, character by character. Base64 of a
+/// secret (standard or URL-safe, alone or inside a longer value such as `user:secret`) is
+/// found through the characters that depend on the secret alone. Secrets of fewer than four
+/// characters are not searched for: they cannot be told apart from ordinary text.
+pub struct Redactor {
     needles: Vec<Needle>,
     /// Bytes a match can start with: a needle's first byte, or the start of an escape.
     starts: [bool; 256],
@@ -44,7 +60,7 @@ struct Needle {
 
 impl Redactor {
     /// The redactor of a call whose secrets are `secrets`; those shorter than
-    /// [`MIN_SECRET_CHARS`] are left out.
+    /// four characters are left out.
     pub fn new<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Self {
         let mut needles = Vec::new();
         // A secret of a few characters cannot be told apart from ordinary text: searching
@@ -78,7 +94,7 @@ impl Redactor {
 
     /// The most text bytes one spelling of a secret can take, so a caller cutting text can
     /// keep enough after the cut.
-    pub fn longest(&self) -> usize {
+    pub(crate) fn longest(&self) -> usize {
         self.needles
             .iter()
             .map(|n| n.bytes.len() * spelling::MAX_UNIT_BYTES + base64::MAX_WIDENING)
@@ -87,8 +103,15 @@ impl Redactor {
     }
 
     /// `text` made safe to show: every spelling of a secret replaced by the redaction marker,
-    /// then control and bidirectional characters escaped (see [`escape_unsafe`]).
+    /// then the characters of [`Redactor::is_unsafe`] escaped (`\u{1b}`; `\n`, `\t`, `\r`).
     pub fn redact(&self, text: &str) -> String {
+        escape_unsafe(&self.redact_secrets(text)).into_owned()
+    }
+
+    /// `text` with every spelling of a secret replaced by the redaction marker, and nothing
+    /// else changed: for text that is escaped when printed, such as a JSON string (see
+    /// [`Redactor::is_unsafe`]).
+    pub fn redact_secrets(&self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
         let mut copied = 0;
         for (start, end) in self.find(text) {
@@ -97,14 +120,43 @@ impl Redactor {
             copied = end;
         }
         out.push_str(&text[copied..]);
-        escape_unsafe(&out).into_owned()
+        out
+    }
+
+    /// `value` with [`Redactor::redact_secrets`] applied to every string in it, object keys
+    /// included. Characters are not escaped, so the value keeps its meaning; print it with a
+    /// serializer that escapes the characters of [`Redactor::is_unsafe`].
+    pub fn redact_json(&self, value: &serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        match value {
+            Value::String(text) => Value::String(self.redact_secrets(text)),
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|v| self.redact_json(v)).collect())
+            }
+            Value::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(key, v)| (self.redact_secrets(key), self.redact_json(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    /// Whether [`Redactor::redact`] escapes `c`: a character that must not reach a terminal
+    /// raw. These are the characters of the Unicode general categories Cc, Cf, Zl, Zp, Co and
+    /// Cs, the noncharacters, and the default-ignorable code points (Hangul fillers, the
+    /// combining grapheme joiner, variation selectors, tag characters): controls, line breaks,
+    /// bidirectional overrides, and characters that show nothing.
+    pub fn is_unsafe(c: char) -> bool {
+        escape::is_unsafe(c)
     }
 
     /// The first `chars` characters of what [`Redactor::redact`] makes of `text`, reading no
     /// more of `text` than needed. The text is searched at least [`Redactor::longest`] bytes past
     /// the part that is kept, so a spelling that the cut would split is found whole; the window
     /// grows when redaction shrinks the text (a run of long spellings before the cut).
-    pub fn redact_prefix(&self, text: &str, chars: usize) -> String {
+    pub(crate) fn redact_prefix(&self, text: &str, chars: usize) -> String {
         let mut window = chars.saturating_add(self.longest());
         loop {
             let end = floor_boundary(text, window.min(text.len()));
