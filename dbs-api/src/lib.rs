@@ -67,6 +67,12 @@
 //! `user:secret`, for secrets of five bytes or more). `Debug` of [`Credentials`] shows only the
 //! start of the AccessKeyId.
 //!
+//! The outputs of a successful call are the server's strings as it sent them, raw: the caller
+//! decides what to print. A program that prints them builds a [`Redactor`] from the call's
+//! secrets (its sensitive inputs, the AccessKeySecret, the SecurityToken) and prints
+//! [`Redactor::redact`] of a string, or [`Redactor::redact_json`] of a value serialized with
+//! the characters of [`Redactor::is_unsafe`] escaped, as the `dbs` CLI does.
+//!
 //! Server text never controls the terminal: in every string of an error that comes from the
 //! server (code, message, RequestId, HostId, Recommend, snippets) the characters of
 //! [`Redactor::is_unsafe`] (controls, format and bidirectional characters, line and paragraph

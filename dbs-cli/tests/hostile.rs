@@ -365,3 +365,90 @@ fn invisible_and_separator_characters_are_escaped_on_stderr_and_stdout() {
     let printed: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is JSON");
     assert_eq!(printed["RestoreTaskId"], answer["RestoreTaskId"]);
 }
+
+/// Runs the restore call against a server answering `answer` at 200; returns stdout.
+fn stdout_for(answer: &serde_json::Value) -> String {
+    let server = Hostile::start(200, "application/json", &answer.to_string());
+    let home = tempfile::tempdir().expect("temp HOME");
+    let output = dbs(home.path(), &restore(&server.url));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn the_secrets_are_redacted_from_a_successful_answer_on_stdout() {
+    // Issue 8, finding 5: both values printed raw, exit 0. `%2D` is `-` percent-encoded.
+    let server = Hostile::start(
+        200,
+        "application/json",
+        r#"{"Success":true,"RestoreTaskId":"demo-Passw0rd","RequestId":"demo%2DPassw0rd"}"#,
+    );
+    let home = tempfile::tempdir().expect("temp HOME");
+    let output = dbs_with_password(home.path(), &restore(&server.url), "demo-Passw0rd");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let printed: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is JSON");
+    assert_eq!(
+        printed,
+        serde_json::json!({"Success": true, "RestoreTaskId": REDACTED, "RequestId": REDACTED})
+    );
+
+    // Every spelling of the password, the AccessKeySecret and the SecurityToken. The CLI prints
+    // the operation's output, whose fields are the spec's: the echoes go in its strings.
+    let all = spellings::all();
+    let echoes: Vec<&str> = all.iter().map(|(_, spelling, _)| *spelling).collect();
+    let echoes = echoes.join(" | ");
+    let answer = serde_json::json!({
+        "Success": true,
+        "RequestId": format!("r1 {echoes}"),
+        "RestoreTaskId": format!("task {SECRET} {TOKEN} {PASSWORD}"),
+    });
+    let stdout = stdout_for(&answer);
+    let printed: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is JSON");
+    assert_eq!(
+        printed["RestoreTaskId"],
+        format!("task {REDACTED} {REDACTED} {REDACTED}")
+    );
+    assert!(
+        printed["RequestId"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("r1 ") && id.contains(REDACTED)),
+        "{stdout}"
+    );
+    for (secret, spelling, kept) in &all {
+        assert!(
+            !stdout.contains(secret) && !stdout.contains(&spelling[*kept..]),
+            "{spelling:?} leaks in {stdout}"
+        );
+    }
+}
+
+/// [`dbs`] with `password` as the destination password.
+fn dbs_with_password(home: &Path, args: &[&str], password: &str) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dbs"));
+    for (key, _) in std::env::vars_os() {
+        let name = key.to_string_lossy();
+        if name.starts_with("ALIBABA_CLOUD_")
+            || name.starts_with("DBS_")
+            || name.to_ascii_uppercase().ends_with("_PROXY")
+            || name == "RUST_LOG"
+        {
+            command.env_remove(&key);
+        }
+    }
+    command
+        .env("HOME", home)
+        .env_remove("USERPROFILE")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
+        .env("DBS_DESTINATION_ENDPOINT_PASSWORD", password)
+        .args(args)
+        .stdin(Stdio::null());
+    command.output().expect("run dbs")
+}

@@ -315,6 +315,31 @@ mod tests {
     }
 
     #[test]
+    fn json_keys_and_values_are_redacted_and_not_escaped() {
+        let redactor = Redactor::new(["demo-Passw0rd"]);
+        let answer = serde_json::json!({
+            "Success": true,
+            "RestoreTaskId": "demo-Passw0rd",
+            "RequestId": "demo%2DPassw0rd",
+            "List": [{"demo-Passw0rd": "x\u{2028}y"}, 7, null],
+        });
+        assert_eq!(
+            redactor.redact_json(&answer),
+            serde_json::json!({
+                "Success": true,
+                "RestoreTaskId": REDACTED,
+                "RequestId": REDACTED,
+                // Escaping is the printer's: the value keeps its meaning.
+                "List": [{REDACTED: "x\u{2028}y"}, 7, null],
+            })
+        );
+        assert_eq!(
+            redactor.redact_secrets("a\u{2028}demo-Passw0rd"),
+            format!("a\u{2028}{REDACTED}")
+        );
+    }
+
+    #[test]
     fn debug_does_not_show_the_secrets() {
         let debug = format!("{:?}", Redactor::new(["hunter22"]));
         assert!(
