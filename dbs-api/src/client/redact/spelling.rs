@@ -212,22 +212,26 @@ fn html_entity(text: &[u8], at: usize, depth: u8) -> Option<Unit> {
 }
 
 /// After a `\`: a JSON escape, `\uXXXX` (with its low surrogate for characters past U+FFFF),
-/// `\/`, `\\`, `\"`, `\b`, `\f`, `\n`, `\r`, `\t`.
+/// `\/`, `\\`, `\"`, `\b`, `\f`, `\n`, `\r`, `\t`. The character after the `\` may be
+/// spelled one level down, as when `\/` is percent-encoded: `%5C%2F`.
 fn json_escape(text: &[u8], at: usize, depth: u8) -> Option<Unit> {
-    let simple = match text.get(at)? {
-        b'u' => None,
-        b'/' => Some('/'),
-        b'\\' => Some('\\'),
-        b'"' => Some('"'),
-        b'b' => Some('\u{8}'),
-        b'f' => Some('\u{c}'),
-        b'n' => Some('\n'),
-        b'r' => Some('\r'),
-        b't' => Some('\t'),
-        _ => return None,
-    };
-    if let Some(c) = simple {
-        return Some(Unit::char(c, at + 1));
+    if text.get(at) != Some(&b'u') {
+        let simple = |byte| match byte {
+            b'/' => Some('/'),
+            b'\\' => Some('\\'),
+            b'"' => Some('"'),
+            b'b' => Some('\u{8}'),
+            b'f' => Some('\u{c}'),
+            b'n' => Some('\n'),
+            b'r' => Some('\r'),
+            b't' => Some('\t'),
+            _ => None,
+        };
+        return units(text, at, depth)?
+            .as_slice()
+            .iter()
+            .filter_map(|unit| Some(Unit::char(simple(unit.single()?)?, unit.end)))
+            .max_by_key(|unit| unit.end);
     }
     let code = code_unit(text, at + 1)?;
     if !(0xD800..0xDC00).contains(&code) {
@@ -288,6 +292,10 @@ mod tests {
             );
         }
         assert!(decoded("\\ud83d\\ude00").contains(&"😀".as_bytes().to_vec()));
+        // Issue 8, finding 6: JSON's `\/`, then percent-encoded.
+        for spelling in ["\\/", "%5C%2F", "%5c/", "\\%2F", "%255C%252F"] {
+            assert!(decoded(spelling).contains(&b"/".to_vec()), "{spelling}");
+        }
         assert!(decoded("+").contains(&b" ".to_vec()));
         assert!(decoded("%2B").contains(&b"+".to_vec()));
         // Malformed escapes are only themselves.
