@@ -62,7 +62,7 @@
 //! attempt, status and RequestId only. A server may echo the request: the call's secrets are
 //! removed from everything it sends back before it reaches an error (secrets of fewer than four
 //! characters excepted: they cannot be told apart from ordinary text), in whatever spelling the
-//! echo uses: raw, percent-encoded (either case, up to three times), form-encoded, JSON- or
+//! echo uses: raw, percent-encoded (either case, up to four times), form-encoded, JSON- or
 //! HTML-escaped character by character, or base64 (also inside a longer value such as
 //! `user:secret`, for secrets of five bytes or more). `Debug` of [`Credentials`] shows only the
 //! start of the AccessKeyId.

@@ -33,7 +33,7 @@ pub(crate) const MIN_SECRET_CHARS: usize = 4;
 /// ```
 ///
 /// Matching reads the server text through its possible encodings: raw; percent-encoded in
-/// either hex case, once, twice or three times; `+` for a space; JSON escapes (`\u00e9`, `\/`,
+/// either hex case, up to four times; `+` for a space; JSON escapes (`\u00e9`, `\/`,
 /// surrogate pairs); HTML entities (`&amp;` and the other XML names, decimal and hex numeric
 /// entities for any character); and any mix of these, character by character. Base64 of a
 /// secret (standard or URL-safe, alone or inside a longer value such as `user:secret`) is
@@ -337,6 +337,27 @@ mod tests {
             redactor.redact_secrets("a\u{2028}demo-Passw0rd"),
             format!("a\u{2028}{REDACTED}")
         );
+    }
+
+    #[test]
+    fn spellings_of_issue_8_finding_6_are_replaced() {
+        let redactor = Redactor::new(["S3cr3t DB/pw"]);
+        for (echo, python) in [
+            (
+                "S3cr3t%25252520DB%2525252Fpw",
+                "quote applied four times, safe=\"\"",
+            ),
+            (
+                "S3cr3t%20DB%5C%2Fpw",
+                "quote(json.dumps(s).replace(\"/\", \"\\\\/\")[1:-1], safe=\"\")",
+            ),
+        ] {
+            assert_eq!(
+                redactor.redact(&format!("pw={echo};")),
+                format!("pw={REDACTED};"),
+                "{python}"
+            );
+        }
     }
 
     #[test]

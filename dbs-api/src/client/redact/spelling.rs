@@ -1,7 +1,7 @@
 //! Reading server text the way an echo may have spelled it.
 //!
 //! A server that quotes a parameter back may have encoded it any number of ways, and nested:
-//! percent-encoding (either hex case, once or twice), form encoding (`+` for a space), JSON
+//! percent-encoding (either hex case, up to four times), form encoding (`+` for a space), JSON
 //! escapes (`\u00e9`, `\/`), HTML entities (`&#83;`, `&#x53;`, `&amp;`). Rather than listing a
 //! secret's spellings, which multiply with every character, [`units`] decodes the text at a
 //! position into every unit (a byte, or a character's UTF-8 bytes) that the text there could
@@ -9,8 +9,9 @@
 //! of an escape (the `%` of `%41`, the `&`, `#` and `;` of `&#65;`, the `\` of `\u0041`) may
 //! themselves be spelled one level down, which is how double encodings are read.
 
-/// How many encodings may be nested: `%252541` (percent-encoded three times) is the deepest read.
-pub(super) const MAX_DEPTH: u8 = 3;
+/// How many encodings may be nested: `%25252541` (percent-encoded four times) is the deepest
+/// read. Each level costs about half as much again on text full of escapes.
+pub(super) const MAX_DEPTH: u8 = 4;
 
 /// Digits read in a numeric HTML entity; longer runs of leading zeros are not recognised.
 const MAX_DECIMAL_DIGITS: usize = 10;
@@ -272,6 +273,8 @@ mod tests {
             "%53",
             "%2553",
             "%252553",
+            // Issue 8, finding 6: four levels.
+            "%25252553",
             "&#83;",
             "&#083",
             "&#x53;",
