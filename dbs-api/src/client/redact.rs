@@ -76,6 +76,7 @@ impl Redactor {
             needles.extend(
                 base64::cores(secret.as_bytes())
                     .into_iter()
+                    .chain(base64::alone(secret.as_bytes()))
                     .map(|core| Needle {
                         bytes: core.text.as_bytes().to_vec(),
                         base64: Some(core),
@@ -358,6 +359,16 @@ mod tests {
                 "{python}"
             );
         }
+    }
+
+    #[test]
+    fn base64_of_a_four_character_secret_is_replaced() {
+        // base64.b64encode(b"abcd") == b"YWJjZA=="; issue 8, finding 6.
+        let redactor = Redactor::new(["abcd"]);
+        assert_eq!(
+            redactor.redact("Basic YWJjZA== and YWJjZA%3D%3D."),
+            format!("Basic {REDACTED} and {REDACTED}.")
+        );
     }
 
     #[test]
