@@ -98,7 +98,14 @@ impl Redactor {
     pub(crate) fn longest(&self) -> usize {
         self.needles
             .iter()
-            .map(|n| n.bytes.len() * spelling::MAX_UNIT_BYTES + base64::MAX_WIDENING)
+            .map(|n| {
+                let breaks = if n.base64.is_some() {
+                    spelling::MAX_BREAK_BYTES
+                } else {
+                    0
+                };
+                n.bytes.len() * (spelling::MAX_UNIT_BYTES + breaks) + base64::MAX_WIDENING
+            })
             .max()
             .unwrap_or(0)
     }
@@ -210,7 +217,8 @@ impl Redactor {
                     .any(|unit| needle.bytes.starts_with(unit.bytes()))
             })
             .filter_map(|needle| {
-                let end = spelling::match_at(bytes, at, &needle.bytes)?;
+                let wrapped = needle.base64.is_some();
+                let end = spelling::match_at(bytes, at, &needle.bytes, wrapped)?;
                 Some(match &needle.base64 {
                     Some(core) => base64::widen(core, bytes, at, end),
                     None => (at, end),
@@ -369,6 +377,20 @@ mod tests {
             redactor.redact("Basic YWJjZA== and YWJjZA%3D%3D."),
             format!("Basic {REDACTED} and {REDACTED}.")
         );
+    }
+
+    #[test]
+    fn wrapped_base64_of_a_long_secret_is_replaced() {
+        // Issue 8, finding 6. s = ("S3cr3t DB/pw+&é!" * 4).encode()
+        let redactor = Redactor::new([&*"S3cr3t DB/pw+&é!".repeat(4)]);
+        // base64.encodebytes(s): MIME, a line every 76 characters.
+        let mime = "UzNjcjN0IERCL3B3KybDqSFTM2NyM3QgREIvcHcrJsOpIVMzY3IzdCBEQi9wdysmw6khUzNjcjN0\n\
+                    IERCL3B3KybDqSE=\n";
+        assert_eq!(redactor.redact(mime), format!("{REDACTED}\\n"));
+        // e = base64.b64encode(b"u:" + s); "\r\n".join(e[i:i+64] for i in range(0, len(e), 64))
+        let pem = "dTpTM2NyM3QgREIvcHcrJsOpIVMzY3IzdCBEQi9wdysmw6khUzNjcjN0IERCL3B3\r\n\
+                   KybDqSFTM2NyM3QgREIvcHcrJsOpIQ==";
+        assert_eq!(redactor.redact(pem), format!("dT{REDACTED}"));
     }
 
     #[test]

@@ -129,26 +129,47 @@ pub(super) fn units(text: &[u8], at: usize, depth: u8) -> Option<Units> {
     Some(out)
 }
 
-/// The end of the longest spelling of `needle` that starts at `at`, if there is one.
-pub(super) fn match_at(text: &[u8], at: usize, needle: &[u8]) -> Option<usize> {
-    let mut pending = vec![(at, 0)];
+/// The most text bytes a line break takes inside a wrapped spelling: `\r\n`.
+pub(super) const MAX_BREAK_BYTES: usize = 2;
+
+/// The end of the longest spelling of `needle` that starts at `at`, if there is one. With
+/// `breaks`, one raw line break (`\n` or `\r\n`) may stand between two units, as in base64
+/// wrapped every 76 (MIME) or 64 (PEM) characters.
+pub(super) fn match_at(text: &[u8], at: usize, needle: &[u8], breaks: bool) -> Option<usize> {
+    // Where the text is, how much of the needle it spelled, and whether a break was just read.
+    let mut pending = vec![(at, 0, false)];
     let mut seen = Vec::new();
     let mut best = None;
-    while let Some((position, matched)) = pending.pop() {
+    let mut push = |next, pending: &mut Vec<_>| {
+        if !seen.contains(&next) {
+            seen.push(next);
+            pending.push(next);
+        }
+    };
+    while let Some((position, matched, after_break)) = pending.pop() {
         if matched == needle.len() {
             best = best.max(Some(position));
             continue;
+        }
+        if breaks && matched > 0 && !after_break {
+            let skip = match text.get(position..) {
+                Some([b'\r', b'\n', ..]) => 2,
+                Some([b'\n', ..]) => 1,
+                _ => 0,
+            };
+            if skip > 0 {
+                push((position + skip, matched, true), &mut pending);
+            }
         }
         let Some(units) = units(text, position, MAX_DEPTH) else {
             continue;
         };
         for unit in units.as_slice() {
             if needle[matched..].starts_with(unit.bytes()) {
-                let next = (unit.end, matched + unit.bytes().len());
-                if !seen.contains(&next) {
-                    seen.push(next);
-                    pending.push(next);
-                }
+                push(
+                    (unit.end, matched + unit.bytes().len(), false),
+                    &mut pending,
+                );
             }
         }
     }
@@ -326,11 +347,16 @@ mod tests {
             "&#97; b&#x2f;%c3%a9",
         ] {
             assert_eq!(
-                match_at(text.as_bytes(), 0, needle),
+                match_at(text.as_bytes(), 0, needle, false),
                 Some(text.len()),
                 "{text}"
             );
         }
-        assert_eq!(match_at(b"a b/e", 0, needle), None);
+        assert_eq!(match_at(b"a b/e", 0, needle, false), None);
+        // A line break only where breaks are allowed, one at a time, never first.
+        assert_eq!(match_at(b"a b\r\n/\n\xc3\xa9", 0, needle, true), Some(9));
+        assert_eq!(match_at(b"a b\n/\xc3\xa9", 0, needle, false), None);
+        assert_eq!(match_at(b"a b\n\n/\xc3\xa9", 0, needle, true), None);
+        assert_eq!(match_at(b"\na b/\xc3\xa9", 0, needle, true), None);
     }
 }
