@@ -63,8 +63,10 @@
 //! removed from everything it sends back before it reaches an error (secrets of fewer than four
 //! characters excepted: they cannot be told apart from ordinary text), in whatever spelling the
 //! echo uses: raw, percent-encoded (either case, up to four times), form-encoded, JSON- or
-//! HTML-escaped character by character, or base64 (alone, and for secrets of five bytes or
-//! more also inside a longer value such as `user:secret`). `Debug` of [`Credentials`] shows only the
+//! HTML-escaped character by character (named entities up to U+00FF such as `&eacute;`), or
+//! base64 (alone, and for secrets of five bytes or more also inside a longer value such as
+//! `user:secret`; also wrapped in lines). The limits (hex dumps, case changes, truncated or
+//! split echoes, deeper nesting) are listed at [`Redactor`]. `Debug` of [`Credentials`] shows only the
 //! start of the AccessKeyId.
 //!
 //! The outputs of a successful call are the server's strings as it sent them, raw: the caller

@@ -4,6 +4,7 @@
 //! through [`Redactor::redact`] before it reaches an error or a log.
 
 mod base64;
+mod entities;
 mod escape;
 mod spelling;
 
@@ -34,11 +35,21 @@ pub(crate) const MIN_SECRET_CHARS: usize = 4;
 ///
 /// Matching reads the server text through its possible encodings: raw; percent-encoded in
 /// either hex case, up to four times; `+` for a space; JSON escapes (`\u00e9`, `\/`,
-/// surrogate pairs); HTML entities (`&amp;` and the other XML names, decimal and hex numeric
-/// entities for any character); and any mix of these, character by character. Base64 of a
+/// surrogate pairs); HTML entities (the named ones of the characters up to U+00FF, `&amp;`,
+/// `&sol;`, `&eacute;`, `&nbsp;`, and decimal and hex numeric entities for any character); and any mix of these, character by character. Base64 of a
 /// secret (standard or URL-safe, alone or inside a longer value such as `user:secret`) is
-/// found through the characters that depend on the secret alone. Secrets of fewer than four
-/// characters are not searched for: they cannot be told apart from ordinary text.
+/// found through the characters that depend on the secret alone, also when wrapped in lines
+/// (MIME's 76 characters, PEM's 64); a four-byte secret only when encoded alone (`abcd` as
+/// `YWJjZA==`).
+///
+/// Not recognised, so a server that echoes in these forms is not redacted:
+/// - secrets of fewer than four characters: they cannot be told apart from ordinary text;
+/// - HTML named entities of characters past U+00FF (`&euro;`, `&alpha;`), and the legacy names
+///   without their `;` (`&eacute`);
+/// - nesting deeper than four encodings (`%2525252541`);
+/// - base64 of an already encoded secret, of a four-byte secret inside a longer value
+///   (`u:abcd`), or wrapped with escaped line breaks (a literal `\n`);
+/// - hex or octal dumps, changes of case, truncated echoes, and a secret split across fields.
 pub struct Redactor {
     needles: Vec<Needle>,
     /// Bytes a match can start with: a needle's first byte, or the start of an escape.
@@ -360,6 +371,10 @@ mod tests {
                 "S3cr3t%20DB%5C%2Fpw",
                 "quote(json.dumps(s).replace(\"/\", \"\\\\/\")[1:-1], safe=\"\")",
             ),
+            (
+                "S3cr3t&#32;DB&sol;pw",
+                "HTML: the named entity of / (WHATWG)",
+            ),
         ] {
             assert_eq!(
                 redactor.redact(&format!("pw={echo};")),
@@ -367,6 +382,15 @@ mod tests {
                 "{python}"
             );
         }
+    }
+
+    #[test]
+    fn latin1_named_entities_are_read() {
+        let redactor = Redactor::new(["Caf\u{e9}\u{a0}pw!"]);
+        assert_eq!(
+            redactor.redact("<b>Caf&eacute;&nbsp;pw&excl;</b>"),
+            format!("<b>{REDACTED}</b>")
+        );
     }
 
     #[test]

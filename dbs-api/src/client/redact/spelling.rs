@@ -2,7 +2,7 @@
 //!
 //! A server that quotes a parameter back may have encoded it any number of ways, and nested:
 //! percent-encoding (either hex case, up to four times), form encoding (`+` for a space), JSON
-//! escapes (`\u00e9`, `\/`), HTML entities (`&#83;`, `&#x53;`, `&amp;`). Rather than listing a
+//! escapes (`\u00e9`, `\/`), HTML entities (`&#83;`, `&#x53;`, `&amp;`, `&eacute;`). Rather than listing a
 //! secret's spellings, which multiply with every character, [`units`] decodes the text at a
 //! position into every unit (a byte, or a character's UTF-8 bytes) that the text there could
 //! spell, each with where it ends; [`match_at`] walks a needle through those units. The parts
@@ -196,18 +196,15 @@ fn spelled(text: &[u8], at: usize, byte: u8, depth: u8) -> Option<usize> {
         .max()
 }
 
-/// After a `&`: `#83;`, `#x53;`, `#X53;` (the `;` may be missing) or one of the five XML names
-/// (`amp;`, `lt;`, `gt;`, `quot;`, `apos;`).
+/// After a `&`: `#83;`, `#x53;`, `#X53;` (the `;` may be missing) or a name of
+/// [`NAMED`](super::entities::NAMED) with its `;` (`amp;`, `sol;`, `nbsp;`, `eacute;`).
 fn html_entity(text: &[u8], at: usize, depth: u8) -> Option<Unit> {
-    for (name, c) in [
-        (&b"amp"[..], '&'),
-        (b"lt", '<'),
-        (b"gt", '>'),
-        (b"quot", '"'),
-        (b"apos", '\''),
-    ] {
-        if text.get(at..at + name.len()) == Some(name) {
-            let end = spelled(text, at + name.len(), b';', depth)?;
+    // A name may start another (`not;`, `nbsp;`): the one followed by its `;` is meant.
+    for &(name, c) in super::entities::NAMED {
+        let name = name.as_bytes();
+        if text.get(at..at + name.len()) == Some(name)
+            && let Some(end) = spelled(text, at + name.len(), b';', depth)
+        {
             return Some(Unit::char(c, end));
         }
     }
@@ -305,6 +302,20 @@ mod tests {
             "\\u0026#83;",
         ] {
             assert!(decoded(spelling).contains(&b"S".to_vec()), "{spelling}");
+        }
+        // Issue 8, finding 6: named entities past the five XML ones.
+        for (spelling, c) in [
+            ("&eacute;", "é"),
+            ("&nbsp;", "\u{a0}"),
+            ("&sol;", "/"),
+            ("&excl;", "!"),
+            ("&not;", "¬"),
+            ("%26sol%3B", "/"),
+        ] {
+            assert!(
+                decoded(spelling).contains(&c.as_bytes().to_vec()),
+                "{spelling}"
+            );
         }
         for spelling in ["&amp;", "%26amp%3B", "&#38;"] {
             assert!(decoded(spelling).contains(&b"&".to_vec()), "{spelling}");
