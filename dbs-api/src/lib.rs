@@ -70,15 +70,25 @@
 //! attempt, status and RequestId only. A server may echo the request: the call's secrets are
 //! removed from everything it sends back before it reaches an error (secrets of fewer than four
 //! characters excepted: they cannot be told apart from ordinary text), in whatever spelling the
-//! echo uses: raw, percent-encoded (either case, up to three times), form-encoded, JSON- or
-//! HTML-escaped character by character, or base64 (also inside a longer value such as
-//! `user:secret`, for secrets of five bytes or more). `Debug` of [`Credentials`] shows only the
+//! echo uses: raw, percent-encoded (either case, up to four times), form-encoded, JSON- or
+//! HTML-escaped character by character (named entities up to U+00FF such as `&eacute;`), or
+//! base64 (alone, and for secrets of five bytes or more also inside a longer value such as
+//! `user:secret`; also wrapped in lines). The limits (hex dumps, case changes, truncated or
+//! split echoes, deeper nesting) are listed at [`Redactor`]. `Debug` of [`Credentials`] shows only the
 //! start of the AccessKeyId.
 //!
+//! The outputs of a successful call are the server's strings as it sent them, raw: the caller
+//! decides what to print. A program that prints them builds a [`Redactor`] from the call's
+//! secrets (its sensitive inputs, the AccessKeySecret, the SecurityToken) and prints
+//! [`Redactor::redact`] of a string, or [`Redactor::redact_json`] of a value serialized with
+//! the characters of [`Redactor::is_unsafe`] escaped, as the `dbs` CLI does.
+//!
 //! Server text never controls the terminal: in every string of an error that comes from the
-//! server (code, message, RequestId, HostId, Recommend, snippets) control characters (C0, DEL,
-//! C1) and bidirectional formatting characters are stored as visible escapes such as `\u{1b}`,
-//! so printing an error or its fields with `{}` or `{:?}` is safe.
+//! server (code, message, RequestId, HostId, Recommend, snippets) the characters of
+//! [`Redactor::is_unsafe`] (controls, format and bidirectional characters, line and paragraph
+//! separators, private use, noncharacters, default-ignorable characters such as zero-width
+//! spaces and Hangul fillers) are stored as visible escapes such as `\u{1b}`, so printing an
+//! error or its fields with `{}` or `{:?}` is safe.
 //!
 //! # Testing without an account
 //!
@@ -106,7 +116,7 @@ mod generated {
     dbs_macros::generate_api!("../spec/dbs-2019-03-06");
 }
 
-pub use client::{Client, ClientBuilder, PreparedRequest, RequestBuilder, RetryConfig};
+pub use client::{Client, ClientBuilder, PreparedRequest, Redactor, RequestBuilder, RetryConfig};
 pub use credentials::Credentials;
 pub use error::{Error, ServiceError};
 pub use error_code::{ErrorCode, ErrorEntry};

@@ -24,6 +24,7 @@ mod emulator;
 mod params;
 mod report;
 mod run;
+mod secrets;
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;

@@ -139,24 +139,18 @@ pub(crate) struct SecretHint {
 }
 
 /// Pretty JSON made safe for a terminal, meaning the same JSON value: serde_json escapes only
-/// the C0 controls, so DEL, the C1 controls (some terminals read U+009B as ESC `[`) and the
-/// bidirectional formatting characters of the "Trojan Source" class (U+202A..U+202E,
-/// U+2066..U+2069, U+200E, U+200F, U+061C) that a server put in a string become `\uXXXX`.
-/// Outside strings JSON holds none of these characters, so every one replaced is in a string.
+/// the C0 controls, so every other character that [`dbs_api::Redactor::is_unsafe`] names (the
+/// one rule of the SDK's error text and logs: DEL, C1, format and bidirectional characters,
+/// U+2028, U+2029, private use, noncharacters, default-ignorable characters) that a server put
+/// in a string becomes `\uXXXX` (a surrogate pair past U+FFFF). Outside strings pretty JSON
+/// holds only spaces and newlines, which stay; every other character replaced is in a string.
 pub(crate) fn terminal_safe_json(json: &str) -> String {
-    let needs_escape = |c: char| {
-        matches!(c,
-            '\u{7f}'..='\u{9f}'
-            | '\u{202a}'..='\u{202e}'
-            | '\u{2066}'..='\u{2069}'
-            | '\u{200e}'
-            | '\u{200f}'
-            | '\u{61c}')
-    };
     let mut out = String::with_capacity(json.len());
     for c in json.chars() {
-        if needs_escape(c) {
-            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        if c != '\n' && dbs_api::Redactor::is_unsafe(c) {
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                let _ = write!(out, "\\u{unit:04x}");
+            }
         } else {
             out.push(c);
         }
@@ -181,6 +175,23 @@ mod tests {
         assert_eq!(
             safe,
             "{\n  \"Id\": \"a\\u007fb\\u009bc\\u202ed\\u2066e\\u001bf é\"\n}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap_or_default();
+        assert_eq!(back, value);
+    }
+
+    #[test]
+    fn json_output_escapes_invisible_and_separator_characters() {
+        // Issue 8, finding 4: these printed raw on stdout.
+        let text = "a\u{2028}b\u{2029}c\u{200b}\u{feff}\u{ad}\u{34f}\u{3164}\u{fe0f}\u{fff9}\
+                    d\u{e0001}\u{e007f}\u{ffff}\u{10ffff}\u{e000}";
+        let value = serde_json::json!({"RequestId": text, "K\u{200d}": 1});
+        let pretty = serde_json::to_string_pretty(&value).unwrap_or_default();
+        let safe = terminal_safe_json(&pretty);
+        assert_eq!(
+            safe,
+            "{\n  \"K\\u200d\": 1,\n  \"RequestId\": \"a\\u2028b\\u2029c\\u200b\\ufeff\\u00ad\\u034f\
+             \\u3164\\ufe0f\\ufff9d\\udb40\\udc01\\udb40\\udc7f\\uffff\\udbff\\udfff\\ue000\"\n}"
         );
         let back: serde_json::Value = serde_json::from_str(&safe).unwrap_or_default();
         assert_eq!(back, value);

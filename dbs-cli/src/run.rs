@@ -12,6 +12,7 @@ use dbs_api::{
 use crate::cli;
 use crate::params;
 use crate::report::{Failure, SecretHint};
+use crate::secrets::{Recording, Seen};
 
 /// Runs the subcommand of `matches`.
 pub(crate) async fn run(matches: &ArgMatches) -> Result<(), Failure> {
@@ -38,6 +39,8 @@ async fn run_operation(
     let signature = signature_version(matches)?;
     let dry_run = matches.get_flag(cli::DRY_RUN);
     // One option per context fact (`--source-database-type`): the facts given, by name.
+    // The credentials the call signs with, to redact from what the server answers.
+    let seen = Seen::default();
     let mut facts: Vec<(&ContextFactMeta, String)> = dbs_api::CONTEXT_FACTS
         .iter()
         .filter_map(|fact| Some((fact, matches.get_one::<String>(fact.flag)?.clone())))
@@ -58,6 +61,7 @@ async fn run_operation(
                 }
             }
         }
+        seen.record(&emulator.credentials());
         let builder = deadlines(
             Client::builder()
                 .endpoint_url(emulator.url())
@@ -66,7 +70,7 @@ async fn run_operation(
         );
         let context = context(&facts);
         let outcome = call(
-            operation, &params, &hints, &context, builder, signature, dry_run,
+            operation, &params, &hints, &context, builder, signature, dry_run, &seen,
         )
         .await;
         emulator.shutdown().await;
@@ -88,11 +92,11 @@ async fn run_operation(
         Target::Endpoint(url) => Client::builder().endpoint_url(url),
         Target::Region(region) => Client::builder().region(region),
     }
-    .credentials_provider(chain.build());
+    .credentials_provider(Recording::new(chain.build(), &seen));
     let builder = deadlines(builder, matches);
     let context = context(&facts);
     call(
-        operation, &params, &hints, &context, builder, signature, dry_run,
+        operation, &params, &hints, &context, builder, signature, dry_run, &seen,
     )
     .await
 }
@@ -137,6 +141,9 @@ fn context(facts: &[(&ContextFactMeta, String)]) -> ValidationContext {
     context
 }
 
+/// Calls (or dry-runs) and prints the answer, redacted with the call's secrets (the
+/// sensitive parameters, and the credentials noted in `seen`) and escaped for a terminal.
+#[allow(clippy::too_many_arguments)]
 async fn call(
     operation: &OperationMeta,
     params: &[(String, String)],
@@ -145,6 +152,7 @@ async fn call(
     builder: ClientBuilder,
     signature: SignatureVersion,
     dry_run: bool,
+    seen: &Seen,
 ) -> Result<(), Failure> {
     let client = builder
         .signature_version(signature)
@@ -161,6 +169,9 @@ async fn call(
             .call(operation, params, Some(context))
             .await
             .map_err(|e| Failure::from_sdk_with_hints(&e, hints).with_token_hint(&e, operation))?;
+        // The SDK hands a successful answer back as the server sent it: a server that echoes
+        // the password or the AccessKeySecret in a field must not get it printed.
+        let response = seen.redactor(operation, params).redact_json(&response);
         let mut text = serde_json::to_string_pretty(&response)
             .map(|json| crate::report::terminal_safe_json(&json))
             .map_err(|e| Failure::sent(format!("cannot print the response: {e}")))?;

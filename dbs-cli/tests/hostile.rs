@@ -308,3 +308,147 @@ fn a_credentials_file_others_can_read_is_named_in_a_warning() {
     assert!(!text.contains("file-Secret-1"), "{text}");
     assert_eq!(run(0o600), "");
 }
+
+/// Characters that show nothing or break a line, each printed raw before issue 8's finding 4.
+const INVISIBLE: &[char] = &[
+    '\u{2028}',
+    '\u{2029}',
+    '\u{200B}',
+    '\u{200C}',
+    '\u{200D}',
+    '\u{2060}',
+    '\u{2064}',
+    '\u{206A}',
+    '\u{206F}',
+    '\u{FEFF}',
+    '\u{FFF9}',
+    '\u{FFFB}',
+    '\u{00AD}',
+    '\u{034F}',
+    '\u{115F}',
+    '\u{3164}',
+    '\u{FFA0}',
+    '\u{E0001}',
+    '\u{E007F}',
+    '\u{FE0F}',
+    '\u{FFFE}',
+    '\u{FFFF}',
+    '\u{10FFFF}',
+];
+
+#[test]
+fn invisible_and_separator_characters_are_escaped_on_stderr_and_stdout() {
+    let hidden: String = INVISIBLE.iter().collect();
+    let error = serde_json::json!({
+        "Code": "InvalidParameter",
+        "Message": format!("bad{hidden}value"),
+        "RequestId": format!("req{hidden}1"),
+    });
+    let text = stderr_for(400, "application/json", &error.to_string());
+    assert!(!text.contains(INVISIBLE), "{text:?}");
+    assert!(text.contains("bad\\u{2028}\\u{2029}\\u{200b}"), "{text:?}");
+    assert!(text.contains("(RequestId: req\\u{2028}"), "{text:?}");
+
+    let answer = serde_json::json!({
+        "RequestId": format!("req{hidden}2"),
+        "RestoreTaskId": format!("task{hidden}"),
+        "Success": true,
+    });
+    let server = Hostile::start(200, "application/json", &answer.to_string());
+    let home = tempfile::tempdir().expect("temp HOME");
+    let output = dbs(home.path(), &restore(&server.url));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(!stdout.contains(INVISIBLE), "{stdout:?}");
+    assert!(stdout.contains("task\\u2028\\u2029\\u200b"), "{stdout}");
+    // Escaped as JSON, so the value read back is the server's.
+    let printed: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is JSON");
+    assert_eq!(printed["RestoreTaskId"], answer["RestoreTaskId"]);
+}
+
+/// Runs the restore call against a server answering `answer` at 200; returns stdout.
+fn stdout_for(answer: &serde_json::Value) -> String {
+    let server = Hostile::start(200, "application/json", &answer.to_string());
+    let home = tempfile::tempdir().expect("temp HOME");
+    let output = dbs(home.path(), &restore(&server.url));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn the_secrets_are_redacted_from_a_successful_answer_on_stdout() {
+    // Issue 8, finding 5: both values printed raw, exit 0. `%2D` is `-` percent-encoded.
+    let server = Hostile::start(
+        200,
+        "application/json",
+        r#"{"Success":true,"RestoreTaskId":"demo-Passw0rd","RequestId":"demo%2DPassw0rd"}"#,
+    );
+    let home = tempfile::tempdir().expect("temp HOME");
+    let output = dbs_with_password(home.path(), &restore(&server.url), "demo-Passw0rd");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let printed: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is JSON");
+    assert_eq!(
+        printed,
+        serde_json::json!({"Success": true, "RestoreTaskId": REDACTED, "RequestId": REDACTED})
+    );
+
+    // Every spelling of the password, the AccessKeySecret and the SecurityToken. The CLI prints
+    // the operation's output, whose fields are the spec's: the echoes go in its strings.
+    let all = spellings::all();
+    let echoes: Vec<&str> = all.iter().map(|(_, spelling, _)| *spelling).collect();
+    let echoes = echoes.join(" | ");
+    let answer = serde_json::json!({
+        "Success": true,
+        "RequestId": format!("r1 {echoes}"),
+        "RestoreTaskId": format!("task {SECRET} {TOKEN} {PASSWORD}"),
+    });
+    let stdout = stdout_for(&answer);
+    let printed: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is JSON");
+    assert_eq!(
+        printed["RestoreTaskId"],
+        format!("task {REDACTED} {REDACTED} {REDACTED}")
+    );
+    assert!(
+        printed["RequestId"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("r1 ") && id.contains(REDACTED)),
+        "{stdout}"
+    );
+    for (secret, spelling, kept) in &all {
+        assert!(
+            !stdout.contains(secret) && !stdout.contains(&spelling[*kept..]),
+            "{spelling:?} leaks in {stdout}"
+        );
+    }
+}
+
+/// [`dbs`] with `password` as the destination password.
+fn dbs_with_password(home: &Path, args: &[&str], password: &str) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dbs"));
+    for (key, _) in std::env::vars_os() {
+        let name = key.to_string_lossy();
+        if name.starts_with("ALIBABA_CLOUD_")
+            || name.starts_with("DBS_")
+            || name.to_ascii_uppercase().ends_with("_PROXY")
+            || name == "RUST_LOG"
+        {
+            command.env_remove(&key);
+        }
+    }
+    command
+        .env("HOME", home)
+        .env_remove("USERPROFILE")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
+        .env("DBS_DESTINATION_ENDPOINT_PASSWORD", password)
+        .args(args)
+        .stdin(Stdio::null());
+    command.output().expect("run dbs")
+}

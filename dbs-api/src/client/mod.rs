@@ -20,6 +20,7 @@ use crate::signing::SignatureVersion;
 pub use classify::MAX_RESPONSE_BYTES;
 pub use clock::ClockSkew;
 pub use prepared::PreparedRequest;
+pub use redact::Redactor;
 pub use request::RequestBuilder;
 pub use retry::RetryConfig;
 

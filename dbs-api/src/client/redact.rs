@@ -4,6 +4,7 @@
 //! through [`Redactor::redact`] before it reaches an error or a log.
 
 mod base64;
+mod entities;
 mod escape;
 mod spelling;
 
@@ -13,17 +14,43 @@ use escape::escape_unsafe;
 /// Secrets shorter than this are not searched for in server text.
 pub(crate) const MIN_SECRET_CHARS: usize = 4;
 
-/// The secrets of one call, searched for in every spelling a server might echo them in.
+/// The secrets of one call, searched for in every spelling a server might echo them in, and
+/// the escaping of characters that must not reach a terminal raw.
 ///
-/// Matching reads the server text through its possible encodings (see [`spelling`]): raw;
-/// percent-encoded in either hex case, once, twice or three times; `+` for a space; JSON escapes
-/// (`\u00e9`, `\/`, surrogate pairs); HTML entities (`&amp;` and the other XML names, decimal
-/// and hex numeric entities for any character); and any mix of these, character by character.
-/// Base64 of a secret (standard or URL-safe, alone or inside a longer value such as
-/// `user:secret`) is found through its [`base64`] cores. Not recognised: HTML named entities
-/// beyond the five XML ones (`&eacute;`), base64 of an already encoded secret, and deeper
-/// nesting than [`spelling::MAX_DEPTH`].
-pub(crate) struct Redactor {
+/// The client passes every string the server sends back in an error or a log through the
+/// redactor of the call (its sensitive parameters, the AccessKeySecret and the SecurityToken).
+/// The typed outputs of a successful call hold the server's strings as they came, raw: a
+/// program that prints them, and may have sent secrets the server could echo, builds a
+/// `Redactor` from the same secrets and prints [`Redactor::redact`] of a string, or
+/// [`Redactor::redact_json`] of a JSON value serialized with the characters of
+/// [`Redactor::is_unsafe`] escaped.
+///
+/// ```
+/// let redactor = dbs_api::Redactor::new(["S3cr3t DB/pw"]);
+/// assert_eq!(
+///     redactor.redact("bad password S3cr3t%20DB%2Fpw\u{2028}"),
+///     "bad password ** redacted **\\u{2028}"
+/// );
+/// ```
+///
+/// Matching reads the server text through its possible encodings: raw; percent-encoded in
+/// either hex case, up to four times; `+` for a space; JSON escapes (`\u00e9`, `\/`,
+/// surrogate pairs); HTML entities (the named ones of the characters up to U+00FF, `&amp;`,
+/// `&sol;`, `&eacute;`, `&nbsp;`, and decimal and hex numeric entities for any character); and any mix of these, character by character. Base64 of a
+/// secret (standard or URL-safe, alone or inside a longer value such as `user:secret`) is
+/// found through the characters that depend on the secret alone, also when wrapped in lines
+/// (MIME's 76 characters, PEM's 64); a four-byte secret only when encoded alone (`abcd` as
+/// `YWJjZA==`).
+///
+/// Not recognised, so a server that echoes in these forms is not redacted:
+/// - secrets of fewer than four characters: they cannot be told apart from ordinary text;
+/// - HTML named entities of characters past U+00FF (`&euro;`, `&alpha;`), and the legacy names
+///   without their `;` (`&eacute`);
+/// - nesting deeper than four encodings (`%2525252541`);
+/// - base64 of an already encoded secret, of a four-byte secret inside a longer value
+///   (`u:abcd`), or wrapped with escaped line breaks (a literal `\n`);
+/// - hex or octal dumps, changes of case, truncated echoes, and a secret split across fields.
+pub struct Redactor {
     needles: Vec<Needle>,
     /// Bytes a match can start with: a needle's first byte, or the start of an escape.
     starts: [bool; 256],
@@ -44,7 +71,7 @@ struct Needle {
 
 impl Redactor {
     /// The redactor of a call whose secrets are `secrets`; those shorter than
-    /// [`MIN_SECRET_CHARS`] are left out.
+    /// four characters are left out.
     pub fn new<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Self {
         let mut needles = Vec::new();
         // A secret of a few characters cannot be told apart from ordinary text: searching
@@ -60,6 +87,7 @@ impl Redactor {
             needles.extend(
                 base64::cores(secret.as_bytes())
                     .into_iter()
+                    .chain(base64::alone(secret.as_bytes()))
                     .map(|core| Needle {
                         bytes: core.text.as_bytes().to_vec(),
                         base64: Some(core),
@@ -78,17 +106,31 @@ impl Redactor {
 
     /// The most text bytes one spelling of a secret can take, so a caller cutting text can
     /// keep enough after the cut.
-    pub fn longest(&self) -> usize {
+    pub(crate) fn longest(&self) -> usize {
         self.needles
             .iter()
-            .map(|n| n.bytes.len() * spelling::MAX_UNIT_BYTES + base64::MAX_WIDENING)
+            .map(|n| {
+                let breaks = if n.base64.is_some() {
+                    spelling::MAX_BREAK_BYTES
+                } else {
+                    0
+                };
+                n.bytes.len() * (spelling::MAX_UNIT_BYTES + breaks) + base64::MAX_WIDENING
+            })
             .max()
             .unwrap_or(0)
     }
 
     /// `text` made safe to show: every spelling of a secret replaced by the redaction marker,
-    /// then control and bidirectional characters escaped (see [`escape_unsafe`]).
+    /// then the characters of [`Redactor::is_unsafe`] escaped (`\u{1b}`; `\n`, `\t`, `\r`).
     pub fn redact(&self, text: &str) -> String {
+        escape_unsafe(&self.redact_secrets(text)).into_owned()
+    }
+
+    /// `text` with every spelling of a secret replaced by the redaction marker, and nothing
+    /// else changed: for text that is escaped when printed, such as a JSON string (see
+    /// [`Redactor::is_unsafe`]).
+    pub fn redact_secrets(&self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
         let mut copied = 0;
         for (start, end) in self.find(text) {
@@ -97,14 +139,43 @@ impl Redactor {
             copied = end;
         }
         out.push_str(&text[copied..]);
-        escape_unsafe(&out).into_owned()
+        out
+    }
+
+    /// `value` with [`Redactor::redact_secrets`] applied to every string in it, object keys
+    /// included. Characters are not escaped, so the value keeps its meaning; print it with a
+    /// serializer that escapes the characters of [`Redactor::is_unsafe`].
+    pub fn redact_json(&self, value: &serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        match value {
+            Value::String(text) => Value::String(self.redact_secrets(text)),
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|v| self.redact_json(v)).collect())
+            }
+            Value::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(key, v)| (self.redact_secrets(key), self.redact_json(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    /// Whether [`Redactor::redact`] escapes `c`: a character that must not reach a terminal
+    /// raw. These are the characters of the Unicode general categories Cc, Cf, Zl, Zp, Co and
+    /// Cs, the noncharacters, and the default-ignorable code points (Hangul fillers, the
+    /// combining grapheme joiner, variation selectors, tag characters): controls, line breaks,
+    /// bidirectional overrides, and characters that show nothing.
+    pub fn is_unsafe(c: char) -> bool {
+        escape::is_unsafe(c)
     }
 
     /// The first `chars` characters of what [`Redactor::redact`] makes of `text`, reading no
     /// more of `text` than needed. The text is searched at least [`Redactor::longest`] bytes past
     /// the part that is kept, so a spelling that the cut would split is found whole; the window
     /// grows when redaction shrinks the text (a run of long spellings before the cut).
-    pub fn redact_prefix(&self, text: &str, chars: usize) -> String {
+    pub(crate) fn redact_prefix(&self, text: &str, chars: usize) -> String {
         let mut window = chars.saturating_add(self.longest());
         loop {
             let end = floor_boundary(text, window.min(text.len()));
@@ -157,7 +228,8 @@ impl Redactor {
                     .any(|unit| needle.bytes.starts_with(unit.bytes()))
             })
             .filter_map(|needle| {
-                let end = spelling::match_at(bytes, at, &needle.bytes)?;
+                let wrapped = needle.base64.is_some();
+                let end = spelling::match_at(bytes, at, &needle.bytes, wrapped)?;
                 Some(match &needle.base64 {
                     Some(core) => base64::widen(core, bytes, at, end),
                     None => (at, end),
@@ -260,6 +332,89 @@ mod tests {
         }
         assert_eq!(redactor.redact_prefix("short", 200), "short");
         assert_eq!(Redactor::new([]).redact_prefix("abcdef", 3), "abc");
+    }
+
+    #[test]
+    fn json_keys_and_values_are_redacted_and_not_escaped() {
+        let redactor = Redactor::new(["demo-Passw0rd"]);
+        let answer = serde_json::json!({
+            "Success": true,
+            "RestoreTaskId": "demo-Passw0rd",
+            "RequestId": "demo%2DPassw0rd",
+            "List": [{"demo-Passw0rd": "x\u{2028}y"}, 7, null],
+        });
+        assert_eq!(
+            redactor.redact_json(&answer),
+            serde_json::json!({
+                "Success": true,
+                "RestoreTaskId": REDACTED,
+                "RequestId": REDACTED,
+                // Escaping is the printer's: the value keeps its meaning.
+                "List": [{REDACTED: "x\u{2028}y"}, 7, null],
+            })
+        );
+        assert_eq!(
+            redactor.redact_secrets("a\u{2028}demo-Passw0rd"),
+            format!("a\u{2028}{REDACTED}")
+        );
+    }
+
+    #[test]
+    fn spellings_of_issue_8_finding_6_are_replaced() {
+        let redactor = Redactor::new(["S3cr3t DB/pw"]);
+        for (echo, python) in [
+            (
+                "S3cr3t%25252520DB%2525252Fpw",
+                "quote applied four times, safe=\"\"",
+            ),
+            (
+                "S3cr3t%20DB%5C%2Fpw",
+                "quote(json.dumps(s).replace(\"/\", \"\\\\/\")[1:-1], safe=\"\")",
+            ),
+            (
+                "S3cr3t&#32;DB&sol;pw",
+                "HTML: the named entity of / (WHATWG)",
+            ),
+        ] {
+            assert_eq!(
+                redactor.redact(&format!("pw={echo};")),
+                format!("pw={REDACTED};"),
+                "{python}"
+            );
+        }
+    }
+
+    #[test]
+    fn latin1_named_entities_are_read() {
+        let redactor = Redactor::new(["Caf\u{e9}\u{a0}pw!"]);
+        assert_eq!(
+            redactor.redact("<b>Caf&eacute;&nbsp;pw&excl;</b>"),
+            format!("<b>{REDACTED}</b>")
+        );
+    }
+
+    #[test]
+    fn base64_of_a_four_character_secret_is_replaced() {
+        // base64.b64encode(b"abcd") == b"YWJjZA=="; issue 8, finding 6.
+        let redactor = Redactor::new(["abcd"]);
+        assert_eq!(
+            redactor.redact("Basic YWJjZA== and YWJjZA%3D%3D."),
+            format!("Basic {REDACTED} and {REDACTED}.")
+        );
+    }
+
+    #[test]
+    fn wrapped_base64_of_a_long_secret_is_replaced() {
+        // Issue 8, finding 6. s = ("S3cr3t DB/pw+&é!" * 4).encode()
+        let redactor = Redactor::new([&*"S3cr3t DB/pw+&é!".repeat(4)]);
+        // base64.encodebytes(s): MIME, a line every 76 characters.
+        let mime = "UzNjcjN0IERCL3B3KybDqSFTM2NyM3QgREIvcHcrJsOpIVMzY3IzdCBEQi9wdysmw6khUzNjcjN0\n\
+                    IERCL3B3KybDqSE=\n";
+        assert_eq!(redactor.redact(mime), format!("{REDACTED}\\n"));
+        // e = base64.b64encode(b"u:" + s); "\r\n".join(e[i:i+64] for i in range(0, len(e), 64))
+        let pem = "dTpTM2NyM3QgREIvcHcrJsOpIVMzY3IzdCBEQi9wdysmw6khUzNjcjN0IERCL3B3\r\n\
+                   KybDqSFTM2NyM3QgREIvcHcrJsOpIQ==";
+        assert_eq!(redactor.redact(pem), format!("dT{REDACTED}"));
     }
 
     #[test]

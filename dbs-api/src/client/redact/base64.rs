@@ -50,6 +50,29 @@ pub(super) fn cores(secret: &[u8]) -> Vec<Core> {
     cores
 }
 
+/// The encoding of a secret too short for a core at offset 0 (four bytes, whose five whole
+/// characters are fewer than [`MIN_CORE_CHARS`]), as it stands when encoded alone: `abcd` is
+/// `YWJjZA==`. The sixth character holds the secret's last two bits and four zero bits, so the
+/// six are as rare in other text as a core; the padding is widened over. Inside a longer value
+/// (`u:abcd`) such a secret is not found.
+pub(super) fn alone(secret: &[u8]) -> Vec<Core> {
+    if 8 * secret.len() / 6 >= MIN_CORE_CHARS {
+        return Vec::new();
+    }
+    let mut alone: Vec<Core> = Vec::new();
+    for engine in [STANDARD_NO_PAD, URL_SAFE_NO_PAD] {
+        let core = Core {
+            text: engine.encode(secret),
+            partial_before: false,
+            partial_after: false,
+        };
+        if core.text.len() >= MIN_CORE_CHARS && !alone.contains(&core) {
+            alone.push(core);
+        }
+    }
+    alone
+}
+
 /// Widens a core found at `start..end` of `text` over the partial characters and padding.
 pub(super) fn widen(core: &Core, text: &[u8], start: usize, end: usize) -> (usize, usize) {
     let is_base64 = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_');
@@ -93,5 +116,19 @@ mod tests {
             "{all:?}"
         );
         assert!(cores(b"abcd").is_empty());
+    }
+
+    #[test]
+    fn a_four_byte_secret_is_found_encoded_alone() {
+        // base64.b64encode(b"abcd") == b"YWJjZA=="
+        let texts: Vec<String> = alone(b"abcd").into_iter().map(|core| core.text).collect();
+        assert_eq!(texts, ["YWJjZA"]);
+        // base64.urlsafe_b64encode(b"\xfb\xff\xfe>") == b"-__-Pg==", standard "+//+Pg=="
+        let texts: Vec<String> = alone(b"\xfb\xff\xfe>")
+            .into_iter()
+            .map(|core| core.text)
+            .collect();
+        assert_eq!(texts, ["+//+Pg", "-__-Pg"]);
+        assert!(alone(b"abcde").is_empty());
     }
 }

@@ -1,16 +1,17 @@
 //! Reading server text the way an echo may have spelled it.
 //!
 //! A server that quotes a parameter back may have encoded it any number of ways, and nested:
-//! percent-encoding (either hex case, once or twice), form encoding (`+` for a space), JSON
-//! escapes (`\u00e9`, `\/`), HTML entities (`&#83;`, `&#x53;`, `&amp;`). Rather than listing a
+//! percent-encoding (either hex case, up to four times), form encoding (`+` for a space), JSON
+//! escapes (`\u00e9`, `\/`), HTML entities (`&#83;`, `&#x53;`, `&amp;`, `&eacute;`). Rather than listing a
 //! secret's spellings, which multiply with every character, [`units`] decodes the text at a
 //! position into every unit (a byte, or a character's UTF-8 bytes) that the text there could
 //! spell, each with where it ends; [`match_at`] walks a needle through those units. The parts
 //! of an escape (the `%` of `%41`, the `&`, `#` and `;` of `&#65;`, the `\` of `\u0041`) may
 //! themselves be spelled one level down, which is how double encodings are read.
 
-/// How many encodings may be nested: `%252541` (percent-encoded three times) is the deepest read.
-pub(super) const MAX_DEPTH: u8 = 3;
+/// How many encodings may be nested: `%25252541` (percent-encoded four times) is the deepest
+/// read. Each level costs about half as much again on text full of escapes.
+pub(super) const MAX_DEPTH: u8 = 4;
 
 /// Digits read in a numeric HTML entity; longer runs of leading zeros are not recognised.
 const MAX_DECIMAL_DIGITS: usize = 10;
@@ -128,26 +129,47 @@ pub(super) fn units(text: &[u8], at: usize, depth: u8) -> Option<Units> {
     Some(out)
 }
 
-/// The end of the longest spelling of `needle` that starts at `at`, if there is one.
-pub(super) fn match_at(text: &[u8], at: usize, needle: &[u8]) -> Option<usize> {
-    let mut pending = vec![(at, 0)];
+/// The most text bytes a line break takes inside a wrapped spelling: `\r\n`.
+pub(super) const MAX_BREAK_BYTES: usize = 2;
+
+/// The end of the longest spelling of `needle` that starts at `at`, if there is one. With
+/// `breaks`, one raw line break (`\n` or `\r\n`) may stand between two units, as in base64
+/// wrapped every 76 (MIME) or 64 (PEM) characters.
+pub(super) fn match_at(text: &[u8], at: usize, needle: &[u8], breaks: bool) -> Option<usize> {
+    // Where the text is, how much of the needle it spelled, and whether a break was just read.
+    let mut pending = vec![(at, 0, false)];
     let mut seen = Vec::new();
     let mut best = None;
-    while let Some((position, matched)) = pending.pop() {
+    let mut push = |next, pending: &mut Vec<_>| {
+        if !seen.contains(&next) {
+            seen.push(next);
+            pending.push(next);
+        }
+    };
+    while let Some((position, matched, after_break)) = pending.pop() {
         if matched == needle.len() {
             best = best.max(Some(position));
             continue;
+        }
+        if breaks && matched > 0 && !after_break {
+            let skip = match text.get(position..) {
+                Some([b'\r', b'\n', ..]) => 2,
+                Some([b'\n', ..]) => 1,
+                _ => 0,
+            };
+            if skip > 0 {
+                push((position + skip, matched, true), &mut pending);
+            }
         }
         let Some(units) = units(text, position, MAX_DEPTH) else {
             continue;
         };
         for unit in units.as_slice() {
             if needle[matched..].starts_with(unit.bytes()) {
-                let next = (unit.end, matched + unit.bytes().len());
-                if !seen.contains(&next) {
-                    seen.push(next);
-                    pending.push(next);
-                }
+                push(
+                    (unit.end, matched + unit.bytes().len(), false),
+                    &mut pending,
+                );
             }
         }
     }
@@ -174,18 +196,15 @@ fn spelled(text: &[u8], at: usize, byte: u8, depth: u8) -> Option<usize> {
         .max()
 }
 
-/// After a `&`: `#83;`, `#x53;`, `#X53;` (the `;` may be missing) or one of the five XML names
-/// (`amp;`, `lt;`, `gt;`, `quot;`, `apos;`).
+/// After a `&`: `#83;`, `#x53;`, `#X53;` (the `;` may be missing) or a name of
+/// [`NAMED`](super::entities::NAMED) with its `;` (`amp;`, `sol;`, `nbsp;`, `eacute;`).
 fn html_entity(text: &[u8], at: usize, depth: u8) -> Option<Unit> {
-    for (name, c) in [
-        (&b"amp"[..], '&'),
-        (b"lt", '<'),
-        (b"gt", '>'),
-        (b"quot", '"'),
-        (b"apos", '\''),
-    ] {
-        if text.get(at..at + name.len()) == Some(name) {
-            let end = spelled(text, at + name.len(), b';', depth)?;
+    // A name may start another (`not;`, `nbsp;`): the one followed by its `;` is meant.
+    for &(name, c) in super::entities::NAMED {
+        let name = name.as_bytes();
+        if text.get(at..at + name.len()) == Some(name)
+            && let Some(end) = spelled(text, at + name.len(), b';', depth)
+        {
             return Some(Unit::char(c, end));
         }
     }
@@ -212,22 +231,26 @@ fn html_entity(text: &[u8], at: usize, depth: u8) -> Option<Unit> {
 }
 
 /// After a `\`: a JSON escape, `\uXXXX` (with its low surrogate for characters past U+FFFF),
-/// `\/`, `\\`, `\"`, `\b`, `\f`, `\n`, `\r`, `\t`.
+/// `\/`, `\\`, `\"`, `\b`, `\f`, `\n`, `\r`, `\t`. The character after the `\` may be
+/// spelled one level down, as when `\/` is percent-encoded: `%5C%2F`.
 fn json_escape(text: &[u8], at: usize, depth: u8) -> Option<Unit> {
-    let simple = match text.get(at)? {
-        b'u' => None,
-        b'/' => Some('/'),
-        b'\\' => Some('\\'),
-        b'"' => Some('"'),
-        b'b' => Some('\u{8}'),
-        b'f' => Some('\u{c}'),
-        b'n' => Some('\n'),
-        b'r' => Some('\r'),
-        b't' => Some('\t'),
-        _ => return None,
-    };
-    if let Some(c) = simple {
-        return Some(Unit::char(c, at + 1));
+    if text.get(at) != Some(&b'u') {
+        let simple = |byte| match byte {
+            b'/' => Some('/'),
+            b'\\' => Some('\\'),
+            b'"' => Some('"'),
+            b'b' => Some('\u{8}'),
+            b'f' => Some('\u{c}'),
+            b'n' => Some('\n'),
+            b'r' => Some('\r'),
+            b't' => Some('\t'),
+            _ => None,
+        };
+        return units(text, at, depth)?
+            .as_slice()
+            .iter()
+            .filter_map(|unit| Some(Unit::char(simple(unit.single()?)?, unit.end)))
+            .max_by_key(|unit| unit.end);
     }
     let code = code_unit(text, at + 1)?;
     if !(0xD800..0xDC00).contains(&code) {
@@ -268,6 +291,8 @@ mod tests {
             "%53",
             "%2553",
             "%252553",
+            // Issue 8, finding 6: four levels.
+            "%25252553",
             "&#83;",
             "&#083",
             "&#x53;",
@@ -277,6 +302,20 @@ mod tests {
             "\\u0026#83;",
         ] {
             assert!(decoded(spelling).contains(&b"S".to_vec()), "{spelling}");
+        }
+        // Issue 8, finding 6: named entities past the five XML ones.
+        for (spelling, c) in [
+            ("&eacute;", "é"),
+            ("&nbsp;", "\u{a0}"),
+            ("&sol;", "/"),
+            ("&excl;", "!"),
+            ("&not;", "¬"),
+            ("%26sol%3B", "/"),
+        ] {
+            assert!(
+                decoded(spelling).contains(&c.as_bytes().to_vec()),
+                "{spelling}"
+            );
         }
         for spelling in ["&amp;", "%26amp%3B", "&#38;"] {
             assert!(decoded(spelling).contains(&b"&".to_vec()), "{spelling}");
@@ -288,6 +327,10 @@ mod tests {
             );
         }
         assert!(decoded("\\ud83d\\ude00").contains(&"😀".as_bytes().to_vec()));
+        // Issue 8, finding 6: JSON's `\/`, then percent-encoded.
+        for spelling in ["\\/", "%5C%2F", "%5c/", "\\%2F", "%255C%252F"] {
+            assert!(decoded(spelling).contains(&b"/".to_vec()), "{spelling}");
+        }
         assert!(decoded("+").contains(&b" ".to_vec()));
         assert!(decoded("%2B").contains(&b"+".to_vec()));
         // Malformed escapes are only themselves.
@@ -315,11 +358,16 @@ mod tests {
             "&#97; b&#x2f;%c3%a9",
         ] {
             assert_eq!(
-                match_at(text.as_bytes(), 0, needle),
+                match_at(text.as_bytes(), 0, needle, false),
                 Some(text.len()),
                 "{text}"
             );
         }
-        assert_eq!(match_at(b"a b/e", 0, needle), None);
+        assert_eq!(match_at(b"a b/e", 0, needle, false), None);
+        // A line break only where breaks are allowed, one at a time, never first.
+        assert_eq!(match_at(b"a b\r\n/\n\xc3\xa9", 0, needle, true), Some(9));
+        assert_eq!(match_at(b"a b\n/\xc3\xa9", 0, needle, false), None);
+        assert_eq!(match_at(b"a b\n\n/\xc3\xa9", 0, needle, true), None);
+        assert_eq!(match_at(b"\na b/\xc3\xa9", 0, needle, true), None);
     }
 }
