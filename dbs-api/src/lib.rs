@@ -86,6 +86,7 @@ pub mod credentials;
 pub mod encoding;
 mod error;
 pub mod operation;
+pub mod params;
 pub mod sensitive;
 pub mod signing;
 pub mod validation;
@@ -110,6 +111,9 @@ pub use wire::WireParam;
 pub mod __private {
     pub use crate::client::{Client, RequestBuilder};
     pub use crate::operation::{Operation, OperationMeta, ParamKind, ParamMeta};
+    pub use crate::params::{
+        Member, ParamSpec, Slot, Value, WireEnum, is, read_wire_params, to_wire_params, validate,
+    };
     pub use crate::sensitive::Sensitive;
     pub use crate::validation::{Presence, ValidationError, Violations, all_of, any_of, value_in};
     pub use crate::wire::{WireParam, de, to_json};
