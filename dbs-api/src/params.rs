@@ -425,3 +425,159 @@ pub fn read_wire_params<'a>(
     }
     violations.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    // Tests fail by panicking: `unwrap` on the fixed inputs is the clearest way to say so.
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// The value shapes the real spec lacks (a structure parameter, a list of enums with a
+    /// minimum length, a boolean, a bounded int32 with a unit), generated into this crate.
+    mod shapes {
+        dbs_macros::generate_api!("../dbs-codegen/tests/fixtures/table-shapes");
+    }
+    use shapes::{TableShapesInput, Target, Weekday};
+
+    const PAGE: &str = "https://example.invalid/fixtures/table-shapes";
+
+    fn rules(result: Result<(), ValidationError>) -> Vec<String> {
+        match result {
+            Ok(()) => Vec::new(),
+            Err(e) => e.violations().iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn every_shape_is_checked_in_table_order() {
+        let input = TableShapesInput::builder()
+            .target(Target::new(" "))
+            .backup_period([Weekday::Monday])
+            .retention(31)
+            .build();
+        let context = crate::ValidationContext::default();
+        assert_eq!(
+            rules(input.validate(&context)),
+            [
+                format!("Target.DBName: required member must not be empty (see {PAGE})"),
+                format!("BackupPeriod: must have at least 2 items, got 1 (see {PAGE})"),
+                format!("Retention: must be between 1 and 30 (days), got 31 (see {PAGE})"),
+            ]
+        );
+        let input = TableShapesInput::builder()
+            .backup_period([Weekday::Sunday, Weekday::Unknown("Funday".into())])
+            .retention(1)
+            .build();
+        assert_eq!(
+            rules(input.validate(&context)),
+            [
+                format!("Target: missing; required (see {PAGE})"),
+                format!(
+                    "BackupPeriod[1]: must be one of Monday, Sunday, got \"Funday\" (see {PAGE})"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_shape_goes_on_the_wire_and_back() {
+        let input = TableShapesInput::builder()
+            .target(Target::new("test").schema_name("public"))
+            .backup_period([Weekday::Monday, Weekday::Sunday])
+            .enabled(false)
+            .retention(30)
+            .build();
+        let wire = input.to_wire_params();
+        let pairs: Vec<(&str, &str)> = wire.iter().map(|p| (p.name, p.value.as_str())).collect();
+        assert_eq!(
+            pairs,
+            [
+                ("Target", r#"{"DBName":"test","SchemaName":"public"}"#),
+                ("BackupPeriod", r#"["Monday","Sunday"]"#),
+                ("Enabled", "false"),
+                ("Retention", "30"),
+            ]
+        );
+        // Names the table lacks (`Action`) are ignored.
+        let back =
+            TableShapesInput::from_wire_params(pairs.iter().copied().chain([("Action", "X")]))
+                .unwrap();
+        assert_eq!(back, input);
+    }
+
+    #[test]
+    fn values_that_do_not_parse_are_each_reported_and_left_unset() {
+        let (input, parsed) = TableShapesInput::from_wire_params_partial([
+            ("Enabled", "yes"),
+            ("Retention", "ten"),
+            ("Target", r#"{"DbName":"x"}"#),
+            ("BackupPeriod", r#"["Monday"]"#),
+        ]);
+        let rules = rules(parsed);
+        assert_eq!(rules.len(), 3, "{rules:?}");
+        assert_eq!(
+            rules[0],
+            format!("Enabled: must be true or false, got \"yes\" (see {PAGE})")
+        );
+        assert_eq!(
+            rules[1],
+            format!("Retention: must be an int32 integer, got \"ten\" (see {PAGE})")
+        );
+        // The misspelt member is refused, not dropped.
+        assert!(
+            rules[2].starts_with(
+                "Target: must be JSON of the documented shape: unknown field `DbName`"
+            ),
+            "{}",
+            rules[2]
+        );
+        assert_eq!(
+            (input.enabled, input.retention, input.target),
+            (None, None, None)
+        );
+        assert_eq!(input.backup_period, Some(vec![Weekday::Monday]));
+    }
+
+    #[test]
+    fn a_secret_is_sent_as_its_value_and_marked_sensitive() {
+        const SPEC: &[ParamSpec] = &[ParamSpec::string("Password").sensitive()];
+        let secret = Some(Sensitive::new("Test".to_owned()));
+        let wire = to_wire_params(SPEC, &[&secret]);
+        assert_eq!((wire[0].value.as_str(), wire[0].sensitive), ("Test", true));
+        assert!(!format!("{wire:?}").contains("Test"));
+        // A blank secret is as missing as a blank string.
+        const REQUIRED: &[ParamSpec] = &[ParamSpec::string("Password").required().sensitive()];
+        let blank = Some(Sensitive::new(" ".to_owned()));
+        assert_eq!(
+            rules(validate(PAGE, REQUIRED, &[&blank], &[])),
+            [format!(
+                "Password: must not be empty; required (see {PAGE})"
+            )]
+        );
+    }
+
+    #[test]
+    fn a_condition_that_is_unknown_or_out_of_range_does_not_require() {
+        const SPEC: &[ParamSpec] = &[ParamSpec::string("A")
+            .when(0, "required when B is X")
+            .rule_id("R1")];
+        let unset: Option<String> = None;
+        assert!(rules(validate(PAGE, SPEC, &[&unset], &[None])).is_empty());
+        assert!(rules(validate(PAGE, SPEC, &[&unset], &[])).is_empty());
+        assert_eq!(
+            rules(validate(PAGE, SPEC, &[&unset], &[Some(true)])),
+            [format!(
+                "A: missing; required when B is X [R1] (see {PAGE})"
+            )]
+        );
+    }
+
+    #[test]
+    fn enum_conditions_compare_wire_values_without_regard_to_case() {
+        let set = Some(Weekday::Unknown("monday".into()));
+        assert_eq!(is(&set, &["Monday"]), Some(true));
+        assert_eq!(is(&set, &["Sunday"]), Some(false));
+        assert_eq!(is::<Weekday>(&None, &["Monday"]), None);
+    }
+}

@@ -258,6 +258,11 @@ fn structure(
     let unused = member_checks
         .is_empty()
         .then(|| quote!(let _ = (parameter, index, violations);));
+    let direct = op
+        .params
+        .iter()
+        .any(|p| matches!(p.ty, crate::model::Type::Shape(s) if op.shape(s).name == name));
+    let value_impl = direct.then(|| structure_value(cx, name));
     let type_doc = doc(&format!(
         "{text}\n\nSerialized as a JSON object with the wire member names; reading one rejects unknown members."
     ));
@@ -281,6 +286,23 @@ fn structure(
             }
         }
 
+        #value_impl
+
+        impl #ty {
+            #new_doc
+            pub fn new(#(#args),*) -> Self {
+                Self { #(#inits,)* ..::std::default::Default::default() }
+            }
+            #(#setters)*
+        }
+    }
+}
+
+/// Only a structure that is itself a parameter (not a list member) is a table `Value`.
+fn structure_value(cx: &Cx<'_>, name: &str) -> TokenStream {
+    let rt = &cx.rt;
+    let ty = ident(name);
+    quote! {
         impl #rt::Value for #ty {
             fn to_wire(&self) -> ::std::string::String {
                 #rt::to_json(self)
@@ -291,14 +313,6 @@ fn structure(
             fn check(&self, spec: &#rt::ParamSpec, violations: &mut #rt::Violations) {
                 #rt::Member::check_member(self, spec.wire, ::std::option::Option::None, violations);
             }
-        }
-
-        impl #ty {
-            #new_doc
-            pub fn new(#(#args),*) -> Self {
-                Self { #(#inits,)* ..::std::default::Default::default() }
-            }
-            #(#setters)*
         }
     }
 }
