@@ -41,12 +41,6 @@ fn has(code: &str, item: &str) -> bool {
     squeeze(code).contains(&squeeze(item))
 }
 
-/// Like `has`, also whatever trailing commas `prettyplease` put in the call's arguments.
-fn has_call(code: &str, call: &str) -> bool {
-    let squeeze = |s: &str| s.split_whitespace().collect::<String>().replace(",)", ")");
-    squeeze(code).contains(&squeeze(call))
-}
-
 /// The parameter-table row of `wire` (from `ParamSpec::<kind>("wire"` to the next row), squeezed
 /// of white space and trailing commas: the facts the shared runtime checks and sends that parameter by.
 fn row(code: &str, wire: &str) -> String {
