@@ -77,6 +77,17 @@ fn bench(c: &mut Criterion) {
             _ => b.iter(|| signing::v3_signature(black_box(&sts), "testsecret")),
         });
     }
+    // The part the generated parameter table drives, alone: check every rule, then serialize.
+    let input = reference_input();
+    let context = ValidationContext::default();
+    group.bench_function("validate+serialize", |b| {
+        b.iter(|| {
+            black_box(&input)
+                .validate(&context)
+                .expect("the reference example is valid");
+            black_box(input.to_wire_params())
+        })
+    });
     group.finish();
 }
 

@@ -107,6 +107,7 @@ mod error_code;
 #[cfg(feature = "server")]
 mod handler;
 pub mod operation;
+pub mod params;
 pub mod sensitive;
 pub mod signing;
 pub mod validation;
@@ -135,6 +136,9 @@ pub mod __private {
     #[cfg(feature = "server")]
     pub use crate::handler::{BusinessError, DispatchError, RequestContext, pairs, serve};
     pub use crate::operation::{ContextFactMeta, Operation, OperationMeta, ParamKind, ParamMeta};
+    pub use crate::params::{
+        Member, ParamSpec, Slot, Value, WireEnum, is, read_wire_params, to_wire_params, validate,
+    };
     pub use crate::sensitive::Sensitive;
     pub use crate::validation::{Presence, ValidationError, Violations, all_of, any_of, value_in};
     pub use crate::wire::{WireParam, de, to_json};

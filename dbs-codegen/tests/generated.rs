@@ -41,10 +41,28 @@ fn has(code: &str, item: &str) -> bool {
     squeeze(code).contains(&squeeze(item))
 }
 
-/// Like `has`, also whatever trailing commas `prettyplease` put in the call's arguments.
-fn has_call(code: &str, call: &str) -> bool {
-    let squeeze = |s: &str| s.split_whitespace().collect::<String>().replace(",)", ")");
-    squeeze(code).contains(&squeeze(call))
+/// The parameter-table row of `wire` (from `ParamSpec::<kind>("wire"` to the next row), squeezed
+/// of white space and trailing commas: the facts the shared runtime checks and sends that parameter by.
+fn row(code: &str, wire: &str) -> String {
+    // Whatever line breaks and trailing commas `prettyplease` chose.
+    let code = code
+        .split_whitespace()
+        .collect::<String>()
+        .replace(",)", ")");
+    let rows: Vec<&str> = code
+        .split("::dbs_api::__private::ParamSpec::")
+        .skip(1)
+        .collect();
+    let quoted = format!("(\"{wire}\"");
+    let row = rows
+        .iter()
+        .find(|row| {
+            row.split_once('(')
+                .is_some_and(|(_, rest)| format!("({rest}").starts_with(&quoted))
+        })
+        .unwrap_or_else(|| panic!("no table row for {wire}:\n{code}"));
+    // The last row runs on to the end of the table.
+    row.split("];").next().unwrap_or(row).to_owned()
 }
 
 #[test]
@@ -89,14 +107,12 @@ fn json_list_of_structures_with_a_required_member() {
 #[test]
 fn int_range_and_unit() {
     let code = fixture("int-range-unit");
+    // The table row carries the bounds and the unit the shared validator checks and reports.
+    let port = row(&code, "DestinationEndpointPort");
+    assert!(port.starts_with("int32("), "{port}");
     assert!(
-        has_call(
-            &code,
-            "violations.range(\"DestinationEndpointPort\", i64::from(value), \
-             ::std::option::Option::Some(1i64), ::std::option::Option::Some(65535i64), \
-             ::std::option::Option::Some(\"a TCP port number\"))"
-        ),
-        "{code}"
+        port.contains(".min(1).max(65535).unit(\"aTCPportnumber\")"),
+        "{port}"
     );
     insta::assert_snapshot!("int-range-unit", code);
 }
@@ -104,21 +120,35 @@ fn int_range_and_unit() {
 #[test]
 fn units_imply_bounds_and_ranges_narrow_them() {
     let code = fixture("unit-bounds");
-    let some = |n: i64| format!("::std::option::Option::Some({n}i64)");
-    let none = "::std::option::Option::None";
-    let epoch = "::std::option::Option::Some(\"milliseconds since the Unix epoch, UTC\")";
-    let port = "::std::option::Option::Some(\"a TCP port number\")";
+    // Each row of the parameter table: the bounds the shared validator checks, and the unit in
+    // words it reports them with (white space squeezed out, as `row` gives it).
+    let some = |n: i64| Some(format!(".min({n})"));
+    let max = |n: i64| Some(format!(".max({n})"));
+    let epoch = Some(".unit(\"millisecondssincetheUnixepoch,UTC\")");
+    let port = Some(".unit(\"aTCPportnumber\")");
     for (wire, min, max, unit) in [
-        ("RestoreTime", some(0), none.to_owned(), epoch),
-        ("DestinationEndpointPort", some(1), some(65535), port),
-        ("UnprivilegedPort", some(1024), some(65535), port),
-        ("BackupGatewayId", some(1), none.to_owned(), none),
+        ("RestoreTime", some(0), None, epoch),
+        ("DestinationEndpointPort", some(1), max(65535), port),
+        ("UnprivilegedPort", some(1024), max(65535), port),
+        ("BackupGatewayId", some(1), None, None),
     ] {
-        let call = format!("violations.range(\"{wire}\", i64::from(value), {min}, {max}, {unit})");
-        assert!(has_call(&code, &call), "{call} missing:\n{code}");
+        let row = row(&code, wire);
+        let bounds = format!(
+            "{}{}{}",
+            min.as_deref().unwrap_or_default(),
+            max.as_deref().unwrap_or_default(),
+            unit.unwrap_or_default()
+        );
+        assert!(row.contains(&bounds), "{wire}: {bounds} missing from {row}");
+        assert_eq!(row.contains(".max("), max.is_some(), "{row}");
+        assert_eq!(row.contains(".unit("), unit.is_some(), "{row}");
     }
     // An integer without a unit or range has nothing to check.
-    assert!(!has(&code, "violations.range(\"Offset\""), "{code}");
+    let offset = row(&code, "Offset");
+    assert!(
+        !offset.contains(".min(") && !offset.contains(".max(") && !offset.contains(".unit("),
+        "{offset}"
+    );
     // The docs say the bounds.
     for words in [
         "Valid range: 0 or more.",
@@ -134,12 +164,19 @@ fn units_imply_bounds_and_ranges_narrow_them() {
 #[test]
 fn list_of_enums_checks_each_member() {
     let code = fixture("list-of-enums");
+    // The list is a `Vec` of the enum, and the enum tells the runtime its known values and
+    // `Unknown`: the shared validator checks every member as `BackupPeriod[i]` (the runtime's
+    // `params` tests hold the messages).
     assert!(
-        has_call(
-            &code,
-            "violations.one_of(::std::format!(\"{}[{}]\", \"BackupPeriod\", index), value, \
-             Weekday::VALUES, ::std::option::Option::None)"
-        ),
+        has(&code, "::std::vec::Vec<Weekday>") && row(&code, "BackupPeriod").starts_with("json("),
+        "{code}"
+    );
+    assert!(
+        has(&code, "impl ::dbs_api::__private::WireEnum for Weekday {")
+            && has(
+                &code,
+                "const KNOWN: &'static [&'static str] = Self::VALUES;"
+            ),
         "{code}"
     );
     insta::assert_snapshot!("list-of-enums", code);
@@ -149,24 +186,48 @@ fn list_of_enums_checks_each_member() {
 fn every_enum_parameter_refuses_blank_and_unlisted_values() {
     // The real spec's optional enum: a blank value is no longer let through.
     let code = source(&lower(Path::new(SPEC_DIR), "spec/dbs-2019-03-06"));
+    // Every enum parameter is an enum row with its known values, and its type tells the runtime
+    // which value is `Unknown`: the shared validator reports a blank or unlisted value (the
+    // runtime's `params` tests and dbs-api's validation_rules hold the messages).
+    assert_eq!(
+        row(&code, "DuplicateConflict"),
+        "one_of(\"DuplicateConflict\",DuplicateConflict::VALUES),"
+    );
     assert!(
-        has_call(
+        has(
             &code,
-            "if let ::std::option::Option::Some(DuplicateConflict::Unknown(value)) = &self.duplicate_conflict { \
-             violations.one_of(\"DuplicateConflict\", value, DuplicateConflict::VALUES, ::std::option::Option::None); }"
+            "Self::Unknown(value) => ::std::option::Option::Some(value),"
+        ) && has(
+            &code,
+            "impl ::dbs_api::__private::WireEnum for DuplicateConflict {"
         ),
         "{code}"
     );
     assert!(!has(&code, "!value.trim().is_empty()"), "{code}");
     // The required one: reported with its requirement when blank.
+    assert_eq!(
+        row(&code, "DestinationEndpointInstanceType"),
+        "one_of(\"DestinationEndpointInstanceType\",DestinationEndpointInstanceType::VALUES).required(),"
+    );
+}
+
+#[test]
+fn structure_parameter_list_minimum_boolean_and_bounds_in_the_table() {
+    // dbs-api compiles this fixture and checks its behaviour (`params::tests`).
+    let code = fixture("table-shapes");
+    assert_eq!(row(&code, "Target"), "json(\"Target\").required(),");
+    assert_eq!(
+        row(&code, "BackupPeriod"),
+        "json(\"BackupPeriod\").min_items(2),"
+    );
+    assert_eq!(row(&code, "Enabled"), "boolean(\"Enabled\"),");
     assert!(
-        has_call(
-            &code,
-            "violations.one_of(\"DestinationEndpointInstanceType\", value, DestinationEndpointInstanceType::VALUES, \
-             (applies == ::std::option::Option::Some(true)).then_some((\"required\", ::std::option::Option::None)));"
-        ),
+        row(&code, "Retention").starts_with("int32(\"Retention\").min(1).max(30).unit(\"days\")"),
         "{code}"
     );
+    // Only the structure that is itself a parameter is a table value.
+    assert!(has(&code, "impl ::dbs_api::__private::Value for Target {"));
+    insta::assert_snapshot!("table-shapes", code);
 }
 
 #[test]

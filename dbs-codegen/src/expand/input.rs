@@ -16,7 +16,8 @@ pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
     });
     let setters = op.params.iter().map(|p| setter(cx, op, p));
     let validate = validate(cx, op);
-    let to_wire = to_wire(cx, op);
+    let table = table(cx, op);
+    let to_wire = to_wire(cx);
     let from_wire = from_wire(cx, op);
     let required: Vec<String> = op
         .params
@@ -79,6 +80,7 @@ pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
                 #builder::default()
             }
 
+            #table
             #validate
             #to_wire
             #from_wire
@@ -220,93 +222,104 @@ pub(crate) fn first_sentence(text: &str) -> &str {
     }
 }
 
-/// `validate`: every rule of the spec, all violations collected.
+/// The operation's parameter table: one [`ParamSpec`] row per parameter, in spec order, read by
+/// the runtime's shared validator, serializer and reader. Conditional requirements point at
+/// their condition by number (see `conditions`).
+fn table(cx: &Cx<'_>, op: &Operation) -> TokenStream {
+    let rt = &cx.rt;
+    let mut when = 0usize;
+    let rows = op.params.iter().map(|p| {
+        let wire = lit(&p.wire);
+        let row = match p.ty {
+            Type::String => quote!(#rt::ParamSpec::string(#wire)),
+            Type::Int32 => quote!(#rt::ParamSpec::int32(#wire)),
+            Type::Int64 => quote!(#rt::ParamSpec::int64(#wire)),
+            Type::Boolean => quote!(#rt::ParamSpec::boolean(#wire)),
+            Type::Shape(s) => match &op.shape(s).kind {
+                ShapeKind::Enum { .. } => {
+                    let ty = ident(&op.shape(s).name);
+                    quote!(#rt::ParamSpec::one_of(#wire, #ty::VALUES))
+                }
+                _ => quote!(#rt::ParamSpec::json(#wire)),
+            },
+        };
+        let required = match &p.required {
+            Requirement::Never => TokenStream::new(),
+            Requirement::Always => quote!(.required()),
+            Requirement::When { id, .. } => {
+                let words = lit(&requirement_words(cx.spec, op, &p.required));
+                let id = id.as_deref().map(|id| quote!(.rule_id(#id)));
+                let n = proc_macro2::Literal::usize_unsuffixed(when);
+                when += 1;
+                quote!(.when(#n, #words) #id)
+            }
+        };
+        let min = p
+            .bounds
+            .min
+            .map(proc_macro2::Literal::i64_unsuffixed)
+            .map(|min| quote!(.min(#min)));
+        let max = p
+            .bounds
+            .max
+            .map(proc_macro2::Literal::i64_unsuffixed)
+            .map(|max| quote!(.max(#max)));
+        let unit = (p.bounds.is_some())
+            .then(|| p.unit.as_deref().map(unit_words))
+            .flatten()
+            .map(|words| quote!(.unit(#words)));
+        let min_items = match p.ty {
+            Type::Shape(s) => match &op.shape(s).kind {
+                ShapeKind::List {
+                    min_items: Some(min),
+                    ..
+                } => {
+                    let min = proc_macro2::Literal::u64_unsuffixed(*min);
+                    Some(quote!(.min_items(#min)))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let sensitive = p.sensitive.then(|| quote!(.sensitive()));
+        quote!(#row #required #min #max #unit #min_items #sensitive)
+    });
+    let rows: Vec<TokenStream> = rows.collect();
+    let fields: Vec<_> = op.params.iter().map(|p| ident(&p.rust)).collect();
+    let n = proc_macro2::Literal::usize_unsuffixed(op.params.len());
+    quote! {
+        /// The parameters' facts from the spec, in spec order: wire name, kind, requirement,
+        /// bounds and sensitivity. `validate`, `to_wire_params` and `from_wire_params` read it.
+        pub const PARAMS: &'static [#rt::ParamSpec] = &[#(#rows),*];
+
+        /// The fields in `PARAMS` order.
+        fn slots(&self) -> [&dyn #rt::Slot; #n] {
+            [#(&self.#fields),*]
+        }
+
+        /// The fields in `PARAMS` order, to fill from the wire.
+        fn slots_mut(&mut self) -> [&mut dyn #rt::Slot; #n] {
+            [#(&mut self.#fields),*]
+        }
+    }
+}
+
+/// `validate`: every rule of the spec, all violations collected. The table carries the rules;
+/// the conditions of conditional requirements stay code, as they read typed fields and the
+/// validation context (a condition tree as data would need its own interpreter and a way to
+/// reach each context fact by number, for no fewer lines).
 fn validate(cx: &Cx<'_>, op: &Operation) -> TokenStream {
     let rt = &cx.rt;
     let url = lit(&op.documentation);
-    let checks = op.params.iter().map(|p| {
-        let field = ident(&p.rust);
-        let wire = lit(&p.wire);
-        let enum_shape = match p.ty {
-            Type::Shape(s) if matches!(op.shape(s).kind, ShapeKind::Enum { .. }) => Some(s),
-            _ => None,
-        };
-        let presence = match (p.ty, p.sensitive) {
-            (Type::String, true) => {
-                quote!(#rt::Presence::of_str(self.#field.as_ref().map(|v| v.expose().as_str())))
-            }
-            (Type::String, false) => quote!(#rt::Presence::of_str(self.#field.as_deref())),
-            // A blank enum value is not a value the spec lists: `one_of` below reports it, with
-            // the requirement when it applies, so the parameter is reported once.
-            _ => quote!(#rt::Presence::of(self.#field.is_some())),
-        };
-        let none = quote!(::std::option::Option::None);
-        let words = lit(&requirement_words(cx.spec, op, &p.required));
-        let id = match &p.required {
-            Requirement::When { id: Some(id), .. } => quote!(::std::option::Option::Some(#id)),
-            _ => none.clone(),
-        };
-        let applies = match &p.required {
-            Requirement::Never => None,
-            Requirement::Always => Some(quote!(::std::option::Option::Some(true))),
+    let conditions: Vec<TokenStream> = op
+        .params
+        .iter()
+        .filter_map(|p| match &p.required {
             Requirement::When { condition, .. } => Some(condition_expr(cx, op, condition)),
-        };
-        let enum_check = enum_shape.map(|s| {
-            let ty = ident(&op.shape(s).name);
-            let required = match applies {
-                Some(_) => quote! {
-                    (applies == ::std::option::Option::Some(true)).then_some((#words, #id))
-                },
-                None => none.clone(),
-            };
-            // A value the spec does not list is a typo far more often than a new server value;
-            // sending it would cost a round trip to learn the same.
-            quote! {
-                if let ::std::option::Option::Some(#ty::Unknown(value)) = &self.#field {
-                    violations.one_of(#wire, value, #ty::VALUES, #required);
-                }
-            }
-        });
-        let range = p.bounds.is_some().then(|| {
-            let bound = |b: Option<i64>| match b {
-                Some(b) => quote!(::std::option::Option::Some(#b)),
-                None => none.clone(),
-            };
-            let (min, max) = (bound(p.bounds.min), bound(p.bounds.max));
-            let unit = match p.unit.as_deref().map(unit_words) {
-                Some(words) => quote!(::std::option::Option::Some(#words)),
-                None => none.clone(),
-            };
-            quote! {
-                if let ::std::option::Option::Some(value) = self.#field {
-                    violations.range(#wire, i64::from(value), #min, #max, #unit);
-                }
-            }
-        });
-        let shape = match p.ty {
-            Type::Shape(s) => shape_checks(cx, op, s, &field, &wire),
-            _ => TokenStream::new(),
-        };
-        let require = |applies: TokenStream| {
-            quote! { violations.require(#wire, #presence, #applies, #id, #words); }
-        };
-        let value_checks = match (applies, enum_check) {
-            // The enum check needs to know whether the requirement applies: computed once.
-            (Some(applies), Some(enum_check)) => {
-                let requirement = require(quote!(applies));
-                quote! {
-                    {
-                        let applies: ::std::option::Option<bool> = #applies;
-                        #requirement
-                        #enum_check
-                    }
-                }
-            }
-            (Some(applies), None) => require(applies),
-            (None, enum_check) => quote!(#enum_check),
-        };
-        quote! { #value_checks #range #shape }
-    });
+            _ => None,
+        })
+        .collect();
+    let k = proc_macro2::Literal::usize_unsuffixed(conditions.len());
     let skipped: Vec<String> = op
         .params
         .iter()
@@ -342,76 +355,13 @@ fn validate(cx: &Cx<'_>, op: &Operation) -> TokenStream {
          parameter, the rule in words and the reference page.",
         rt_path = "crate"
     ));
-    let _ = rt;
     quote! {
         #validate_doc
         pub fn validate(&self, context: &crate::ValidationContext) -> ::std::result::Result<(), #rt::ValidationError> {
             let _ = context;
-            let mut violations = #rt::Violations::new(#url);
-            #(#checks)*
-            violations.finish()
+            let conditions: [::std::option::Option<bool>; #k] = [#(#conditions),*];
+            #rt::validate(#url, Self::PARAMS, &self.slots(), &conditions)
         }
-    }
-}
-
-/// Checks that belong to the parameter's shape: list length and required structure members.
-fn shape_checks(
-    cx: &Cx<'_>,
-    op: &Operation,
-    shape: usize,
-    field: &proc_macro2::Ident,
-    wire: &proc_macro2::Literal,
-) -> TokenStream {
-    let member_checks =
-        |item: TokenStream, index: TokenStream, members: &[crate::model::Field]| {
-            let checks = members.iter().filter(|m| m.required && m.ty == Type::String).map(|m| {
-            let (member, member_wire) = (ident(&m.rust), lit(&m.wire));
-            quote!(violations.member_not_empty(#wire, #index, #member_wire, &#item.#member);)
-        });
-            quote!(#(#checks)*)
-        };
-    let _ = cx;
-    match &op.shape(shape).kind {
-        ShapeKind::List { member, min_items } => {
-            let min = min_items.map(|min| quote!(violations.min_items(#wire, list.len(), #min);));
-            let members = match member {
-                Type::Shape(s) => match &op.shape(*s).kind {
-                    ShapeKind::Structure { members } => {
-                        let checks = member_checks(
-                            quote!(item),
-                            quote!(::std::option::Option::Some(index)),
-                            members,
-                        );
-                        quote! { for (index, item) in list.iter().enumerate() { #checks } }
-                    }
-                    // Each member is checked like an enum parameter, named by its index.
-                    ShapeKind::Enum { .. } => {
-                        let ty = ident(&op.shape(*s).name);
-                        quote! {
-                            for (index, item) in list.iter().enumerate() {
-                                if let #ty::Unknown(value) = item {
-                                    violations.one_of(::std::format!("{}[{}]", #wire, index), value, #ty::VALUES, ::std::option::Option::None);
-                                }
-                            }
-                        }
-                    }
-                    ShapeKind::List { .. } => TokenStream::new(),
-                },
-                _ => TokenStream::new(),
-            };
-            quote! {
-                if let ::std::option::Option::Some(list) = &self.#field {
-                    #min
-                    #members
-                }
-            }
-        }
-        ShapeKind::Structure { members } => {
-            let checks = member_checks(quote!(item), quote!(::std::option::Option::None), members);
-            quote! { if let ::std::option::Option::Some(item) = &self.#field { #checks } }
-        }
-        // Checked with the requirement, in `validate`.
-        ShapeKind::Enum { .. } => TokenStream::new(),
     }
 }
 
@@ -431,13 +381,13 @@ fn condition_expr(cx: &Cx<'_>, op: &Operation, condition: &Condition) -> TokenSt
             // Compared by wire value without regard to case, so `Unknown("agent")` built by hand
             // counts as `Agent`, as the service would read it.
             let wires = values.iter().map(|&v| lit(&all[v].value));
-            quote!(self.#field.as_ref().map(|value| #rt::value_in(value.as_str(), &[#(#wires),*])))
+            quote!(#rt::is(&self.#field, &[#(#wires),*]))
         }
         Condition::Context { fact, values } => {
             let f = &cx.spec.service.context[*fact];
             let field = ident(&f.rust_name);
             let wires = values.iter().map(|&v| lit(&f.values[v].value));
-            quote!(context.#field.as_ref().map(|value| #rt::value_in(value.as_str(), &[#(#wires),*])))
+            quote!(#rt::is(&context.#field, &[#(#wires),*]))
         }
         Condition::All(all) => {
             let inner = all.iter().map(|c| condition_expr(cx, op, c));
@@ -455,34 +405,13 @@ fn condition_expr(cx: &Cx<'_>, op: &Operation, condition: &Condition) -> TokenSt
 }
 
 /// `to_wire_params`: present parameters in spec order, values as the wire wants them.
-fn to_wire(cx: &Cx<'_>, op: &Operation) -> TokenStream {
+fn to_wire(cx: &Cx<'_>) -> TokenStream {
     let rt = &cx.rt;
-    let pushes = op.params.iter().map(|p| {
-        let field = ident(&p.rust);
-        let wire = lit(&p.wire);
-        let value = match p.ty {
-            Type::String if p.sensitive => quote!(value.expose().clone()),
-            Type::String => quote!(value.clone()),
-            Type::Int32 | Type::Int64 | Type::Boolean => quote!(value.to_string()),
-            Type::Shape(s) => match op.shape(s).kind {
-                ShapeKind::Enum { .. } => quote!(value.as_str().to_owned()),
-                _ => quote!(#rt::to_json(value)),
-            },
-        };
-        let sensitive = p.sensitive;
-        quote! {
-            if let ::std::option::Option::Some(value) = &self.#field {
-                params.push(#rt::WireParam { name: #wire, value: #value, sensitive: #sensitive });
-            }
-        }
-    });
     quote! {
         /// The parameters to send, in spec order: strings as given, integers in decimal, booleans
         /// as `true`/`false`, enums as their wire value, JSON parameters serialized once.
         pub fn to_wire_params(&self) -> ::std::vec::Vec<#rt::WireParam> {
-            let mut params = ::std::vec::Vec::new();
-            #(#pushes)*
-            params
+            #rt::to_wire_params(Self::PARAMS, &self.slots())
         }
     }
 }
@@ -490,26 +419,6 @@ fn to_wire(cx: &Cx<'_>, op: &Operation) -> TokenStream {
 /// `from_wire_params`: the server side (emulator, CLI) reads wire pairs back into the input.
 fn from_wire(cx: &Cx<'_>, op: &Operation) -> TokenStream {
     let rt = &cx.rt;
-    let arms = op.params.iter().map(|p| {
-        let field = ident(&p.rust);
-        let wire = lit(&p.wire);
-        let value = match p.ty {
-            Type::String if p.sensitive => {
-                quote!(::std::option::Option::Some(#rt::Sensitive::new(value.to_owned())))
-            }
-            Type::String => quote!(::std::option::Option::Some(value.to_owned())),
-            Type::Int32 => quote!(violations.parse_int32(#wire, value)),
-            Type::Int64 => quote!(violations.parse_int64(#wire, value)),
-            Type::Boolean => quote!(violations.parse_bool(#wire, value)),
-            Type::Shape(s) => match op.shape(s).kind {
-                ShapeKind::Enum { .. } => quote!(::std::option::Option::Some(
-                    ::std::convert::From::from(value)
-                )),
-                _ => quote!(violations.parse_json(#wire, value)),
-            },
-        };
-        quote!(#wire => input.#field = #value,)
-    });
     let url = lit(&op.documentation);
     quote! {
         /// Reads wire parameters (name, value) back into an input, as a server does. Names that are
@@ -534,14 +443,8 @@ fn from_wire(cx: &Cx<'_>, op: &Operation) -> TokenStream {
             params: impl ::std::iter::IntoIterator<Item = (&'a str, &'a str)>,
         ) -> (Self, ::std::result::Result<(), #rt::ValidationError>) {
             let mut input = Self::default();
-            let mut violations = #rt::Violations::new(#url);
-            for (name, value) in params {
-                match name {
-                    #(#arms)*
-                    _ => {}
-                }
-            }
-            (input, violations.finish())
+            let parsed = #rt::read_wire_params(#url, Self::PARAMS, &mut input.slots_mut(), params);
+            (input, parsed)
         }
     }
 }

@@ -29,7 +29,9 @@ pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
                 "{}\n\nUsed by [`{}`]({}Input).",
                 shape.description, op.name, op.name
             );
-            open_enum(cx, &shape.name, &text, &variants, true, default)
+            let ty = open_enum(cx, &shape.name, &text, &variants, true, default);
+            let wire = wire_enum(cx, &shape.name);
+            quote!(#ty #wire)
         }
         ShapeKind::Structure { members } => {
             structure(cx, op, &shape.name, &shape.description, members)
@@ -167,6 +169,29 @@ pub(crate) fn open_enum(
     }
 }
 
+/// How the runtime's parameter table reads a request enum: its known values and `Unknown`.
+fn wire_enum(cx: &Cx<'_>, name: &str) -> TokenStream {
+    let rt = &cx.rt;
+    let ty = ident(name);
+    quote! {
+        impl #rt::WireEnum for #ty {
+            const KNOWN: &'static [&'static str] = Self::VALUES;
+            fn wire(&self) -> &str {
+                self.as_str()
+            }
+            fn unlisted(&self) -> ::std::option::Option<&str> {
+                match self {
+                    Self::Unknown(value) => ::std::option::Option::Some(value),
+                    _ => ::std::option::Option::None,
+                }
+            }
+            fn parse(text: &str) -> Self {
+                Self::from_wire(text)
+            }
+        }
+    }
+}
+
 /// A JSON object with named members; required members are plain values, the rest `Option`s.
 fn structure(
     cx: &Cx<'_>,
@@ -221,6 +246,23 @@ fn structure(
             }
         }
     });
+    // Required string members must not be blank; `lower` makes every required member a value.
+    let member_checks = members
+        .iter()
+        .filter(|m| m.required && m.ty == crate::model::Type::String)
+        .map(|m| {
+            let (member, wire) = (ident(&m.rust), lit(&m.wire));
+            quote!(violations.member_not_empty(parameter, index, #wire, &self.#member);)
+        })
+        .collect::<Vec<_>>();
+    let unused = member_checks
+        .is_empty()
+        .then(|| quote!(let _ = (parameter, index, violations);));
+    let direct = op
+        .params
+        .iter()
+        .any(|p| matches!(p.ty, crate::model::Type::Shape(s) if op.shape(s).name == name));
+    let value_impl = direct.then(|| structure_value(cx, name));
     let type_doc = doc(&format!(
         "{text}\n\nSerialized as a JSON object with the wire member names; reading one rejects unknown members."
     ));
@@ -237,12 +279,40 @@ fn structure(
             #(#fields)*
         }
 
+        impl #rt::Member for #ty {
+            fn check_member(&self, parameter: &'static str, index: ::std::option::Option<usize>, violations: &mut #rt::Violations) {
+                #unused
+                #(#member_checks)*
+            }
+        }
+
+        #value_impl
+
         impl #ty {
             #new_doc
             pub fn new(#(#args),*) -> Self {
                 Self { #(#inits,)* ..::std::default::Default::default() }
             }
             #(#setters)*
+        }
+    }
+}
+
+/// Only a structure that is itself a parameter (not a list member) is a table `Value`.
+fn structure_value(cx: &Cx<'_>, name: &str) -> TokenStream {
+    let rt = &cx.rt;
+    let ty = ident(name);
+    quote! {
+        impl #rt::Value for #ty {
+            fn to_wire(&self) -> ::std::string::String {
+                #rt::to_json(self)
+            }
+            fn from_wire(parameter: &'static str, text: &str, violations: &mut #rt::Violations) -> ::std::option::Option<Self> {
+                violations.parse_json(parameter, text)
+            }
+            fn check(&self, spec: &#rt::ParamSpec, violations: &mut #rt::Violations) {
+                #rt::Member::check_member(self, spec.wire, ::std::option::Option::None, violations);
+            }
         }
     }
 }
