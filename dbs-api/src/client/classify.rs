@@ -111,6 +111,20 @@ impl AttemptFailure {
                 ambiguous: true,
             };
         }
+        // A request that could not be built (a header value that cannot be sent) never left:
+        // not sent, and the same request fails the same way on a retry.
+        if e.is_builder() {
+            return Self {
+                error: Error::Transport {
+                    message: error_chain(&e),
+                    sent: false,
+                    attempts,
+                    client_token: None,
+                },
+                retryable: false,
+                ambiguous: false,
+            };
+        }
         let sent = !e.is_connect();
         let mut message = error_chain(&e);
         if message.contains("InvalidContentType") {

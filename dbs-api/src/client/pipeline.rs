@@ -189,6 +189,7 @@ impl Inner {
     ) -> Result<T, Error> {
         call.fill_idempotency_token();
         let credentials = self.credentials.provide()?;
+        credentials.check_sendable(self.credentials.name())?;
         let attempts = AtomicU32::new(0);
         let limit = options.operation_timeout.or(self.operation_timeout);
         // A limit too far away to be an Instant is no limit (and no overflow panic).
@@ -363,11 +364,35 @@ impl Inner {
         };
         call.fill_idempotency_token();
         let credentials = self.credentials.provide()?;
+        credentials.check_sendable(self.credentials.name())?;
         let signed = self.sign(call.action, &call.body_params(), &credentials, options);
         Ok(PreparedRequest::new(
             self.url(&signed),
             &signed,
             &call.params,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A request reqwest could not build (a header value no HTTP message can carry) never left
+    /// the client: not sent, not retried, and the service cannot have acted.
+    #[test]
+    fn a_request_that_could_not_be_built_was_not_sent() {
+        let built = reqwest::Client::new()
+            .post("http://127.0.0.1:9/")
+            .header("x-acs-security-token", "t\r\nX: y")
+            .build();
+        let Err(e) = built else {
+            panic!("reqwest refuses a header value with CR LF");
+        };
+        assert!(e.is_builder());
+        let failure = AttemptFailure::transport(e, Duration::from_secs(1), 1);
+        assert!(!failure.error.was_sent(), "{:?}", failure.error);
+        assert!(!failure.retryable && !failure.ambiguous);
+        assert!(!failure.error.to_string().contains("X: y"));
     }
 }

@@ -110,6 +110,37 @@ impl Credentials {
     pub fn security_token(&self) -> Option<&Sensitive<String>> {
         self.security_token.as_ref()
     }
+
+    /// Checks that the AccessKeyId and the SecurityToken can go on the wire: they travel in HTTP
+    /// headers (V3), where a control character or a non-ASCII byte cannot be sent, and no real
+    /// one holds anything but visible ASCII. Checked before anything is sent, so a pasted
+    /// `\r\n` is a credentials error, not a transport failure that "may have reached the
+    /// service". The message names the AccessKeyId by its prefix only and never quotes the token.
+    pub(crate) fn check_sendable(&self, source_name: &'static str) -> Result<(), CredentialsError> {
+        let sendable = |value: &str| value.bytes().all(|b| b.is_ascii_graphic());
+        if !sendable(&self.access_key_id) {
+            return Err(CredentialsError::invalid(
+                source_name,
+                format!(
+                    "the AccessKeyId {:?} holds a character that cannot be sent (only visible \
+                     ASCII is allowed: no spaces, control or non-ASCII characters)",
+                    IdPrefix(&self.access_key_id)
+                ),
+            ));
+        }
+        if self
+            .security_token
+            .as_ref()
+            .is_some_and(|token| !sendable(token.expose()))
+        {
+            return Err(CredentialsError::invalid(
+                source_name,
+                "the SecurityToken holds a character that cannot be sent (only visible ASCII is \
+                 allowed: no spaces, control or non-ASCII characters)",
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl fmt::Debug for Credentials {

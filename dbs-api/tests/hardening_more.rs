@@ -1,0 +1,66 @@
+//! Follow-ups of a hostile trial of the pipeline (issue 8): credentials that cannot be sent,
+//! service failures at HTTP 200, which earlier attempt an error cites, server hints that are
+//! out of range or unreadable, and odd service errors. Servers listen on 127.0.0.1 only.
+
+mod support;
+
+use std::time::Duration;
+
+use dbs_api::{Client, Credentials, Error, RetryConfig, SignatureVersion};
+use support::{ACCESS_KEY_ID, ACCESS_KEY_SECRET, Reply, Server, decode_form, param, restore_task};
+
+fn quick(server: &Server, credentials: Credentials, version: SignatureVersion) -> Client {
+    Client::builder()
+        .endpoint_url(server.url())
+        .credentials(credentials)
+        .signature_version(version)
+        .retry_config(RetryConfig::standard().with_initial_backoff(Duration::from_millis(1)))
+        .build()
+        .expect("a loopback client builds")
+}
+
+fn v3(server: &Server) -> Client {
+    quick(
+        server,
+        Credentials::new(ACCESS_KEY_ID, ACCESS_KEY_SECRET),
+        SignatureVersion::V3,
+    )
+}
+
+/// The ClientToken of a request body.
+fn token_of(body: &str) -> Option<String> {
+    param(&decode_form(body), "ClientToken").map(str::to_owned)
+}
+
+/// Finding 1: an AccessKeyId or SecurityToken with a character no header can carry is refused
+/// as a credentials error before anything is sent, under either signature, and the message
+/// never quotes the token.
+#[tokio::test]
+async fn credentials_that_cannot_be_sent_are_refused_before_sending() {
+    let cases = [
+        Credentials::new("id\u{1}", ACCESS_KEY_SECRET),
+        Credentials::new("LTAI é", ACCESS_KEY_SECRET),
+        Credentials::new(ACCESS_KEY_ID, ACCESS_KEY_SECRET).with_security_token("t\r\nX: y"),
+        Credentials::new(ACCESS_KEY_ID, ACCESS_KEY_SECRET).with_security_token("tok\u{7f}en"),
+    ];
+    for credentials in cases {
+        for version in [SignatureVersion::V3, SignatureVersion::V1] {
+            let server = Server::scripted(vec![]).await;
+            let client = quick(&server, credentials.clone(), version);
+            let error = restore_task(&client)
+                .send()
+                .await
+                .expect_err("refused locally");
+            assert!(
+                matches!(error, Error::Credentials(_)),
+                "{credentials:?} {version:?}: {error:?}"
+            );
+            assert!(!error.was_sent());
+            assert_eq!(error.client_token(), None);
+            assert!(server.requests().is_empty(), "nothing reached the server");
+            let text = error.to_string();
+            assert!(text.contains("cannot be sent"), "{text}");
+            assert!(!text.contains("X: y") && !text.contains("tok"), "{text}");
+        }
+    }
+}

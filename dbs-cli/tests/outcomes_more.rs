@@ -1,0 +1,170 @@
+//! The `dbs` binary against inputs a hostile trial found (issue 8 follow-ups): credentials or
+//! secrets that cannot be sent, odd endpoints, odd ClientTokens, odd service answers. Each test
+//! runs `dbs` as a process with an empty HOME and a clean environment, against servers on
+//! 127.0.0.1 only.
+
+use std::ffi::OsStr;
+use std::io::{Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+const CREATE: &[&str] = &[
+    "create-restore-task",
+    "--backup-plan-id",
+    "dbsdemomysql01",
+    "--restore-task-name",
+    "r1",
+    "--destination-endpoint-instance-type",
+    "RDS",
+    "--destination-endpoint-region",
+    "cn-hangzhou",
+    "--destination-endpoint-instance-id",
+    "rm-x",
+    "--destination-endpoint-user-name",
+    "u",
+    "--restore-objects",
+    r#"[{"DBName":"o"}]"#,
+];
+
+/// `dbs` with a clean environment, the demo credentials and a password, and `home` as HOME.
+fn dbs_command(home: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dbs"));
+    for (key, _) in std::env::vars_os() {
+        let key_text = key.to_string_lossy();
+        if key_text.starts_with("ALIBABA_CLOUD_")
+            || key_text.starts_with("DBS_")
+            || key_text.to_ascii_uppercase().ends_with("_PROXY")
+            || key_text == "RUST_LOG"
+        {
+            command.env_remove(&key);
+        }
+    }
+    command
+        .env("HOME", home)
+        .env_remove("USERPROFILE")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
+        .env("DBS_DESTINATION_ENDPOINT_PASSWORD", "demo-Passw0rd")
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs `dbs --endpoint URL create-restore-task ... <extra>` with `env` set on top, to the end
+/// (bounded).
+fn create<K: AsRef<OsStr>, V: AsRef<OsStr>>(url: &str, env: &[(K, V)], extra: &[&str]) -> Output {
+    let home = tempfile::tempdir().expect("temp HOME");
+    let mut command = dbs_command(home.path());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let child = command
+        .args(["--endpoint", url])
+        .args(CREATE)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn dbs");
+    bounded(child)
+}
+
+/// Waits for `child`, killing it after 60 s so a hang fails the test instead of blocking it.
+fn bounded(mut child: Child) -> Output {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Reads one HTTP request (head and `content-length` body), bounded.
+fn read_request(stream: &mut TcpStream) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
+    let (mut buf, mut chunk) = (Vec::new(), [0u8; 4096]);
+    loop {
+        if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..at]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if buf.len() >= at + 4 + length {
+                return;
+            }
+        }
+        match stream.read(&mut chunk) {
+            Ok(n) if n > 0 && buf.len() < 1 << 20 => buf.extend_from_slice(&chunk[..n]),
+            _ => return,
+        }
+    }
+}
+
+/// A server on 127.0.0.1 answering every request with `status` and the JSON `body`; it counts
+/// the requests.
+struct Scripted {
+    url: String,
+    count: Arc<AtomicUsize>,
+}
+
+impl Scripted {
+    fn start(status: u16, body: &str) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let reply = format!(
+            "HTTP/1.1 {status} Scripted\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let count = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&count);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                read_request(&mut stream);
+                counter.fetch_add(1, Ordering::SeqCst);
+                let _ = stream.write_all(reply.as_bytes());
+                let _ = stream.flush();
+            }
+        });
+        Self { url, count }
+    }
+
+    fn requests(&self) -> usize {
+        self.count.load(Ordering::SeqCst)
+    }
+}
+
+const SUCCESS: &str = r#"{"RequestId":"req-ok","RestoreTaskId":"task-1","Success":true}"#;
+
+/// Finding 1: credentials that no request can carry exit 2 (nothing sent), with no token hint
+/// and without echoing the token.
+#[test]
+fn unsendable_credentials_exit_2_and_send_nothing() {
+    let server = Scripted::start(200, SUCCESS);
+    for (name, value) in [
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", "id\u{1}"),
+        ("ALIBABA_CLOUD_SECURITY_TOKEN", "t\r\nX: y"),
+    ] {
+        let output = create(&server.url, &[(name, value)], &[]);
+        let text = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{name}: {text}");
+        assert!(text.contains("cannot be sent"), "{name}: {text}");
+        assert!(
+            !text.contains("--client-token") && !text.contains("X: y"),
+            "{text}"
+        );
+    }
+    assert_eq!(server.requests(), 0, "nothing reached the server");
+}
