@@ -64,3 +64,28 @@ async fn credentials_that_cannot_be_sent_are_refused_before_sending() {
         }
     }
 }
+
+/// Finding 2: a retryable server-side failure code in an HTTP 200 body means the service may
+/// have acted, as a 5xx would: the final error keeps the call's ClientToken.
+#[tokio::test]
+async fn a_server_failure_code_at_http_200_keeps_the_token() {
+    for code in ["ServiceUnavailable", "InternalError"] {
+        let body = format!(r#"{{"Success":false,"Code":"{code}","Message":"x","RequestId":"R"}}"#);
+        let server = Server::scripted(vec![Reply::json(200, &body)]).await;
+        let error = restore_task(&v3(&server)).send().await.expect_err("failed");
+        let requests = server.requests();
+        assert_eq!(requests.len(), 3, "{code}: retried");
+        assert_eq!(error.code(), Some(code));
+        assert!(error.was_sent());
+        assert_eq!(
+            error.client_token().map(str::to_owned),
+            token_of(&requests[0].body),
+            "{code}: the token to retry with"
+        );
+    }
+    // A refusal at HTTP 200 is still a refusal: no token.
+    let body = r#"{"Success":false,"Code":"Throttling.User","Message":"x","RequestId":"R"}"#;
+    let server = Server::scripted(vec![Reply::json(200, body)]).await;
+    let error = restore_task(&v3(&server)).send().await.expect_err("failed");
+    assert_eq!(error.client_token(), None, "{error:?}");
+}

@@ -168,3 +168,16 @@ fn unsendable_credentials_exit_2_and_send_nothing() {
     }
     assert_eq!(server.requests(), 0, "nothing reached the server");
 }
+
+/// Finding 2: `ServiceUnavailable` in an HTTP 200 body may have acted: exit 1 with the token
+/// hint, as a 503 would give.
+#[test]
+fn a_server_failure_code_at_http_200_gives_the_token_hint() {
+    let body = r#"{"Success":false,"Code":"ServiceUnavailable","Message":"x","RequestId":"R"}"#;
+    let server = Scripted::start(200, body);
+    let output = create(&server.url, &[] as &[(&str, &str)], &[]);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("retry with --client-token "), "{text}");
+    assert_eq!(server.requests(), 3);
+}

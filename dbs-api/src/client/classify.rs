@@ -282,9 +282,12 @@ pub(crate) fn classify(
         clock_skew.is_none() && (retryable_code(&code) || retryable_status(http_status));
     // Throttling and client errors are refusals: the request was not acted on. A server error
     // (5xx) may come after the work was done (a lost answer), and `IdempotentProcessing` says
-    // a request with this token is being acted on (a token makes its replay safe anyway).
-    let refused =
-        code != "IdempotentProcessing" && (code.starts_with("Throttling") || http_status < 500);
+    // a request with this token is being acted on (a token makes its replay safe anyway). A
+    // server-side failure code says the same as a 5xx, whatever the HTTP status it came with.
+    let server_failure = matches!(code.as_str(), "ServiceUnavailable" | "InternalError");
+    let refused = code != "IdempotentProcessing"
+        && !server_failure
+        && (code.starts_with("Throttling") || http_status < 500);
     let ambiguous = !refused;
     let error = Error::Service(Box::new(ServiceError {
         code,
