@@ -89,3 +89,49 @@ async fn a_server_failure_code_at_http_200_keeps_the_token() {
     let error = restore_task(&v3(&server)).send().await.expect_err("failed");
     assert_eq!(error.client_token(), None, "{error:?}");
 }
+
+/// Finding 3: attempt 1 throttled (a refusal, R1), attempt 2 a 503 (may have acted, R2),
+/// attempt 3 refused at the connection. The error cites attempt 2, the one that may have acted.
+#[tokio::test]
+async fn the_error_cites_the_first_attempt_that_may_have_acted() {
+    let throttled = r#"{"Code":"Throttling.User","Message":"slow down","RequestId":"R1"}"#;
+    let unavailable = r#"{"Code":"ServiceUnavailable","Message":"later","RequestId":"R2"}"#;
+    let replies = [Reply::json(400, throttled), Reply::json(503, unavailable)];
+    let server = Server::try_start(Some(2), move |_, n| replies[n.min(1)].clone())
+        .await
+        .expect("bind 127.0.0.1");
+    let error = restore_task(&v3(&server))
+        .send()
+        .await
+        .expect_err("refused");
+    assert_eq!(server.requests().len(), 2);
+    let Error::Transport { message, sent, .. } = &error else {
+        panic!("expected the refused last attempt, got {error:?}");
+    };
+    assert!(*sent);
+    assert!(
+        message.contains("an earlier attempt may have reached the service: attempt 2")
+            && message.contains("R2")
+            && !message.contains("R1"),
+        "{message}"
+    );
+    assert_eq!(
+        error.client_token().map(str::to_owned),
+        token_of(&server.requests()[1].body)
+    );
+
+    // Only refusals before: the first that reached the service is cited.
+    let replies = [Reply::json(400, throttled)];
+    let server = Server::try_start(Some(1), move |_, _| replies[0].clone())
+        .await
+        .expect("bind 127.0.0.1");
+    let error = restore_task(&v3(&server))
+        .send()
+        .await
+        .expect_err("refused");
+    assert!(
+        error.to_string().contains("attempt 1") && error.to_string().contains("R1"),
+        "{error}"
+    );
+    assert_eq!(error.client_token(), None);
+}

@@ -92,25 +92,30 @@ impl Call {
 struct History {
     /// The first attempt that may have reached the service, in words.
     first_sent: Option<String>,
-    /// Some attempt may have been acted on (not a refusal).
-    acted: bool,
+    /// The first attempt that may have been acted on (not a refusal), in words.
+    first_acted: Option<String>,
 }
 
 impl History {
     fn record(&mut self, failure: &AttemptFailure, attempt: u32) {
+        let words = || Some(format!("attempt {attempt}: {}", failure.error));
         if failure.error.was_sent() && self.first_sent.is_none() {
-            self.first_sent = Some(format!("attempt {attempt}: {}", failure.error));
+            self.first_sent = words();
         }
-        self.acted |= failure.ambiguous;
+        if failure.ambiguous && self.first_acted.is_none() {
+            self.first_acted = words();
+        }
     }
 
-    /// The call's error: the last attempt's, made true for the whole call.
+    /// The call's error: the last attempt's, made true for the whole call. It cites the
+    /// earlier attempt that matters most: the first that may have acted, else the first that
+    /// reached the service (a refusal, which did not act).
     fn finish(&self, mut error: Error, token: Option<&str>) -> Error {
-        if let Some(first) = &self.first_sent {
-            error.sent_earlier(first);
+        if let Some(earlier) = self.first_acted.as_ref().or(self.first_sent.as_ref()) {
+            error.sent_earlier(earlier);
         }
         // An undecodable 2xx answer, too, means the service acted.
-        let acted = self.acted
+        let acted = self.first_acted.is_some()
             || matches!(
                 error,
                 Error::UnexpectedResponse {
