@@ -135,3 +135,40 @@ async fn the_error_cites_the_first_attempt_that_may_have_acted() {
     );
     assert_eq!(error.client_token(), None);
 }
+
+/// Finding 11: an `x-acs-retry-after` too large for a `u64` means "a very long wait", as the
+/// largest `u64` does: the call ends at once with the server's error instead of retrying.
+#[tokio::test]
+async fn an_overlarge_retry_after_ends_the_call_like_the_largest_one() {
+    let unavailable = r#"{"Code":"ServiceUnavailable","Message":"later","RequestId":"R"}"#;
+    for value in ["18446744073709551615", "99999999999999999999999"] {
+        let reply = Reply::json(503, unavailable).header("x-acs-retry-after", value);
+        let server = Server::scripted(vec![reply]).await;
+        let error = restore_task(&v3(&server)).send().await.expect_err("503");
+        assert_eq!(server.requests().len(), 1, "{value}: not retried");
+        assert_eq!(
+            error.retry_after(),
+            Some(Duration::from_millis(u64::MAX)),
+            "{value}"
+        );
+    }
+}
+
+/// Finding 11: the timestamp refusal is recognised whatever the case of its code family
+/// (`InvalidTimestamp.Expired`), and an unreadable `Date` is said to be unreadable.
+#[tokio::test]
+async fn timestamp_refusals_match_their_family_in_any_case() {
+    let body = r#"{"Code":"InvalidTimestamp.Expired","Message":"expired","RequestId":"R"}"#;
+    let reply = Reply::json(400, body).header("date", "2026-12-07T02:00:00Z");
+    let server = Server::scripted(vec![reply]).await;
+    let error = restore_task(&v3(&server)).send().await.expect_err("400");
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "a timestamp refusal is not retried"
+    );
+    let skew = error.clock_skew().expect("a skew hint");
+    assert_eq!(skew.server, None);
+    let text = error.to_string();
+    assert!(text.contains("Date header could not be read"), "{text}");
+}

@@ -23,6 +23,9 @@ pub const MAX_RESPONSE_BYTES: usize = 10 * 1024 * 1024;
 
 const SNIPPET_BYTES: usize = 200;
 
+/// The code family of the timestamp refusals (`InvalidTimeStamp.Expired`, `.Format`).
+const TIMESTAMP_FAMILY: &str = "InvalidTimeStamp";
+
 /// What the server sent: status, headers and at most [`MAX_RESPONSE_BYTES`] of body.
 #[derive(Debug)]
 pub(crate) struct Reply {
@@ -274,7 +277,12 @@ pub(crate) fn classify(
     let (message, diagnosis) = diagnose_signature(&code, message, signed, redactor);
     // The service checks the timestamp against its own clock: a retry signed by the same clock
     // fails the same way, so the error says how far off the clock is instead.
-    let clock_skew = code.starts_with("InvalidTimeStamp").then(|| {
+    // Codes are matched without regard to case, as the service's own spellings vary
+    // (`InvalidTimeStamp.Expired`, `InvalidTimestamp.Expired`).
+    let timestamp_refusal = code
+        .get(..TIMESTAMP_FAMILY.len())
+        .is_some_and(|family| family.eq_ignore_ascii_case(TIMESTAMP_FAMILY));
+    let clock_skew = timestamp_refusal.then(|| {
         let date = reply.headers.get("date").and_then(|v| v.to_str().ok());
         ClockSkew::measure(date, OffsetDateTime::now_utc())
     });
@@ -314,10 +322,20 @@ pub(crate) fn classify(
 fn requested_wait(headers: &HeaderMap) -> Option<Duration> {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let acs = text("x-acs-retry-after")
-        .and_then(|v| v.trim().parse::<u64>().ok())
+        .and_then(retry_after_millis)
         .map(Duration::from_millis);
     acs.or_else(|| retry_after(text("retry-after")?, SystemTime::now()))
         .filter(|wait| !wait.is_zero())
+}
+
+/// An `x-acs-retry-after` value in milliseconds; a number too large for a `u64` is still "a
+/// very long time" (the longest wait there is), not an unreadable header.
+fn retry_after_millis(text: &str) -> Option<u64> {
+    let text = text.trim();
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(text.parse().unwrap_or(u64::MAX))
 }
 
 const ECHO_MARKER: &str = "string to sign is:";
