@@ -181,3 +181,26 @@ fn a_server_failure_code_at_http_200_gives_the_token_hint() {
     assert!(text.contains("retry with --client-token "), "{text}");
     assert_eq!(server.requests(), 3);
 }
+
+/// Finding 12: `--endpoint` values without a host or with an unusable port are a configuration
+/// error (exit 2), also under `--dry-run`, and nothing is sent.
+#[test]
+fn endpoints_without_a_usable_host_or_port_exit_2() {
+    for url in [
+        "http://",
+        "https://",
+        "https:///",
+        "http:",
+        "https:",
+        "https://x:0",
+        "https://x:",
+    ] {
+        for extra in [&[][..], &["--dry-run"][..]] {
+            let output = create(url, &[] as &[(&str, &str)], extra);
+            let text = stderr(&output);
+            assert_eq!(output.status.code(), Some(2), "{url} {extra:?}: {text}");
+            assert!(text.contains("endpoint"), "{url}: {text}");
+            assert!(output.stdout.is_empty(), "{url}: no dry-run output");
+        }
+    }
+}
