@@ -112,18 +112,22 @@ impl Credentials {
     }
 
     /// Checks that the AccessKeyId and the SecurityToken can go on the wire: they travel in HTTP
-    /// headers (V3), where a control character or a non-ASCII byte cannot be sent, and no real
-    /// one holds anything but visible ASCII. Checked before anything is sent, so a pasted
-    /// `\r\n` is a credentials error, not a transport failure that "may have reached the
-    /// service". The message names the AccessKeyId by its prefix only and never quotes the token.
+    /// headers (V3), where a control character (`\r`, `\n`, `\x01`, DEL) cannot be sent, and
+    /// the AccessKeyId is one word of the `Authorization` header, so it holds no whitespace
+    /// either. Checked before anything is sent, so a pasted `\r\n` is a credentials error, not
+    /// a transport failure that "may have reached the service". The message names the
+    /// AccessKeyId by its prefix only and never quotes the token.
     pub(crate) fn check_sendable(&self, source_name: &'static str) -> Result<(), CredentialsError> {
-        let sendable = |value: &str| value.bytes().all(|b| b.is_ascii_graphic());
-        if !sendable(&self.access_key_id) {
+        if self
+            .access_key_id
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace())
+        {
             return Err(CredentialsError::invalid(
                 source_name,
                 format!(
-                    "the AccessKeyId {:?} holds a character that cannot be sent (only visible \
-                     ASCII is allowed: no spaces, control or non-ASCII characters)",
+                    "the AccessKeyId {:?} holds a control or whitespace character, which cannot \
+                     be sent",
                     IdPrefix(&self.access_key_id)
                 ),
             ));
@@ -131,12 +135,11 @@ impl Credentials {
         if self
             .security_token
             .as_ref()
-            .is_some_and(|token| !sendable(token.expose()))
+            .is_some_and(|token| token.expose().chars().any(char::is_control))
         {
             return Err(CredentialsError::invalid(
                 source_name,
-                "the SecurityToken holds a character that cannot be sent (only visible ASCII is \
-                 allowed: no spaces, control or non-ASCII characters)",
+                "the SecurityToken holds a control character, which cannot be sent",
             ));
         }
         Ok(())
