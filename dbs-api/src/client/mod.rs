@@ -337,10 +337,9 @@ fn parse_endpoint(url: &str, allow_plain_http: bool) -> Result<Endpoint, Error> 
     // characters no host has.
     let parsed = reqwest::Url::parse(&format!("{scheme}://{authority}/"))
         .map_err(|e| Error::Config(format!("endpoint {url:?} is not a valid URL: {e}")))?;
-    let host = parsed
-        .host_str()
-        .filter(|host| !host.is_empty())
-        .ok_or_else(|| Error::Config(format!("endpoint {url:?} has no host")))?;
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(Error::Config(format!("endpoint {url:?} has no host")));
+    }
     if parsed.port() == Some(0) {
         return Err(Error::Config(format!(
             "endpoint {url:?} has port 0, which no server listens on"
