@@ -33,6 +33,9 @@ async fn run_operation(
     matches: &ArgMatches,
 ) -> Result<(), Failure> {
     // Parameters first: a refused secret is reported before anything else happens.
+    params::refuse_unreadable_secrets(operation, |name| {
+        matches!(std::env::var(name), Err(std::env::VarError::NotUnicode(_)))
+    })?;
     let params = params::collect(operation, matches, |name| std::env::var(name).ok())?;
     let hints = params::missing_secrets(operation, &params);
     let signature = signature_version(matches)?;

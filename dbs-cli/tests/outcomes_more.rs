@@ -204,3 +204,34 @@ fn endpoints_without_a_usable_host_or_port_exit_2() {
         }
     }
 }
+
+/// `value` as bytes that are not valid UTF-8 (Unix only: elsewhere the OS strings are not bytes).
+#[cfg(unix)]
+fn not_utf8(bytes: &[u8]) -> std::ffi::OsString {
+    use std::os::unix::ffi::OsStringExt as _;
+    std::ffi::OsString::from_vec(bytes.to_vec())
+}
+
+/// Finding 10: a secret or credential variable that is not valid UTF-8 is refused locally
+/// (exit 2), naming the variable and not its value, instead of being read as unset.
+#[cfg(unix)]
+#[test]
+fn variables_that_are_not_utf8_are_named_and_refused() {
+    let server = Scripted::start(200, SUCCESS);
+    for name in [
+        "DBS_DESTINATION_ENDPOINT_PASSWORD",
+        "ALIBABA_CLOUD_ACCESS_KEY_ID",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        "ALIBABA_CLOUD_SECURITY_TOKEN",
+    ] {
+        let output = create(&server.url, &[(name, not_utf8(b"p\xffw"))], &[]);
+        let text = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{name}: {text}");
+        assert!(
+            text.contains(name) && text.contains("not valid UTF-8"),
+            "{name}: {text}"
+        );
+        assert!(!text.contains("is not set"), "{name}: {text}");
+    }
+    assert_eq!(server.requests(), 0, "nothing reached the server");
+}

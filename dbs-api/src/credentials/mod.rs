@@ -264,6 +264,12 @@ impl EnvLookup {
         (self.lookup)(key).filter(|value| !value.trim().is_empty())
     }
 
+    /// Whether `key` is set in the process environment to something that is not valid UTF-8
+    /// (which [`EnvLookup::get`] reads as unset). An injected lookup only ever gives text.
+    pub(crate) fn not_unicode(&self, key: &str) -> bool {
+        !self.injected && matches!(std::env::var(key), Err(std::env::VarError::NotUnicode(_)))
+    }
+
     /// The home directory: `HOME`, or `USERPROFILE` on Windows-like environments.
     pub(crate) fn home(&self) -> Option<std::path::PathBuf> {
         self.get("HOME")
