@@ -172,3 +172,46 @@ async fn timestamp_refusals_match_their_family_in_any_case() {
     let text = error.to_string();
     assert!(text.contains("Date header could not be read"), "{text}");
 }
+
+/// Finding 13: a huge server message is kept to `ServiceError::MAX_MESSAGE_CHARS` characters
+/// with a note of how much was cut.
+#[tokio::test]
+async fn a_huge_service_message_is_cut_with_a_note() {
+    let limit = dbs_api::ServiceError::MAX_MESSAGE_CHARS;
+    let message = "é".repeat(200_000);
+    let body = format!(r#"{{"Code":"InvalidParameter","Message":"{message}","RequestId":"R"}}"#);
+    let server = Server::scripted(vec![Reply::json(400, &body)]).await;
+    let error = restore_task(&v3(&server)).send().await.expect_err("400");
+    let kept = &error.as_service_error().expect("a service error").message;
+    assert_eq!(
+        kept.as_str(),
+        format!(
+            "{}… [{} more characters cut]",
+            "é".repeat(limit),
+            200_000 - limit
+        )
+    );
+}
+
+/// Finding 13: a `Code` or `Message` that is not a string loses neither the code's place nor
+/// the message.
+#[tokio::test]
+async fn odd_typed_codes_and_messages_keep_the_message() {
+    for (body, code, message) in [
+        (r#"{"Code":400,"Message":"boom"}"#, "400", "boom"),
+        (r#"{"Code":{"x":1},"Message":"boom"}"#, "HTTP400", "boom"),
+        (r#"{"Code":true,"Message":"boom"}"#, "HTTP400", "boom"),
+        (
+            r#"{"Code":"Bad","Message":{"detail":"boom"}}"#,
+            "Bad",
+            r#"{"detail":"boom"}"#,
+        ),
+        (r#"{"Code":"Bad","Message":42}"#, "Bad", "42"),
+    ] {
+        let server = Server::scripted(vec![Reply::json(400, body)]).await;
+        let error = restore_task(&v3(&server)).send().await.expect_err("400");
+        let service = error.as_service_error().expect("a service error");
+        assert_eq!(service.code, code, "{body}");
+        assert_eq!(service.message, message, "{body}");
+    }
+}

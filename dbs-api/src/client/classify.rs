@@ -180,6 +180,30 @@ fn field(body: &Value, names: &[&str], redactor: &Redactor) -> Option<String> {
     })
 }
 
+/// The server's message under the first of `names` present, redacted: a string as it is,
+/// anything else (a number, an object) as its JSON text, so a message of an odd type is not
+/// lost.
+fn message_field(body: &Value, names: &[&str], redactor: &Redactor) -> Option<String> {
+    names.iter().find_map(|name| match body.get(name)? {
+        Value::Null => None,
+        Value::String(s) if s.is_empty() => None,
+        Value::String(s) => Some(redactor.redact(s)),
+        other => Some(redactor.redact(&other.to_string())),
+    })
+}
+
+/// Cuts a message (already redacted) at [`ServiceError::MAX_MESSAGE_CHARS`], noting how much
+/// was cut.
+fn capped(message: String) -> String {
+    let limit = ServiceError::MAX_MESSAGE_CHARS;
+    let total = message.chars().count();
+    if total <= limit {
+        return message;
+    }
+    let kept: String = message.chars().take(limit).collect();
+    format!("{kept}… [{} more characters cut]", total - limit)
+}
+
 /// Classifies a reply: HTTP ≥ 400 with a JSON body → service error; 2xx whose body says
 /// `Success: false` (or carries `ErrCode`, or a gateway `Code`, without `Success: true`) →
 /// service error; a body that is not a JSON object, or is larger than the limit → unexpected
@@ -260,14 +284,15 @@ pub(crate) fn classify(
         let code = body_code
             .or(err_code)
             .unwrap_or_else(|| format!("HTTP{status}"));
-        let message =
-            field(&body, &["Message", "message", "ErrMessage"], redactor).unwrap_or_default();
+        let message = message_field(&body, &["Message", "message", "ErrMessage"], redactor)
+            .unwrap_or_default();
         (code, message, status)
     } else {
         let code = err_code
             .or(body_code)
             .unwrap_or_else(|| "UnknownError".to_owned());
-        let message = field(&body, &["ErrMessage", "Message"], redactor).unwrap_or_default();
+        let message =
+            message_field(&body, &["ErrMessage", "Message"], redactor).unwrap_or_default();
         (
             code,
             message,
@@ -275,6 +300,8 @@ pub(crate) fn classify(
         )
     };
     let (message, diagnosis) = diagnose_signature(&code, message, signed, redactor);
+    // Cut after the diagnosis, which reads the whole echo.
+    let message = capped(message);
     // The service checks the timestamp against its own clock: a retry signed by the same clock
     // fails the same way, so the error says how far off the clock is instead.
     // Codes are matched without regard to case, as the service's own spellings vary
