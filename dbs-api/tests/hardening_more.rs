@@ -215,3 +215,41 @@ async fn odd_typed_codes_and_messages_keep_the_message() {
         assert_eq!(service.message, message, "{body}");
     }
 }
+
+/// Finding 13: a ClientToken breaking the reference's rule (ASCII only, at most 64 characters)
+/// is a validation error and nothing is sent; a 64-character token goes as given.
+#[tokio::test]
+async fn client_tokens_follow_the_reference_rule() {
+    let server = Server::scripted(vec![]).await;
+    let client = v3(&server);
+    for token in [
+        "a b",
+        "x\u{1b}[2J",
+        "jeton-é",
+        &"t".repeat(65),
+        &"t".repeat(100_000),
+    ] {
+        let error = restore_task(&client)
+            .client_token(token)
+            .send()
+            .await
+            .expect_err("refused");
+        let violations = error
+            .as_validation_error()
+            .map(|v| v.violations().to_vec())
+            .unwrap_or_default();
+        assert!(
+            violations.iter().any(|v| v.parameter() == "ClientToken"),
+            "{error:?}"
+        );
+        assert!(!error.was_sent());
+    }
+    assert!(server.requests().is_empty(), "nothing reached the server");
+    let token = "t".repeat(64);
+    restore_task(&client)
+        .client_token(&token)
+        .send()
+        .await
+        .expect("64 visible ASCII characters are a token");
+    assert_eq!(token_of(&server.requests()[0].body), Some(token));
+}

@@ -235,3 +235,23 @@ fn variables_that_are_not_utf8_are_named_and_refused() {
     }
     assert_eq!(server.requests(), 0, "nothing reached the server");
 }
+
+/// Finding 13: `--client-token` values breaking the reference's rule (ASCII only, at most 64
+/// characters) exit 2 before sending, and the value is not echoed raw.
+#[test]
+fn client_tokens_breaking_the_rule_exit_2() {
+    let server = Scripted::start(200, SUCCESS);
+    let long = "t".repeat(100_000);
+    for token in ["x\u{1b}[2J", "a b", long.as_str()] {
+        let output = create(
+            &server.url,
+            &[] as &[(&str, &str)],
+            &["--client-token", token],
+        );
+        let text = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{text}");
+        assert!(text.contains("ClientToken"), "{text}");
+        assert!(!text.contains('\u{1b}') && text.len() < 2_000, "{text}");
+    }
+    assert_eq!(server.requests(), 0, "nothing reached the server");
+}
