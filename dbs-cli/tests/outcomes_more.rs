@@ -255,3 +255,29 @@ fn client_tokens_breaking_the_rule_exit_2() {
     }
     assert_eq!(server.requests(), 0, "nothing reached the server");
 }
+
+/// Finding 13: a 200,000-character server message is cut in the report, saying how much was
+/// cut; an error with no message says so instead of ending at `HTTP400: `.
+#[test]
+fn server_messages_are_cut_or_said_to_be_missing() {
+    let message = "m".repeat(200_000);
+    let body = format!(r#"{{"Code":"InvalidParameter","Message":"{message}","RequestId":"R"}}"#);
+    let server = Scripted::start(400, &body);
+    let output = create(&server.url, &[] as &[(&str, &str)], &[]);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text.contains("… [198000 more characters cut]"),
+        "{}",
+        &text[..200]
+    );
+    assert!(text.len() < 3_000, "{} bytes", text.len());
+
+    let server = Scripted::start(400, "{}");
+    let output = create(&server.url, &[] as &[(&str, &str)], &[]);
+    let text = stderr(&output);
+    assert!(
+        text.contains("HTTP400: (the service gave no message)"),
+        "{text}"
+    );
+}
