@@ -223,6 +223,9 @@ fn variables_that_are_not_utf8_are_named_and_refused() {
         "ALIBABA_CLOUD_ACCESS_KEY_ID",
         "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
         "ALIBABA_CLOUD_SECURITY_TOKEN",
+        "ALIBABA_CLOUD_PROFILE",
+        "ALIBABA_CLOUD_CREDENTIALS_FILE",
+        "ALIBABA_CLOUD_REGION_ID",
     ] {
         let output = create(&server.url, &[(name, not_utf8(b"p\xffw"))], &[]);
         let text = stderr(&output);
