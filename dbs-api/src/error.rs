@@ -95,7 +95,7 @@ pub struct ServiceError {
     /// longer one ends with `… [N more characters cut]`. A `Message` that is not a string (a
     /// number, an object) is kept as its JSON text.
     pub message: String,
-    /// The RequestId, to quote to Alibaba Cloud support.
+    /// The RequestId, to quote to Alibaba Cloud support (cut as [`ServiceError::message`] is).
     pub request_id: Option<String>,
     /// The HTTP status of the response (for a business error sent with HTTP 200, the
     /// `HttpStatusCode` of the body when there is one).

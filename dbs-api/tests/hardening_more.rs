@@ -253,3 +253,25 @@ async fn client_tokens_follow_the_reference_rule() {
         .expect("64 visible ASCII characters are a token");
     assert_eq!(token_of(&server.requests()[0].body), Some(token));
 }
+
+/// Finding 13: the other strings of a service error (RequestId, HostId, Recommend) are cut
+/// like its message.
+#[tokio::test]
+async fn huge_service_strings_are_cut_too() {
+    let limit = dbs_api::ServiceError::MAX_MESSAGE_CHARS;
+    let huge = "r".repeat(100_000);
+    let body = format!(
+        r#"{{"Code":"InvalidParameter","Message":"m","RequestId":"{huge}","HostId":"{huge}","Recommend":"{huge}"}}"#
+    );
+    let server = Server::scripted(vec![Reply::json(400, &body)]).await;
+    let error = restore_task(&v3(&server)).send().await.expect_err("400");
+    let service = error.as_service_error().expect("a service error");
+    let expected = format!(
+        "{}… [{} more characters cut]",
+        "r".repeat(limit),
+        100_000 - limit
+    );
+    assert_eq!(service.request_id.as_deref(), Some(expected.as_str()));
+    assert_eq!(service.host_id.as_deref(), Some(expected.as_str()));
+    assert_eq!(service.recommend.as_deref(), Some(expected.as_str()));
+}

@@ -171,10 +171,11 @@ fn header(headers: &HeaderMap, name: &str, redactor: &Redactor) -> Option<String
     Some(redactor.redact(value))
 }
 
-/// Reads a string field under either spelling the services use (`Code` / `code`).
+/// Reads a string field under either spelling the services use (`Code` / `code`), cut as a
+/// message is (a RequestId or HostId is a few dozen characters; a huge one is no answer).
 fn field(body: &Value, names: &[&str], redactor: &Redactor) -> Option<String> {
     names.iter().find_map(|name| match body.get(name)? {
-        Value::String(s) if !s.is_empty() => Some(redactor.redact(s)),
+        Value::String(s) if !s.is_empty() => Some(capped(redactor.redact(s))),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     })
