@@ -91,8 +91,11 @@ pub struct ServiceError {
     /// The error code: `Code` of a gateway error, `ErrCode` of a business error.
     pub code: String,
     /// The message; a `SignatureDoesNotMatch` echo of the server's StringToSign is redacted.
+    /// At most [`ServiceError::MAX_MESSAGE_CHARS`] characters of the server's are kept: a
+    /// longer one ends with `… [N more characters cut]`. A `Message` that is not a string (a
+    /// number, an object) is kept as its JSON text.
     pub message: String,
-    /// The RequestId, to quote to Alibaba Cloud support.
+    /// The RequestId, to quote to Alibaba Cloud support (cut as [`ServiceError::message`] is).
     pub request_id: Option<String>,
     /// The HTTP status of the response (for a business error sent with HTTP 200, the
     /// `HttpStatusCode` of the body when there is one).
@@ -115,6 +118,13 @@ pub struct ServiceError {
     /// The `ClientToken` the call used, when the service may have acted on it (this attempt or
     /// an earlier one of the call).
     pub client_token: Option<String>,
+}
+
+impl ServiceError {
+    /// The most characters of a server's message an error keeps: DBS messages are a sentence
+    /// or two, and a longer one (a server echoing a large request, say) would flood a log or a
+    /// terminal.
+    pub const MAX_MESSAGE_CHARS: usize = 2_000;
 }
 
 impl std::fmt::Display for ServiceError {

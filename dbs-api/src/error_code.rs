@@ -64,9 +64,10 @@ pub fn retryable_code<C: ErrorCode>(code: &str) -> bool {
 }
 
 /// Whether two codes are of one family: the same text before the first dot
-/// (`InvalidTimeStamp.Expired` and `InvalidTimeStamp.Format`).
+/// (`InvalidTimeStamp.Expired` and `InvalidTimeStamp.Format`), without regard to case, as the
+/// service's own spellings vary (`InvalidTimestamp.Expired`).
 pub fn same_family(code: &str, other: &str) -> bool {
-    family(code) == family(other)
+    family(code).eq_ignore_ascii_case(family(other))
 }
 
 fn family(code: &str) -> &str {

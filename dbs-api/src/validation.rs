@@ -359,6 +359,33 @@ impl Violations {
         }
     }
 
+    /// The idempotency token (`ClientToken`) rule of the API reference: "The token can contain
+    /// only ASCII characters and cannot exceed 64 characters in length" (the official
+    /// metadata's `CreateRestoreTask.ClientToken`). Read as visible ASCII: a space or a control
+    /// character is no token the service documents, and it would garble the retry hint that
+    /// quotes the token. A blank value is no token (the client makes one) and passes.
+    pub fn client_token(&mut self, parameter: &'static str, value: &str) {
+        const MAX_CHARS: usize = 64;
+        if value.trim().is_empty() {
+            return;
+        }
+        let length = value.chars().count();
+        if length > MAX_CHARS {
+            self.push(
+                parameter,
+                format!("must be at most {MAX_CHARS} characters, got {length}"),
+                None,
+            );
+        } else if !value.bytes().all(|b| b.is_ascii_graphic()) {
+            // The value is not quoted: it may hold terminal control sequences.
+            self.push(
+                parameter,
+                "must hold only visible ASCII characters (no spaces or control characters)",
+                None,
+            );
+        }
+    }
+
     /// `Ok` when nothing was found.
     pub fn finish(self) -> Result<(), ValidationError> {
         if self.list.is_empty() {

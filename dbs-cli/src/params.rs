@@ -41,6 +41,28 @@ pub(crate) fn collect(
     Ok(params)
 }
 
+/// Refuses a secret's variable that is set but is not valid UTF-8 (`not_unicode` says which
+/// are): read as unset, the request would go without the secret. Names the variable, never
+/// its value.
+pub(crate) fn refuse_unreadable_secrets(
+    operation: &OperationMeta,
+    not_unicode: impl Fn(&str) -> bool,
+) -> Result<(), Failure> {
+    let unreadable = operation
+        .params
+        .iter()
+        .filter(|p| p.sensitive)
+        .map(secret_env_var)
+        .find(|variable| not_unicode(variable));
+    match unreadable {
+        Some(variable) => Err(Failure::usage(format!(
+            "{variable} is set but is not valid UTF-8; set it to the secret as text (the value \
+             was not used)"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// The secrets of `operation` that `params` lacks, to point at their variables in errors.
 pub(crate) fn missing_secrets(
     operation: &OperationMeta,

@@ -52,7 +52,12 @@ impl Failure {
     /// knows the service cannot have acted, and [`EXIT_SENT`] otherwise.
     pub(crate) fn from_sdk_with_hints(error: &dbs_api::Error, hints: &[SecretHint]) -> Self {
         let message = if let Some(service) = error.as_service_error() {
-            let mut line = format!("{}: {}", service.code, one_line(&service.message));
+            let message = if service.message.trim().is_empty() {
+                "(the service gave no message)".to_owned()
+            } else {
+                one_line(&service.message)
+            };
+            let mut line = format!("{}: {message}", service.code);
             for hint in hints
                 .iter()
                 .filter(|h| service.message.contains(h.parameter))

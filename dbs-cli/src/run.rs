@@ -34,6 +34,9 @@ async fn run_operation(
     matches: &ArgMatches,
 ) -> Result<(), Failure> {
     // Parameters first: a refused secret is reported before anything else happens.
+    params::refuse_unreadable_secrets(operation, |name| {
+        matches!(std::env::var(name), Err(std::env::VarError::NotUnicode(_)))
+    })?;
     let params = params::collect(operation, matches, |name| std::env::var(name).ok())?;
     let hints = params::missing_secrets(operation, &params);
     let signature = signature_version(matches)?;
@@ -77,6 +80,9 @@ async fn run_operation(
         return outcome;
     }
 
+    refuse_unreadable_settings(|name| {
+        matches!(std::env::var(name), Err(std::env::VarError::NotUnicode(_)))
+    })?;
     let profile = matches.get_one::<String>(cli::PROFILE);
     let target = resolve_target(
         matches.get_one::<String>(cli::ENDPOINT).cloned(),
@@ -99,6 +105,29 @@ async fn run_operation(
         operation, &params, &hints, &context, builder, signature, dry_run, &seen,
     )
     .await
+}
+
+/// The variables that choose the target and the credentials source, besides the AccessKey
+/// variables (the SDK's environment provider refuses those itself).
+const SETTINGS: [&str; 5] = [
+    dbs_api::client::ENV_ENDPOINT,
+    dbs_api::client::ENV_REGION,
+    dbs_api::credentials::ALIBABA_CLOUD_PROFILE,
+    dbs_api::credentials::ALIBABA_CLOUD_CREDENTIALS_FILE,
+    dbs_api::credentials::ALIBABA_CLOUD_CLI_PROFILE_DISABLED,
+];
+
+/// Refuses a setting variable that is set but is not valid UTF-8 (`not_unicode` says which
+/// are): read as unset, it would silently pick another endpoint, region, profile or file.
+/// Names the variable, never its value.
+fn refuse_unreadable_settings(not_unicode: impl Fn(&str) -> bool) -> Result<(), Failure> {
+    match SETTINGS.into_iter().find(|name| not_unicode(name)) {
+        Some(name) => Err(Failure::usage(format!(
+            "{name} is set but is not valid UTF-8; set it as text or unset it (the value was \
+             not used)"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The timeouts and attempts of `--connect-timeout`, `--read-timeout`, `--operation-timeout`

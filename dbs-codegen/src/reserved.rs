@@ -98,6 +98,7 @@ pub const RUNTIME_TYPES: &[&str] = &[
     "ParamKind",
     "ParamMeta",
     "PreparedRequest",
+    "Redactor",
     "RequestBuilder",
     "RetryConfig",
     "Sensitive",

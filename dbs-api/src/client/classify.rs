@@ -113,6 +113,20 @@ impl AttemptFailure {
                 ambiguous: true,
             };
         }
+        // A request that could not be built (a header value that cannot be sent) never left:
+        // not sent, and the same request fails the same way on a retry.
+        if e.is_builder() {
+            return Self {
+                error: Error::Transport {
+                    message: error_chain(&e),
+                    sent: false,
+                    attempts,
+                    client_token: None,
+                },
+                retryable: false,
+                ambiguous: false,
+            };
+        }
         let sent = !e.is_connect();
         let mut message = error_chain(&e);
         if message.contains("InvalidContentType") {
@@ -156,13 +170,38 @@ fn header(headers: &HeaderMap, name: &str, redactor: &Redactor) -> Option<String
     Some(redactor.redact(value))
 }
 
-/// Reads a string field under either spelling the services use (`Code` / `code`).
+/// Reads a string field under either spelling the services use (`Code` / `code`), cut as a
+/// message is (a RequestId or HostId is a few dozen characters; a huge one is no answer).
 fn field(body: &Value, names: &[&str], redactor: &Redactor) -> Option<String> {
     names.iter().find_map(|name| match body.get(name)? {
-        Value::String(s) if !s.is_empty() => Some(redactor.redact(s)),
+        Value::String(s) if !s.is_empty() => Some(capped(redactor.redact(s))),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     })
+}
+
+/// The server's message under the first of `names` present, redacted: a string as it is,
+/// anything else (a number, an object) as its JSON text, so a message of an odd type is not
+/// lost.
+fn message_field(body: &Value, names: &[&str], redactor: &Redactor) -> Option<String> {
+    names.iter().find_map(|name| match body.get(name)? {
+        Value::Null => None,
+        Value::String(s) if s.is_empty() => None,
+        Value::String(s) => Some(redactor.redact(s)),
+        other => Some(redactor.redact(&other.to_string())),
+    })
+}
+
+/// Cuts a message (already redacted) at [`ServiceError::MAX_MESSAGE_CHARS`], noting how much
+/// was cut.
+fn capped(message: String) -> String {
+    let limit = ServiceError::MAX_MESSAGE_CHARS;
+    let total = message.chars().count();
+    if total <= limit {
+        return message;
+    }
+    let kept: String = message.chars().take(limit).collect();
+    format!("{kept}… [{} more characters cut]", total - limit)
 }
 
 /// Classifies a reply: HTTP ≥ 400 with a JSON body → service error; 2xx whose body says
@@ -246,14 +285,15 @@ pub(crate) fn classify(
         let code = body_code
             .or(err_code)
             .unwrap_or_else(|| format!("HTTP{status}"));
-        let message =
-            field(&body, &["Message", "message", "ErrMessage"], redactor).unwrap_or_default();
+        let message = message_field(&body, &["Message", "message", "ErrMessage"], redactor)
+            .unwrap_or_default();
         (code, message, status)
     } else {
         let code = err_code
             .or(body_code)
             .unwrap_or_else(|| "UnknownError".to_owned());
-        let message = field(&body, &["ErrMessage", "Message"], redactor).unwrap_or_default();
+        let message =
+            message_field(&body, &["ErrMessage", "Message"], redactor).unwrap_or_default();
         (
             code,
             message,
@@ -261,8 +301,11 @@ pub(crate) fn classify(
         )
     };
     let (message, diagnosis) = diagnose_signature(&code, message, signed, redactor);
+    // Cut after the diagnosis, which reads the whole echo.
+    let message = capped(message);
     // The service checks the timestamp against its own clock: a retry signed by the same clock
     // fails the same way, so the error says how far off the clock is instead.
+    // Codes are matched by family without regard to case (see `same_family`).
     let clock_skew =
         same_family(&code, CommonErrorCode::InvalidTimeStampExpired.code()).then(|| {
             let date = reply.headers.get("date").and_then(|v| v.to_str().ok());
@@ -272,11 +315,14 @@ pub(crate) fn classify(
         clock_skew.is_none() && (retryable_code(&code) || retryable_status(http_status));
     // Throttling and client errors are refusals: the request was not acted on. A server error
     // (5xx) may come after the work was done (a lost answer), and `IdempotentProcessing` says
-    // a request with this token is being acted on (a token makes its replay safe anyway).
-    let processing =
-        CommonErrorCode::from_code(&code) == Some(CommonErrorCode::IdempotentProcessing);
+    // a request with this token is being acted on (a token makes its replay safe anyway). A
+    // server-side failure code (one the table gives a 5xx status) says the same as a 5xx,
+    // whatever the HTTP status it came with.
+    let common = CommonErrorCode::from_code(&code);
+    let processing = common == Some(CommonErrorCode::IdempotentProcessing);
+    let server_failure = common.is_some_and(|c| c.http_status() >= 500);
     let throttled = same_family(&code, CommonErrorCode::Throttling.code());
-    let refused = !processing && (throttled || http_status < 500);
+    let refused = !processing && !server_failure && (throttled || http_status < 500);
     let ambiguous = !refused;
     let error = Error::Service(Box::new(ServiceError {
         code,
@@ -303,10 +349,20 @@ pub(crate) fn classify(
 fn requested_wait(headers: &HeaderMap) -> Option<Duration> {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let acs = text("x-acs-retry-after")
-        .and_then(|v| v.trim().parse::<u64>().ok())
+        .and_then(retry_after_millis)
         .map(Duration::from_millis);
     acs.or_else(|| retry_after(text("retry-after")?, SystemTime::now()))
         .filter(|wait| !wait.is_zero())
+}
+
+/// An `x-acs-retry-after` value in milliseconds; a number too large for a `u64` is still "a
+/// very long time" (the longest wait there is), not an unreadable header.
+fn retry_after_millis(text: &str) -> Option<u64> {
+    let text = text.trim();
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(text.parse().unwrap_or(u64::MAX))
 }
 
 const ECHO_MARKER: &str = "string to sign is:";

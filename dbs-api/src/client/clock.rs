@@ -23,6 +23,8 @@ pub struct ClockSkew {
     pub local: OffsetDateTime,
     /// The service's time from the response's `Date` header; `None` without a readable one.
     pub server: Option<OffsetDateTime>,
+    /// The response had a `Date` header that could not be read as an HTTP-date.
+    unreadable_date: bool,
 }
 
 impl ClockSkew {
@@ -30,7 +32,11 @@ impl ClockSkew {
     /// obsolete forms RFC 9110 asks recipients to accept).
     pub(crate) fn measure(date: Option<&str>, local: OffsetDateTime) -> Self {
         let server = date.and_then(http_date);
-        Self { local, server }
+        Self {
+            local,
+            server,
+            unreadable_date: date.is_some() && server.is_none(),
+        }
     }
 
     /// Server time minus local time: positive when the local clock is behind the server's.
@@ -43,9 +49,15 @@ impl ClockSkew {
 impl fmt::Display for ClockSkew {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.offset() {
-            None => f.write_str(
+            None => write!(
+                f,
                 "the service refused the request's timestamp: the local clock is probably off \
-                 (the response had no Date header to measure it); set it right, with NTP say",
+                 ({}); set it right, with NTP say",
+                if self.unreadable_date {
+                    "the response's Date header could not be read to measure it"
+                } else {
+                    "the response had no Date header to measure it"
+                }
             ),
             Some(offset) if offset.abs() < AGREEMENT => f.write_str(
                 "the local clock agrees with the server's Date header, so the request's \
@@ -158,8 +170,24 @@ mod tests {
         for form in ["Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994"] {
             assert_eq!(http_date(form), server, "{form}");
         }
-        let blind = ClockSkew::measure(Some("yesterday"), OffsetDateTime::UNIX_EPOCH);
+        let blind = ClockSkew::measure(None, OffsetDateTime::UNIX_EPOCH);
         assert_eq!(blind.offset(), None);
         assert!(blind.to_string().contains("no Date header"));
+        // A Date header that is there but is no HTTP-date (RFC 9110 §5.6.7 allows none of
+        // these) is said to be unreadable, not missing.
+        for date in [
+            "yesterday",
+            "2026-12-07T02:00:00Z",
+            "+0800",
+            "Sun, 06 Nov 1994 08:49:60 GMT",
+        ] {
+            let skew = ClockSkew::measure(Some(date), OffsetDateTime::UNIX_EPOCH);
+            assert_eq!(skew.offset(), None, "{date}");
+            let text = skew.to_string();
+            assert!(
+                text.contains("Date header could not be read") && !text.contains("no Date"),
+                "{date}: {text}"
+            );
+        }
     }
 }

@@ -284,27 +284,45 @@ pub(crate) fn check_timeouts(timeouts: &[(&str, Option<Duration>)]) -> Result<()
     }
 }
 
-/// Parses an endpoint override; plain HTTP only for loopback unless allowed.
+/// Parses an endpoint override, `scheme://host[:port]` (an optional `/` after it) or a bare
+/// `host[:port]` (HTTPS); plain HTTP only for loopback unless allowed. Refused: an empty host
+/// (`https://`, `http:`), port 0 or an empty port (`https://x:`), user information, and any
+/// path, query or fragment.
 fn parse_endpoint(url: &str, allow_plain_http: bool) -> Result<Endpoint, Error> {
-    let url = url.trim().trim_end_matches('/');
+    let url = url.trim();
+    let shape = || {
+        Error::Config(format!(
+            "endpoint {url:?} must be scheme://host[:port] with no path, query or fragment"
+        ))
+    };
     let (scheme, rest) = match url.split_once("://") {
         Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
         None => ("https".to_owned(), url),
     };
-    if rest.contains('@') {
+    // The authority as written: the URL parser forgives what must be refused here (an empty
+    // port, slashes before the host).
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    if authority.contains('@') {
         // Never echo user information: it may hold a password.
         return Err(Error::Config(
             "endpoint URL must not contain user information (user:password@)".to_owned(),
         ));
     }
-    if rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
+    if authority.is_empty() {
+        return Err(Error::Config(format!("endpoint {url:?} has no host")));
+    }
+    if !matches!(tail, "" | "/") || authority.contains(char::is_whitespace) {
+        return Err(shape());
+    }
+    if authority.ends_with(':') {
         return Err(Error::Config(format!(
-            "endpoint {url:?} must be scheme://host[:port] with no path"
+            "endpoint {url:?} has an empty port: give a port number or none"
         )));
     }
     match scheme.as_str() {
         "https" => {}
-        "http" if allow_plain_http || is_loopback(rest) => {}
+        "http" if allow_plain_http || is_loopback(authority) => {}
         "http" => {
             return Err(Error::Config(format!(
                 "endpoint {url:?} uses plain http on a non-loopback host; use https (the library can opt in with allow_plain_http(true))"
@@ -316,13 +334,24 @@ fn parse_endpoint(url: &str, allow_plain_http: bool) -> Result<Endpoint, Error> 
             )));
         }
     }
-    let base = format!("{scheme}://{rest}");
-    // Catches what the shape checks above cannot: a port above 65535, a broken IPv6 literal.
-    reqwest::Url::parse(&base)
+    // The URL parser catches the rest: a port above 65535, a broken IPv6 literal, a host with
+    // characters no host has.
+    let parsed = reqwest::Url::parse(&format!("{scheme}://{authority}/"))
         .map_err(|e| Error::Config(format!("endpoint {url:?} is not a valid URL: {e}")))?;
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(Error::Config(format!("endpoint {url:?} has no host")));
+    }
+    if parsed.port() == Some(0) {
+        return Err(Error::Config(format!(
+            "endpoint {url:?} has port 0, which no server listens on"
+        )));
+    }
+    if parsed.path() != "/" || parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(shape());
+    }
     Ok(Endpoint {
-        base,
-        host: rest.to_owned(),
+        base: format!("{scheme}://{authority}"),
+        host: authority.to_owned(),
     })
 }
 
@@ -364,6 +393,42 @@ mod tests {
         assert!(endpoint("ftp://host").is_err());
         assert!(endpoint("http://127.0.0.1:99999").is_err());
         assert!(endpoint("http://[::1").is_err());
+    }
+
+    /// Finding 12: endpoints without a host, with port 0 or an empty port, or with anything
+    /// after the authority are configuration errors, not the host "http".
+    #[test]
+    fn endpoints_without_a_usable_host_or_port_are_refused() {
+        for url in [
+            "http://",
+            "https://",
+            "https:///",
+            "https:///x",
+            "http:",
+            "https:",
+            "https://x:0",
+            "https://x:",
+            "http://127.0.0.1:0",
+            "https://x/?",
+            "https://x?a=1",
+            "https://x#f",
+            "https://x//",
+            "https://u@x",
+            "https://:443",
+        ] {
+            let result = parse_endpoint(url, false);
+            assert!(
+                matches!(result, Err(Error::Config(_))),
+                "{url}: {:?}",
+                result.map(|e| e.base)
+            );
+        }
+        assert_eq!(
+            parse_endpoint("https://x:8443/", false)
+                .ok()
+                .map(|e| e.host),
+            Some("x:8443".to_owned())
+        );
     }
 
     #[test]

@@ -94,25 +94,30 @@ impl Call {
 struct History {
     /// The first attempt that may have reached the service, in words.
     first_sent: Option<String>,
-    /// Some attempt may have been acted on (not a refusal).
-    acted: bool,
+    /// The first attempt that may have been acted on (not a refusal), in words.
+    first_acted: Option<String>,
 }
 
 impl History {
     fn record(&mut self, failure: &AttemptFailure, attempt: u32) {
+        let words = || Some(format!("attempt {attempt}: {}", failure.error));
         if failure.error.was_sent() && self.first_sent.is_none() {
-            self.first_sent = Some(format!("attempt {attempt}: {}", failure.error));
+            self.first_sent = words();
         }
-        self.acted |= failure.ambiguous;
+        if failure.ambiguous && self.first_acted.is_none() {
+            self.first_acted = words();
+        }
     }
 
-    /// The call's error: the last attempt's, made true for the whole call.
+    /// The call's error: the last attempt's, made true for the whole call. It cites the
+    /// earlier attempt that matters most: the first that may have acted, else the first that
+    /// reached the service (a refusal, which did not act).
     fn finish(&self, mut error: Error, token: Option<&str>) -> Error {
-        if let Some(first) = &self.first_sent {
-            error.sent_earlier(first);
+        if let Some(earlier) = self.first_acted.as_ref().or(self.first_sent.as_ref()) {
+            error.sent_earlier(earlier);
         }
         // An undecodable 2xx answer, too, means the service acted.
-        let acted = self.acted
+        let acted = self.first_acted.is_some()
             || matches!(
                 error,
                 Error::UnexpectedResponse {
@@ -191,6 +196,7 @@ impl Inner {
     ) -> Result<T, Error> {
         call.fill_idempotency_token();
         let credentials = self.credentials.provide()?;
+        credentials.check_sendable(self.credentials.name())?;
         let attempts = AtomicU32::new(0);
         let limit = options.operation_timeout.or(self.operation_timeout);
         // A limit too far away to be an Instant is no limit (and no overflow panic).
@@ -372,11 +378,35 @@ impl Inner {
         };
         call.fill_idempotency_token();
         let credentials = self.credentials.provide()?;
+        credentials.check_sendable(self.credentials.name())?;
         let signed = self.sign(call.action, &call.body_params(), &credentials, options);
         Ok(PreparedRequest::new(
             self.url(&signed),
             &signed,
             &call.params,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A request reqwest could not build (a header value no HTTP message can carry) never left
+    /// the client: not sent, not retried, and the service cannot have acted.
+    #[test]
+    fn a_request_that_could_not_be_built_was_not_sent() {
+        let built = reqwest::Client::new()
+            .post("http://127.0.0.1:9/")
+            .header("x-acs-security-token", "t\r\nX: y")
+            .build();
+        let Err(e) = built else {
+            panic!("reqwest refuses a header value with CR LF");
+        };
+        assert!(e.is_builder());
+        let failure = AttemptFailure::transport(e, Duration::from_secs(1), 1);
+        assert!(!failure.error.was_sent(), "{:?}", failure.error);
+        assert!(!failure.retryable && !failure.ambiguous);
+        assert!(!failure.error.to_string().contains("X: y"));
     }
 }

@@ -124,13 +124,27 @@ fn prepare_call<I: Operation>(request: &RequestBuilder<'_, I>) -> Result<Call, E
         .as_ref()
         .unwrap_or(&request.client.inner.context);
     input.validate(context)?;
-    Ok(Call {
+    let call = Call {
         action: I::ACTION,
         params: input.to_wire_params(),
         idempotency_token: I::IDEMPOTENCY_TOKEN,
         idempotent: I::IDEMPOTENT,
         retryable_code: crate::error_code::retryable_code::<I::ErrorCode>,
-    })
+    };
+    check_token(&call, I::DOCUMENTATION)?;
+    Ok(call)
+}
+
+/// Checks a ClientToken the caller set against the reference's rule (the spec cannot state
+/// string lengths or patterns, so this rule lives here).
+fn check_token(call: &Call, reference: &'static str) -> Result<(), Error> {
+    let mut violations = crate::validation::Violations::new(reference);
+    if let Some(name) = call.idempotency_token
+        && let Some(param) = call.params.iter().find(|p| p.name == name)
+    {
+        violations.client_token(name, &param.value);
+    }
+    Ok(violations.finish()?)
 }
 
 impl Client {
@@ -178,12 +192,14 @@ impl Inner {
         context: Option<&ValidationContext>,
     ) -> Result<Call, Error> {
         let context = context.unwrap_or(&self.context);
-        Ok(Call {
+        let call = Call {
             action: operation.name,
             params: (operation.prepare)(params, context)?,
             idempotency_token: operation.idempotency_token,
             idempotent: operation.idempotent,
             retryable_code: operation.retryable_code,
-        })
+        };
+        check_token(&call, operation.documentation)?;
+        Ok(call)
     }
 }

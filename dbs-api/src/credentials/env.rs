@@ -16,6 +16,9 @@ const NAME: &str = "environment";
 ///
 /// Empty or blank values count as unset; surrounding whitespace is trimmed.
 ///
+/// A variable of the process environment that is set but is not valid UTF-8 is
+/// [`CredentialsError::Invalid`], naming the variable (never its value).
+///
 /// Errors:
 /// * [`CredentialsError::NotFound`] when none of the three variables is set.
 /// * [`CredentialsError::Invalid`] when some are set but the ID or the secret is missing (for
@@ -55,6 +58,19 @@ impl Default for EnvironmentProvider {
 
 impl ProvideCredentials for EnvironmentProvider {
     fn provide(&self) -> Result<Credentials, CredentialsError> {
+        // A value that is not text would read as unset and let the chain fall through to other
+        // credentials: it is a mistake to fix, named without its value.
+        let variables = [
+            ALIBABA_CLOUD_ACCESS_KEY_ID,
+            ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+            ALIBABA_CLOUD_SECURITY_TOKEN,
+        ];
+        if let Some(variable) = variables.into_iter().find(|v| self.env.not_unicode(v)) {
+            return Err(CredentialsError::invalid(
+                NAME,
+                format!("{variable} is set but is not valid UTF-8"),
+            ));
+        }
         let id = self.get(ALIBABA_CLOUD_ACCESS_KEY_ID);
         let secret = self.get(ALIBABA_CLOUD_ACCESS_KEY_SECRET);
         let token = self.get(ALIBABA_CLOUD_SECURITY_TOKEN);

@@ -110,6 +110,40 @@ impl Credentials {
     pub fn security_token(&self) -> Option<&Sensitive<String>> {
         self.security_token.as_ref()
     }
+
+    /// Checks that the AccessKeyId and the SecurityToken can go on the wire: they travel in HTTP
+    /// headers (V3), where a control character (`\r`, `\n`, `\x01`, DEL) cannot be sent, and
+    /// the AccessKeyId is one word of the `Authorization` header, so it holds no whitespace
+    /// either. Checked before anything is sent, so a pasted `\r\n` is a credentials error, not
+    /// a transport failure that "may have reached the service". The message names the
+    /// AccessKeyId by its prefix only and never quotes the token.
+    pub(crate) fn check_sendable(&self, source_name: &'static str) -> Result<(), CredentialsError> {
+        if self
+            .access_key_id
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace())
+        {
+            return Err(CredentialsError::invalid(
+                source_name,
+                format!(
+                    "the AccessKeyId {:?} holds a control or whitespace character, which cannot \
+                     be sent",
+                    IdPrefix(&self.access_key_id)
+                ),
+            ));
+        }
+        if self
+            .security_token
+            .as_ref()
+            .is_some_and(|token| token.expose().chars().any(char::is_control))
+        {
+            return Err(CredentialsError::invalid(
+                source_name,
+                "the SecurityToken holds a control character, which cannot be sent",
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl fmt::Debug for Credentials {
@@ -228,6 +262,12 @@ impl EnvLookup {
     /// The value of `key`, or `None` when unset or blank.
     pub(crate) fn get(&self, key: &str) -> Option<String> {
         (self.lookup)(key).filter(|value| !value.trim().is_empty())
+    }
+
+    /// Whether `key` is set in the process environment to something that is not valid UTF-8
+    /// (which [`EnvLookup::get`] reads as unset). An injected lookup only ever gives text.
+    pub(crate) fn not_unicode(&self, key: &str) -> bool {
+        !self.injected && matches!(std::env::var(key), Err(std::env::VarError::NotUnicode(_)))
     }
 
     /// The home directory: `HOME`, or `USERPROFILE` on Windows-like environments.

@@ -453,9 +453,16 @@ fn random_case(rng: &mut SplitMix64, index: usize) -> Case {
     if let Some(v) = optional(rng) {
         b = b.owner_id(v);
     }
-    // A unique token (hostile text plus the index), or none so the client makes one.
+    // A unique token (the visible-ASCII part of hostile text, plus the index), or none so the
+    // client makes one. The reference allows only ASCII and at most 64 characters, which the
+    // client enforces; `%`, `&`, `=`, `+`, `*` and the like still test the encodings.
     if rng.chance(75) {
-        b = b.client_token(format!("{}#{index}", value(rng, 3)));
+        let hostile: String = value(rng, 3)
+            .chars()
+            .filter(char::is_ascii_graphic)
+            .take(48)
+            .collect();
+        b = b.client_token(format!("{hostile}#{index}"));
     }
     Case {
         index,
