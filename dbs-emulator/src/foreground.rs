@@ -48,8 +48,9 @@ pub async fn serve_foreground(config: EmulatorConfig) -> Result<(), ServeError> 
 fn exposure_warning(addr: std::net::SocketAddr, local_url: &str) -> String {
     format!(
         "warning: listening on {addr}, which is not a loopback address: other machines that can \
-         reach it can call the API with the accepted accounts. The admin API (/_emulator/) \
-         answers only requests for a loopback Host; from this machine, use {local_url}"
+         reach it can call the DBS API with the accepted accounts. Only the admin API \
+         (/_emulator/) is kept from them: it answers only connections from this machine, at \
+         {local_url}"
     )
 }
 

@@ -23,8 +23,8 @@
 //! variable `DBS_EMULATOR_ACCESS_KEY=ID:SECRET` gives one account when no `--access-key` is
 //! given, which keeps the secret out of the process list. Listening on an address that is not
 //! loopback (`--listen 0.0.0.0:8080`) prints that address as it is and a warning on stderr: the
-//! API is then reachable from other machines (the admin API still answers only a loopback
-//! `Host`, see [`admin`]).
+//! DBS API is then reachable from other machines (the admin API still answers only
+//! connections from a loopback peer address with a loopback `Host`, see [`admin`]).
 //!
 //! # In a test suite
 //!
