@@ -167,7 +167,7 @@ pub use config::{
 };
 pub use faults::{Fault, FaultKind};
 pub use foreground::{ServeError, serve_foreground};
-pub use seed::{BackupPlan, Seed, SeedError};
+pub use seed::{BackupPlan, MAX_SEED_FILE_BYTES, Seed, SeedError};
 pub use server::{Emulator, EmulatorHandle, InvalidFault, StartError};
 pub use state::{
     DEFAULT_STATE_PAGE_SIZE, MAX_STATE_PAGE_SIZE, RestoreTask, StatePage, StateQuery,
