@@ -5,6 +5,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// Kills the emulator when the test ends, even on failure.
 struct Running(Child);
@@ -31,6 +32,26 @@ fn dbs(home: &std::path::Path) -> Command {
     }
     command.env("HOME", home);
     command
+}
+
+/// Runs a `dbs emulator` that must refuse to start, waiting at most 30 s: one that starts
+/// instead (as before these checks) is killed and the test fails, rather than hanging.
+fn run_refused(mut command: Command) -> Output {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn dbs emulator");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().expect("try_wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("dbs emulator started instead of refusing: {command:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().expect("output")
 }
 
 /// Starts `dbs emulator` on a free loopback port; returns it and its URL.
@@ -156,11 +177,11 @@ fn malformed_accounts_are_refused_without_repeating_them() {
     let home = tempfile::tempdir().expect("temp HOME");
     // The variable: `bad` and friends were silently ignored before.
     for value in ["bad", "SEKRET1", "id:", ":SEKRET2"] {
-        let output = dbs(home.path())
+        let mut command = dbs(home.path());
+        command
             .args(["emulator", "--listen", "127.0.0.1:0"])
-            .env("DBS_EMULATOR_ACCESS_KEY", value)
-            .output()
-            .expect("run dbs");
+            .env("DBS_EMULATOR_ACCESS_KEY", value);
+        let output = run_refused(command);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{value}: {stderr}");
         assert!(output.stdout.is_empty(), "{value}: it must not listen");
@@ -177,10 +198,9 @@ fn malformed_accounts_are_refused_without_repeating_them() {
     }
     // The flag.
     for value in ["SEKRET3", ":SEKRET4", "id:"] {
-        let output = dbs(home.path())
-            .args(["emulator", "--listen", "127.0.0.1:0", "--access-key", value])
-            .output()
-            .expect("run dbs");
+        let mut command = dbs(home.path());
+        command.args(["emulator", "--listen", "127.0.0.1:0", "--access-key", value]);
+        let output = run_refused(command);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{value}: {stderr}");
         assert!(
@@ -195,10 +215,9 @@ fn malformed_accounts_are_refused_without_repeating_them() {
 fn a_non_loopback_address_with_only_the_demo_account_is_refused_before_listening() {
     let home = tempfile::tempdir().expect("temp HOME");
     // Refused before the bind: nothing listens on 0.0.0.0 during this test.
-    let output = dbs(home.path())
-        .args(["emulator", "--listen", "0.0.0.0:0"])
-        .output()
-        .expect("run dbs");
+    let mut command = dbs(home.path());
+    command.args(["emulator", "--listen", "0.0.0.0:0"]);
+    let output = run_refused(command);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(output.stdout.is_empty(), "it must not listen");

@@ -175,9 +175,22 @@ async fn a_non_loopback_address_is_printed_as_bound_with_a_warning() {
 #[test]
 fn a_non_loopback_address_with_only_the_demo_account_is_refused_before_listening() {
     // The refusal comes before the bind: nothing listens on 0.0.0.0 during this test.
-    let output = command(&["--listen", "0.0.0.0:0"])
-        .output()
-        .expect("run dbs-emulator");
+    let mut child = command(&["--listen", "0.0.0.0:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn dbs-emulator");
+    // At most 30 s: one that starts instead (as before this check) is killed, not waited for.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().expect("try_wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("dbs-emulator listened on 0.0.0.0 with only the demo account");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().expect("output");
     assert!(!output.status.success());
     assert!(output.stdout.is_empty(), "it must not listen");
     let stderr = String::from_utf8_lossy(&output.stderr);
