@@ -79,6 +79,8 @@ pub(crate) const EMULATOR_COMMAND: &str = "emulator";
 pub(crate) const LISTEN: &str = "listen";
 /// `dbs emulator --seed FILE`.
 pub(crate) const SEED: &str = "seed";
+/// `dbs emulator --access-key ID:SECRET`.
+pub(crate) const ACCESS_KEY: &str = "access-key";
 
 /// Prefix of the environment variables that carry sensitive parameters.
 const SECRET_ENV_PREFIX: &str = "DBS_";
@@ -539,7 +541,7 @@ fn capitalize(text: &str) -> String {
     }
 }
 
-/// `dbs emulator [--listen ADDR] [--seed FILE]`.
+/// `dbs emulator [--listen ADDR] [--seed FILE] [--access-key ID:SECRET]...`.
 ///
 /// The global options of [`call_only`] mean nothing here. clap propagates a global option to a
 /// subcommand only when the subcommand has no argument with the same id, so this one gets hidden
@@ -557,7 +559,10 @@ fn emulator_command() -> Command {
             "Runs the DBS emulator in the foreground until interrupted. The first line on stdout \
              is `listening on http://HOST:PORT`. Point the CLI or the SDK at it with --endpoint \
              and the demo credentials (ALIBABA_CLOUD_ACCESS_KEY_ID=testid, \
-             ALIBABA_CLOUD_ACCESS_KEY_SECRET=testsecret).",
+             ALIBABA_CLOUD_ACCESS_KEY_SECRET=testsecret), or the account given with \
+             --access-key or DBS_EMULATOR_ACCESS_KEY. A --listen address that is not loopback \
+             (0.0.0.0:8080) needs such an account: with only the public demo account, the \
+             emulator refuses to start.",
         )
         .arg(
             Arg::new(LISTEN)
@@ -571,6 +576,20 @@ fn emulator_command() -> Command {
                 .value_name("FILE")
                 .value_parser(clap::value_parser!(std::path::PathBuf))
                 .help("Seed file with the backup plans to load instead of the default seed"),
+        )
+        .arg(
+            Arg::new(ACCESS_KEY)
+                .long(ACCESS_KEY)
+                .value_name("ID:SECRET")
+                .action(clap::ArgAction::Append)
+                // Its errors never repeat the value, which holds a secret.
+                .value_parser(dbs_emulator::AccessKeyValueParser)
+                .help(
+                    "An account to accept (repeatable). Without any, the account in \
+                     DBS_EMULATOR_ACCESS_KEY=ID:SECRET (which keeps the secret out of the \
+                     process list), and without that, the demo account testid:testsecret, \
+                     allowed on a loopback address only",
+                ),
         )
         .args(crate::emulator::limit_args())
         .args(hidden)

@@ -7,9 +7,9 @@ use clap::parser::ValueSource;
 use clap::{Arg, ArgMatches};
 use dbs_api::Credentials;
 use dbs_emulator::{
-    DEFAULT_BODY_BUDGET_BYTES, DEFAULT_MAX_NONCES, DEFAULT_MAX_RESTORE_TASK_BYTES,
+    AccessKey, DEFAULT_BODY_BUDGET_BYTES, DEFAULT_MAX_NONCES, DEFAULT_MAX_RESTORE_TASK_BYTES,
     DEFAULT_MAX_RESTORE_TASKS, Emulator, EmulatorConfig, EmulatorHandle, Seed, ServeError,
-    serve_foreground,
+    account_options, serve_foreground,
 };
 
 use crate::cli;
@@ -109,7 +109,7 @@ pub(crate) fn limit_args() -> [Arg; 4] {
     ]
 }
 
-/// `dbs emulator [--listen ADDR] [--seed FILE] [limits]`: serves until Ctrl-C or SIGTERM, with
+/// `dbs emulator [--listen ADDR] [--seed FILE] [--access-key ID:SECRET]... [limits]`: serves until Ctrl-C or SIGTERM, with
 /// the same output as the dbs-emulator binary (the first stdout line is
 /// `listening on http://HOST:PORT`).
 pub(crate) async fn run_foreground(matches: &ArgMatches) -> Result<(), Failure> {
@@ -126,8 +126,13 @@ pub(crate) async fn run_foreground(matches: &ArgMatches) -> Result<(), Failure> 
         Some(path) => Seed::from_file(path).map_err(|e| Failure::usage(e.to_string()))?,
         None => Seed::default(),
     };
+    let flags = matches
+        .get_many::<AccessKey>(cli::ACCESS_KEY)
+        .map(|keys| keys.cloned().collect())
+        .unwrap_or_default();
+    let accounts = account_options(flags).map_err(|e| Failure::usage(e.to_string()))?;
     let limit = |id: &str, default: usize| matches.get_one::<usize>(id).copied().unwrap_or(default);
-    let config = EmulatorConfig::default()
+    let mut config = EmulatorConfig::default()
         .listen(listen)
         .seed(seed)
         .max_nonces(limit(MAX_NONCES, DEFAULT_MAX_NONCES))
@@ -137,9 +142,15 @@ pub(crate) async fn run_foreground(matches: &ArgMatches) -> Result<(), Failure> 
             DEFAULT_MAX_RESTORE_TASK_BYTES,
         ))
         .body_budget_bytes(limit(BODY_BUDGET_BYTES, DEFAULT_BODY_BUDGET_BYTES));
+    for key in accounts {
+        config = config.access_key(key);
+    }
     serve_foreground(config).await.map_err(|e| match e {
         ServeError::Start(e) => Failure::usage(format!("cannot start the emulator: {e}")),
         ServeError::Io(e) => Failure::sent(format!("emulator: {e}")),
+        refused @ (ServeError::AccessKeyVar | ServeError::DemoAccountExposed(_)) => {
+            Failure::usage(refused.to_string())
+        }
     })
 }
 

@@ -23,6 +23,9 @@
 //! (cross-site request forgery, or DNS rebinding, where a page's own host name is made to point
 //! at 127.0.0.1), on every route and method, GET included:
 //!
+//! - the connection must come from this machine: its peer address must be loopback
+//!   (`127.0.0.1/8`, `::1`, or `::ffff:127.0.0.1` on a dual-stack socket), whatever `Host` it
+//!   sends, so an emulator listening on `0.0.0.0` keeps its admin API from other machines;
 //! - the `Host` header must be loopback: `127.0.0.1`, `localhost` or `[::1]`, with any port (a
 //!   rebound name such as `attacker.example:8080` is refused);
 //! - an `Origin` header, if sent, must be a loopback origin (`http://127.0.0.1:PORT`,
@@ -34,13 +37,16 @@
 //!
 //! Programs (curl, test suites, SDKs) send a loopback `Host` and no `Origin` when they call
 //! `http://127.0.0.1:PORT`, so none of this gets in their way. An emulator listening on a
-//! non-loopback address still answers its admin API only to such a `Host`: call it through a
-//! tunnel or from the same machine.
+//! non-loopback address still answers its admin API only to a loopback peer with such a
+//! `Host`: call it from the same machine or through a tunnel. (The DBS API itself, under `/`,
+//! answers every peer that signs with an accepted account.)
 //!
 //! Errors are `{"error":"<what is wrong>"}` with 400 (a fault that is not JSON of the right
 //! shape, a full fault list, a state query out of range), 403 (a `Host` or `Origin` refused
-//! above), 404 (another path), 405 (another method) or 415 (a `POST` body that is not declared
+//! above, or a peer that is not loopback), 404 (another path), 405 (another method) or 415 (a `POST` body that is not declared
 //! `application/json`).
+
+use std::net::SocketAddr;
 
 use hyper::HeaderMap;
 use hyper::Method;
@@ -56,14 +62,15 @@ use crate::state::StateQuery;
 /// The admin API's path prefix.
 pub(crate) const PREFIX: &str = "/_emulator/";
 
-/// Answers an admin request; `route` is the path after [`PREFIX`].
+/// Answers an admin request from `peer`; `route` is the path after [`PREFIX`].
 pub(crate) fn handle(
+    peer: SocketAddr,
     parts: &Parts,
     route: &str,
     body: &[u8],
     shared: &Shared,
 ) -> hyper::Response<http_body_util::Full<hyper::body::Bytes>> {
-    if let Err(message) = check_caller(&parts.headers) {
+    if let Err(message) = check_caller(peer, &parts.headers) {
         return json_response(403, "", &error(message.to_owned()));
     }
     let (status, answer) = match (route, &parts.method) {
@@ -110,8 +117,16 @@ pub(crate) fn handle(
     json_response(status, "", &answer)
 }
 
-/// A loopback `Host`, and no `Origin` or a loopback one (see the module docs).
-fn check_caller(headers: &HeaderMap) -> Result<(), &'static str> {
+/// A loopback peer, a loopback `Host`, and no `Origin` or a loopback one (see the module docs).
+fn check_caller(peer: SocketAddr, headers: &HeaderMap) -> Result<(), &'static str> {
+    // The Host header is the client's to choose: only the peer address says where it is.
+    // `to_canonical` reads `::ffff:127.0.0.1` (IPv4 on a dual-stack `[::]` socket) as 127.0.0.1.
+    if !peer.ip().to_canonical().is_loopback() {
+        return Err(
+            "the admin API answers only connections from this machine (a loopback peer \
+             address); call it through 127.0.0.1 or [::1], or through a tunnel",
+        );
+    }
     let single = |name| {
         let mut values = headers.get_all(name).iter();
         match (values.next(), values.next()) {
@@ -178,6 +193,43 @@ fn error(message: String) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn loopback_headers() -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            HOST,
+            hyper::header::HeaderValue::from_static("127.0.0.1:8080"),
+        );
+        headers
+    }
+
+    #[test]
+    fn a_peer_that_is_not_loopback_is_refused_whatever_its_host() {
+        let headers = loopback_headers();
+        for peer in [
+            "192.0.2.7:40000",
+            "10.0.0.1:1",
+            "0.0.0.0:1",
+            "[2001:db8::1]:1",
+            "[::ffff:192.0.2.7]:1",
+        ] {
+            let peer: SocketAddr = peer.parse().expect("address");
+            let refused = check_caller(peer, &headers).expect_err("a remote peer");
+            assert!(refused.contains("loopback peer"), "{peer}: {refused}");
+        }
+        for peer in [
+            "127.0.0.1:40000",
+            "127.9.9.9:1",
+            "[::1]:1",
+            "[::ffff:127.0.0.1]:1",
+        ] {
+            let peer: SocketAddr = peer.parse().expect("address");
+            assert_eq!(check_caller(peer, &headers), Ok(()), "{peer}");
+        }
+        // A loopback peer still needs a loopback Host.
+        let peer: SocketAddr = "127.0.0.1:1".parse().expect("address");
+        assert!(check_caller(peer, &HeaderMap::new()).is_err());
+    }
 
     #[test]
     fn loopback_hosts_and_origins() {

@@ -21,10 +21,15 @@
 //! never contain parameter values (see [below](#what-answers-and-logs-reveal)). A malformed
 //! `--access-key` is a usage error that does not repeat the value given. The environment
 //! variable `DBS_EMULATOR_ACCESS_KEY=ID:SECRET` gives one account when no `--access-key` is
-//! given, which keeps the secret out of the process list. Listening on an address that is not
-//! loopback (`--listen 0.0.0.0:8080`) prints that address as it is and a warning on stderr: the
-//! API is then reachable from other machines (the admin API still answers only a loopback
-//! `Host`, see [`admin`]).
+//! given, which keeps the secret out of the process list; a malformed value is refused the same
+//! way. `dbs emulator` takes the same options ([`account_options`] is their one reading).
+//!
+//! Listening on an address that is not loopback (`--listen 0.0.0.0:8080`) needs an account
+//! from `--access-key` or `DBS_EMULATOR_ACCESS_KEY`: the demo account's secret is public, so
+//! with it alone the emulator refuses to start rather than let in every machine that can reach
+//! it. With an account, it prints that address as it is and a warning on stderr: the DBS API is
+//! then reachable from other machines (the admin API still answers only connections from a
+//! loopback peer address with a loopback `Host`, see [`admin`]).
 //!
 //! # In a test suite
 //!
@@ -170,8 +175,8 @@ pub use config::{
     MAX_FAULTS, NONCE_WINDOW, ParseAccessKeyError, TIMESTAMP_WINDOW,
 };
 pub use faults::{Fault, FaultKind};
-pub use foreground::{ServeError, serve_foreground};
-pub use seed::{BackupPlan, Seed, SeedError};
+pub use foreground::{ACCESS_KEY_VAR, ServeError, account_options, serve_foreground};
+pub use seed::{BackupPlan, MAX_SEED_FILE_BYTES, Seed, SeedError};
 pub use server::{Emulator, EmulatorHandle, InvalidFault, StartError};
 pub use state::{
     DEFAULT_STATE_PAGE_SIZE, MAX_STATE_PAGE_SIZE, RestoreTask, StatePage, StateQuery,

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use dbs_emulator::{
     AccessKey, DEFAULT_BODY_BUDGET_BYTES, DEFAULT_MAX_NONCES, DEFAULT_MAX_RESTORE_TASK_BYTES,
-    DEFAULT_MAX_RESTORE_TASKS, EmulatorConfig, ParseAccessKeyError, Seed, serve_foreground,
+    DEFAULT_MAX_RESTORE_TASKS, EmulatorConfig, Seed, account_options, serve_foreground,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -17,6 +17,9 @@ use tracing_subscriber::EnvFilter;
 /// Verifies V1 (HMAC-SHA1) and V3 (ACS3-HMAC-SHA256) signatures, validates parameters against
 /// the spec, keeps restore tasks, and injects faults through the admin API under /_emulator/.
 /// The first line on stdout is `listening on http://HOST:PORT`; logs go to stderr.
+///
+/// A --listen address that is not loopback (0.0.0.0:8080) needs an account from --access-key or
+/// DBS_EMULATOR_ACCESS_KEY: with only the public demo account, the emulator refuses to start.
 #[derive(Debug, Parser)]
 #[command(name = "dbs-emulator", version)]
 struct Args {
@@ -31,7 +34,8 @@ struct Args {
 
     /// An account to accept (repeatable). Without any, the account in the environment variable
     /// DBS_EMULATOR_ACCESS_KEY=ID:SECRET is accepted (which keeps the secret out of the process
-    /// list), and without that, the demo account testid:testsecret.
+    /// list), and without that, the demo account testid:testsecret, which is allowed on a
+    /// loopback address only.
     #[arg(long = "access-key", value_name = "ID:SECRET")]
     access_keys: Vec<AccessKey>,
 
@@ -58,10 +62,6 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_BODY_BUDGET_BYTES)]
     body_budget_bytes: usize,
 }
-
-/// The environment variable holding an account, `ID:SECRET`, used when no `--access-key` is
-/// given.
-const ACCESS_KEY_VAR: &str = "DBS_EMULATOR_ACCESS_KEY";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -96,18 +96,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .max_restore_tasks(args.max_restore_tasks)
         .max_restore_task_bytes(args.max_restore_task_bytes)
         .body_budget_bytes(args.body_budget_bytes);
-    let mut access_keys = args.access_keys;
-    if access_keys.is_empty()
-        && let Some(value) = std::env::var_os(ACCESS_KEY_VAR)
-    {
-        // Like the flag: the value is never repeated in the error.
-        let key = value
-            .to_str()
-            .and_then(|text| text.parse().ok())
-            .ok_or_else(|| format!("{ACCESS_KEY_VAR}: {ParseAccessKeyError}"))?;
-        access_keys.push(key);
-    }
-    for key in access_keys {
+    for key in account_options(args.access_keys)? {
         config = config.access_key(key);
     }
     serve_foreground(config).await?;

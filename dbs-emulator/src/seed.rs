@@ -21,8 +21,16 @@
 //!   are optional, kept as given and shown by `GET /_emulator/state`.
 //!
 //! Any other top-level key is an error, so a typo does not silently give an empty seed.
+//!
+//! A seed file must be a regular file (or a symbolic link to one) of at most
+//! [`MAX_SEED_FILE_BYTES`] (16 MiB): `--seed /dev/zero` would otherwise be read until memory runs
+//! out, and a FIFO would hang the start. The type is checked before opening and again on the
+//! opened handle (the path may be swapped in between), and the open never blocks
+//! (`O_NONBLOCK` on Unix), as `dbs-api` reads credentials files.
 
 use std::fmt;
+use std::fs::{File, Metadata, OpenOptions};
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use dbs_api::SourceDatabaseType;
@@ -66,6 +74,9 @@ impl BackupPlan {
         self
     }
 }
+
+/// The largest seed file read, in bytes (16 MiB): room for about a hundred thousand plans.
+pub const MAX_SEED_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// The plans an emulator starts with.
 ///
@@ -167,14 +178,12 @@ impl Seed {
     ///
     /// # Errors
     ///
-    /// [`SeedError::Io`] when the file cannot be read, otherwise as [`Seed::from_json`], with the
-    /// path in the message.
+    /// [`SeedError::Io`] when the file cannot be read, [`SeedError::NotRegularFile`] for a
+    /// directory, device, FIFO or socket, [`SeedError::TooLarge`] past
+    /// [`MAX_SEED_FILE_BYTES`], otherwise as [`Seed::from_json`], with the path in the message.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, SeedError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| SeedError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text = read_seed_file(path)?;
         Self::from_json(&text).map_err(|e| e.in_file(path))
     }
 
@@ -227,6 +236,27 @@ pub enum SeedError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The seed file is not a regular file (`/dev/zero`, a FIFO, a directory).
+    #[error(
+        "seed file {} is {kind}, not a regular file; seeds are read from regular files only",
+        path.display()
+    )]
+    NotRegularFile {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead: `a directory`, `a FIFO`, `a character device`, ...
+        kind: &'static str,
+    },
+    /// The seed file is larger than [`MAX_SEED_FILE_BYTES`]; it was not read past the limit.
+    #[error(
+        "seed file {} is larger than {MAX_SEED_FILE_BYTES} bytes (16 MiB), the most a seed may \
+         hold; not read",
+        path.display()
+    )]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+    },
     /// The text is not JSON of the seed's shape.
     #[error("seed is not valid: {0}")]
     Json(#[source] serde_json::Error),
@@ -262,6 +292,84 @@ impl SeedError {
             other => other,
         }
     }
+}
+
+/// Reads a seed file as UTF-8 text: a regular file only, never more than
+/// [`MAX_SEED_FILE_BYTES`] (see the [module docs](self)).
+fn read_seed_file(path: &Path) -> Result<String, SeedError> {
+    let io = |source| SeedError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    check_type(path, &std::fs::metadata(path).map_err(io)?)?;
+    let file = open_without_blocking(path).map_err(io)?;
+    check_type(path, &file.metadata().map_err(io)?)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SEED_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_SEED_FILE_BYTES {
+        return Err(SeedError::TooLarge {
+            path: path.to_owned(),
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not UTF-8 text ({})", e.utf8_error()),
+        ))
+    })
+}
+
+/// Refuses anything but a regular file (a symbolic link to one is fine: metadata follows it).
+fn check_type(path: &Path, metadata: &Metadata) -> Result<(), SeedError> {
+    if metadata.is_file() {
+        return Ok(());
+    }
+    let kind = if metadata.is_dir() {
+        "a directory"
+    } else {
+        special_kind(metadata)
+    };
+    Err(SeedError::NotRegularFile {
+        path: path.to_owned(),
+        kind,
+    })
+}
+
+#[cfg(unix)]
+fn special_kind(metadata: &Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+    let kind = metadata.file_type();
+    if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_: &Metadata) -> &'static str {
+    "a special file"
+}
+
+/// Opens for reading; on Unix with `O_NONBLOCK`, so a FIFO swapped in after the type check
+/// cannot block the open (the handle's type is checked again before any read).
+fn open_without_blocking(path: &Path) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
 
 struct InvalidDisplay<'a> {

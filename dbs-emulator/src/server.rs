@@ -295,13 +295,13 @@ async fn accept_loop(
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => {
+                Ok((stream, peer)) => {
                     let shared = Arc::clone(&shared);
                     // Each request runs in its own task, so a client that gives up (a timeout
                     // during a `delay` fault) does not cancel the work: like a real service, the
                     // emulator still acts on a request whose answer nobody reads.
                     let service = service_fn(move |req| {
-                        let work = tokio::spawn(serve(req, Arc::clone(&shared)));
+                        let work = tokio::spawn(serve(req, Arc::clone(&shared), peer));
                         async move { work.await.unwrap_or(Err(DropConnection)) }
                     });
                     let connection = http1::Builder::new()
@@ -344,6 +344,7 @@ type HttpResponse = Response<Full<Bytes>>;
 async fn serve(
     req: Request<Incoming>,
     shared: Arc<Shared>,
+    peer: SocketAddr,
 ) -> Result<HttpResponse, DropConnection> {
     let (parts, body) = req.into_parts();
     let read = read_body(&parts, body, shared.max_body_bytes, &shared.body_budget);
@@ -400,7 +401,7 @@ async fn serve(
         BodyRead::Failed => return Err(DropConnection),
     };
     if let Some(route) = parts.uri.path().strip_prefix(admin::PREFIX) {
-        return Ok(admin::handle(&parts, route, &body, &shared));
+        return Ok(admin::handle(peer, &parts, route, &body, &shared));
     }
     api(&parts, &body, &shared).await
 }

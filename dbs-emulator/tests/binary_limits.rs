@@ -137,7 +137,13 @@ fn help_names_the_environment_variable_and_the_limits() {
 
 #[tokio::test]
 async fn a_non_loopback_address_is_printed_as_bound_with_a_warning() {
-    let (_running, first, stderr) = spawn(command(&["--listen", "0.0.0.0:0"]));
+    // An explicit account: with only the demo account, a non-loopback address is refused.
+    let (_running, first, stderr) = spawn(command(&[
+        "--listen",
+        "0.0.0.0:0",
+        "--access-key",
+        "ci:ci-secret",
+    ]));
     let port = port_of(&first, "listening on http://0.0.0.0:");
     assert_ne!(port, 0);
     let warning = BufReader::new(stderr)
@@ -152,10 +158,47 @@ async fn a_non_loopback_address_is_printed_as_bound_with_a_warning() {
         )) && warning.contains(&format!("http://127.0.0.1:{port}")),
         "{warning}"
     );
+    // It does not suggest that other machines are kept from the DBS API itself.
+    assert!(
+        warning.contains("can call the DBS API")
+            && warning.contains("Only the admin API (/_emulator/) is kept from them"),
+        "{warning}"
+    );
     // Reached over loopback only, as every test here.
     let url = format!("http://127.0.0.1:{port}");
     assert_eq!(
         common::admin_get(&url, "health").await,
         serde_json::json!({"status": "ok"})
+    );
+}
+
+#[test]
+fn a_non_loopback_address_with_only_the_demo_account_is_refused_before_listening() {
+    // The refusal comes before the bind: nothing listens on 0.0.0.0 during this test.
+    let mut child = command(&["--listen", "0.0.0.0:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn dbs-emulator");
+    // At most 30 s: one that starts instead (as before this check) is killed, not waited for.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().expect("try_wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("dbs-emulator listened on 0.0.0.0 with only the demo account");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().expect("output");
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty(), "it must not listen");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "refusing to listen on 0.0.0.0:0, which is not a loopback address, with only the \
+             public demo account"
+        ) && stderr.contains("--access-key ID:SECRET or DBS_EMULATOR_ACCESS_KEY=ID:SECRET"),
+        "{stderr}"
     );
 }
