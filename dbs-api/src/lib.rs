@@ -106,6 +106,7 @@ mod error;
 mod error_code;
 #[cfg(feature = "server")]
 mod handler;
+pub mod local_file;
 pub mod operation;
 pub mod params;
 pub mod sensitive;

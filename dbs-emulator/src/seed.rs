@@ -29,11 +29,10 @@
 //! (`O_NONBLOCK` on Unix), as `dbs-api` reads credentials files.
 
 use std::fmt;
-use std::fs::{File, Metadata, OpenOptions};
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use dbs_api::SourceDatabaseType;
+use dbs_api::local_file::{ReadFileError, read_regular_file};
 use serde::{Deserialize, Serialize};
 
 /// One backup plan, as `DescribeBackupPlanList` would describe it.
@@ -295,81 +294,25 @@ impl SeedError {
 }
 
 /// Reads a seed file as UTF-8 text: a regular file only, never more than
-/// [`MAX_SEED_FILE_BYTES`] (see the [module docs](self)).
+/// [`MAX_SEED_FILE_BYTES`] (see [`dbs_api::local_file`]).
 fn read_seed_file(path: &Path) -> Result<String, SeedError> {
-    let io = |source| SeedError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    check_type(path, &std::fs::metadata(path).map_err(io)?)?;
-    let file = open_without_blocking(path).map_err(io)?;
-    check_type(path, &file.metadata().map_err(io)?)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_SEED_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > MAX_SEED_FILE_BYTES {
-        return Err(SeedError::TooLarge {
-            path: path.to_owned(),
-        });
+    let path_buf = || path.to_owned();
+    match read_regular_file(path, MAX_SEED_FILE_BYTES) {
+        Ok((text, _)) => Ok(text),
+        Err(ReadFileError::NotRegularFile { kind }) => Err(SeedError::NotRegularFile {
+            path: path_buf(),
+            kind,
+        }),
+        Err(ReadFileError::TooLarge { .. }) => Err(SeedError::TooLarge { path: path_buf() }),
+        Err(ReadFileError::Io(source)) => Err(SeedError::Io {
+            path: path_buf(),
+            source,
+        }),
+        Err(other) => Err(SeedError::Io {
+            path: path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, other.to_string()),
+        }),
     }
-    String::from_utf8(bytes).map_err(|e| {
-        io(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("not UTF-8 text ({})", e.utf8_error()),
-        ))
-    })
-}
-
-/// Refuses anything but a regular file (a symbolic link to one is fine: metadata follows it).
-fn check_type(path: &Path, metadata: &Metadata) -> Result<(), SeedError> {
-    if metadata.is_file() {
-        return Ok(());
-    }
-    let kind = if metadata.is_dir() {
-        "a directory"
-    } else {
-        special_kind(metadata)
-    };
-    Err(SeedError::NotRegularFile {
-        path: path.to_owned(),
-        kind,
-    })
-}
-
-#[cfg(unix)]
-fn special_kind(metadata: &Metadata) -> &'static str {
-    use std::os::unix::fs::FileTypeExt as _;
-    let kind = metadata.file_type();
-    if kind.is_fifo() {
-        "a FIFO"
-    } else if kind.is_char_device() {
-        "a character device"
-    } else if kind.is_block_device() {
-        "a block device"
-    } else if kind.is_socket() {
-        "a socket"
-    } else {
-        "a special file"
-    }
-}
-
-#[cfg(not(unix))]
-fn special_kind(_: &Metadata) -> &'static str {
-    "a special file"
-}
-
-/// Opens for reading; on Unix with `O_NONBLOCK`, so a FIFO swapped in after the type check
-/// cannot block the open (the handle's type is checked again before any read).
-fn open_without_blocking(path: &Path) -> std::io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    options.open(path)
 }
 
 struct InvalidDisplay<'a> {
