@@ -2,151 +2,47 @@
 //! control characters escaped and with every spelling of the call's secrets redacted; and a
 //! credentials file others can read is named in a warning on stderr.
 
+mod common;
+
 #[path = "../../dbs-api/tests/support/spellings.rs"]
 mod spellings;
 
-use std::io::{Read as _, Write as _};
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
-use std::time::Duration;
+use std::process::Output;
 
 use spellings::{PASSWORD, SECRET, TOKEN};
 
 const REDACTED: &str = "** redacted **";
 
 /// A loopback HTTP server answering every request with the same status, content type and body.
-struct Hostile {
-    url: String,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Hostile {
-    fn start(status: u16, content_type: &str, body: &str) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        listener.set_nonblocking(true).expect("non-blocking");
-        let url = format!("http://{}", listener.local_addr().expect("address"));
-        let response = format!(
-            "HTTP/1.1 {status} Hostile\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopping = Arc::clone(&stop);
-        let thread = std::thread::spawn(move || {
-            while !stopping.load(Ordering::Relaxed) {
-                let Ok((mut stream, _)) = listener.accept() else {
-                    std::thread::sleep(Duration::from_millis(5));
-                    continue;
-                };
-                let _ = stream.set_nonblocking(false);
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                read_request(&mut stream);
-                let _ = stream.write_all(response.as_bytes());
-            }
-        });
-        Self {
-            url,
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Hostile {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-/// Reads the head and a `content-length` body (bounded), so the answer follows the request.
-fn read_request(stream: &mut std::net::TcpStream) {
-    let mut seen = Vec::new();
-    let mut chunk = [0; 4096];
-    while seen.len() < 1 << 20 {
-        let Ok(n) = stream.read(&mut chunk) else {
-            return;
-        };
-        if n == 0 {
-            return;
-        }
-        seen.extend_from_slice(&chunk[..n]);
-        let text = String::from_utf8_lossy(&seen);
-        if let Some(head_end) = text.find("\r\n\r\n") {
-            let length = text[..head_end]
-                .lines()
-                .find_map(|line| {
-                    let (name, value) = line.split_once(':')?;
-                    name.eq_ignore_ascii_case("content-length")
-                        .then(|| value.trim().parse::<usize>().ok())
-                        .flatten()
-                })
-                .unwrap_or(0);
-            if seen.len() >= head_end + 4 + length {
-                return;
-            }
-        }
-    }
+fn hostile(status: u16, content_type: &str, body: &str) -> common::Server {
+    common::Server::answering(common::response(status, content_type, &[], body))
 }
 
 /// `dbs` with a clean environment, `home` as HOME, the test's secrets in the environment.
 fn dbs(home: &Path, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dbs"));
-    for (key, _) in std::env::vars_os() {
-        let name = key.to_string_lossy();
-        if name.starts_with("ALIBABA_CLOUD_")
-            || name.starts_with("DBS_")
-            || name.to_ascii_uppercase().ends_with("_PROXY")
-            || name == "RUST_LOG"
-        {
-            command.env_remove(&key);
-        }
-    }
-    command
-        .env("HOME", home)
-        .env_remove("USERPROFILE")
+    common::dbs_command(home)
         .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
         .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)
         .env("ALIBABA_CLOUD_SECURITY_TOKEN", TOKEN)
-        .env("DBS_DESTINATION_ENDPOINT_PASSWORD", PASSWORD)
+        .env(common::PASSWORD_VAR, PASSWORD)
         .args(args)
-        .stdin(Stdio::null());
-    command.output().expect("run dbs")
+        .output()
+        .expect("run dbs")
 }
 
 /// The README's restore call against `endpoint`.
 fn restore(endpoint: &str) -> Vec<&str> {
-    vec![
-        "--endpoint",
-        endpoint,
-        "create-restore-task",
-        "--backup-plan-id",
-        "dbsdemomysql01",
-        "--restore-task-name",
-        "restore-demo",
-        "--destination-endpoint-instance-type",
-        "RDS",
-        "--destination-endpoint-region",
-        "cn-hangzhou",
-        "--destination-endpoint-instance-id",
-        "rm-bp1p8c29demo",
-        "--destination-endpoint-user-name",
-        "restore_user",
-        "--restore-objects",
-        r#"[{"DBName":"test","NewDBName":"test_restored"}]"#,
-    ]
+    ["--endpoint", endpoint]
+        .into_iter()
+        .chain(common::MYSQL_TO_RDS.iter().copied())
+        .collect()
 }
 
 /// Runs the restore call against a server answering `status`, `content_type`, `body`; returns
 /// stderr.
 fn stderr_for(status: u16, content_type: &str, body: &str) -> String {
-    let server = Hostile::start(status, content_type, body);
+    let server = hostile(status, content_type, body);
     let home = tempfile::tempdir().expect("temp HOME");
     let output = dbs(home.path(), &restore(&server.url));
     assert_eq!(
@@ -204,7 +100,7 @@ fn control_characters_in_a_successful_answer_are_escaped_on_stdout() {
         "RestoreTaskId": "task\u{1b}]0;t\u{7}\u{7f}\u{202e}\u{2069}-1",
         "Success": true,
     });
-    let server = Hostile::start(200, "application/json", &answer.to_string());
+    let server = hostile(200, "application/json", &answer.to_string());
     let home = tempfile::tempdir().expect("temp HOME");
     let output = dbs(home.path(), &restore(&server.url));
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -273,21 +169,11 @@ fn a_credentials_file_others_can_read_is_named_in_a_warning() {
     .expect("write");
     let run = |mode: u32| {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_dbs"));
-        for (key, _) in std::env::vars_os() {
-            let name = key.to_string_lossy();
-            if name.starts_with("ALIBABA_CLOUD_") || name.starts_with("DBS_") || name == "RUST_LOG"
-            {
-                command.env_remove(&key);
-            }
-        }
         let mut args = restore("http://127.0.0.1:9");
         args.push("--dry-run");
-        let output = command
-            .env("HOME", home.path())
-            .env("DBS_DESTINATION_ENDPOINT_PASSWORD", PASSWORD)
+        let output = common::dbs_command(home.path())
+            .env(common::PASSWORD_VAR, PASSWORD)
             .args(&args)
-            .stdin(Stdio::null())
             .output()
             .expect("run dbs");
         assert_eq!(
@@ -354,7 +240,7 @@ fn invisible_and_separator_characters_are_escaped_on_stderr_and_stdout() {
         "RestoreTaskId": format!("task{hidden}"),
         "Success": true,
     });
-    let server = Hostile::start(200, "application/json", &answer.to_string());
+    let server = hostile(200, "application/json", &answer.to_string());
     let home = tempfile::tempdir().expect("temp HOME");
     let output = dbs(home.path(), &restore(&server.url));
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -368,7 +254,7 @@ fn invisible_and_separator_characters_are_escaped_on_stderr_and_stdout() {
 
 /// Runs the restore call against a server answering `answer` at 200; returns stdout.
 fn stdout_for(answer: &serde_json::Value) -> String {
-    let server = Hostile::start(200, "application/json", &answer.to_string());
+    let server = hostile(200, "application/json", &answer.to_string());
     let home = tempfile::tempdir().expect("temp HOME");
     let output = dbs(home.path(), &restore(&server.url));
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
@@ -384,7 +270,7 @@ fn stdout_for(answer: &serde_json::Value) -> String {
 #[test]
 fn the_secrets_are_redacted_from_a_successful_answer_on_stdout() {
     // Issue 8, finding 5: both values printed raw, exit 0. `%2D` is `-` percent-encoded.
-    let server = Hostile::start(
+    let server = hostile(
         200,
         "application/json",
         r#"{"Success":true,"RestoreTaskId":"demo-Passw0rd","RequestId":"demo%2DPassw0rd"}"#,
@@ -431,24 +317,10 @@ fn the_secrets_are_redacted_from_a_successful_answer_on_stdout() {
 
 /// [`dbs`] with `password` as the destination password.
 fn dbs_with_password(home: &Path, args: &[&str], password: &str) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dbs"));
-    for (key, _) in std::env::vars_os() {
-        let name = key.to_string_lossy();
-        if name.starts_with("ALIBABA_CLOUD_")
-            || name.starts_with("DBS_")
-            || name.to_ascii_uppercase().ends_with("_PROXY")
-            || name == "RUST_LOG"
-        {
-            command.env_remove(&key);
-        }
-    }
-    command
-        .env("HOME", home)
-        .env_remove("USERPROFILE")
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
-        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
-        .env("DBS_DESTINATION_ENDPOINT_PASSWORD", password)
+    common::dbs_command(home)
+        .envs(common::DEMO_CREDENTIALS)
+        .env(common::PASSWORD_VAR, password)
         .args(args)
-        .stdin(Stdio::null());
-    command.output().expect("run dbs")
+        .output()
+        .expect("run dbs")
 }

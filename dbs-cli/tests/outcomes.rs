@@ -2,54 +2,22 @@
 //! flags, and answers with odd numbers or clocks. Each test runs `dbs` as a process with an empty
 //! HOME and a clean environment, against servers on 127.0.0.1 only.
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
+mod common;
+
+use std::io::{Read as _, Write as _};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
-const PASSWORD_VAR: &str = "DBS_DESTINATION_ENDPOINT_PASSWORD";
-
-const CREATE: &[&str] = &[
-    "create-restore-task",
-    "--backup-plan-id",
-    "dbsdemomysql01",
-    "--restore-task-name",
-    "restore-demo",
-    "--destination-endpoint-instance-type",
-    "RDS",
-    "--destination-endpoint-region",
-    "cn-hangzhou",
-    "--destination-endpoint-instance-id",
-    "rm-bp1p8c29demo",
-    "--destination-endpoint-user-name",
-    "restore_user",
-    "--restore-objects",
-    r#"[{"DBName":"test","NewDBName":"test_restored"}]"#,
-];
+use common::{Emulator, MYSQL_TO_RDS as CREATE, PASSWORD_VAR, Server, stderr};
 
 /// `dbs` with a clean environment, the demo credentials and a password, and `home` as HOME.
 fn dbs_command(home: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dbs"));
-    for (key, _) in std::env::vars_os() {
-        let key_text = key.to_string_lossy();
-        if key_text.starts_with("ALIBABA_CLOUD_")
-            || key_text.starts_with("DBS_")
-            || key_text.to_ascii_uppercase().ends_with("_PROXY")
-            || key_text == "RUST_LOG"
-        {
-            command.env_remove(&key);
-        }
-    }
+    let mut command = common::dbs_command(home);
     command
-        .env("HOME", home)
-        .env_remove("USERPROFILE")
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
-        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
-        .env(PASSWORD_VAR, "demo-Pass1")
-        .stdin(Stdio::null());
+        .envs(common::DEMO_CREDENTIALS)
+        .env(PASSWORD_VAR, "demo-Pass1");
     command
 }
 
@@ -69,20 +37,8 @@ fn create(url: &str, options: &[&str], extra: &[&str]) -> Output {
 }
 
 /// Waits for `child`, killing it after 60 s so a hang fails the test instead of blocking it.
-fn bounded(mut child: Child) -> Output {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().expect("wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().expect("output")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+fn bounded(child: Child) -> Output {
+    common::wait_at_most(child, Duration::from_secs(60)).0
 }
 
 /// The token after `--client-token ` in a message.
@@ -91,88 +47,9 @@ fn reported_token(text: &str) -> Option<String> {
     Some(rest.split_whitespace().next()?.to_owned())
 }
 
-/// Reads one HTTP request (head and `content-length` body); returns the body.
-fn read_request(stream: &mut TcpStream) -> String {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
-    let (mut buf, mut chunk) = (Vec::new(), [0u8; 4096]);
-    loop {
-        if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..at]).to_ascii_lowercase();
-            let length = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse::<usize>().ok())
-                .unwrap_or(0);
-            if buf.len() >= at + 4 + length {
-                return String::from_utf8_lossy(&buf[at + 4..at + 4 + length]).into_owned();
-            }
-        }
-        match stream.read(&mut chunk) {
-            Ok(n) if n > 0 && buf.len() < 1 << 20 => buf.extend_from_slice(&chunk[..n]),
-            _ => return String::new(),
-        }
-    }
-}
-
-/// A raw HTTP response.
+/// A raw JSON HTTP response with the extra `headers`.
 fn response(status: u16, headers: &[(&str, &str)], body: &str) -> String {
-    let mut text = format!(
-        "HTTP/1.1 {status} Scripted\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        text.push_str(&format!("{name}: {value}\r\n"));
-    }
-    text.push_str("\r\n");
-    text.push_str(body);
-    text
-}
-
-/// A server on 127.0.0.1 answering every request with `reply` (or, with `once`, one request
-/// and then no longer listening). It records the request bodies.
-struct Scripted {
-    url: String,
-    bodies: Arc<Mutex<Vec<String>>>,
-    count: Arc<AtomicUsize>,
-}
-
-impl Scripted {
-    fn start(reply: String, once: bool) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("address"));
-        let bodies = Arc::new(Mutex::new(Vec::new()));
-        let count = Arc::new(AtomicUsize::new(0));
-        let (seen, counter) = (Arc::clone(&bodies), Arc::clone(&count));
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let body = read_request(&mut stream);
-                if let Ok(mut seen) = seen.lock() {
-                    seen.push(body);
-                }
-                counter.fetch_add(1, Ordering::SeqCst);
-                let _ = stream.write_all(reply.as_bytes());
-                let _ = stream.flush();
-                if once {
-                    // The listener goes with the thread: the next attempts are refused.
-                    return;
-                }
-            }
-        });
-        Self { url, bodies, count }
-    }
-
-    fn requests(&self) -> usize {
-        self.count.load(Ordering::SeqCst)
-    }
-
-    fn first_token(&self) -> Option<String> {
-        let bodies = self.bodies.lock().ok()?;
-        let body = bodies.first()?;
-        body.split('&')
-            .find_map(|pair| pair.strip_prefix("ClientToken="))
-            .map(str::to_owned)
-    }
+    common::response(status, "application/json", headers, body)
 }
 
 /// Sends one raw request to `addr` and returns the response text.
@@ -198,21 +75,8 @@ fn raw(addr: &str, method: &str, path: &str, body: &str) -> String {
 #[test]
 fn a_create_whose_emulator_is_killed_mid_call_exits_1_with_its_token() {
     let home = tempfile::tempdir().expect("temp HOME");
-    let mut emulator = dbs_command(home.path())
-        .args(["emulator", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn dbs emulator");
-    let mut first = String::new();
-    if let Some(stdout) = emulator.stdout.take() {
-        let _ = BufReader::new(stdout).read_line(&mut first);
-    }
-    let Some(addr) = first.trim_end().strip_prefix("listening on http://") else {
-        let _ = emulator.kill();
-        panic!("first line: {first:?}");
-    };
-    let addr = addr.to_owned();
+    let mut emulator = Emulator::start(home.path(), &[], &[]);
+    let addr = emulator.addr.clone();
     let fault = r#"{"action":"CreateRestoreTask","kind":"apply_then_fail","delay_ms":3000}"#;
     let injected = raw(&addr, "POST", "/_emulator/faults", fault);
     assert!(injected.starts_with("HTTP/1.1 200"), "{injected}");
@@ -234,8 +98,7 @@ fn a_create_whose_emulator_is_killed_mid_call_exits_1_with_its_token() {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    let _ = emulator.kill(); // SIGKILL
-    let _ = emulator.wait();
+    emulator.kill(); // SIGKILL
     assert!(created, "the emulator never created the task");
 
     let output = bounded(call);
@@ -256,7 +119,7 @@ fn a_create_whose_emulator_is_killed_mid_call_exits_1_with_its_token() {
 #[test]
 fn a_server_that_answers_503_once_and_vanishes_exits_1_with_the_token_it_got() {
     let unavailable = r#"{"Code":"ServiceUnavailable","Message":"try later","RequestId":"r-503"}"#;
-    let server = Scripted::start(response(503, &[], unavailable), true);
+    let server = Server::answering_once(response(503, &[], unavailable));
     let output = create(&server.url, &[], &[]);
     let text = stderr(&output);
     assert_eq!(output.status.code(), Some(1), "stderr: {text}");
@@ -266,7 +129,7 @@ fn a_server_that_answers_503_once_and_vanishes_exits_1_with_the_token_it_got() {
     assert_eq!(reported_token(&text), sent, "{text}");
 
     // A token given on the command line is the one reported.
-    let server = Scripted::start(response(503, &[], unavailable), true);
+    let server = Server::answering_once(response(503, &[], unavailable));
     let token = "my-token-0001";
     let output = create(&server.url, &[], &["--client-token", token]);
     assert_eq!(output.status.code(), Some(1));
@@ -278,7 +141,7 @@ fn a_server_that_answers_503_once_and_vanishes_exits_1_with_the_token_it_got() {
 fn a_success_with_odd_numbers_exits_0() {
     for status in ["200.0", r#""200""#, "200.5", r#""OK?""#] {
         let body = format!(r#"{{"Success":true,"RestoreTaskId":"r1","HttpStatusCode":{status}}}"#);
-        let server = Scripted::start(response(200, &[], &body), false);
+        let server = Server::answering(response(200, &[], &body));
         let output = create(&server.url, &[], &[]);
         assert_eq!(
             output.status.code(),
@@ -300,7 +163,7 @@ fn a_success_with_odd_numbers_exits_0() {
 
 #[test]
 fn deadline_flags_are_validated_before_anything_is_sent() {
-    let server = Scripted::start(response(200, &[], "{}"), false);
+    let server = Server::answering(response(200, &[], "{}"));
     for (flag, value) in [
         ("--read-timeout", "0"),
         ("--read-timeout", "-1"),
@@ -341,24 +204,15 @@ fn deadline_flags_are_validated_before_anything_is_sent() {
 fn max_attempts_and_read_timeout_are_honoured() {
     let unavailable = r#"{"Code":"ServiceUnavailable","Message":"try later","RequestId":"r"}"#;
     for (attempts, expected) in [("1", 1), ("2", 2), ("5", 5)] {
-        let server = Scripted::start(response(503, &[], unavailable), false);
+        let server = Server::answering(response(503, &[], unavailable));
         let output = create(&server.url, &["--max-attempts", attempts], &[]);
         assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
         assert_eq!(server.requests(), expected, "--max-attempts {attempts}");
     }
 
     // A server that accepts and never answers: the read timeout ends each attempt.
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("address"));
-    let held = Arc::new(Mutex::new(Vec::new()));
-    let keep = Arc::clone(&held);
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            if let Ok(mut keep) = keep.lock() {
-                keep.push(stream);
-            }
-        }
-    });
+    let held = Server::holding();
+    let url = held.url.clone();
     let output = create(
         &url,
         &["--read-timeout", "300ms", "--max-attempts", "2"],
@@ -377,10 +231,11 @@ fn max_attempts_and_read_timeout_are_honoured() {
 #[test]
 fn a_server_wait_longer_than_the_policy_ends_the_call_at_once() {
     let throttled = r#"{"Code":"Throttling.User","Message":"Request was denied due to user flow control.","RequestId":"t-1"}"#;
-    let server = Scripted::start(
-        response(429, &[("x-acs-retry-after", "3600000")], throttled),
-        false,
-    );
+    let server = Server::answering(response(
+        429,
+        &[("x-acs-retry-after", "3600000")],
+        throttled,
+    ));
     let output = create(&server.url, &[], &[]);
     let text = stderr(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
@@ -395,7 +250,7 @@ fn a_server_wait_longer_than_the_policy_ends_the_call_at_once() {
 
     // Within the policy but past --operation-timeout: the same.
     let unavailable = r#"{"Code":"ServiceUnavailable","Message":"try later","RequestId":"r"}"#;
-    let server = Scripted::start(response(503, &[("retry-after", "10")], unavailable), false);
+    let server = Server::answering(response(503, &[("retry-after", "10")], unavailable));
     let output = create(&server.url, &["--operation-timeout", "2"], &[]);
     let text = stderr(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
@@ -408,7 +263,7 @@ fn a_server_wait_longer_than_the_policy_ends_the_call_at_once() {
 fn an_expired_timestamp_says_the_clock_is_off_and_by_how_much() {
     let expired = r#"{"Code":"InvalidTimeStamp.Expired","Message":"Specified time stamp or date value is expired.","RequestId":"ts-1"}"#;
     let date = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(27 * 60));
-    let server = Scripted::start(response(400, &[("date", &date)], expired), false);
+    let server = Server::answering(response(400, &[("date", &date)], expired));
     let output = create(&server.url, &[], &[]);
     let text = stderr(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");

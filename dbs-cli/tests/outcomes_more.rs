@@ -3,14 +3,14 @@
 //! runs `dbs` as a process with an empty HOME and a clean environment, against servers on
 //! 127.0.0.1 only.
 
+mod common;
+
 use std::ffi::OsStr;
-use std::io::{Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use common::stderr;
 
 const CREATE: &[&str] = &[
     "create-restore-task",
@@ -32,24 +32,10 @@ const CREATE: &[&str] = &[
 
 /// `dbs` with a clean environment, the demo credentials and a password, and `home` as HOME.
 fn dbs_command(home: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dbs"));
-    for (key, _) in std::env::vars_os() {
-        let key_text = key.to_string_lossy();
-        if key_text.starts_with("ALIBABA_CLOUD_")
-            || key_text.starts_with("DBS_")
-            || key_text.to_ascii_uppercase().ends_with("_PROXY")
-            || key_text == "RUST_LOG"
-        {
-            command.env_remove(&key);
-        }
-    }
+    let mut command = common::dbs_command(home);
     command
-        .env("HOME", home)
-        .env_remove("USERPROFILE")
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
-        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
-        .env("DBS_DESTINATION_ENDPOINT_PASSWORD", "demo-Passw0rd")
-        .stdin(Stdio::null());
+        .envs(common::DEMO_CREDENTIALS)
+        .env(common::PASSWORD_VAR, "demo-Passw0rd");
     command
 }
 
@@ -73,77 +59,14 @@ fn create<K: AsRef<OsStr>, V: AsRef<OsStr>>(url: &str, env: &[(K, V)], extra: &[
 }
 
 /// Waits for `child`, killing it after 60 s so a hang fails the test instead of blocking it.
-fn bounded(mut child: Child) -> Output {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().expect("wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().expect("output")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// Reads one HTTP request (head and `content-length` body), bounded.
-fn read_request(stream: &mut TcpStream) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
-    let (mut buf, mut chunk) = (Vec::new(), [0u8; 4096]);
-    loop {
-        if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..at]).to_ascii_lowercase();
-            let length = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse::<usize>().ok())
-                .unwrap_or(0);
-            if buf.len() >= at + 4 + length {
-                return;
-            }
-        }
-        match stream.read(&mut chunk) {
-            Ok(n) if n > 0 && buf.len() < 1 << 20 => buf.extend_from_slice(&chunk[..n]),
-            _ => return,
-        }
-    }
+fn bounded(child: Child) -> Output {
+    common::wait_at_most(child, Duration::from_secs(60)).0
 }
 
 /// A server on 127.0.0.1 answering every request with `status` and the JSON `body`; it counts
 /// the requests.
-struct Scripted {
-    url: String,
-    count: Arc<AtomicUsize>,
-}
-
-impl Scripted {
-    fn start(status: u16, body: &str) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("address"));
-        let reply = format!(
-            "HTTP/1.1 {status} Scripted\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        let count = Arc::new(AtomicUsize::new(0));
-        let counter = Arc::clone(&count);
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                read_request(&mut stream);
-                counter.fetch_add(1, Ordering::SeqCst);
-                let _ = stream.write_all(reply.as_bytes());
-                let _ = stream.flush();
-            }
-        });
-        Self { url, count }
-    }
-
-    fn requests(&self) -> usize {
-        self.count.load(Ordering::SeqCst)
-    }
+fn scripted(status: u16, body: &str) -> common::Server {
+    common::Server::answering(common::response(status, "application/json", &[], body))
 }
 
 const SUCCESS: &str = r#"{"RequestId":"req-ok","RestoreTaskId":"task-1","Success":true}"#;
@@ -152,7 +75,7 @@ const SUCCESS: &str = r#"{"RequestId":"req-ok","RestoreTaskId":"task-1","Success
 /// and without echoing the token.
 #[test]
 fn unsendable_credentials_exit_2_and_send_nothing() {
-    let server = Scripted::start(200, SUCCESS);
+    let server = scripted(200, SUCCESS);
     for (name, value) in [
         ("ALIBABA_CLOUD_ACCESS_KEY_ID", "id\u{1}"),
         ("ALIBABA_CLOUD_SECURITY_TOKEN", "t\r\nX: y"),
@@ -174,7 +97,7 @@ fn unsendable_credentials_exit_2_and_send_nothing() {
 #[test]
 fn a_server_failure_code_at_http_200_gives_the_token_hint() {
     let body = r#"{"Success":false,"Code":"ServiceUnavailable","Message":"x","RequestId":"R"}"#;
-    let server = Scripted::start(200, body);
+    let server = scripted(200, body);
     let output = create(&server.url, &[] as &[(&str, &str)], &[]);
     let text = stderr(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
@@ -217,7 +140,7 @@ fn not_utf8(bytes: &[u8]) -> std::ffi::OsString {
 #[cfg(unix)]
 #[test]
 fn variables_that_are_not_utf8_are_named_and_refused() {
-    let server = Scripted::start(200, SUCCESS);
+    let server = scripted(200, SUCCESS);
     for name in [
         "DBS_DESTINATION_ENDPOINT_PASSWORD",
         "ALIBABA_CLOUD_ACCESS_KEY_ID",
@@ -243,7 +166,7 @@ fn variables_that_are_not_utf8_are_named_and_refused() {
 /// characters) exit 2 before sending, and the value is not echoed raw.
 #[test]
 fn client_tokens_breaking_the_rule_exit_2() {
-    let server = Scripted::start(200, SUCCESS);
+    let server = scripted(200, SUCCESS);
     let long = "t".repeat(100_000);
     for token in ["x\u{1b}[2J", "a b", long.as_str()] {
         let output = create(
@@ -265,7 +188,7 @@ fn client_tokens_breaking_the_rule_exit_2() {
 fn server_messages_are_cut_or_said_to_be_missing() {
     let message = "m".repeat(200_000);
     let body = format!(r#"{{"Code":"InvalidParameter","Message":"{message}","RequestId":"R"}}"#);
-    let server = Scripted::start(400, &body);
+    let server = scripted(400, &body);
     let output = create(&server.url, &[] as &[(&str, &str)], &[]);
     let text = stderr(&output);
     assert_eq!(output.status.code(), Some(1));
@@ -276,7 +199,7 @@ fn server_messages_are_cut_or_said_to_be_missing() {
     );
     assert!(text.len() < 3_000, "{} bytes", text.len());
 
-    let server = Scripted::start(400, "{}");
+    let server = scripted(400, "{}");
     let output = create(&server.url, &[] as &[(&str, &str)], &[]);
     let text = stderr(&output);
     assert!(
