@@ -2,52 +2,18 @@
 //! temporary directory and every `ALIBABA_CLOUD_*` / `DBS_*` / proxy variable removed, so the
 //! developer's real credentials and profiles are never read. Only loopback is contacted.
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+mod common;
+
+use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::Duration;
 
-const PASSWORD_VAR: &str = "DBS_DESTINATION_ENDPOINT_PASSWORD";
-
-/// The README's main job: restore a MySQL plan of the demo seed into an RDS instance.
-const MYSQL_TO_RDS: &[&str] = &[
-    "create-restore-task",
-    "--backup-plan-id",
-    "dbsdemomysql01",
-    "--restore-task-name",
-    "restore-demo",
-    "--destination-endpoint-instance-type",
-    "RDS",
-    "--destination-endpoint-region",
-    "cn-hangzhou",
-    "--destination-endpoint-instance-id",
-    "rm-bp1p8c29demo",
-    "--destination-endpoint-user-name",
-    "restore_user",
-    "--restore-objects",
-    r#"[{"DBName":"test","NewDBName":"test_restored"}]"#,
-];
-
-/// `dbs` with a clean environment and `home` as HOME.
-fn dbs_command(home: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dbs"));
-    for (key, _) in std::env::vars_os() {
-        let key_text = key.to_string_lossy();
-        if key_text.starts_with("ALIBABA_CLOUD_")
-            || key_text.starts_with("DBS_")
-            || key_text.to_ascii_uppercase().ends_with("_PROXY")
-            || key_text == "RUST_LOG"
-        {
-            command.env_remove(&key);
-        }
-    }
-    command
-        .env("HOME", home)
-        .env_remove("USERPROFILE")
-        .stdin(Stdio::null());
-    command
-}
+use common::{
+    DEMO_CREDENTIALS, Emulator as Foreground, MYSQL_TO_RDS, PASSWORD_VAR, Server, dbs_command,
+    stderr, stdout,
+};
 
 /// Runs `dbs args...` with extra environment variables and an empty HOME.
 fn dbs(args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -68,14 +34,6 @@ fn with<'a>(before: &[&'a str], after: &[&'a str]) -> Vec<&'a str> {
         .chain(after)
         .copied()
         .collect()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 fn assert_created(output: &Output) {
@@ -325,39 +283,9 @@ fn the_readme_main_job_succeeds() {
     assert_created(&output);
 }
 
-/// A loopback port that accepts connections but never answers: after a run, it tells whether
-/// anything connected.
-struct Silent {
-    listener: std::net::TcpListener,
-    url: String,
-}
-
-impl Silent {
-    fn start() -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        listener.set_nonblocking(true).expect("non-blocking");
-        let url = format!("http://{}", listener.local_addr().expect("local address"));
-        Self { listener, url }
-    }
-
-    /// Whether a connection came in (a connection waits in the backlog until accepted).
-    fn was_contacted(&self) -> bool {
-        match self.listener.accept() {
-            Ok(_) => true,
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => false,
-            Err(e) => panic!("accept: {e}"),
-        }
-    }
-}
-
-const DEMO_CREDENTIALS: [(&str, &str); 2] = [
-    ("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid"),
-    ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret"),
-];
-
 #[test]
 fn source_database_type_checks_the_engine_rules_before_sending() {
-    let silent = Silent::start();
+    let silent = Server::holding();
     let endpoint = ["--endpoint", silent.url.as_str()];
 
     // R7: MySQL needs the password. Any ASCII case is accepted.
@@ -422,7 +350,7 @@ fn an_unknown_source_database_type_is_a_usage_error_listing_the_engines() {
 fn without_the_engine_the_emulator_reports_a_missing_password_itself() {
     // Through --endpoint, the CLI does not know the plan's engine: it skips R7 and the
     // emulator, which knows it, refuses the call. The report names the variable to set.
-    let emulator = Foreground::start();
+    let emulator = Foreground::start_alone();
     let url = format!("http://{}", emulator.addr);
     let output = dbs(&with(&["--endpoint", &url], &[]), &DEMO_CREDENTIALS);
     assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(&output));
@@ -578,50 +506,9 @@ fn unknown_flags_are_usage_errors() {
     assert_eq!(stdout(&output), "");
 }
 
-/// `dbs emulator --listen 127.0.0.1:0`, killed on drop.
-struct Foreground {
-    child: std::process::Child,
-    addr: String,
-    _home: tempfile::TempDir,
-}
-
-impl Foreground {
-    fn start() -> Self {
-        let home = tempfile::tempdir().expect("temp HOME");
-        let mut child = dbs_command(home.path())
-            .args(["emulator", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn dbs emulator");
-        let mut first = String::new();
-        if let Some(stdout) = child.stdout.take() {
-            let _ = BufReader::new(stdout).read_line(&mut first);
-        }
-        let addr = first
-            .trim_end()
-            .strip_prefix("listening on http://")
-            .map(str::to_owned);
-        let mut foreground = Self {
-            child,
-            addr: String::new(),
-            _home: home,
-        };
-        foreground.addr = addr.unwrap_or_else(|| panic!("first line: {first:?}"));
-        foreground
-    }
-}
-
-impl Drop for Foreground {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn emulator_subcommand_serves_in_the_foreground() {
-    let emulator = Foreground::start();
+    let emulator = Foreground::start_alone();
     let addr = &emulator.addr;
     let port: Option<u16> = addr.strip_prefix("127.0.0.1:").and_then(|p| p.parse().ok());
     assert!(port.is_some_and(|p| p != 0), "{addr}");
@@ -644,21 +531,13 @@ fn emulator_subcommand_serves_in_the_foreground() {
 /// wrongly starts serving would otherwise never end).
 fn dbs_bounded(args: &[&str]) -> Output {
     let home = tempfile::tempdir().expect("temp HOME");
-    let mut child = dbs_command(home.path())
+    let child = dbs_command(home.path())
         .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn dbs");
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while child.try_wait().expect("wait").is_none() {
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().expect("output")
+    common::wait_at_most(child, Duration::from_secs(20)).0
 }
 
 #[test]
@@ -725,7 +604,7 @@ fn the_emulator_subcommand_hides_and_refuses_the_call_options() {
 
 #[test]
 fn endpoint_and_environment_credentials_reach_a_foreground_emulator() {
-    let emulator = Foreground::start();
+    let emulator = Foreground::start_alone();
     let url = format!("http://{}", emulator.addr);
     let good = [
         ("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid"),
@@ -778,49 +657,10 @@ fn a_refused_connection_was_not_sent() {
     assert_eq!(text.lines().count(), 1, "{text}");
 }
 
-/// A stand-in HTTPS proxy on loopback: answers every CONNECT with 403 and records its first line.
-struct RefusingProxy {
-    url: String,
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    seen: std::thread::JoinHandle<Vec<String>>,
-}
-
-impl RefusingProxy {
-    fn start() -> Self {
-        use std::sync::atomic::{AtomicBool, Ordering};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        let url = format!("http://{}", listener.local_addr().expect("local address"));
-        listener
-            .set_nonblocking(true)
-            .expect("non-blocking listener");
-        let stop = std::sync::Arc::new(AtomicBool::new(false));
-        let stopping = std::sync::Arc::clone(&stop);
-        let seen = std::thread::spawn(move || {
-            let mut lines = Vec::new();
-            while !stopping.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        let _ = stream.set_nonblocking(false);
-                        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                        let mut reader = BufReader::new(&stream);
-                        let mut line = String::new();
-                        let _ = reader.read_line(&mut line);
-                        lines.push(line.trim_end().to_owned());
-                        let _ = (&stream)
-                            .write_all(b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n");
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
-                }
-            }
-            lines
-        });
-        Self { url, stop, seen }
-    }
-
-    fn requests(self) -> Vec<String> {
-        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        self.seen.join().expect("proxy thread")
-    }
+/// A stand-in HTTPS proxy on loopback: answers every CONNECT with 403 and records its
+/// request line.
+fn refusing_proxy() -> Server {
+    Server::answering("HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n".to_owned())
 }
 
 #[test]
@@ -834,12 +674,12 @@ fn https_proxy_and_no_proxy_are_honoured() {
         (PASSWORD_VAR, "proxy-Passw0rd"),
     ];
 
-    let proxy = RefusingProxy::start();
+    let proxy = refusing_proxy();
     let mut env = credentials.to_vec();
     env.push(("HTTPS_PROXY", proxy.url.as_str()));
     let output = dbs(&with(&endpoint, &[]), &env);
     assert_ne!(output.status.code(), Some(0), "{}", stderr(&output));
-    let seen = proxy.requests();
+    let seen = proxy.request_lines();
     assert!(
         !seen.is_empty(),
         "the request went through HTTPS_PROXY: {}",
@@ -849,14 +689,14 @@ fn https_proxy_and_no_proxy_are_honoured() {
         assert_eq!(line, "CONNECT dbs.example.invalid:443 HTTP/1.1");
     }
 
-    let proxy = RefusingProxy::start();
+    let proxy = refusing_proxy();
     let mut env = credentials.to_vec();
     env.push(("HTTPS_PROXY", proxy.url.as_str()));
     env.push(("NO_PROXY", "dbs.example.invalid"));
     let output = dbs(&with(&endpoint, &[]), &env);
     assert_ne!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(
-        proxy.requests().is_empty(),
+        proxy.request_lines().is_empty(),
         "NO_PROXY sends the host direct"
     );
 }

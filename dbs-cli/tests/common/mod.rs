@@ -110,7 +110,8 @@ impl Emulator {
     /// [`Emulator::start`] with an empty temporary HOME of its own and no extra settings.
     pub fn start_alone() -> Self {
         let home = tempfile::tempdir().expect("temp HOME");
-        Self::spawn(&home.path().to_owned(), &[], &[], Some(home))
+        let path = home.path().to_path_buf();
+        Self::spawn(&path, &[], &[], Some(home))
     }
 
     fn spawn(
