@@ -3,110 +3,44 @@
 //! refuses to expose on a non-loopback address. Malformed values are refused without being
 //! repeated.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-/// Kills the emulator when the test ends, even on failure.
-struct Running(Child);
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `dbs` without the caller's Alibaba, DBS, proxy or log settings, with `home` as HOME.
-fn dbs(home: &std::path::Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dbs"));
-    for (key, _) in std::env::vars_os() {
-        let key_text = key.to_string_lossy();
-        if key_text.starts_with("ALIBABA_CLOUD_")
-            || key_text.starts_with("DBS_")
-            || key_text.to_ascii_uppercase().ends_with("_PROXY")
-            || key_text == "RUST_LOG"
-        {
-            command.env_remove(&key);
-        }
-    }
-    command.env("HOME", home);
-    command
-}
+use common::{Emulator, MYSQL_TO_RDS, PASSWORD_VAR, dbs_command as dbs};
 
 /// Runs a `dbs emulator` that must refuse to start, waiting at most 30 s: one that starts
 /// instead (as before these checks) is killed and the test fails, rather than hanging.
 fn run_refused(mut command: Command) -> Output {
-    let mut child = command
+    let child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn dbs emulator");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while child.try_wait().expect("try_wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("dbs emulator started instead of refusing: {command:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.wait_with_output().expect("output")
+    let (output, killed) = common::wait_at_most(child, Duration::from_secs(30));
+    assert!(
+        !killed,
+        "dbs emulator started instead of refusing: {command:?}"
+    );
+    output
 }
 
 /// Starts `dbs emulator` on a free loopback port; returns it and its URL.
-fn start(home: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> (Running, String) {
-    let mut command = dbs(home);
-    command
-        .args(["emulator", "--listen", "127.0.0.1:0"])
-        .args(args);
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn dbs emulator");
-    let stdout = child.stdout.take().expect("stdout");
-    let running = Running(child);
-    let mut first = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut first)
-        .expect("first line");
-    let url = first
-        .trim_end()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("no URL in {first:?}"))
-        .to_owned();
-    (running, url)
+fn start(home: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> (Emulator, String) {
+    let emulator = Emulator::start(home, args, env);
+    let url = emulator.url.clone();
+    (emulator, url)
 }
 
 /// `dbs create-restore-task` against `url`, signed as `id` / `secret`.
 fn create(home: &std::path::Path, url: &str, id: &str, secret: &str) -> Output {
     dbs(home)
-        .args([
-            "--endpoint",
-            url,
-            "create-restore-task",
-            "--backup-plan-id",
-            "dbsdemomysql01",
-            "--restore-task-name",
-            "accounts",
-            "--destination-endpoint-instance-type",
-            "RDS",
-            "--destination-endpoint-region",
-            "cn-hangzhou",
-            "--destination-endpoint-instance-id",
-            "rm-bp1p8c29demo",
-            "--destination-endpoint-user-name",
-            "restore_user",
-            "--restore-objects",
-            r#"[{"DBName":"test","NewDBName":"test_restored"}]"#,
-        ])
+        .args(["--endpoint", url])
+        .args(MYSQL_TO_RDS)
         .env("ALIBABA_CLOUD_ACCESS_KEY_ID", id)
         .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", secret)
-        .env("DBS_DESTINATION_ENDPOINT_PASSWORD", "pw")
+        .env(PASSWORD_VAR, "pw")
         .output()
         .expect("run dbs")
 }

@@ -3,51 +3,23 @@
 //! empty temporary directory and every `ALIBABA_CLOUD_*` / `DBS_*` / proxy variable removed;
 //! only the in-process emulator on loopback could be contacted.
 
-use std::process::{Command, Output, Stdio};
+mod common;
 
-const PASSWORD_VAR: &str = "DBS_DESTINATION_ENDPOINT_PASSWORD";
+use std::process::Output;
 
-/// The README's main job: restore a MySQL plan of the demo seed into an RDS instance.
-const MYSQL_TO_RDS: &[&str] = &[
-    "--emulator",
-    "create-restore-task",
-    "--backup-plan-id",
-    "dbsdemomysql01",
-    "--restore-task-name",
-    "restore-demo",
-    "--destination-endpoint-instance-type",
-    "RDS",
-    "--destination-endpoint-region",
-    "cn-hangzhou",
-    "--destination-endpoint-instance-id",
-    "rm-bp1p8c29demo",
-    "--destination-endpoint-user-name",
-    "restore_user",
-    "--restore-objects",
-    r#"[{"DBName":"test","NewDBName":"test_restored"}]"#,
-];
+use common::{MYSQL_TO_RDS, PASSWORD_VAR, stderr};
 
-/// Runs `dbs` with the main job's flags, then `extra` (a later flag replaces an earlier one).
+/// Runs `dbs --emulator` with the main job's flags, then `extra` (a later flag replaces an
+/// earlier one).
 fn dbs(extra: &[&str]) -> Output {
     let home = tempfile::tempdir().expect("temp HOME");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dbs"));
-    for (key, _) in std::env::vars_os() {
-        let key_text = key.to_string_lossy();
-        if key_text.starts_with("ALIBABA_CLOUD_")
-            || key_text.starts_with("DBS_")
-            || key_text.to_ascii_uppercase().ends_with("_PROXY")
-            || key_text == "RUST_LOG"
-        {
-            command.env_remove(&key);
-        }
-    }
-    command
-        .args(without_replaced(MYSQL_TO_RDS, extra))
+    let job: Vec<&str> = std::iter::once("--emulator")
+        .chain(MYSQL_TO_RDS.iter().copied())
+        .collect();
+    common::dbs_command(home.path())
+        .args(without_replaced(&job, extra))
         .args(extra)
-        .env("HOME", home.path())
-        .env_remove("USERPROFILE")
         .env(PASSWORD_VAR, "demo-Pass1")
-        .stdin(Stdio::null())
         .output()
         .expect("run dbs")
 }
@@ -66,10 +38,6 @@ fn without_replaced<'a>(args: &[&'a str], extra: &[&str]) -> Vec<&'a str> {
         }
     }
     kept
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// Exit 2, nothing on stdout, one violation of `parameter` whose line contains `words`.
