@@ -164,12 +164,7 @@ fn a_non_loopback_address_with_only_the_demo_account_is_refused_before_listening
 
 #[test]
 fn help_names_the_account_options_and_the_non_loopback_rule() {
-    let home = tempfile::tempdir().expect("temp HOME");
-    let output = dbs(home.path())
-        .args(["emulator", "--help"])
-        .output()
-        .expect("run dbs");
-    let help = String::from_utf8_lossy(&output.stdout);
+    let help = common::emulator_help();
     for expected in [
         "--access-key <ID:SECRET>",
         "DBS_EMULATOR_ACCESS_KEY",

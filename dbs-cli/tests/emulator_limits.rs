@@ -37,11 +37,7 @@ fn max_restore_tasks_applies_to_a_foreground_emulator() {
 #[test]
 fn the_limit_flags_are_in_the_help_and_checked() {
     let home = tempfile::tempdir().expect("temp HOME");
-    let output = dbs(home.path())
-        .args(["emulator", "--help"])
-        .output()
-        .expect("run dbs");
-    let help = String::from_utf8_lossy(&output.stdout);
+    let help = common::emulator_help();
     for flag in [
         "--max-nonces",
         "--max-restore-tasks",

@@ -64,6 +64,16 @@ pub fn dbs_command(home: &Path) -> Command {
     command
 }
 
+/// What `dbs emulator --help` prints on stdout.
+pub fn emulator_help() -> String {
+    let home = tempfile::tempdir().expect("temp HOME");
+    let output = dbs_command(home.path())
+        .args(["emulator", "--help"])
+        .output()
+        .expect("run dbs");
+    stdout(&output)
+}
+
 /// The process's stdout, lossily decoded.
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
