@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crate::ValidationContext;
+use crate::params::ParamSpec;
 use crate::validation::ValidationError;
 use crate::wire::WireParam;
 
@@ -51,31 +52,60 @@ pub enum ParamKind {
 }
 
 /// Facts about one parameter, from the spec.
+///
+/// The facts the input's validator and serializer also need (wire name, kind, requirement,
+/// bounds, unit, sensitivity) live once, in the input's `PARAMS` table, and are read through
+/// the methods below; this row adds what only code working from names needs.
 #[derive(Clone, Copy, Debug)]
 pub struct ParamMeta {
-    /// Wire name, `BackupPlanId`.
-    pub name: &'static str,
+    /// The parameter's row in its input's `PARAMS` table.
+    pub spec: &'static ParamSpec,
     /// CLI flag, `backup-plan-id`.
     pub flag: &'static str,
-    /// Value kind.
-    pub kind: ParamKind,
-    /// `required`, `optional`, or the condition in words.
-    pub requirement: &'static str,
     /// What it is.
     pub description: &'static str,
     /// An example value.
     pub example: Option<&'static str>,
-    /// The unit of an integer, in words.
-    pub unit: Option<&'static str>,
-    /// A secret.
-    pub sensitive: bool,
-    /// The least value of an integer (its unit's, narrowed by the spec's range), if bounded.
-    pub min: Option<i64>,
-    /// The greatest value of an integer, if bounded.
-    pub max: Option<i64>,
     /// The context facts its requirement depends on ([`ContextFactMeta::name`], in the order
     /// the condition names them, each once): `["SourceDatabaseType"]`.
     pub context: &'static [&'static str],
+}
+
+impl ParamMeta {
+    /// Wire name, `BackupPlanId`.
+    pub const fn name(&self) -> &'static str {
+        self.spec.wire
+    }
+
+    /// Value kind.
+    pub const fn kind(&self) -> ParamKind {
+        self.spec.kind
+    }
+
+    /// `required`, `optional`, or the condition in words.
+    pub const fn requirement(&self) -> &'static str {
+        self.spec.rule
+    }
+
+    /// The unit of an integer, in words.
+    pub const fn unit(&self) -> Option<&'static str> {
+        self.spec.unit
+    }
+
+    /// A secret.
+    pub const fn sensitive(&self) -> bool {
+        self.spec.sensitive
+    }
+
+    /// The least value of an integer (its unit's, narrowed by the spec's range), if bounded.
+    pub const fn min(&self) -> Option<i64> {
+        self.spec.min
+    }
+
+    /// The greatest value of an integer, if bounded.
+    pub const fn max(&self) -> Option<i64> {
+        self.spec.max
+    }
 }
 
 /// Sets a context fact on a [`ValidationContext`] from its wire value (a value the spec does not

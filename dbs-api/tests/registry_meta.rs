@@ -22,6 +22,50 @@ fn params() -> Vec<(String, String)> {
     .into()
 }
 
+/// The registry's rows read the facts they share with the validator from the input's `PARAMS`
+/// table, row for row, so both say the same thing.
+#[test]
+fn registry_rows_read_the_input_table() {
+    use dbs_api::{CreateRestoreTaskInput, ParamKind};
+    let meta = dbs_api::operation("CreateRestoreTask").expect("in the registry");
+    let table = CreateRestoreTaskInput::PARAMS;
+    assert_eq!(meta.params.len(), table.len());
+    for (row, spec) in meta.params.iter().zip(table) {
+        assert_eq!(row.spec, spec, "{}", spec.wire);
+        assert_eq!(row.name(), spec.wire);
+        assert_eq!(row.kind(), spec.kind);
+        assert_eq!(row.requirement(), spec.rule);
+        assert_eq!((row.min(), row.max()), (spec.min, spec.max));
+        assert_eq!(row.unit(), spec.unit);
+        assert_eq!(row.sensitive(), spec.sensitive);
+    }
+    // From spec/dbs-2019-03-06/CreateRestoreTask.json, first parameters in spec order.
+    let first = &meta.params[0];
+    assert_eq!(
+        (first.name(), first.flag, first.requirement()),
+        ("BackupPlanId", "backup-plan-id", "required")
+    );
+    assert_eq!(first.kind(), ParamKind::String);
+    assert_eq!(first.description, "The ID of the backup schedule.");
+    assert_eq!(first.example, Some("dbs1hvb0ww****"));
+    assert_eq!(meta.params[1].name(), "DestinationEndpointInstanceType");
+    assert_eq!(
+        meta.params[1].kind(),
+        ParamKind::Enum(dbs_api::DestinationEndpointInstanceType::VALUES)
+    );
+    let password = meta
+        .params
+        .iter()
+        .find(|p| p.name() == "DestinationEndpointPassword")
+        .expect("in the spec");
+    assert!(password.sensitive());
+    assert!(
+        password.requirement().starts_with("required unless "),
+        "{}",
+        password.requirement()
+    );
+}
+
 #[test]
 fn the_registry_has_the_spec_facts() {
     let meta = dbs_api::operation("CreateRestoreTask").expect("in the registry");
@@ -36,11 +80,11 @@ fn the_registry_has_the_spec_facts() {
     let param = |name: &str| {
         meta.params
             .iter()
-            .find(|p| p.name == name)
+            .find(|p| p.name() == name)
             .unwrap_or_else(|| panic!("{name}"))
     };
     // The `port` unit implies 1..=65535; `ms-since-epoch` implies >= 0; range min 1.
-    let bounds = |name: &str| (param(name).min, param(name).max);
+    let bounds = |name: &str| (param(name).min(), param(name).max());
     assert_eq!(bounds("DestinationEndpointPort"), (Some(1), Some(65535)));
     assert_eq!(bounds("RestoreTime"), (Some(0), None));
     assert_eq!(bounds("BackupGatewayId"), (Some(1), None));

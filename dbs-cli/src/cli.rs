@@ -363,7 +363,7 @@ fn dependent_flags(fact: &ContextFactMeta) -> Vec<String> {
         .flat_map(|operation| operation.params)
         .filter(|param| param.context.contains(&fact.name))
         .map(|param| {
-            if param.sensitive {
+            if param.sensitive() {
                 secret_env_var(param)
             } else {
                 format!("--{}", param.flag)
@@ -382,7 +382,7 @@ fn operation_command(operation: &'static OperationMeta) -> Command {
             operation.summary, operation.name, operation.documentation
         ));
     for (index, param) in operation.params.iter().enumerate() {
-        if param.sensitive {
+        if param.sensitive() {
             secrets.push(param);
             command = command.arg(refused_secret_arg(param));
         } else {
@@ -418,7 +418,7 @@ fn operation_command(operation: &'static OperationMeta) -> Command {
                 "\n  {}\n          {} [{}]",
                 secret_env_var(param),
                 first_sentence(param.description),
-                param.requirement
+                param.requirement()
             ));
         }
     }
@@ -427,18 +427,18 @@ fn operation_command(operation: &'static OperationMeta) -> Command {
 
 /// A flag of a non-sensitive parameter.
 fn param_arg(param: &'static ParamMeta) -> Arg {
-    let arg = Arg::new(param.name)
+    let arg = Arg::new(param.name())
         .long(param.flag)
-        .alias(param.name)
-        .value_name(value_name(param.kind))
+        .alias(param.name())
+        .value_name(value_name(param.kind()))
         .help(format!(
             "{} [{}]",
             first_sentence(param.description),
-            param.requirement
+            param.requirement()
         ))
         .long_help(long_help(param))
         .help_heading(PARAMS_HEADING);
-    match param.kind {
+    match param.kind() {
         // `--flag` alone means true; `--flag false` is accepted too.
         ParamKind::Boolean => arg
             .num_args(0..=1)
@@ -452,9 +452,9 @@ fn param_arg(param: &'static ParamMeta) -> Arg {
 /// A hidden flag of a sensitive parameter: it takes an optional value so that any spelling of
 /// it is caught and refused with a pointer to the environment variable (see `params`).
 fn refused_secret_arg(param: &'static ParamMeta) -> Arg {
-    Arg::new(param.name)
+    Arg::new(param.name())
         .long(param.flag)
-        .alias(param.name)
+        .alias(param.name())
         .num_args(0..=1)
         .value_name("REFUSED")
         .hide(true)
@@ -466,15 +466,15 @@ fn long_help(param: &ParamMeta) -> String {
     let mut help = format!(
         "{}\n\n{}.",
         param.description,
-        capitalize(param.requirement)
+        capitalize(param.requirement())
     );
-    if let Some(unit) = param.unit {
+    if let Some(unit) = param.unit() {
         help.push_str(&format!(" Unit: {unit}."));
     }
     if let Some(bounds) = bounds_words(param) {
         help.push_str(&format!(" {bounds}."));
     }
-    match param.kind {
+    match param.kind() {
         ParamKind::Enum(values) => help.push_str(&format!(" Values: {}.", values.join(", "))),
         ParamKind::Boolean => help.push_str(" Values: true, false."),
         ParamKind::Json => {
@@ -494,7 +494,7 @@ fn long_help(param: &ParamMeta) -> String {
 
 /// An integer's bounds in words: `From 1 to 65535`, `At least 0`, `At most 10`.
 fn bounds_words(param: &ParamMeta) -> Option<String> {
-    match (param.min, param.max) {
+    match (param.min(), param.max()) {
         (Some(min), Some(max)) => Some(format!("From {min} to {max}")),
         (Some(min), None) => Some(format!("At least {min}")),
         (None, Some(max)) => Some(format!("At most {max}")),
@@ -718,7 +718,7 @@ mod tests {
             long_help(
                 op.params
                     .iter()
-                    .find(|p| p.name == name)
+                    .find(|p| p.name() == name)
                     .expect("parameter"),
             )
         };
@@ -740,10 +740,10 @@ mod tests {
             for param in operation.params {
                 let arg = sub
                     .get_arguments()
-                    .find(|a| a.get_id() == param.name)
+                    .find(|a| a.get_id() == param.name())
                     .expect("flag");
                 assert_eq!(arg.get_long(), Some(param.flag));
-                assert_eq!(arg.is_hide_set(), param.sensitive, "{}", param.name);
+                assert_eq!(arg.is_hide_set(), param.sensitive(), "{}", param.name());
             }
         }
     }
@@ -827,7 +827,7 @@ mod tests {
         let password = op
             .params
             .iter()
-            .find(|p| p.sensitive)
+            .find(|p| p.sensitive())
             .expect("a sensitive parameter");
         assert_eq!(
             secret_env_var(password),

@@ -21,9 +21,9 @@ pub(crate) fn collect(
 ) -> Result<Vec<(String, String)>, Failure> {
     let mut params = Vec::new();
     for param in operation.params {
-        if param.sensitive {
+        if param.sensitive() {
             let variable = secret_env_var(param);
-            if matches.value_source(param.name) == Some(ValueSource::CommandLine) {
+            if matches.value_source(param.name()) == Some(ValueSource::CommandLine) {
                 return Err(Failure::usage(format!(
                     "--{} is not accepted on the command line: a secret there ends up in shell \
                      history and in `ps`. Set it in the environment instead: {variable}=... \
@@ -32,10 +32,10 @@ pub(crate) fn collect(
                 )));
             }
             if let Some(value) = env(&variable).filter(|v| !v.is_empty()) {
-                params.push((param.name.to_owned(), value));
+                params.push((param.name().to_owned(), value));
             }
-        } else if let Some(value) = matches.get_one::<String>(param.name) {
-            params.push((param.name.to_owned(), value.clone()));
+        } else if let Some(value) = matches.get_one::<String>(param.name()) {
+            params.push((param.name().to_owned(), value.clone()));
         }
     }
     Ok(params)
@@ -51,7 +51,7 @@ pub(crate) fn refuse_unreadable_secrets(
     let unreadable = operation
         .params
         .iter()
-        .filter(|p| p.sensitive)
+        .filter(|p| p.sensitive())
         .map(secret_env_var)
         .find(|variable| not_unicode(variable));
     match unreadable {
@@ -71,9 +71,9 @@ pub(crate) fn missing_secrets(
     operation
         .params
         .iter()
-        .filter(|p| p.sensitive && !params.iter().any(|(name, _)| name == p.name))
+        .filter(|p| p.sensitive() && !params.iter().any(|(name, _)| name == p.name()))
         .map(|p| SecretHint {
-            parameter: p.name,
+            parameter: p.name(),
             variable: secret_env_var(p),
         })
         .collect()

@@ -123,7 +123,7 @@ impl Failure {
         let flag = operation
             .params
             .iter()
-            .find(|p| Some(p.name) == operation.idempotency_token)
+            .find(|p| Some(p.name()) == operation.idempotency_token)
             .map_or("client-token", |p| p.flag);
         let _ = write!(
             self.message,

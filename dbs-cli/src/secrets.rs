@@ -43,7 +43,7 @@ impl Seen {
                 operation
                     .params
                     .iter()
-                    .any(|meta| meta.sensitive && meta.name == name.as_str())
+                    .any(|meta| meta.sensitive() && meta.name() == name.as_str())
             })
             .map(|(_, value)| value.as_str());
         let credentials = seen.iter().flat_map(|credentials| {

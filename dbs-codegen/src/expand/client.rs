@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::input::first_sentence;
-use super::{Cx, doc, ident, lit, requirement_words};
+use super::{Cx, doc, ident, lit};
 use crate::model::{Condition, Operation, Param, Requirement, ShapeKind, Spec, Type};
 
 pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
@@ -150,22 +150,11 @@ pub(crate) fn registry(cx: &Cx<'_>) -> TokenStream {
             }
             None => quote!(::std::option::Option::None),
         };
-        let params = op.params.iter().map(|p| {
-            let (wire, flag) = (lit(&p.wire), lit(&p.flag));
-            let kind = match p.ty {
-                Type::String => quote!(#rt::ParamKind::String),
-                Type::Int32 => quote!(#rt::ParamKind::Int32),
-                Type::Int64 => quote!(#rt::ParamKind::Int64),
-                Type::Boolean => quote!(#rt::ParamKind::Boolean),
-                Type::Shape(s) => match &op.shape(s).kind {
-                    ShapeKind::Enum { values, .. } => {
-                        let values = values.iter().map(|v| lit(&v.value));
-                        quote!(#rt::ParamKind::Enum(&[#(#values),*]))
-                    }
-                    _ => quote!(#rt::ParamKind::Json),
-                },
-            };
-            let requirement = lit(&requirement_words(cx.spec, op, &p.required));
+        // Each row points at the input's `PARAMS` row for the facts it shares with the
+        // validator (wire name, kind, requirement, bounds, unit, sensitivity).
+        let params = op.params.iter().enumerate().map(|(i, p)| {
+            let index = proc_macro2::Literal::usize_unsuffixed(i);
+            let flag = lit(&p.flag);
             let description = lit(&p.description);
             let example = match &p.example {
                 Some(e) => {
@@ -174,28 +163,13 @@ pub(crate) fn registry(cx: &Cx<'_>) -> TokenStream {
                 }
                 None => quote!(::std::option::Option::None),
             };
-            let unit = match &p.unit {
-                Some(u) => {
-                    let u = lit(super::unit_words(u));
-                    quote!(::std::option::Option::Some(#u))
-                }
-                None => quote!(::std::option::Option::None),
-            };
-            let sensitive = p.sensitive;
-            let (min, max) = (optional_int(p.bounds.min), optional_int(p.bounds.max));
             let context = context_facts(cx.spec, &p.required).into_iter().map(lit);
             quote! {
                 #rt::ParamMeta {
-                    name: #wire,
+                    spec: &#input::PARAMS[#index],
                     flag: #flag,
-                    kind: #kind,
-                    requirement: #requirement,
                     description: #description,
                     example: #example,
-                    unit: #unit,
-                    sensitive: #sensitive,
-                    min: #min,
-                    max: #max,
                     context: &[#(#context),*],
                 }
             }
@@ -231,14 +205,6 @@ pub(crate) fn registry(cx: &Cx<'_>) -> TokenStream {
         pub fn operation(action: &str) -> ::std::option::Option<&'static #rt::OperationMeta> {
             OPERATIONS.iter().find(|op| op.name == action)
         }
-    }
-}
-
-/// `Some(n)` or `None`, as an `Option<i64>` expression.
-fn optional_int(value: Option<i64>) -> TokenStream {
-    match value {
-        Some(n) => quote!(::std::option::Option::Some(#n)),
-        None => quote!(::std::option::Option::None),
     }
 }
 

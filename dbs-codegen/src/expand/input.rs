@@ -264,9 +264,11 @@ fn table(cx: &Cx<'_>, op: &Operation) -> TokenStream {
             .max
             .map(proc_macro2::Literal::i64_unsuffixed)
             .map(|max| quote!(.max(#max)));
-        let unit = (p.bounds.is_some())
-            .then(|| p.unit.as_deref().map(unit_words))
-            .flatten()
+        // Every unit, bounded or not: the registry's `ParamMeta::unit` reads it from here.
+        let unit = p
+            .unit
+            .as_deref()
+            .map(unit_words)
             .map(|words| quote!(.unit(#words)));
         let min_items = match p.ty {
             Type::Shape(s) => match &op.shape(s).kind {
