@@ -395,8 +395,8 @@ fn check_structure_methods(cx: &mut Ctxt, op: &Operation) {
 
 // ---- operations ----
 
-// Each operation becomes a method of `Client` (`create_restore_task`) and a CLI subcommand
-// (`create-restore-task`): operations whose names differ only in case (`FooBar`, `FooBAR`) would
+// Each operation becomes a method of `Client` (`describe_widgets`) and a CLI subcommand
+// (`describe-widgets`): operations whose names differ only in case (`FooBar`, `FooBAR`) would
 // define both twice.
 fn check_operation_namespaces(cx: &mut Ctxt, ops: &[Operation]) {
     let mut methods: HashMap<&str, &Operation> = HashMap::new();

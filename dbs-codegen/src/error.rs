@@ -5,7 +5,7 @@ use std::fmt;
 /// One mistake in a spec file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SpecError {
-    /// The spec file, as the caller named it (for example `spec/dbs-2019-03-06/CreateRestoreTask.json`).
+    /// The spec file, as the caller named it (for example `spec/<product>-<version>/<Operation>.json`).
     pub file: String,
     /// A JSON pointer (RFC 6901) to the offending value; empty for the whole document.
     pub pointer: String,

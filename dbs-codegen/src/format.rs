@@ -254,7 +254,7 @@ pub(crate) static CONTEXT_FACT: Object = Object {
     keys: &[
         required("name", Val::Def("typeName")).doc("The fact's name, such as `SourceDatabaseType`; also its Rust type name."),
         required("description", TEXT).doc("What the fact is and where it comes from."),
-        required("source", TEXT).doc("The API field the fact is read from, such as `DescribeBackupPlanList.Items.BackupPlanDetail.DatabaseType`."),
+        required("source", TEXT).doc("The API field the fact is read from, written `<Operation>.<Member>.<...>.<Field>` (a list operation's response path to the field)."),
         required("values", Val::Def("enumValues")).doc("The known values."),
     ],
     rules: None,
@@ -291,11 +291,11 @@ pub(crate) static OPERATION: Object = Object {
     description: Some("`<Operation>.json`: one operation; the file name is the operation name."),
     keys: &[
         optional("$schema", TEXT).doc("The schema's path, for editors: `../schema.json`."),
-        required("name", Val::Def("typeName")).doc("The operation's name, such as `CreateRestoreTask`; the file must be named after it."),
+        required("name", Val::Def("typeName")).doc("The operation's name, in UpperCamelCase as the API spells it; the file must be named after it (`<Name>.json`)."),
         required("summary", TEXT).doc("One line."),
         optional("description", TEXT).doc("More detail, including which sources were followed."),
         required("documentation", TEXT).doc("The API reference page."),
-        required("ram_action", TEXT).doc("The RAM action, such as `dbs:CreateRestoreTask`."),
+        required("ram_action", TEXT).doc("The RAM action, `<product>:<Name>` as the reference gives it."),
         required("access_level", TEXT).doc("The RAM access level: `create`, `read`, `update`, …."),
         optional("access_level_note", TEXT).doc("A note for maintainers on the access level; not used by the generated code."),
         required("method", Val::Const("POST")).doc("The HTTP method: `POST`, the only one DBS operations use."),

@@ -92,11 +92,11 @@ pub struct ErrorCode {
 /// One operation file.
 #[derive(Clone, Debug)]
 pub struct Operation {
-    /// `CreateRestoreTask`.
+    /// The wire name, UpperCamelCase (`DescribeWidgets`).
     pub name: String,
-    /// `create_restore_task`, the client method.
+    /// `describe_widgets`, the client method.
     pub rust_name: String,
-    /// `create-restore-task`, the CLI subcommand.
+    /// `describe-widgets`, the CLI subcommand.
     pub command: String,
     /// The spec file it came from, for messages.
     pub file: String,
@@ -106,7 +106,7 @@ pub struct Operation {
     pub description: String,
     /// The API reference page.
     pub documentation: String,
-    /// `dbs:CreateRestoreTask`.
+    /// `<product>:<name>`, the RAM action.
     pub ram_action: String,
     /// `create`, `read`, `update`, …
     pub access_level: String,

@@ -12,7 +12,7 @@
 /// public API; the private helpers live on `client::Inner` or are free functions, so they reserve
 /// nothing), and `clone`, `clone_from` and `fmt` of its `Clone` and `Debug` impls, which an
 /// inherent method would shadow. Each operation adds a client method named after it
-/// (`create_restore_task`). dbs-api's `tests/reserved_names.rs` checks this list against the
+/// (`describe_widgets`). dbs-api's `tests/reserved_names.rs` checks this list against the
 /// source.
 pub const CLIENT_METHODS: &[&str] = &[
     // client/mod.rs

@@ -201,7 +201,7 @@ pub(crate) fn registry(cx: &Cx<'_>) -> TokenStream {
         /// Every operation of the spec, in file-name order, with its parameters' facts.
         pub const OPERATIONS: &[#rt::OperationMeta] = &[#(#ops),*];
 
-        /// The operation named `action` (`CreateRestoreTask`), if the spec has it.
+        /// The operation whose wire name is `action`, if the spec has it.
         pub fn operation(action: &str) -> ::std::option::Option<&'static #rt::OperationMeta> {
             OPERATIONS.iter().find(|op| op.name == action)
         }
