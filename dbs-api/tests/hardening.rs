@@ -296,23 +296,8 @@ async fn a_429_without_json_is_throttling_and_retried() {
             restore_task(&v3(&server)).send().await.expect("retried");
         } else {
             // Even a call without a token is retried: a 429 is a refusal.
-            let meta = dbs_api::operation("CreateRestoreTask").expect("registry");
-            let untokened = dbs_api::OperationMeta {
-                idempotency_token: None,
-                ..*meta
-            };
-            let params: Vec<(String, String)> = [
-                ("BackupPlanId", "dbs1hvb0ww****"),
-                ("RestoreTaskName", "test"),
-                ("DestinationEndpointInstanceType", "RDS"),
-                ("DestinationEndpointRegion", "cn-hangzhou"),
-                ("DestinationEndpointInstanceID", "rm-bp1p8c29*****"),
-                ("DestinationEndpointUserName", "test"),
-                ("DestinationEndpointPassword", "Test"),
-                ("RestoreObjects", r#"[{"DBName":"test"}]"#),
-            ]
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .into();
+            let untokened = support::untokened_create_restore_task();
+            let params = support::restore_task_params();
             v3(&server)
                 .call(&untokened, &params, None)
                 .await
@@ -432,18 +417,7 @@ async fn numbers_are_read_tolerantly_and_success_is_never_failed_by_a_cosmetic_f
     let body = r#"{"Success":true,"RestoreTaskId":"r1","HttpStatusCode":200.5}"#;
     let server = Server::scripted(vec![Reply::json(200, body)]).await;
     let meta = dbs_api::operation("CreateRestoreTask").expect("registry");
-    let params: Vec<(String, String)> = [
-        ("BackupPlanId", "dbs1hvb0ww****"),
-        ("RestoreTaskName", "test"),
-        ("DestinationEndpointInstanceType", "RDS"),
-        ("DestinationEndpointRegion", "cn-hangzhou"),
-        ("DestinationEndpointInstanceID", "rm-bp1p8c29*****"),
-        ("DestinationEndpointUserName", "test"),
-        ("DestinationEndpointPassword", "Test"),
-        ("RestoreObjects", r#"[{"DBName":"test"}]"#),
-    ]
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .into();
+    let params = support::restore_task_params();
     let value = v3(&server)
         .call(meta, &params, None)
         .await

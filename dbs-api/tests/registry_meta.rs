@@ -6,22 +6,6 @@ mod support;
 use dbs_api::{Credentials, SignatureVersion};
 use support::{ACCESS_KEY_ID, ACCESS_KEY_SECRET, Reply, Server, client, param};
 
-/// A valid CreateRestoreTask without ClientToken, as wire pairs.
-fn params() -> Vec<(String, String)> {
-    [
-        ("BackupPlanId", "dbs1hvb0ww****"),
-        ("RestoreTaskName", "test"),
-        ("DestinationEndpointInstanceType", "RDS"),
-        ("DestinationEndpointRegion", "cn-hangzhou"),
-        ("DestinationEndpointInstanceID", "rm-bp1p8c29*****"),
-        ("DestinationEndpointUserName", "test"),
-        ("DestinationEndpointPassword", "Test"),
-        ("RestoreObjects", r#"[{"DBName":"test"}]"#),
-    ]
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .into()
-}
-
 /// The registry's rows read the facts they share with the validator from the input's `PARAMS`
 /// table, row for row, so both say the same thing.
 #[test]
@@ -141,7 +125,7 @@ async fn a_registry_call_of_an_idempotent_operation_is_replayed() {
         SignatureVersion::V3,
     );
     client
-        .call(&idempotent, &params(), None)
+        .call(&idempotent, &support::restore_task_params(), None)
         .await
         .expect("replayed after the dropped connection");
     let requests = server.requests();

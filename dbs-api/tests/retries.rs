@@ -346,23 +346,8 @@ async fn a_dropped_connection_is_retried_when_the_call_has_a_token() {
 
 #[tokio::test]
 async fn a_dropped_connection_is_not_replayed_without_a_token() {
-    let meta = dbs_api::operation("CreateRestoreTask").expect("in the registry");
-    let untokened = dbs_api::OperationMeta {
-        idempotency_token: None,
-        ..*meta
-    };
-    let params: Vec<(String, String)> = [
-        ("BackupPlanId", "dbs1hvb0ww****"),
-        ("RestoreTaskName", "test"),
-        ("DestinationEndpointInstanceType", "RDS"),
-        ("DestinationEndpointRegion", "cn-hangzhou"),
-        ("DestinationEndpointInstanceID", "rm-bp1p8c29*****"),
-        ("DestinationEndpointUserName", "test"),
-        ("DestinationEndpointPassword", "Test"),
-        ("RestoreObjects", r#"[{"DBName":"test"}]"#),
-    ]
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .into();
+    let untokened = support::untokened_create_restore_task();
+    let params = support::restore_task_params();
 
     let server = Server::scripted(vec![Reply::drop_connection(), Reply::success()]).await;
     let error = v3(&server)

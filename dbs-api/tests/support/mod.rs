@@ -37,3 +37,30 @@ pub fn restore_task(client: &Client) -> dbs_api::CreateRestoreTaskRequest<'_> {
         .destination_endpoint_password("Test")
         .restore_objects([dbs_api::RestoreObject::new("test").new_db_name("test_new")])
 }
+
+/// The same call as [`restore_task`] (one restore object, no new name), as the wire pairs a
+/// registry call takes, without a ClientToken.
+pub fn restore_task_params() -> Vec<(String, String)> {
+    [
+        ("BackupPlanId", "dbs1hvb0ww****"),
+        ("RestoreTaskName", "test"),
+        ("DestinationEndpointInstanceType", "RDS"),
+        ("DestinationEndpointRegion", "cn-hangzhou"),
+        ("DestinationEndpointInstanceID", "rm-bp1p8c29*****"),
+        ("DestinationEndpointUserName", "test"),
+        ("DestinationEndpointPassword", "Test"),
+        ("RestoreObjects", r#"[{"DBName":"test"}]"#),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .into()
+}
+
+/// CreateRestoreTask's registry entry as if it had no idempotency token: a call the client may
+/// not replay after a failure that could have reached the service.
+pub fn untokened_create_restore_task() -> dbs_api::OperationMeta {
+    let meta = dbs_api::operation("CreateRestoreTask").expect("in the registry");
+    dbs_api::OperationMeta {
+        idempotency_token: None,
+        ..*meta
+    }
+}
