@@ -163,6 +163,7 @@ mod dbs;
 pub mod faults;
 mod foreground;
 mod gateway;
+pub mod plans;
 mod reply;
 pub mod seed;
 mod server;
@@ -176,6 +177,7 @@ pub use config::{
 };
 pub use faults::{Fault, FaultKind};
 pub use foreground::{ACCESS_KEY_VAR, ServeError, account_options, serve_foreground};
+pub use plans::{PlanRecord, PlanStatus};
 pub use seed::{BackupPlan, MAX_SEED_FILE_BYTES, Seed, SeedError};
 pub use server::{Emulator, EmulatorHandle, InvalidFault, StartError};
 pub use state::{
