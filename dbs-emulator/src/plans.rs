@@ -1393,3 +1393,961 @@ fn set<T>(field: &mut Option<T>, value: Option<T>) {
         *field = value;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dbs_api::SourceDatabaseType;
+
+    const NOW: i64 = 1_582_527_713_000; // the metadata's BackupPlanCreateTime example
+
+    /// The metadata's CreateBackupPlan example: micro, MySQL, logical, Month × 1, prepay.
+    fn order() -> PlanOrder {
+        PlanOrder {
+            database_type: "MySQL".to_owned(),
+            instance_class: "micro".to_owned(),
+            backup_method: "logical".to_owned(),
+            region: Some("cn-hangzhou".to_owned()),
+            pay_type: Some("prepay".to_owned()),
+            period: Some("Month".to_owned()),
+            used_time: Some(1),
+            resource_group_id: Some("rg-aekzecovzti1234".to_owned()),
+            database_region: Some("cn-hangzhou".to_owned()),
+            storage_region: Some("cn-hangzhou".to_owned()),
+            instance_type: Some("RDS".to_owned()),
+        }
+    }
+
+    fn postpay() -> PlanOrder {
+        PlanOrder {
+            pay_type: Some("postpay".to_owned()),
+            backup_method: "duplication".to_owned(),
+            period: None,
+            used_time: None,
+            ..order()
+        }
+    }
+
+    /// The metadata's ConfigureBackupPlan example values.
+    fn config() -> PlanConfig {
+        PlanConfig {
+            backup_plan_name: "orders".to_owned(),
+            source: SourceEndpoint {
+                instance_type: "RDS".to_owned(),
+                region: Some("cn-hangzhou".to_owned()),
+                instance_id: Some("rm-uf6wjk5abcdefgh".to_owned()),
+                ip: Some("rm-uf6wjk5abcdefgh.mysql.rds.aliyuncs.com".to_owned()),
+                port: Some(3306),
+                database_name: Some("testRDS".to_owned()),
+                user_name: Some("testRDS".to_owned()),
+                oracle_sid: None,
+                backup_gateway_id: Some(23_313_123_312),
+                cross_aliyun_id: None,
+                cross_role_name: None,
+            },
+            oss_bucket_name: Some("TestOssBucket".to_owned()),
+            backup_objects: Some(r#"[{"DBName":"orders"}]"#.to_owned()),
+            strategy: Strategy {
+                backup_period: Some("Monday".to_owned()),
+                backup_start_time: Some("14:22".to_owned()),
+                backup_strategy_type: Some("simple".to_owned()),
+                backup_log_interval_seconds: Some(1000),
+            },
+            storage: Storage {
+                backup_retention_period: Some(730),
+                duplication_infrequent_access_period: Some(180),
+                duplication_archive_period: Some(365),
+            },
+            enable_backup_log: Some(true),
+            backup_storage_type: None,
+            backup_speed_limit: Some(262_144),
+            backup_rate_limit: Some(262_144),
+        }
+    }
+
+    fn status(store: &PlanStore, id: &str) -> &'static str {
+        store
+            .get(id)
+            .map_or("gone", |p| p.backup_plan_status.as_str())
+    }
+
+    /// The code and message of a refusal.
+    fn refusal<T: std::fmt::Debug>(result: Result<T, PlanError>) -> (String, String) {
+        match result {
+            Err(e) => (e.code().code().to_owned(), e.to_string()),
+            Ok(v) => panic!("expected a refusal, got {v:?}"),
+        }
+    }
+
+    fn assert_wrong_state<T: std::fmt::Debug>(result: Result<T, PlanError>, action: &str) {
+        let (code, message) = refusal(result);
+        assert_eq!(code, "InvalidParameter", "{message}");
+        assert!(
+            message.starts_with("This backupPlan can't support this action: ")
+                && message.contains(action),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn status_values_are_the_dara_list_read_in_any_case() {
+        let wire: Vec<&str> = PlanStatus::ALL.iter().map(|(_, w)| *w).collect();
+        assert_eq!(
+            wire,
+            [
+                "wait",
+                "init",
+                "running",
+                "stop",
+                "pause",
+                "locked",
+                "check_pass"
+            ]
+        );
+        for (status, text) in PlanStatus::ALL {
+            assert_eq!(status.as_str(), text);
+            assert_eq!(
+                PlanStatus::from_wire(&text.to_ascii_uppercase()),
+                Some(status)
+            );
+        }
+        assert_eq!(PlanStatus::from_wire("release"), None);
+    }
+
+    #[test]
+    fn create_buys_a_plan_waiting_for_its_configuration() {
+        let mut store = PlanStore::new(10);
+        let id = store.create(order(), NOW).expect("created");
+        assert!(
+            id.len() == 12
+                && id.starts_with("dbs")
+                && id.bytes().all(|b| b.is_ascii_alphanumeric()),
+            "{id}"
+        );
+        let plan = store.get(&id).expect("kept");
+        assert_eq!(plan.backup_plan_status, PlanStatus::Wait);
+        assert_eq!(
+            plan.backup_plan_name, id,
+            "named by its ID until configured"
+        );
+        assert_eq!(plan.database_type, "MySQL");
+        assert_eq!(plan.instance_class.as_deref(), Some("micro"));
+        assert_eq!(plan.backup_method.as_deref(), Some("logical"));
+        assert_eq!(plan.backup_plan_create_time, Some(NOW));
+        assert_eq!(plan.pay_type.as_deref(), Some("prepay"));
+        assert_eq!(plan.buy_expired_timestamp, Some(NOW + 30 * DAY_MS));
+        assert_eq!(plan.enable_backup_log, Some(false));
+        assert_eq!(plan.region.as_deref(), Some("cn-hangzhou"));
+
+        // `.dara`: PayType defaults to prepay.
+        let id = store
+            .create(
+                PlanOrder {
+                    pay_type: None,
+                    period: Some("Year".to_owned()),
+                    used_time: Some(5),
+                    ..order()
+                },
+                NOW,
+            )
+            .expect("created");
+        let plan = store.get(&id).expect("kept");
+        assert_eq!(plan.pay_type.as_deref(), Some("prepay"));
+        assert_eq!(plan.buy_expired_timestamp, Some(NOW + 5 * 365 * DAY_MS));
+        // Pay-as-you-go has no expiry.
+        let id = store.create(postpay(), NOW).expect("created");
+        assert_eq!(store.get(&id).and_then(|p| p.buy_expired_timestamp), None);
+    }
+
+    #[test]
+    fn create_refuses_values_out_of_the_dara_ranges() {
+        let mut store = PlanStore::new(10);
+        for (order, name) in [
+            (
+                PlanOrder {
+                    instance_class: "huge".to_owned(),
+                    ..order()
+                },
+                "InstanceClass",
+            ),
+            (
+                PlanOrder {
+                    used_time: Some(6),
+                    period: Some("Year".to_owned()),
+                    ..order()
+                },
+                "UsedTime",
+            ),
+            (
+                PlanOrder {
+                    used_time: Some(12),
+                    ..order()
+                },
+                "UsedTime",
+            ),
+            (
+                PlanOrder {
+                    period: Some("Week".to_owned()),
+                    ..order()
+                },
+                "Period",
+            ),
+            (
+                PlanOrder {
+                    pay_type: Some("free".to_owned()),
+                    ..order()
+                },
+                "PayType",
+            ),
+        ] {
+            let (code, message) = refusal(store.create(order, NOW));
+            assert_eq!(code, "InvalidParameter");
+            assert!(message.starts_with(&format!("{name}: ")), "{message}");
+        }
+        assert!(store.is_empty());
+    }
+
+    #[test]
+    fn the_full_lifecycle_from_purchase_to_release() {
+        let mut store = PlanStore::new(10);
+        let id = store.create(postpay(), NOW).expect("created");
+        assert_eq!(status(&store, &id), "wait");
+        // Starting an unconfigured plan is refused.
+        assert_wrong_state(store.start(&id), "StartBackupPlan");
+        assert_eq!(status(&store, &id), "wait");
+
+        store.configure(&id, config(), false).expect("configured");
+        assert_eq!(status(&store, &id), "init");
+        let plan = store.get(&id).expect("kept");
+        assert_eq!(plan.backup_plan_name, "orders");
+        assert_eq!(
+            plan.source_endpoint_instance_type.as_deref(),
+            Some("rds"),
+            "answered in lower case (§4.4)"
+        );
+        assert_eq!(
+            plan.source_endpoint_ip_port.as_deref(),
+            Some("rm-uf6wjk5abcdefgh.mysql.rds.aliyuncs.com:3306")
+        );
+        assert_eq!(plan.backup_retention_period, Some(730));
+        assert_eq!(plan.enable_backup_log, Some(true));
+        assert_eq!(plan.backup_gateway_id, Some(23_313_123_312));
+
+        store.start(&id).expect("started");
+        assert_eq!(status(&store, &id), "running");
+        assert_wrong_state(store.start(&id), "StartBackupPlan");
+        assert_wrong_state(store.configure(&id, config(), false), "ConfigureBackupPlan");
+
+        store.stop(&id, StopMethod::Plan).expect("stopped");
+        assert_eq!(status(&store, &id), "pause", "StopBackupPlan pauses");
+        assert_eq!(
+            store.get(&id).and_then(|p| p.stop_method.as_deref()),
+            Some("PLAN")
+        );
+        assert_wrong_state(store.stop(&id, StopMethod::All), "StopBackupPlan");
+        store.start(&id).expect("restarted");
+        store.stop(&id, StopMethod::All).expect("stopped");
+        assert_eq!(
+            store.get(&id).and_then(|p| p.stop_method.as_deref()),
+            Some("ALL")
+        );
+
+        let released = store.release(&id).expect("released");
+        assert_eq!(released.backup_plan_id, id);
+        assert_eq!(status(&store, &id), "gone");
+        assert!(store.is_empty());
+        let listed = store
+            .list(&PlanFilter::default(), None, None)
+            .expect("listed");
+        assert_eq!(listed.total_elements, 0, "a released plan is not listed");
+        let (code, message) = refusal(store.start(&id));
+        assert_eq!(code, "Param.NotFound");
+        assert!(message.contains(&id), "{message}");
+        assert_eq!(refusal(store.release(&id)).0, "Param.NotFound");
+    }
+
+    #[test]
+    fn configure_with_auto_start_runs_and_a_failed_or_paused_plan_can_be_reconfigured() {
+        let mut store = PlanStore::new(10);
+        let id = store.create(order(), NOW).expect("created");
+        store.configure(&id, config(), true).expect("configured");
+        assert_eq!(status(&store, &id), "running");
+        store.stop(&id, StopMethod::All).expect("paused");
+        store.configure(&id, config(), false).expect("reconfigured");
+        assert_eq!(status(&store, &id), "init");
+        // Configuring needs a name and valid values, and changes nothing when refused.
+        let nameless = PlanConfig {
+            backup_plan_name: " ".to_owned(),
+            ..config()
+        };
+        assert_eq!(
+            refusal(store.configure(&id, nameless, true)).0,
+            "InvalidParameter"
+        );
+        assert_eq!(status(&store, &id), "init");
+    }
+
+    #[test]
+    fn create_and_start_runs_a_new_plan_or_a_waiting_one() {
+        let mut store = PlanStore::new(10);
+        let id = store
+            .create_and_start(order(), config(), None, NOW)
+            .expect("created");
+        assert_eq!(status(&store, &id), "running");
+        assert_eq!(
+            store.get(&id).map(|p| p.backup_plan_name.as_str()),
+            Some("orders")
+        );
+
+        let waiting = store.create(order(), NOW).expect("created");
+        let again = store
+            .create_and_start(order(), config(), Some(&waiting), NOW)
+            .expect("started");
+        assert_eq!(again, waiting);
+        assert_eq!(status(&store, &waiting), "running");
+        assert_eq!(store.len(), 2, "no new plan for an existing ID");
+        assert_wrong_state(
+            store.create_and_start(order(), config(), Some(&waiting), NOW),
+            "CreateAndStartBackupPlan",
+        );
+        assert_eq!(
+            refusal(store.create_and_start(order(), config(), Some("dbsnosuch"), NOW)).0,
+            "Param.NotFound"
+        );
+        // A bad value leaves nothing behind.
+        let bad = PlanConfig {
+            storage: Storage {
+                backup_retention_period: Some(1826),
+                ..config().storage
+            },
+            ..config()
+        };
+        assert_eq!(
+            refusal(store.create_and_start(order(), bad, None, NOW)).0,
+            "InvalidParameter"
+        );
+        assert_eq!(store.len(), 2);
+    }
+
+    #[test]
+    fn release_is_for_pay_as_you_go_plans_only() {
+        let mut store = PlanStore::new(10);
+        let id = store.create(order(), NOW).expect("created");
+        assert_wrong_state(store.release(&id), "ReleaseBackupPlan");
+        assert_eq!(status(&store, &id), "wait");
+    }
+
+    #[test]
+    fn renew_extends_a_subscription_from_its_expiry_or_from_now() {
+        let mut store = PlanStore::new(10);
+        let id = store.create(order(), NOW).expect("created");
+        let month = NOW + 30 * DAY_MS;
+        // Before expiry: from the expiry.
+        assert_eq!(
+            store.renew(&id, "Year", 1, NOW + DAY_MS),
+            Ok(month + 365 * DAY_MS)
+        );
+        // After expiry: from now.
+        let later = month + 1000 * DAY_MS;
+        assert_eq!(store.renew(&id, "Month", 2, later), Ok(later + 60 * DAY_MS));
+        assert_eq!(
+            store.get(&id).and_then(|p| p.buy_expired_timestamp),
+            Some(later + 60 * DAY_MS)
+        );
+        assert_eq!(status(&store, &id), "wait", "status unchanged");
+        // `.dara`: renewals are 1-9 years or 1-11 months.
+        assert!(store.renew(&id, "Year", 9, NOW).is_ok());
+        assert_eq!(
+            refusal(store.renew(&id, "Year", 10, NOW)).0,
+            "InvalidParameter"
+        );
+        assert_eq!(
+            refusal(store.renew(&id, "Month", 0, NOW)).0,
+            "InvalidParameter"
+        );
+        assert_eq!(
+            refusal(store.renew(&id, "Month", 12, NOW)).0,
+            "InvalidParameter"
+        );
+        assert_eq!(
+            refusal(store.renew("dbsnosuch", "Month", 1, NOW)).0,
+            "Param.NotFound"
+        );
+        let postpaid = store.create(postpay(), NOW).expect("created");
+        assert_wrong_state(store.renew(&postpaid, "Month", 1, NOW), "RenewBackupPlan");
+    }
+
+    #[test]
+    fn upgrade_raises_the_instance_class_only() {
+        let mut store = PlanStore::new(10);
+        let id = store.create(order(), NOW).expect("created");
+        store.upgrade(&id, "medium").expect("upgraded");
+        assert_eq!(
+            store.get(&id).and_then(|p| p.instance_class.as_deref()),
+            Some("medium")
+        );
+        store.upgrade(&id, "XLarge").expect("any case");
+        assert_eq!(
+            store.get(&id).and_then(|p| p.instance_class.as_deref()),
+            Some("xlarge")
+        );
+        let (code, message) = refusal(store.upgrade(&id, "small"));
+        assert_eq!(code, "InvalidParameter");
+        assert!(message.starts_with("InstanceClass: "), "{message}");
+        assert_eq!(refusal(store.upgrade(&id, "xlarge")).0, "InvalidParameter");
+        assert_eq!(refusal(store.upgrade(&id, "mega")).0, "InvalidParameter");
+        assert_eq!(
+            refusal(store.upgrade("dbsnosuch", "large")).0,
+            "Param.NotFound"
+        );
+    }
+
+    #[test]
+    fn modifications_need_a_configured_plan_and_change_what_they_name() {
+        let mut store = PlanStore::new(10);
+        let id = store.create(order(), NOW).expect("created");
+        // Renaming works in any state; the rest needs a configuration.
+        store.rename(&id, "nightly").expect("renamed");
+        assert_eq!(
+            store.get(&id).map(|p| p.backup_plan_name.as_str()),
+            Some("nightly")
+        );
+        assert_eq!(refusal(store.rename(&id, "")).0, "InvalidParameter");
+        assert_wrong_state(store.modify_objects(&id, "[]"), "ModifyBackupObjects");
+        assert_wrong_state(
+            store.modify_strategy(&id, Strategy::default()),
+            "ModifyBackupStrategy",
+        );
+        assert_wrong_state(
+            store.modify_storage(&id, Storage::default()),
+            "ModifyStorageStrategy",
+        );
+        assert_wrong_state(
+            store.modify_source_endpoint(&id, config().source, None),
+            "ModifyBackupSourceEndpoint",
+        );
+        assert_wrong_state(store.set_backup_log(&id, true), "EnableBackupLog");
+        assert_wrong_state(store.set_backup_log(&id, false), "DisableBackupLog");
+
+        store.configure(&id, config(), true).expect("configured");
+        // The metadata's ModifyBackupObjects example.
+        let objects = r#"[{"DBName":"17xxx92xxxx374","SchemaName":"gy9xnj8xxxxxx","TableIncludes":[{"TableName":"test1"}],"TableExcludes":[{"TableName":"test2"}]}]"#;
+        store.modify_objects(&id, objects).expect("objects");
+        // The metadata's ModifyBackupStrategy example: several days.
+        store
+            .modify_strategy(
+                &id,
+                Strategy {
+                    backup_period: Some("Monday,Tuesday,Wednesday".to_owned()),
+                    backup_start_time: Some("02:05".to_owned()),
+                    ..Strategy::default()
+                },
+            )
+            .expect("strategy");
+        // The metadata's ModifyStorageStrategy example.
+        store
+            .modify_storage(
+                &id,
+                Storage {
+                    backup_retention_period: Some(730),
+                    duplication_infrequent_access_period: Some(190),
+                    duplication_archive_period: Some(366),
+                },
+            )
+            .expect("storage");
+        store
+            .modify_source_endpoint(
+                &id,
+                SourceEndpoint {
+                    instance_type: "Other".to_owned(),
+                    ip: Some("100.1.1.10".to_owned()),
+                    port: Some(3306),
+                    ..SourceEndpoint::default()
+                },
+                None,
+            )
+            .expect("endpoint");
+        store.set_backup_log(&id, false).expect("disabled");
+        store.set_backup_log(&id, false).expect("disabled again");
+        let plan = store.get(&id).expect("kept").clone();
+        assert_eq!(
+            plan.backup_objects.as_deref(),
+            Some(objects),
+            "kept when not given"
+        );
+        assert_eq!(
+            plan.backup_period.as_deref(),
+            Some("Monday,Tuesday,Wednesday")
+        );
+        assert_eq!(plan.backup_start_time.as_deref(), Some("02:05"));
+        assert_eq!(plan.backup_strategy_type.as_deref(), Some("simple"), "kept");
+        assert_eq!(
+            (
+                plan.backup_retention_period,
+                plan.duplication_infrequent_access_period,
+                plan.duplication_archive_period
+            ),
+            (Some(730), Some(190), Some(366))
+        );
+        assert_eq!(plan.source_endpoint_instance_type.as_deref(), Some("other"));
+        assert_eq!(
+            plan.source_endpoint_ip_port.as_deref(),
+            Some("100.1.1.10:3306")
+        );
+        assert_eq!(
+            plan.source_endpoint_instance_id, None,
+            "replaced with the new endpoint"
+        );
+        assert_eq!(plan.enable_backup_log, Some(false));
+        assert_eq!(
+            plan.backup_plan_status,
+            PlanStatus::Running,
+            "status unchanged"
+        );
+        store.set_backup_log(&id, true).expect("enabled");
+        assert_eq!(store.get(&id).and_then(|p| p.enable_backup_log), Some(true));
+    }
+
+    #[test]
+    fn modifications_refuse_values_the_dara_rules_out() {
+        let mut store = PlanStore::new(10);
+        let id = store
+            .create_and_start(order(), config(), None, NOW)
+            .expect("created");
+        for (strategy, name) in [
+            (
+                Strategy {
+                    backup_period: Some("Monday,Funday".to_owned()),
+                    ..Strategy::default()
+                },
+                "BackupPeriod",
+            ),
+            (
+                Strategy {
+                    backup_start_time: Some("24:00".to_owned()),
+                    ..Strategy::default()
+                },
+                "BackupStartTime",
+            ),
+            (
+                Strategy {
+                    backup_start_time: Some("2:05".to_owned()),
+                    ..Strategy::default()
+                },
+                "BackupStartTime",
+            ),
+        ] {
+            let (code, message) = refusal(store.modify_strategy(&id, strategy));
+            assert_eq!(code, "InvalidParameter");
+            assert!(message.starts_with(&format!("{name}: ")), "{message}");
+        }
+        for (retention, ia, archive, name) in [
+            (1826, 180, 365, "BackupRetentionPeriod"),
+            (-1, 180, 365, "BackupRetentionPeriod"),
+            (730, 365, 365, "DuplicationInfrequentAccessPeriod"),
+            (365, 180, 365, "DuplicationArchivePeriod"),
+        ] {
+            let storage = Storage {
+                backup_retention_period: Some(retention),
+                duplication_infrequent_access_period: Some(ia),
+                duplication_archive_period: Some(archive),
+            };
+            let (code, message) = refusal(store.modify_storage(&id, storage));
+            assert_eq!(code, "InvalidParameter");
+            assert!(message.starts_with(&format!("{name}: ")), "{message}");
+        }
+        // The bounds themselves pass (`.dara`: 0 to 1825 days).
+        let edge = Storage {
+            backup_retention_period: Some(1825),
+            duplication_infrequent_access_period: Some(0),
+            duplication_archive_period: Some(1824),
+        };
+        assert!(store.modify_storage(&id, edge).is_ok());
+        assert_eq!(
+            store.get(&id).and_then(|p| p.backup_retention_period),
+            Some(1825)
+        );
+    }
+
+    #[test]
+    fn unknown_ids_are_param_not_found_everywhere() {
+        let mut store = PlanStore::new(10);
+        let id = "dbsnosuch";
+        let results = [
+            store.configure(id, config(), false).err(),
+            store.start(id).err(),
+            store.stop(id, StopMethod::All).err(),
+            store.release(id).err(),
+            store.rename(id, "n").err(),
+            store.modify_objects(id, "[]").err(),
+            store.modify_strategy(id, Strategy::default()).err(),
+            store.modify_storage(id, Storage::default()).err(),
+            store
+                .modify_source_endpoint(id, SourceEndpoint::default(), None)
+                .err(),
+            store.set_backup_log(id, true).err(),
+        ];
+        for error in results {
+            let error = error.expect("refused");
+            assert_eq!(error.code(), CommonErrorCode::ParamNotFound);
+            assert_eq!(
+                error.to_string(),
+                "BackupPlanId: backup plan \"dbsnosuch\" does not exist (findValidDBSJob error)."
+            );
+        }
+    }
+
+    #[test]
+    fn a_locked_plan_refuses_all_but_rename_renew_and_release() {
+        let seed = [BackupPlan::new("dbslocked01", SourceDatabaseType::MySql)
+            .with_field("BackupPlanStatus", "LOCKED")
+            .with_field("PayType", "postpay")];
+        let mut store = PlanStore::from_seed(&seed, 10).expect("seeded");
+        let id = "dbslocked01";
+        assert_eq!(status(&store, id), "locked");
+        assert_wrong_state(store.start(id), "StartBackupPlan");
+        assert_wrong_state(store.stop(id, StopMethod::All), "StopBackupPlan");
+        assert_wrong_state(store.configure(id, config(), false), "ConfigureBackupPlan");
+        assert_wrong_state(store.upgrade(id, "xlarge"), "UpgradeBackupPlan");
+        assert_wrong_state(store.modify_objects(id, "[]"), "ModifyBackupObjects");
+        assert_wrong_state(store.set_backup_log(id, true), "EnableBackupLog");
+        store.rename(id, "kept").expect("renamed");
+        store.release(id).expect("released");
+    }
+
+    #[test]
+    fn the_store_is_capped_and_a_release_frees_a_place() {
+        let mut store = PlanStore::new(2);
+        let first = store.create(postpay(), NOW).expect("room");
+        store.create(postpay(), NOW).expect("room");
+        let (code, message) = refusal(store.create(postpay(), NOW));
+        assert_eq!(code, "QuotaExceeded");
+        assert!(message.contains("2 backup plans"), "{message}");
+        assert_eq!(
+            refusal(store.create_and_start(postpay(), config(), None, NOW)).0,
+            "QuotaExceeded"
+        );
+        store.release(&first).expect("released");
+        assert!(store.create(postpay(), NOW).is_ok());
+        assert_eq!(store.len(), 2);
+    }
+
+    #[test]
+    fn seeded_plans_become_records_and_bad_fields_are_named() {
+        let seed = crate::Seed::from_json(
+            r#"{"backup_plans":[
+                {"BackupPlanId":"p1","DatabaseType":"mysql"},
+                {"BackupPlanId":"p2","DatabaseType":"Redis","BackupPlanName":"cache",
+                 "BackupPlanStatus":"Pause","BackupRetentionPeriod":365,"Colour":"red"}]}"#,
+        )
+        .expect("valid");
+        let store = PlanStore::from_seed(&seed.backup_plans, 10).expect("seeded");
+        let p1 = store.get("p1").expect("p1");
+        assert_eq!(
+            (p1.database_type.as_str(), p1.backup_plan_name.as_str()),
+            ("MySQL", "p1")
+        );
+        assert_eq!(p1.backup_plan_status, PlanStatus::Running);
+        let p2 = store.get("p2").expect("p2");
+        assert_eq!(p2.backup_plan_status, PlanStatus::Pause);
+        assert_eq!(p2.backup_retention_period, Some(365));
+        assert_eq!(p2.extra.get("Colour"), Some(&serde_json::json!("red")));
+        assert_eq!(
+            serde_json::to_value(p2).ok(),
+            Some(
+                serde_json::json!({"BackupPlanId":"p2","BackupPlanName":"cache",
+                "BackupPlanStatus":"pause","BackupRetentionPeriod":365,"DatabaseType":"Redis",
+                "Colour":"red"})
+            )
+        );
+
+        let err = crate::Seed::from_json(
+            r#"{"backup_plans":[
+                {"BackupPlanId":"a","DatabaseType":"MySQL","BackupPlanStatus":"released"},
+                {"BackupPlanId":"b","DatabaseType":"MySQL","BackupRetentionPeriod":"long"}]}"#,
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(
+            err.contains("backup_plans[0]: unknown BackupPlanStatus \"released\"")
+                && err.contains("backup_plans[1]: invalid type: string \"long\""),
+            "{err}"
+        );
+    }
+
+    /// The metadata's DescribeBackupPlanList response example: 100 elements, PageSize 30,
+    /// TotalPages 4.
+    #[test]
+    fn pages_follow_the_metadata_example_and_count_from_zero() {
+        let mut store = PlanStore::new(200);
+        let ids: Vec<String> = (0..100)
+            .map(|_| store.create(postpay(), NOW).expect("room"))
+            .collect();
+        let all = PlanFilter::default();
+        let first = store.list(&all, None, None).expect("listed");
+        assert_eq!(
+            (
+                first.page_num,
+                first.page_size,
+                first.total_elements,
+                first.total_pages
+            ),
+            (0, 30, 100, 4)
+        );
+        let shown: Vec<&str> = first
+            .items
+            .iter()
+            .map(|p| p.backup_plan_id.as_str())
+            .collect();
+        assert_eq!(shown, ids[..30], "oldest first");
+        let last = store.list(&all, Some(3), Some(30)).expect("listed");
+        let shown: Vec<&str> = last
+            .items
+            .iter()
+            .map(|p| p.backup_plan_id.as_str())
+            .collect();
+        assert_eq!(shown, ids[90..]);
+        assert!(
+            store
+                .list(&all, Some(4), None)
+                .expect("listed")
+                .items
+                .is_empty()
+        );
+        assert!(
+            store
+                .list(&all, Some(i32::MAX), Some(100))
+                .expect("listed")
+                .items
+                .is_empty()
+        );
+        // PageSize bounds: 1 to 100.
+        assert_eq!(store.list(&all, None, Some(1)).expect("1").items.len(), 1);
+        let hundred = store.list(&all, None, Some(100)).expect("100");
+        assert_eq!((hundred.items.len(), hundred.total_pages), (100, 1));
+        for (num, size, name) in [
+            (None, Some(0), "PageSize"),
+            (None, Some(101), "PageSize"),
+            (Some(-1), None, "PageNum"),
+        ] {
+            let (code, message) = refusal(store.list(&all, num, size));
+            assert_eq!(code, "InvalidParameter");
+            assert!(message.starts_with(&format!("{name}: ")), "{message}");
+        }
+        let empty = PlanStore::new(1).list(&all, None, None).expect("listed");
+        assert_eq!((empty.total_elements, empty.total_pages), (0, 0));
+    }
+
+    #[test]
+    fn every_filter_narrows_the_list() {
+        let mut store = PlanStore::new(10);
+        let a = store.create(order(), NOW).expect("a");
+        let b = store
+            .create(
+                PlanOrder {
+                    region: Some("cn-shanghai".to_owned()),
+                    resource_group_id: Some("rg-other".to_owned()),
+                    ..order()
+                },
+                NOW,
+            )
+            .expect("b");
+        let c = store
+            .create_and_start(order(), config(), None, NOW)
+            .expect("c");
+        let ids = |filter: PlanFilter| -> Vec<String> {
+            store
+                .list(&filter, None, None)
+                .expect("listed")
+                .items
+                .into_iter()
+                .map(|p| p.backup_plan_id)
+                .collect()
+        };
+        // Comma-separated IDs, answered in creation order, unknown and repeated IDs ignored.
+        assert_eq!(
+            ids(PlanFilter {
+                backup_plan_id: Some(format!("{c}, dbsnosuch,{a},{c}")),
+                ..PlanFilter::default()
+            }),
+            [a.clone(), c.clone()]
+        );
+        assert_eq!(
+            ids(PlanFilter {
+                backup_plan_name: Some("orders".to_owned()),
+                ..PlanFilter::default()
+            }),
+            [c.as_str()]
+        );
+        assert_eq!(
+            ids(PlanFilter {
+                backup_plan_status: Some("WAIT".to_owned()),
+                ..PlanFilter::default()
+            }),
+            [a.clone(), b.clone()]
+        );
+        assert_eq!(
+            ids(PlanFilter {
+                region: Some("cn-shanghai".to_owned()),
+                ..PlanFilter::default()
+            }),
+            [b.as_str()]
+        );
+        assert_eq!(
+            ids(PlanFilter {
+                resource_group_id: Some("rg-aekzecovzti1234".to_owned()),
+                backup_plan_status: Some("running".to_owned()),
+                ..PlanFilter::default()
+            }),
+            [c.as_str()]
+        );
+        assert!(
+            ids(PlanFilter {
+                backup_plan_id: Some(a.clone()),
+                backup_plan_status: Some("running".to_owned()),
+                ..PlanFilter::default()
+            })
+            .is_empty()
+        );
+        let (code, message) = refusal(store.list(
+            &PlanFilter {
+                backup_plan_status: Some("released".to_owned()),
+                ..PlanFilter::default()
+            },
+            None,
+            None,
+        ));
+        assert_eq!(code, "InvalidParameter");
+        assert!(message.starts_with("BackupPlanStatus: "), "{message}");
+        // The filtered total is what pages count.
+        let page = store
+            .list(
+                &PlanFilter {
+                    backup_plan_status: Some("wait".to_owned()),
+                    ..PlanFilter::default()
+                },
+                Some(1),
+                Some(1),
+            )
+            .expect("listed");
+        assert_eq!(
+            (page.total_elements, page.total_pages, page.items.len()),
+            (2, 2, 1)
+        );
+        assert_eq!(page.items[0].backup_plan_id, b);
+    }
+
+    #[test]
+    fn the_state_page_pages_plans_from_one() {
+        let mut store = PlanStore::new(10);
+        let ids: Vec<String> = (0..5)
+            .map(|_| store.create(order(), NOW).expect("room"))
+            .collect();
+        let shown = |(plans, total): (Vec<PlanRecord>, usize)| -> (Vec<String>, usize) {
+            (plans.into_iter().map(|p| p.backup_plan_id).collect(), total)
+        };
+        assert_eq!(shown(store.state_page(1, 2, None)), (ids[..2].to_vec(), 5));
+        assert_eq!(shown(store.state_page(3, 2, None)), (ids[4..].to_vec(), 5));
+        assert_eq!(shown(store.state_page(4, 2, None)), (Vec::new(), 5));
+        assert_eq!(
+            shown(store.state_page(1, 2, Some(&ids[3]))),
+            (vec![ids[3].clone()], 1)
+        );
+        assert_eq!(
+            shown(store.state_page(2, 2, Some(&ids[3]))),
+            (Vec::new(), 1)
+        );
+        assert_eq!(shown(store.state_page(1, 2, Some("nope"))), (Vec::new(), 0));
+    }
+
+    /// Every field of `Items.BackupPlanDetail` in the official metadata
+    /// (`Dbs-2019-03-06-api-docs.json`, DescribeBackupPlanList), spelled as there.
+    #[test]
+    fn a_record_has_every_backup_plan_detail_field() {
+        const DETAIL: [&str; 37] = [
+            "CrossRoleName",
+            "SourceEndpointInstanceType",
+            "BackupSetDownloadDir",
+            "SourceEndpointIpPort",
+            "CrossAliyunId",
+            "DuplicationArchivePeriod",
+            "BackupPlanId",
+            "EndTimestampForRestore",
+            "BackupPlanStatus",
+            "BackupSetDownloadFullDataFormat",
+            "BackupRetentionPeriod",
+            "OSSBucketRegion",
+            "SourceEndpointOracleSID",
+            "BackupStorageType",
+            "BackupMethod",
+            "SourceEndpointRegion",
+            "BackupPeriod",
+            "SourceEndpointDatabaseName",
+            "BackupSetDownloadGatewayId",
+            "BackupPlanCreateTime",
+            "InstanceClass",
+            "BackupSetDownloadTargetType",
+            "DuplicationInfrequentAccessPeriod",
+            "BackupStartTime",
+            "ErrMessage",
+            "BackupObjects",
+            "BeginTimestampForRestore",
+            "SourceEndpointInstanceID",
+            "OpenBackupSetAutoDownload",
+            "BackupPlanName",
+            "OSSBucketName",
+            "BackupGatewayId",
+            "SourceEndpointUserName",
+            "BackupSetDownloadIncrementDataFormat",
+            "EnableBackupLog",
+            "ResourceGroupId",
+            "DatabaseType",
+        ];
+        let text = String::from("x");
+        let mut plan = PlanRecord::new("dbsx".to_owned(), "MySQL".to_owned());
+        plan.backup_gateway_id = Some(1);
+        plan.backup_method = Some(text.clone());
+        plan.backup_objects = Some(text.clone());
+        plan.backup_period = Some(text.clone());
+        plan.backup_plan_create_time = Some(1);
+        plan.backup_retention_period = Some(1);
+        plan.backup_set_download_dir = Some(text.clone());
+        plan.backup_set_download_full_data_format = Some(text.clone());
+        plan.backup_set_download_gateway_id = Some(1);
+        plan.backup_set_download_increment_data_format = Some(text.clone());
+        plan.backup_set_download_target_type = Some(text.clone());
+        plan.backup_start_time = Some(text.clone());
+        plan.backup_storage_type = Some(text.clone());
+        plan.begin_timestamp_for_restore = Some(1);
+        plan.cross_aliyun_id = Some(text.clone());
+        plan.cross_role_name = Some(text.clone());
+        plan.duplication_archive_period = Some(1);
+        plan.duplication_infrequent_access_period = Some(1);
+        plan.enable_backup_log = Some(true);
+        plan.end_timestamp_for_restore = Some(1);
+        plan.err_message = Some(text.clone());
+        plan.instance_class = Some(text.clone());
+        plan.oss_bucket_name = Some(text.clone());
+        plan.oss_bucket_region = Some(text.clone());
+        plan.open_backup_set_auto_download = Some(true);
+        plan.resource_group_id = Some(text.clone());
+        plan.source_endpoint_database_name = Some(text.clone());
+        plan.source_endpoint_instance_id = Some(text.clone());
+        plan.source_endpoint_instance_type = Some(text.clone());
+        plan.source_endpoint_ip_port = Some(text.clone());
+        plan.source_endpoint_oracle_sid = Some(text.clone());
+        plan.source_endpoint_region = Some(text.clone());
+        plan.source_endpoint_user_name = Some(text);
+        let json = serde_json::to_value(&plan).unwrap_or_default();
+        let keys: std::collections::BTreeSet<&str> = json
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        let expected: std::collections::BTreeSet<&str> = DETAIL.into_iter().collect();
+        assert_eq!(keys, expected);
+        // And it reads back as it was.
+        let back: Option<PlanRecord> = serde_json::from_value(json).ok();
+        assert_eq!(back, Some(plan));
+    }
+}

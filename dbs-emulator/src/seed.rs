@@ -77,6 +77,17 @@ impl BackupPlan {
         self.backup_plan_name = Some(name.into());
         self
     }
+
+    /// Sets another field by its wire name (`BackupPlanStatus`, `PayType`, …), kept in
+    /// [`extra`](Self::extra).
+    pub fn with_field(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(name.into(), value.into());
+        self
+    }
 }
 
 /// The largest seed file read, in bytes (16 MiB): room for about a hundred thousand plans.

@@ -783,6 +783,38 @@ mod limit_tests {
     }
 
     #[test]
+    fn the_state_shows_plans_paged_like_tasks() {
+        let seed: Vec<crate::seed::BackupPlan> = ["p1", "p2", "p3"]
+            .into_iter()
+            .map(|id| crate::seed::BackupPlan::new(id, dbs_api::SourceDatabaseType::MySql))
+            .collect();
+        let plans = PlanStore::from_seed(&seed, 10).expect("seeded");
+        let state = State::new(10, 100, usize::MAX, plans);
+        let plan_ids = |page: &StatePage| -> Vec<String> {
+            page.state
+                .backup_plans
+                .iter()
+                .map(|p| p.backup_plan_id.clone())
+                .collect()
+        };
+        let query = StateQuery::new().page_size(2).expect("size");
+        let first = state.page(&query);
+        assert_eq!(plan_ids(&first), ["p1", "p2"]);
+        assert_eq!(first.total_backup_plans, 3);
+        let second = state.page(&query.clone().page(2).expect("page"));
+        assert_eq!(plan_ids(&second), ["p3"]);
+        let one = state.page(&StateQuery::new().backup_plan_id("p2"));
+        assert_eq!(
+            (plan_ids(&one), one.total_backup_plans),
+            (vec!["p2".to_owned()], 1)
+        );
+        // The snapshot holds every plan, with the seed's defaults.
+        let all = state.snapshot().backup_plans;
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[0].backup_plan_status, crate::plans::PlanStatus::Running);
+    }
+
+    #[test]
     fn state_query_parses_and_refuses_clearly() {
         assert_eq!(StateQuery::from_query(""), Ok(StateQuery::new()));
         assert_eq!(
