@@ -155,7 +155,9 @@
 //! # Admin API, seed, faults
 //!
 //! See [`admin`] for `/_emulator/health`, `/_emulator/state` and `/_emulator/faults`, [`seed`]
-//! for the seed file, and [`faults`] for what each fault does and when it applies.
+//! for the seed file, [`plans`] for the backup plans it keeps (their lifecycle, the errors a
+//! plan in the wrong state gets, and how `DescribeBackupPlanList` filters and pages them), and
+//! [`faults`] for what each fault does and when it applies.
 
 pub mod admin;
 mod config;

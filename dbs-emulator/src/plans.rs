@@ -328,14 +328,46 @@ impl PlanRecord {
     ///
     /// # Errors
     ///
-    /// A message naming the field of the wrong type or an unknown status.
+    /// Every problem, `; `-separated, each naming its field: a value of the wrong type, an
+    /// unknown status, or a password (the emulator keeps none, and the state would show it).
     pub fn from_seed(plan: &BackupPlan) -> Result<Self, String> {
         let value = serde_json::to_value(plan).map_err(|e| e.to_string())?;
-        let mut record: PlanRecord = serde_json::from_value(value).map_err(|e| e.to_string())?;
-        if record.backup_plan_name.is_empty() {
-            record.backup_plan_name = record.backup_plan_id.clone();
+        let fields = value.as_object().cloned().unwrap_or_default();
+        let mut problems: Vec<String> = fields
+            .keys()
+            .filter(|name| name.to_ascii_lowercase().contains("password"))
+            .map(|name| format!("{name}: the emulator keeps no passwords; leave it out"))
+            .collect();
+        match serde_json::from_value::<PlanRecord>(value) {
+            Ok(mut record) if problems.is_empty() => {
+                if record.backup_plan_name.is_empty() {
+                    record.backup_plan_name = record.backup_plan_id.clone();
+                }
+                return Ok(record);
+            }
+            Ok(_) => {}
+            // serde_json does not say which field failed: try each alone beside the ID and
+            // engine, so every bad field is named.
+            Err(whole) => {
+                let before = problems.len();
+                for (name, field) in &fields {
+                    let mut alone = serde_json::Map::new();
+                    for key in ["BackupPlanId", "DatabaseType"] {
+                        if let Some(v) = fields.get(key) {
+                            alone.insert(key.to_owned(), v.clone());
+                        }
+                    }
+                    alone.insert(name.clone(), field.clone());
+                    if let Err(e) = serde_json::from_value::<PlanRecord>(alone.into()) {
+                        problems.push(format!("{name}: {e}"));
+                    }
+                }
+                if problems.len() == before {
+                    problems.push(whole.to_string());
+                }
+            }
         }
-        Ok(record)
+        Err(problems.join("; "))
     }
 
     fn new(id: String, database_type: String) -> Self {
@@ -2070,9 +2102,25 @@ mod tests {
         .map(|e| e.to_string())
         .unwrap_or_default();
         assert!(
-            err.contains("backup_plans[0]: unknown BackupPlanStatus \"released\"")
-                && err.contains("backup_plans[1]: invalid type: string \"long\""),
+            err.contains(
+                "backup_plans[0]: BackupPlanStatus: unknown BackupPlanStatus \"released\""
+            ) && err
+                .contains("backup_plans[1]: BackupRetentionPeriod: invalid type: string \"long\""),
             "{err}"
+        );
+        // A password is refused, named but never quoted.
+        let err = crate::Seed::from_json(
+            r#"{"backup_plans":[{"BackupPlanId":"a","DatabaseType":"MySQL",
+                "SourceEndpointPassword":"s3cret","EnableBackupLog":"yes"}]}"#,
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert_eq!(
+            err,
+            "seed is not valid: backup_plans[0]: SourceEndpointPassword: the emulator keeps no \
+             passwords; leave it out; EnableBackupLog: invalid type: string \"yes\", expected a \
+             boolean"
         );
     }
 
