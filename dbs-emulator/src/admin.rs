@@ -3,7 +3,7 @@
 //! | Request | Answer |
 //! | --- | --- |
 //! | `GET /_emulator/health` | `{"status":"ok"}` |
-//! | `GET /_emulator/state?page=1&page_size=100&backup_plan_id=…` | a [`StatePage`](crate::StatePage): the [`StateSnapshot`](crate::StateSnapshot) fields with one page of restore tasks (oldest first), and `page`, `page_size`, `total_restore_tasks` |
+//! | `GET /_emulator/state?page=1&page_size=100&backup_plan_id=…` | a [`StatePage`](crate::StatePage): the [`StateSnapshot`](crate::StateSnapshot) fields with one page of backup plans and one of restore tasks (each oldest first), and `page`, `page_size`, `total_restore_tasks`, `total_backup_plans` |
 //! | `GET /_emulator/faults` | `{"faults":[…]}`, the faults still waiting |
 //! | `POST /_emulator/faults` with a [`Fault`] | `{"faults":[…]}` after adding it |
 //! | `DELETE /_emulator/faults` | `{"cleared":N}` |
@@ -12,9 +12,10 @@
 //! says; faults are described in [`faults`](crate::faults).
 //!
 //! `page` counts from 1 (default 1), `page_size` is 1 to 1000 (default 100), and
-//! `backup_plan_id` keeps only that plan's tasks; each is optional. A page costs the same
-//! whatever the number of tasks held. ([`EmulatorHandle::state`](crate::EmulatorHandle::state)
-//! returns every task, in process.) At most [`MAX_FAULTS`](crate::MAX_FAULTS) faults wait at
+//! `backup_plan_id` keeps only that plan and its tasks; each is optional. The page and its size
+//! apply to the plans and to the tasks alike. A page of tasks costs the same whatever the number
+//! of tasks held. ([`EmulatorHandle::state`](crate::EmulatorHandle::state) returns every plan
+//! and every task, in process.) At most [`MAX_FAULTS`](crate::MAX_FAULTS) faults wait at
 //! once.
 //!
 //! # Only for local programs, never for a web page

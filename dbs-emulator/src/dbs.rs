@@ -5,11 +5,10 @@ use std::collections::BTreeMap;
 use dbs_api::server::{DbsHandler, RequestContext, dispatch};
 use dbs_api::{
     CommonErrorCode, CreateRestoreTaskErrorCode, CreateRestoreTaskInput, CreateRestoreTaskOutput,
-    Operation, OperationMeta, ValidationContext, ValidationError,
+    Operation, OperationMeta, SourceDatabaseType, ValidationContext, ValidationError,
 };
 
 use crate::reply::{BusinessError, GatewayError, Reply};
-use crate::seed::BackupPlan;
 use crate::server::Shared;
 use crate::state::{Created, RestoreTask};
 
@@ -73,9 +72,9 @@ fn create_restore_task(
 ) -> Result<CreateRestoreTaskOutput, CreateError> {
     // Dispatch has checked the rules that need no context; the plan tells the engine.
     let plan_id = input.backup_plan_id.as_deref().unwrap_or_default();
-    let plan = find_plan(&shared.plans, plan_id)?;
+    let database_type = plan_engine(shared, plan_id)?;
     input
-        .validate(&ValidationContext::new().with_source_database_type(plan.database_type.clone()))
+        .validate(&ValidationContext::new().with_source_database_type(database_type))
         .map_err(invalid_parameter)?;
 
     let mut parameters = BTreeMap::new();
@@ -97,7 +96,7 @@ fn create_restore_task(
     let task = RestoreTask {
         restore_task_id: String::new(),
         restore_task_name: input.restore_task_name.clone().unwrap_or_default(),
-        backup_plan_id: plan.backup_plan_id.clone(),
+        backup_plan_id: plan_id.to_owned(),
         // `ClientToken=` is no token: a new task each time.
         client_token: input.client_token.clone().filter(|t| !t.is_empty()),
         restore_status: "init".to_owned(),
@@ -135,10 +134,13 @@ fn invalid_parameter(e: ValidationError) -> CreateError {
     CreateError::with_message(CommonErrorCode::InvalidParameter.into(), e.to_string())
 }
 
-fn find_plan<'p>(plans: &'p [BackupPlan], id: &str) -> Result<&'p BackupPlan, CreateError> {
-    plans
-        .iter()
-        .find(|plan| plan.backup_plan_id == id)
+/// The engine of the plan `id`, which decides the engine-dependent rules.
+fn plan_engine(shared: &Shared, id: &str) -> Result<SourceDatabaseType, CreateError> {
+    shared
+        .lock()
+        .plans
+        .get(id)
+        .map(|plan| SourceDatabaseType::from_wire(&plan.database_type))
         .ok_or_else(|| {
             common(
                 CommonErrorCode::ParamNotFound,

@@ -155,7 +155,9 @@
 //! # Admin API, seed, faults
 //!
 //! See [`admin`] for `/_emulator/health`, `/_emulator/state` and `/_emulator/faults`, [`seed`]
-//! for the seed file, and [`faults`] for what each fault does and when it applies.
+//! for the seed file, [`plans`] for the backup plans it keeps (their lifecycle, the errors a
+//! plan in the wrong state gets, and how `DescribeBackupPlanList` filters and pages them), and
+//! [`faults`] for what each fault does and when it applies.
 
 pub mod admin;
 mod config;
@@ -163,6 +165,7 @@ mod dbs;
 pub mod faults;
 mod foreground;
 mod gateway;
+pub mod plans;
 mod reply;
 pub mod seed;
 mod server;
@@ -176,6 +179,7 @@ pub use config::{
 };
 pub use faults::{Fault, FaultKind};
 pub use foreground::{ACCESS_KEY_VAR, ServeError, account_options, serve_foreground};
+pub use plans::{PlanRecord, PlanStatus};
 pub use seed::{BackupPlan, MAX_SEED_FILE_BYTES, Seed, SeedError};
 pub use server::{Emulator, EmulatorHandle, InvalidFault, StartError};
 pub use state::{

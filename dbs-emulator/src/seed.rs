@@ -17,8 +17,13 @@
 //!   (`MySQL`, `MSSQL`, `Oracle`, `MariaDB`, `PostgreSQL`, `DRDS`, `MongoDB`, `Redis`; any ASCII
 //!   case). It is the context the emulator validates `CreateRestoreTask` with, so every rule,
 //!   including those a client cannot decide (R5–R7, R10, R11), is enforced.
-//! - `BackupPlanName` and any other field (`BackupPlanStatus`, `SourceEndpointInstanceType`, …)
-//!   are optional, kept as given and shown by `GET /_emulator/state`.
+//! - `BackupPlanName` and any other field of `BackupPlanDetail` (`BackupPlanStatus`,
+//!   `SourceEndpointInstanceType`, `Region`, `PayType`, …; see [`PlanRecord`](crate::PlanRecord))
+//!   are optional and typed: a number where the API has a number, a `BackupPlanStatus` the docs
+//!   list (any ASCII case). A plan without a status is `running`, one without a name is named
+//!   by its ID. Fields the API does not have are kept as given. The plans become records of
+//!   the emulator's plan store ([`plans`](crate::plans)): the plan operations change them, and
+//!   `GET /_emulator/state` shows them.
 //!
 //! Any other top-level key is an error, so a typo does not silently give an empty seed.
 //!
@@ -70,6 +75,17 @@ impl BackupPlan {
     /// Sets `BackupPlanName`.
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.backup_plan_name = Some(name.into());
+        self
+    }
+
+    /// Sets another field by its wire name (`BackupPlanStatus`, `PayType`, …), kept in
+    /// [`extra`](Self::extra).
+    pub fn with_field(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(name.into(), value.into());
         self
     }
 }
@@ -210,6 +226,9 @@ impl Seed {
                     "backup_plans[{i}]: unknown DatabaseType {other:?}; expected one of {}",
                     SourceDatabaseType::VALUES.join(", ")
                 ));
+            }
+            if let Err(e) = crate::plans::PlanRecord::from_seed(plan) {
+                problems.push(format!("backup_plans[{i}]: {e}"));
             }
         }
         if problems.is_empty() {

@@ -25,8 +25,9 @@ use crate::faults::{Fault, FaultKind};
 use crate::gateway::{self, RequestParts};
 use dbs_api::CommonErrorCode;
 
+use crate::plans::{DEFAULT_MAX_BACKUP_PLANS, PlanStore};
 use crate::reply::{GatewayError, Reply, new_request_id};
-use crate::seed::{BackupPlan, SeedError};
+use crate::seed::SeedError;
 use crate::state::{RestoreTask, State, StatePage, StateQuery, StateSnapshot, TaskLimitReached};
 
 /// How long [`EmulatorHandle::shutdown`] waits for requests in flight.
@@ -35,7 +36,6 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 /// Everything the request handlers share.
 pub(crate) struct Shared {
     pub(crate) accounts: Vec<AccessKey>,
-    pub(crate) plans: Vec<BackupPlan>,
     business_errors_http_status: bool,
     max_body_bytes: usize,
     body_read_timeout: Duration,
@@ -51,7 +51,6 @@ impl fmt::Debug for Shared {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Shared")
             .field("accounts", &self.accounts)
-            .field("plans", &self.plans.len())
             .finish_non_exhaustive()
     }
 }
@@ -60,7 +59,6 @@ impl Shared {
     fn new(config: EmulatorConfig) -> Self {
         Self {
             accounts: config.accounts(),
-            plans: config.seed.backup_plans,
             business_errors_http_status: config.business_errors_http_status,
             max_body_bytes: config.max_body_bytes,
             body_read_timeout: config.body_read_timeout,
@@ -71,6 +69,9 @@ impl Shared {
                 config.max_nonces,
                 config.max_restore_tasks,
                 config.max_restore_task_bytes,
+                // `start` checked the seed (`Seed::check` converts every plan the same way).
+                PlanStore::from_seed(&config.seed.backup_plans, DEFAULT_MAX_BACKUP_PLANS)
+                    .unwrap_or_else(|_| PlanStore::new(DEFAULT_MAX_BACKUP_PLANS)),
             )),
         }
     }
@@ -87,11 +88,11 @@ impl Shared {
     }
 
     pub(crate) fn snapshot(&self) -> StateSnapshot {
-        self.lock().snapshot(&self.plans)
+        self.lock().snapshot()
     }
 
     pub(crate) fn page(&self, query: &StateQuery) -> StatePage {
-        self.lock().page(&self.plans, query)
+        self.lock().page(query)
     }
 
     pub(crate) fn inject_fault(&self, fault: Fault) -> Result<(), InvalidFault> {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::faults::{Fault, Faults};
-use crate::seed::BackupPlan;
+use crate::plans::{PlanRecord, PlanStore};
 
 /// A restore task created by `CreateRestoreTask`.
 ///
@@ -41,8 +41,9 @@ pub struct RestoreTask {
 /// A copy of the emulator's state; what `GET /_emulator/state` answers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StateSnapshot {
-    /// The backup plans, in seed order.
-    pub backup_plans: Vec<BackupPlan>,
+    /// The backup plans, oldest first (seeded ones in seed order): every field the emulator
+    /// keeps of each ([`PlanRecord`]).
+    pub backup_plans: Vec<PlanRecord>,
     /// The restore tasks, oldest first.
     pub restore_tasks: Vec<RestoreTask>,
     /// Requests per action name: every request to `/` that named an action (the `Action`
@@ -67,8 +68,9 @@ pub const DEFAULT_STATE_PAGE_SIZE: usize = 100;
 /// The largest `page_size` of [`StateQuery`].
 pub const MAX_STATE_PAGE_SIZE: usize = 1000;
 
-/// Which restore tasks a page of the state shows: `GET /_emulator/state?page=1&page_size=100
-/// &backup_plan_id=…`.
+/// Which backup plans and restore tasks a page of the state shows: `GET
+/// /_emulator/state?page=1&page_size=100&backup_plan_id=…`. The page and its size apply to
+/// both lists; `backup_plan_id` keeps that plan and its tasks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StateQuery {
     pub(crate) page: usize,
@@ -87,7 +89,7 @@ impl Default for StateQuery {
 }
 
 impl StateQuery {
-    /// The first page of [`DEFAULT_STATE_PAGE_SIZE`] tasks, of every plan.
+    /// The first page of [`DEFAULT_STATE_PAGE_SIZE`] plans and tasks, of every plan.
     pub fn new() -> Self {
         Self::default()
     }
@@ -105,7 +107,7 @@ impl StateQuery {
         Ok(self)
     }
 
-    /// The most tasks a page shows.
+    /// The most plans, and the most tasks, a page shows.
     ///
     /// # Errors
     ///
@@ -120,7 +122,7 @@ impl StateQuery {
         Ok(self)
     }
 
-    /// Only the tasks of this backup plan.
+    /// Only this backup plan and its tasks.
     pub fn backup_plan_id(mut self, id: impl Into<String>) -> Self {
         self.backup_plan_id = Some(id.into());
         self
@@ -174,18 +176,20 @@ fn cut(text: &str) -> String {
 }
 
 /// A page of the state: what `GET /_emulator/state` answers. The [`StateSnapshot`] fields, with
-/// `restore_tasks` holding one page, and the paging fields beside them.
+/// `backup_plans` and `restore_tasks` each holding one page, and the paging fields beside them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StatePage {
-    /// The state, with one page of restore tasks (oldest first).
+    /// The state, with one page of backup plans and one of restore tasks (oldest first).
     #[serde(flatten)]
     pub state: StateSnapshot,
     /// The page shown, counted from 1.
     pub page: usize,
-    /// The most tasks a page shows.
+    /// The most plans, and the most tasks, a page shows.
     pub page_size: usize,
     /// How many restore tasks match the filter, on every page.
     pub total_restore_tasks: usize,
+    /// How many backup plans match the filter, on every page.
+    pub total_backup_plans: usize,
 }
 
 /// A task and what idempotency compares.
@@ -263,10 +267,17 @@ pub(crate) struct State {
     requests: BTreeMap<String, u64>,
     nonces: NonceCache,
     pub(crate) faults: Faults,
+    /// The backup plans.
+    pub(crate) plans: PlanStore,
 }
 
 impl State {
-    pub(crate) fn new(max_nonces: usize, max_tasks: usize, max_task_bytes: usize) -> Self {
+    pub(crate) fn new(
+        max_nonces: usize,
+        max_tasks: usize,
+        max_task_bytes: usize,
+        plans: PlanStore,
+    ) -> Self {
         Self {
             tasks: Vec::new(),
             max_tasks,
@@ -278,6 +289,7 @@ impl State {
             requests: BTreeMap::new(),
             nonces: NonceCache::new(max_nonces),
             faults: Faults::default(),
+            plans,
         }
     }
 
@@ -387,17 +399,21 @@ impl State {
     }
 
     /// Everything, every task included.
-    pub(crate) fn snapshot(&self, backup_plans: &[BackupPlan]) -> StateSnapshot {
+    pub(crate) fn snapshot(&self) -> StateSnapshot {
         StateSnapshot {
-            backup_plans: backup_plans.to_vec(),
+            backup_plans: self.plans.all(),
             restore_tasks: self.tasks.iter().map(|t| t.task.clone()).collect(),
             requests: self.requests.clone(),
             faults: self.faults.list().to_vec(),
         }
     }
 
-    /// One page of tasks; the cost is the page's, not the number of tasks held.
-    pub(crate) fn page(&self, backup_plans: &[BackupPlan], query: &StateQuery) -> StatePage {
+    /// One page of plans and of tasks; the cost of the tasks' page is the page's, not the
+    /// number of tasks held.
+    pub(crate) fn page(&self, query: &StateQuery) -> StatePage {
+        let (backup_plans, total_backup_plans) =
+            self.plans
+                .state_page(query.page, query.page_size, query.backup_plan_id.as_deref());
         let skip = (query.page - 1).saturating_mul(query.page_size);
         let (total, restore_tasks): (usize, Vec<RestoreTask>) = match &query.backup_plan_id {
             None => (
@@ -425,7 +441,7 @@ impl State {
         };
         StatePage {
             state: StateSnapshot {
-                backup_plans: backup_plans.to_vec(),
+                backup_plans,
                 restore_tasks,
                 requests: self.requests.clone(),
                 faults: self.faults.list().to_vec(),
@@ -433,6 +449,7 @@ impl State {
             page: query.page,
             page_size: query.page_size,
             total_restore_tasks: total,
+            total_backup_plans,
         }
     }
 }
@@ -620,7 +637,7 @@ mod tests {
 
     #[test]
     fn client_token_returns_the_same_task_or_names_what_differs() {
-        let mut state = State::new(10, 10, usize::MAX);
+        let mut state = State::new(10, 10, usize::MAX, PlanStore::new(1));
         let fp = |pw: &str| {
             BTreeMap::from([
                 ("RestoreTaskName".to_owned(), "n".to_owned()),
@@ -641,7 +658,7 @@ mod tests {
         // An empty token is no token: a new task each time, whatever the parameters.
         let empty = created_id(state.create_task("ak", task(Some("")), fp("h1")));
         let empty_again = created_id(state.create_task("ak", task(Some("")), fp("h2")));
-        let snapshot = state.snapshot(&[]);
+        let snapshot = state.snapshot();
         let ids: Vec<String> = snapshot
             .restore_tasks
             .iter()
@@ -670,7 +687,7 @@ mod limit_tests {
 
     #[test]
     fn tasks_stop_at_the_limit_but_a_known_token_still_finds_its_task() {
-        let mut state = State::new(10, 2, usize::MAX);
+        let mut state = State::new(10, 2, usize::MAX, PlanStore::new(1));
         let first = state.create_task("ak", task("p", Some("t")), BTreeMap::new());
         assert!(matches!(first, Created::Task(_)), "{first:?}");
         assert!(matches!(
@@ -708,7 +725,7 @@ mod limit_tests {
             },
             None,
         );
-        let mut state = State::new(10, 100, 2 * one + 10);
+        let mut state = State::new(10, 100, 2 * one + 10, PlanStore::new(1));
         assert!(state.insert_task(small.clone()).is_ok());
         let mut big = small.clone();
         big.parameters
@@ -730,7 +747,7 @@ mod limit_tests {
 
     #[test]
     fn pages_and_plan_filter() {
-        let mut state = State::new(10, 100, usize::MAX);
+        let mut state = State::new(10, 100, usize::MAX, PlanStore::new(1));
         let mut ids = Vec::new();
         for i in 0..7 {
             let plan = if i % 2 == 0 { "even" } else { "odd" };
@@ -744,25 +761,57 @@ mod limit_tests {
                 .collect()
         };
         let query = StateQuery::new().page_size(3).expect("size");
-        let page = state.page(&[], &query.clone().page(3).expect("page"));
+        let page = state.page(&query.clone().page(3).expect("page"));
         assert_eq!(page_ids(&page), ids[6..]);
         assert_eq!(
             (page.page, page.page_size, page.total_restore_tasks),
             (3, 3, 7)
         );
-        let page = state.page(&[], &query.clone().page(4).expect("page"));
+        let page = state.page(&query.clone().page(4).expect("page"));
         assert!(page.state.restore_tasks.is_empty());
-        let odd = state.page(&[], &query.backup_plan_id("odd"));
+        let odd = state.page(&query.backup_plan_id("odd"));
         assert_eq!(
             page_ids(&odd),
             [ids[1].clone(), ids[3].clone(), ids[5].clone()]
         );
         assert_eq!(odd.total_restore_tasks, 3);
-        let none = state.page(&[], &StateQuery::new().backup_plan_id("nope"));
+        let none = state.page(&StateQuery::new().backup_plan_id("nope"));
         assert_eq!(
             (none.total_restore_tasks, none.state.restore_tasks.len()),
             (0, 0)
         );
+    }
+
+    #[test]
+    fn the_state_shows_plans_paged_like_tasks() {
+        let seed: Vec<crate::seed::BackupPlan> = ["p1", "p2", "p3"]
+            .into_iter()
+            .map(|id| crate::seed::BackupPlan::new(id, dbs_api::SourceDatabaseType::MySql))
+            .collect();
+        let plans = PlanStore::from_seed(&seed, 10).expect("seeded");
+        let state = State::new(10, 100, usize::MAX, plans);
+        let plan_ids = |page: &StatePage| -> Vec<String> {
+            page.state
+                .backup_plans
+                .iter()
+                .map(|p| p.backup_plan_id.clone())
+                .collect()
+        };
+        let query = StateQuery::new().page_size(2).expect("size");
+        let first = state.page(&query);
+        assert_eq!(plan_ids(&first), ["p1", "p2"]);
+        assert_eq!(first.total_backup_plans, 3);
+        let second = state.page(&query.clone().page(2).expect("page"));
+        assert_eq!(plan_ids(&second), ["p3"]);
+        let one = state.page(&StateQuery::new().backup_plan_id("p2"));
+        assert_eq!(
+            (plan_ids(&one), one.total_backup_plans),
+            (vec!["p2".to_owned()], 1)
+        );
+        // The snapshot holds every plan, with the seed's defaults.
+        let all = state.snapshot().backup_plans;
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[0].backup_plan_status, crate::plans::PlanStatus::Running);
     }
 
     #[test]
