@@ -19,8 +19,9 @@ use dbs_api::{ContextFactMeta, OperationMeta, ParamKind, ParamMeta};
 
 /// The global option `--endpoint URL`.
 pub(crate) const ENDPOINT: &str = "endpoint";
-/// The global option `--region ID`.
-pub(crate) const REGION: &str = "region";
+/// The global option `--region-id ID`: Alibaba's RegionId, which picks the endpoint. Not
+/// `--region`, which is a parameter of several DBS operations (`DescribeBackupPlanList`'s filter).
+pub(crate) const REGION: &str = "region-id";
 /// The global option `--profile NAME`.
 pub(crate) const PROFILE: &str = "profile";
 /// The global option `--signature v1|v3`.
@@ -152,7 +153,7 @@ fn own_global_args() -> [Arg; 11] {
             .long_help(
                 "The endpoint URL, overriding the region's: https://host[:port], or a bare host. \
                  Plain http:// is accepted only for loopback hosts. Takes precedence over \
-                 --region, DBS_ENDPOINT, ALIBABA_CLOUD_REGION_ID and the profile's region.",
+                 --region-id, DBS_ENDPOINT, ALIBABA_CLOUD_REGION_ID and the profile's region.",
             ),
         Arg::new(REGION)
             .long(REGION)
@@ -162,9 +163,10 @@ fn own_global_args() -> [Arg; 11] {
             .help("Region whose endpoint to call, such as cn-hangzhou")
             .long_help(
                 "The region whose DBS endpoint to call, such as cn-hangzhou. Without --endpoint \
-                 or --region: DBS_ENDPOINT, then ALIBABA_CLOUD_REGION_ID, then the region of the \
+                 or --region-id: DBS_ENDPOINT, then ALIBABA_CLOUD_REGION_ID, then the region of the \
                  Alibaba Cloud CLI profile. This is not the destination's region \
-                 (--destination-endpoint-region).",
+                 (--destination-endpoint-region) nor the `Region` parameter some operations take \
+                 (--region).",
             ),
         Arg::new(PROFILE)
             .long(PROFILE)

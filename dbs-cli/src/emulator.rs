@@ -155,7 +155,7 @@ pub(crate) async fn run_foreground(matches: &ArgMatches) -> Result<(), Failure> 
 }
 
 /// Refuses the global options that only apply to calling an operation (`dbs --dry-run emulator`
-/// or `dbs emulator --region cn-hangzhou`), rather than ignoring them.
+/// or `dbs emulator --region-id cn-hangzhou`), rather than ignoring them.
 fn refuse_call_options(matches: &ArgMatches) -> Result<(), Failure> {
     match cli::call_only().find(|id| matches.value_source(id) == Some(ValueSource::CommandLine)) {
         Some(id) => Err(Failure::usage(format!(

@@ -255,7 +255,7 @@ pub(crate) fn resolve_target(
                 Some(region) => region,
                 None => {
                     return Err(Failure::usage(format!(
-                        "no region or endpoint: pass --region cn-hangzhou (or --endpoint URL), set {} \
+                        "no region or endpoint: pass --region-id cn-hangzhou (or --endpoint URL), set {} \
                          or {}, or try the local emulator with --emulator",
                         dbs_api::client::ENV_REGION,
                         dbs_api::client::ENV_ENDPOINT
@@ -380,7 +380,7 @@ mod tests {
         let failure = resolve(None, None, &[], None).expect_err("no target");
         assert_eq!(failure.code, crate::report::EXIT_NOT_SENT);
         assert!(
-            failure.message.contains("--region cn-hangzhou")
+            failure.message.contains("--region-id cn-hangzhou")
                 && failure.message.contains("--emulator")
         );
     }

@@ -391,7 +391,7 @@ fn without_region_or_endpoint_it_says_what_to_pass() {
     let text = stderr(&output);
     assert!(
         text.starts_with("error: ")
-            && text.contains("--region cn-hangzhou")
+            && text.contains("--region-id cn-hangzhou")
             && text.contains("--emulator"),
         "{text}"
     );
@@ -400,7 +400,7 @@ fn without_region_or_endpoint_it_says_what_to_pass() {
 
 #[test]
 fn an_unknown_region_asks_for_an_endpoint() {
-    let output = dbs(&with(&["--region", "xx-nowhere-1"], &[]), &[]);
+    let output = dbs(&with(&["--region-id", "xx-nowhere-1"], &[]), &[]);
     assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(&output));
     assert!(
         stderr(&output).contains("--endpoint"),
@@ -438,11 +438,11 @@ fn profile_gives_region_and_credentials() {
         "{text}"
     );
 
-    // --region beats the profile's region.
+    // --region-id beats the profile's region.
     let output = dbs_in(
         home.path(),
         &with(
-            &["--profile", "ops", "--region", "ap-south-1", "--dry-run"],
+            &["--profile", "ops", "--region-id", "ap-south-1", "--dry-run"],
             &[],
         ),
         &[],
@@ -544,7 +544,7 @@ fn dbs_bounded(args: &[&str]) -> Output {
 fn the_emulator_subcommand_hides_and_refuses_the_call_options() {
     const CALL_ONLY: [&str; 7] = [
         "--endpoint",
-        "--region",
+        "--region-id",
         "--profile",
         "--signature",
         "--emulator",
@@ -574,7 +574,7 @@ fn the_emulator_subcommand_hides_and_refuses_the_call_options() {
             "emulator",
             "--listen",
             "127.0.0.1:0",
-            "--region",
+            "--region-id",
             "cn-hangzhou",
         ][..],
         &[

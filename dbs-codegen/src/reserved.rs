@@ -130,7 +130,7 @@ pub const COMMON_VARIANT: &str = "Common";
 /// against the real command.
 pub const CLI_GLOBAL_FLAGS: &[&str] = &[
     "endpoint",
-    "region",
+    "region-id",
     "profile",
     "signature",
     "emulator",
