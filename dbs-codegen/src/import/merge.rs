@@ -275,13 +275,6 @@ fn check_service_defaults(doc: &Doc, meta: &Metadata, errors: &mut Errors) {
         match value.get("added") {
             Some(added) => {
                 unknown_keys(added, ADDED_KEYS, &doc.file, &format!("{at}/added"), errors);
-                if in_metadata {
-                    errors.push(
-                        &doc.file,
-                        &format!("{at}/added"),
-                        format!("the metadata has `{name}`: it is not added"),
-                    );
-                }
                 let scalar = added
                     .get("type")
                     .and_then(Json::as_str)
