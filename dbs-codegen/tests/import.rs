@@ -149,6 +149,7 @@ fn every_mistake_is_reported_with_its_file_and_pointer() {
         ("DescribeWidget.json", "/parameters/WidgetId/type"),
         ("DescribeWidget.json", "/shapes/WidgetSizes/member"),
         ("DescribeWidget.json", "/parameters/WidgetId/requried"),
+        ("DescribeWidget.json", "/response/fields/Detail/type"),
     ] {
         assert!(
             places.contains(&(place.0.to_owned(), place.1.to_owned())),

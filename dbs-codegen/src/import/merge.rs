@@ -711,6 +711,18 @@ impl<'a> Operation<'a> {
                 let pointer = format!("/response/fields/{}/description", escape(&path));
                 self.error(&pointer, format!("missing: response field `{path}` of the metadata needs an English description"));
             }
+            let structured = match &field.kind {
+                Kind::Object(_) => true,
+                Kind::Array(inner) => matches!(inner.as_ref(), Kind::Object(_)),
+                Kind::Scalar(_) => false,
+            };
+            if structured && get("type").is_some() {
+                let pointer = format!("/response/fields/{}/type", escape(&path));
+                let message = format!(
+                    "`{path}` is an object or an array of objects in the metadata: name its shape in /response/shapes, not with a type"
+                );
+                self.error(&pointer, message);
+            }
             let ty = match &field.kind {
                 Kind::Scalar(s) => get("type").cloned().unwrap_or_else(|| Json::str(*s)),
                 Kind::Object(children) => {
