@@ -251,6 +251,7 @@ fn committed_spec_keeps_every_metadata_fact_the_overlay_does_not_override() {
         }
     };
     let service_overlay = read_json(&Path::new(OVERLAY_DIR).join("service.json"));
+    let spec_service = read_json(&Path::new(SPEC_DIR).join("service.json"));
     let mut wrong = Vec::new();
     for (op, api) in metadata["apis"].as_object().unwrap() {
         let spec_path = Path::new(SPEC_DIR).join(format!("{op}.json"));
@@ -297,42 +298,22 @@ fn committed_spec_keeps_every_metadata_fact_the_overlay_does_not_override() {
                 ));
             }
         }
-        let properties = api["responses"]["200"]["schema"]["properties"]
-            .as_object()
-            .unwrap();
-        for (name, schema) in properties {
-            let said = &overlay["response"]["fields"][name];
-            let Some(ours) = spec["response"]["fields"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|f| f["name"] == name.as_str())
-            else {
-                wrong.push(format!("{op} response {name}: missing"));
-                continue;
-            };
-            if let Some(ty) = scalar(schema)
-                && said.get("type").is_none()
-                && ours["type"].as_str() != Some(ty.as_str())
-            {
-                wrong.push(format!(
-                    "{op} response {name}: type {} is not the metadata's {ty}",
-                    ours["type"]
-                ));
-            }
-            if scalar(schema).is_some()
-                && said.get("example").is_none()
-                && service_overlay["response_fields"][name]
-                    .get("example")
-                    .is_none()
-                && ours["example"].as_str() != example(schema)
-            {
-                wrong.push(format!(
-                    "{op} response {name}: example {} is not the metadata's",
-                    ours["example"]
-                ));
-            }
-        }
+        let shapes = Shapes {
+            operation: &spec["shapes"],
+            service: &spec_service["shapes"],
+        };
+        let response = Response {
+            op,
+            overlay: &overlay["response"]["fields"],
+            defaults: &service_overlay["response_fields"],
+            shapes: &shapes,
+        };
+        response.check(
+            &api["responses"]["200"]["schema"],
+            "",
+            spec["response"]["fields"].as_array().unwrap(),
+            &mut wrong,
+        );
         for (status, list) in api["errorCodes"].as_object().unwrap() {
             for error in list.as_array().unwrap() {
                 let found = spec["errors"].as_array().into_iter().flatten().any(|e| {
@@ -350,7 +331,6 @@ fn committed_spec_keeps_every_metadata_fact_the_overlay_does_not_override() {
             }
         }
     }
-    let spec_service = read_json(&Path::new(SPEC_DIR).join("service.json"));
     for endpoint in metadata["endpoints"].as_array().unwrap() {
         let region = endpoint["regionId"].as_str().unwrap();
         if service_overlay["endpoints"].get(region).is_none()
@@ -365,4 +345,103 @@ fn committed_spec_keeps_every_metadata_fact_the_overlay_does_not_override() {
         wrong.len(),
         wrong.join("\n")
     );
+}
+
+/// The shapes a committed operation file can name: its own, then the service's.
+struct Shapes<'a> {
+    operation: &'a Value,
+    service: &'a Value,
+}
+
+impl Shapes<'_> {
+    fn get(&self, name: &Value) -> Option<&Value> {
+        let name = name.as_str()?;
+        self.operation.get(name).or_else(|| self.service.get(name))
+    }
+}
+
+/// One operation's metadata response against the committed spec, at every depth.
+struct Response<'a> {
+    op: &'a str,
+    /// The overlay's `response.fields` (path → override).
+    overlay: &'a Value,
+    /// The service overlay's `response_fields` (top-level defaults).
+    defaults: &'a Value,
+    shapes: &'a Shapes<'a>,
+}
+
+impl Response<'_> {
+    /// `schema`'s properties against `ours` (response fields or structure members).
+    fn check(&self, schema: &Value, prefix: &str, ours: &[Value], wrong: &mut Vec<String>) {
+        let op = self.op;
+        for (name, field) in schema["properties"].as_object().into_iter().flatten() {
+            let path = format!("{prefix}{name}");
+            let said = &self.overlay[&path];
+            let Some(our) = ours.iter().find(|f| f["name"] == name.as_str()) else {
+                wrong.push(format!("{op} response {path}: missing"));
+                continue;
+            };
+            match field["type"].as_str() {
+                Some("object") => match self.members(&our["type"]) {
+                    Some(members) => self.check(field, &format!("{path}."), members, wrong),
+                    None => wrong.push(format!("{op} response {path}: not a structure")),
+                },
+                Some("array") => {
+                    let Some(list) = self
+                        .shapes
+                        .get(&our["type"])
+                        .filter(|s| s["type"] == "list")
+                    else {
+                        wrong.push(format!("{op} response {path}: not a list"));
+                        continue;
+                    };
+                    let items = &field["items"];
+                    if items["type"] == "object" {
+                        match self.members(&list["member"]) {
+                            Some(members) => self.check(items, &format!("{path}."), members, wrong),
+                            None => {
+                                wrong.push(format!("{op} response {path}: items not a structure"))
+                            }
+                        }
+                    } else if said.get("type").is_none()
+                        && list["member"].as_str() != scalar(items).as_deref()
+                    {
+                        wrong.push(format!(
+                            "{op} response {path}: item type {} is not the metadata's",
+                            list["member"]
+                        ));
+                    }
+                }
+                _ => {
+                    if said.get("type").is_none()
+                        && our["type"].as_str() != scalar(field).as_deref()
+                    {
+                        wrong.push(format!(
+                            "{op} response {path}: type {} is not the metadata's",
+                            our["type"]
+                        ));
+                    }
+                    let default = if prefix.is_empty() {
+                        self.defaults[name].get("example")
+                    } else {
+                        None
+                    };
+                    if said.get("example").is_none()
+                        && default.is_none()
+                        && our["example"].as_str() != example(field)
+                    {
+                        wrong.push(format!(
+                            "{op} response {path}: example {} is not the metadata's",
+                            our["example"]
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    fn members(&self, name: &Value) -> Option<&[Value]> {
+        let shape = self.shapes.get(name).filter(|s| s["type"] == "structure")?;
+        shape["members"].as_array().map(Vec::as_slice)
+    }
 }
