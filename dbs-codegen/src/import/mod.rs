@@ -4,14 +4,15 @@
 //! names, scalar types, `required`, examples, response structure, error codes, the success example,
 //! endpoints and the access level; the overlay (`spec/overlay/<product>-<version>/`) gives
 //! everything in English and every fact the metadata states only in prose. `metadata` reads the
-//! one, `overlay` the other, `merge` joins them into spec documents and `write` orders their keys
-//! as `format` declares them and writes the directory. Every mistake is reported at once, naming
+//! one, `overlay` the other, `rules` says what an overlay may say, `merge` joins them into spec
+//! documents and `write` orders their keys as `format` declares them and writes the directory. Every mistake is reported at once, naming
 //! the metadata operation/parameter or the overlay file and a JSON pointer.
 
 mod json;
 mod merge;
 mod metadata;
 mod overlay;
+mod rules;
 mod write;
 
 use std::path::Path;
