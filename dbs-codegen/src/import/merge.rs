@@ -403,7 +403,7 @@ impl<'a> Operation<'a> {
                 None => {}
             }
             if let Some(f) = get("forbidden") {
-                entries.push(("forbidden".to_owned(), keyed("requirementRule", f)));
+                entries.push(("forbidden".to_owned(), keyed("forbiddenRule", f)));
             }
             match get("description").or_else(|| {
                 self.service

@@ -198,7 +198,8 @@ pub(super) fn unknown_keys(
     }
 }
 
-/// A shape's members and list member name known types, and it has a description.
+/// A shape, its enum values and its members have descriptions, and its members and list member
+/// name known types.
 pub(super) fn check_shape(
     value: &Json,
     known: &dyn Fn(&str) -> bool,
@@ -212,6 +213,20 @@ pub(super) fn check_shape(
             &format!("{at}/description"),
             "missing: an English description is expected",
         );
+    }
+    // Enum values and structure members each need their own English description too.
+    for list in ["values", "members"] {
+        let items = value.get(list).and_then(Json::as_array).unwrap_or_default();
+        for (i, item) in items.iter().enumerate() {
+            if item.get("description").is_none() {
+                let pointer = format!("{at}/{list}/{i}/description");
+                errors.push(
+                    file,
+                    &pointer,
+                    "missing: an English description is expected",
+                );
+            }
+        }
     }
     let is_known = |t: &str| crate::format::scalar(t).is_some() || known(t);
     if let Some(member) = value.get("member").and_then(Json::as_str)
