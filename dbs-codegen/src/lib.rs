@@ -11,6 +11,7 @@ mod check;
 mod error;
 mod expand;
 mod format;
+pub mod import;
 mod lower;
 pub mod model;
 pub mod names;

@@ -1,14 +1,18 @@
-//! `dbs-codegen check <spec dir>`, `dbs-codegen expand <spec dir>` and `dbs-codegen schema`.
+//! `dbs-codegen check <spec dir>`, `dbs-codegen expand <spec dir>`, `dbs-codegen schema` and
+//! `dbs-codegen import --metadata FILE --overlay DIR --out DIR`.
 
 use std::io::{ErrorKind, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use dbs_codegen::{Options, SpecDir, expand, format, schema};
+use dbs_codegen::{Options, SpecDir, expand, format, import, schema};
 
 const USAGE: &str = "usage: dbs-codegen check <spec dir>   (exit 0, or 1 listing every spec error)
        dbs-codegen expand <spec dir>  (print the generated Rust, formatted)
-       dbs-codegen schema             (print the JSON Schema of spec files, spec/schema.json)";
+       dbs-codegen schema             (print the JSON Schema of spec files, spec/schema.json)
+       dbs-codegen import --metadata FILE --overlay DIR --out DIR
+                                      (write the spec from Alibaba's official API metadata and our
+                                       overlay; exit 1 listing every mistake)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -16,6 +20,9 @@ fn main() -> ExitCode {
         && command == "schema"
     {
         return write_stdout(&schema());
+    }
+    if args.first().is_some_and(|c| c == "import") {
+        return run_import(&args[1..]);
     }
     let (command, dir) = match args.as_slice() {
         [command, dir] if command == "check" || command == "expand" => {
@@ -46,6 +53,56 @@ fn main() -> ExitCode {
         }
     };
     write_stdout(&output)
+}
+
+/// `import --metadata FILE --overlay DIR --out DIR`, the flags in any order.
+fn run_import(args: &[String]) -> ExitCode {
+    let (mut metadata, mut overlay, mut out) = (None, None, None);
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let slot = match flag.as_str() {
+            "--metadata" => &mut metadata,
+            "--overlay" => &mut overlay,
+            "--out" => &mut out,
+            _ => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        };
+        *slot = rest.next().map(Path::new);
+    }
+    let (Some(metadata), Some(overlay), Some(out)) = (metadata, overlay, out) else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let files = match import::import(metadata, overlay) {
+        Ok(files) => files,
+        Err(errors) => {
+            eprint!("{errors}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match import::write_dir(out, &files) {
+        Ok(report) => {
+            for name in &report.removed {
+                eprintln!(
+                    "removed {}: the metadata no longer has the operation",
+                    out.join(name).display()
+                );
+            }
+            eprintln!(
+                "{}: {} operation(s) imported, {} file(s) changed",
+                out.display(),
+                files.len() - 1,
+                report.written.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Writes to stdout. A reader that stops early (`dbs-codegen expand … | head`) is not a failure,
