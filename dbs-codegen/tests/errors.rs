@@ -548,12 +548,13 @@ fn every_reserved_name_is_rejected() {
 
 #[test]
 fn names_near_reserved_ones_are_accepted() {
-    // `RegionId` is a real parameter of some Alibaba Cloud operations; its flag is `--region-id`.
+    // `Region` is a real parameter of several DBS operations (`DescribeBackupPlanList`'s filter);
+    // its flag is `--region`, while the CLI's endpoint region is `--region-id`.
     // Keywords derive escaped names (`type_`, `self_`), and names that only contain a reserved
     // one are fine.
     let mut op = small_operation("Small");
     for name in [
-        "RegionId",
+        "Region",
         "Type",
         "Self",
         "Crate",
@@ -616,7 +617,7 @@ fn a_context_fact_named_like_a_global_option_is_rejected() {
     .unwrap();
     let facts = service["context"].as_array_mut().unwrap();
     facts.push(serde_json::json!({
-        "name": "Region",
+        "name": "RegionId",
         "description": "The region of the plan.",
         "source": "DescribeBackupPlanList.Items.BackupPlanDetail.Region",
         "values": [{ "value": "cn-hangzhou", "description": "Hangzhou." }]
@@ -640,7 +641,7 @@ fn a_context_fact_named_like_a_global_option_is_rejected() {
     assert!(
         errors[0]
             .message
-            .contains("context fact `Region` becomes the CLI flag `--region`"),
+            .contains("context fact `RegionId` becomes the CLI flag `--region-id`"),
         "{}",
         errors[0]
     );
