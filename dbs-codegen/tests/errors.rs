@@ -553,14 +553,7 @@ fn names_near_reserved_ones_are_accepted() {
     // Keywords derive escaped names (`type_`, `self_`), and names that only contain a reserved
     // one are fine.
     let mut op = small_operation("Small");
-    for name in [
-        "Region",
-        "Type",
-        "Self",
-        "Crate",
-        "SendTime",
-        "Signatures",
-    ] {
+    for name in ["Region", "Type", "Self", "Crate", "SendTime", "Signatures"] {
         op = with_parameter(op, name);
     }
     let errors = errors_with(&op);

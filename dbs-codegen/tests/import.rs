@@ -136,8 +136,9 @@ fn every_mistake_is_reported_with_its_file_and_pointer() {
             "DescribeWidget.json",
             "/response/fields/Detail.Kind/description",
         ),
-        // CJK text.
+        // CJK text, in the overlay and in a metadata example the docs would show.
         ("DescribeWidget.json", "/description"),
+        ("metadata.json", "/apis/DescribeWidget/responses/200/schema"),
         // Names the metadata lacks.
         ("DescribeWidget.json", "/parameters/Colour"),
         ("DescribeWidget.json", "/response/fields/Detail.Nmae"),

@@ -8,7 +8,8 @@ use super::metadata::{Api, Field, Kind, Metadata, escape};
 use super::overlay::{Doc, Overlay};
 use super::rules::{
     ERROR_KEYS, FIELD_KEYS, OPERATION_KEYS, PAGINATION_KEYS, PARAMETER_KEYS, RESPONSE_KEYS,
-    RESPONSE_SHAPE_KEYS, SERVICE_KEYS, check_service_defaults, check_shape, english, unknown_keys,
+    RESPONSE_SHAPE_KEYS, SERVICE_KEYS, check_service_defaults, check_shape, english, is_cjk,
+    unknown_keys,
 };
 use super::write::{keyed, object, shape};
 use super::{Errors, ImportedFile};
@@ -421,7 +422,18 @@ impl<'a> Operation<'a> {
             let example = get("example")
                 .or_else(|| self.service.default("parameters", &param.name, "example"))
                 .cloned()
-                .or_else(|| param.example.as_deref().map(Json::str));
+                .or_else(|| {
+                    let example = param.example.as_deref()?;
+                    // Examples are shown in the docs, which are English.
+                    if example.chars().any(is_cjk) {
+                        let message = format!(
+                            "{}.{}: the metadata's example `{example}` is not English: give /parameters/{}/example in {}",
+                            api.name, param.name, param.name, self.doc.file
+                        );
+                        self.meta_error(&param.pointer, message);
+                    }
+                    Some(Json::str(example))
+                });
             if let Some(e) = example {
                 entries.push(("example".to_owned(), e));
             }
@@ -628,11 +640,20 @@ impl<'a> Operation<'a> {
                 })
                 .cloned()
                 .or_else(|| {
-                    if matches!(field.kind, Kind::Scalar(_)) {
-                        field.example.as_deref().map(Json::str)
-                    } else {
-                        None
+                    let example = field.example.as_deref()?;
+                    if !matches!(field.kind, Kind::Scalar(_)) {
+                        return None;
                     }
+                    // Examples are shown in the docs, which are English.
+                    if example.chars().any(is_cjk) {
+                        let message = format!(
+                            "{}: response field {path}: the metadata's example `{example}` is not English: give /response/fields/{path}/example in {}",
+                            self.api.name, self.doc.file
+                        );
+                        let at = format!("/apis/{}/responses/200/schema", self.api.name);
+                        self.meta_error(&at, message);
+                    }
+                    Some(Json::str(example))
                 });
             if let Some(e) = example {
                 entries.push(("example".to_owned(), e));
