@@ -107,6 +107,8 @@ mod error_code;
 #[cfg(feature = "server")]
 mod handler;
 pub mod local_file;
+#[cfg(test)]
+mod nested_tests;
 pub mod operation;
 pub mod params;
 pub mod sensitive;

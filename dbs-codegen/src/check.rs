@@ -602,7 +602,17 @@ fn check_type_names(cx: &mut Ctxt, service: Option<&Service>, ops: &[Operation])
                 Pointer::root().at("name"),
             );
         }
+        // A shape the service declares too is reported by `lower`.
+        let shared: Vec<&str> = op
+            .shapes
+            .iter()
+            .filter(|s| s.shared)
+            .map(|s| s.name.as_str())
+            .collect();
         for shape in op.shapes.iter().filter(|s| !s.shared) {
+            if shared.contains(&shape.name.as_str()) {
+                continue;
+            }
             claim(cx, shape.name.clone(), &op.file, shape.at.clone());
         }
     }

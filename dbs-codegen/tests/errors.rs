@@ -91,6 +91,51 @@ const CASES: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "bad-pagination",
+        &[
+            ("BadPagination.json", "/pagination/page_number"),
+            ("BadPagination.json", "/pagination/page_size"),
+            ("BadPagination.json", "/pagination/total_pages"),
+            ("BadPagination.json", "/pagination/total_items"),
+            ("BadPagination.json", "/pagination/items"),
+        ],
+    ),
+    (
+        "bad-example",
+        &[
+            ("BadExample.json", "/response/example"),
+            ("NotJson.json", "/response/example"),
+        ],
+    ),
+    (
+        "shape-clash",
+        &[("ShapeClash.json", "/shapes/DatabaseType")],
+    ),
+    (
+        "nested-cycle",
+        &[
+            ("NestedCycle.json", "/shapes/AList/member"),
+            ("NestedCycle.json", "/shapes/S/members/0/type"),
+        ],
+    ),
+    (
+        "forbidden-unknown-param",
+        &[
+            (
+                "ForbiddenUnknownParam.json",
+                "/parameters/0/forbidden/when/present",
+            ),
+            (
+                "ForbiddenUnknownParam.json",
+                "/parameters/1/forbidden/when/param",
+            ),
+            (
+                "ForbiddenUnknownParam.json",
+                "/parameters/3/required/when/in/0",
+            ),
+        ],
+    ),
+    (
         "list-cycles",
         &[
             ("ListCycles.json", "/shapes/Loop/member"),
