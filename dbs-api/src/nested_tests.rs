@@ -15,6 +15,10 @@ mod listing {
 mod nesting {
     dbs_macros::generate_api!("../dbs-codegen/tests/fixtures/nested-request");
 }
+/// Shapes of `service.json`, named by two operations.
+mod shared {
+    dbs_macros::generate_api!("../dbs-codegen/tests/fixtures/service-shapes");
+}
 /// One of two parameters, and a boolean that makes another required.
 mod either {
     dbs_macros::generate_api!("../dbs-codegen/tests/fixtures/forbidden-present");
@@ -317,4 +321,36 @@ fn the_server_path_enforces_forbidden_and_present_rules() {
         ]
     );
     assert!((meta.prepare)(&pairs(&[("RestoreTaskId", "s1")]), &context).is_ok());
+}
+
+const SHARED: &str = "https://example.invalid/fixtures/service-shapes/SharedOne";
+
+#[test]
+fn service_shapes_serve_both_operations_on_both_sides() {
+    use shared::{DatabaseType, Endpoint, SharedOneInput, SharedOneOutput, SharedTwoOutput};
+    let input = SharedOneInput::builder()
+        .engine(DatabaseType::MySql)
+        .source(Endpoint::new("10.0.0.1").engine(DatabaseType::Unknown("Oracle".into())))
+        .build();
+    assert_eq!(
+        rules(input.validate(&crate::ValidationContext::default())),
+        [format!(
+            "Source.Engine: must be one of MySQL, PostgreSQL, got \"Oracle\" (see {SHARED})"
+        )]
+    );
+    let output: SharedOneOutput = serde_json::from_str(
+        r#"{"Task": {"TaskId": 7, "Engine": "mysql", "CreateTime": "1554560477000", "New": 1}}"#,
+    )
+    .unwrap();
+    let task = output.task.unwrap();
+    assert_eq!(
+        (task.task_id, task.engine, task.create_time),
+        (
+            Some("7".to_owned()),
+            Some(DatabaseType::MySql),
+            Some(1_554_560_477_000)
+        )
+    );
+    let output: SharedTwoOutput = serde_json::from_str(r#"{"Engine": "POSTGRESQL"}"#).unwrap();
+    assert_eq!(output.engine, Some(DatabaseType::PostgreSql));
 }

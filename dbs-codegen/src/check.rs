@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::error::{Ctxt, Pointer};
-use crate::model::{EnumValue, ErrorCode, Operation, Service, ShapeKind, Type};
+use crate::model::{EnumValue, ErrorCode, Operation, Service, ShapeKind, Type, reached};
 use crate::{names, reserved};
 
 /// Runs every rule. `service` is `None` when it did not lower (already reported): the rules on the
@@ -58,6 +58,42 @@ pub(crate) fn check(cx: &mut Ctxt, service: Option<&Service>, ops: &[Operation])
     check_client_methods(cx, ops);
     check_cli_commands(cx, ops);
     check_type_names(cx, service, ops);
+    check_structure_sides(cx, service, ops);
+}
+
+// A structure read from a response is lenient (every member optional, unknown members ignored);
+// one sent in a request is strict (required members are values, unknown members refused). One
+// Rust type cannot be both.
+fn check_structure_sides(cx: &mut Ctxt, service: Option<&Service>, ops: &[Operation]) {
+    let both = |shape: &crate::model::Shape| {
+        format!(
+            "structure `{}` is used by a request parameter and by a response; a response structure reads leniently and a request one strictly, so declare one of each",
+            shape.name
+        )
+    };
+    let shared = service.map_or(0, |s| s.shapes.len());
+    let mut shared_read = vec![false; shared];
+    let mut shared_sent = vec![false; shared];
+    for op in ops {
+        let read = reached(&op.shapes, op.response.iter().map(|f| f.ty));
+        let sent = reached(&op.shapes, op.params.iter().map(|p| p.ty));
+        for (i, shape) in op.shapes.iter().enumerate() {
+            if shape.shared && i < shared {
+                shared_read[i] |= read[i];
+                shared_sent[i] |= sent[i];
+            } else if read[i] && sent[i] && matches!(shape.kind, ShapeKind::Structure { .. }) {
+                cx.error(&op.file, &shape.at, both(shape));
+            }
+        }
+    }
+    if let Some(service) = service {
+        for (i, shape) in service.shapes.iter().enumerate() {
+            if shared_read[i] && shared_sent[i] && matches!(shape.kind, ShapeKind::Structure { .. })
+            {
+                cx.error(&service.file, &shape.at, both(shape));
+            }
+        }
+    }
 }
 
 // ---- derived identifiers ----

@@ -361,3 +361,35 @@ impl Spec {
         }
     }
 }
+
+/// Which of `shapes` the types `from` contain, at any depth (the types themselves included).
+pub fn reached(shapes: &[Shape], from: impl IntoIterator<Item = Type>) -> Vec<bool> {
+    let mut seen = vec![false; shapes.len()];
+    let mut stack: Vec<usize> = from
+        .into_iter()
+        .filter_map(|ty| match ty {
+            Type::Shape(i) => Some(i),
+            _ => None,
+        })
+        .collect();
+    while let Some(i) = stack.pop() {
+        if seen[i] {
+            continue;
+        }
+        seen[i] = true;
+        match &shapes[i].kind {
+            ShapeKind::Structure { members } => {
+                stack.extend(members.iter().filter_map(|m| match m.ty {
+                    Type::Shape(j) => Some(j),
+                    _ => None,
+                }));
+            }
+            ShapeKind::List {
+                member: Type::Shape(j),
+                ..
+            } => stack.push(*j),
+            _ => {}
+        }
+    }
+    seen
+}

@@ -136,6 +136,13 @@ const CASES: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "structure-both-sides",
+        &[
+            ("service.json", "/shapes/Endpoint"),
+            ("BothSides.json", "/shapes/Plan"),
+        ],
+    ),
+    (
         "list-cycles",
         &[
             ("ListCycles.json", "/shapes/Loop/member"),

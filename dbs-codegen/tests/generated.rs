@@ -388,6 +388,42 @@ fn present_conditions_and_forbidden_parameters() {
     );
 }
 
+#[test]
+fn service_shapes_are_emitted_once_and_shared() {
+    let code = fixture("service-shapes");
+    insta::assert_snapshot!("service-shapes", code);
+    for item in [
+        "pub enum DatabaseType",
+        "pub struct Endpoint",
+        "pub struct TaskSummary",
+        "impl ::dbs_api::__private::Value for Endpoint",
+    ] {
+        assert_eq!(code.matches(item).count(), 1, "{item}:\n{code}");
+    }
+    // Both operations name them; the request structure is strict, the response one lenient.
+    assert!(
+        has(&code, "pub source: ::std::option::Option<Endpoint>,"),
+        "{code}"
+    );
+    assert!(
+        has(&code, "pub target: ::std::option::Option<Endpoint>,"),
+        "{code}"
+    );
+    assert!(
+        has(&code, "pub task: ::std::option::Option<TaskSummary>,"),
+        "{code}"
+    );
+    assert!(
+        has(&code, "pub engine: ::std::option::Option<DatabaseType>,"),
+        "{code}"
+    );
+    assert_eq!(code.matches("deny_unknown_fields").count(), 1, "{code}");
+    assert_eq!(
+        row(&code, "Engine"),
+        r#"one_of("Engine",DatabaseType::VALUES).required(),"#
+    );
+}
+
 /// A copy of the real spec with `fixtures/added-operation/StartRestoreTask.json` beside it.
 fn spec_with_added_operation() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

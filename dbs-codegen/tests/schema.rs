@@ -911,6 +911,7 @@ const CHECK_ONLY: &[&str] = &[
     "follows a value that is not a structure",
     "is not an enum or a boolean",
     "of the boolean",
+    "is used by a request parameter and by a response",
 ];
 
 #[test]

@@ -163,7 +163,7 @@ pub(crate) fn registry(cx: &Cx<'_>) -> TokenStream {
                 }
                 None => quote!(::std::option::Option::None),
             };
-            let context = context_facts(cx.spec, &p.required).into_iter().map(lit);
+            let context = context_facts(cx.spec, p).into_iter().map(lit);
             quote! {
                 #rt::ParamMeta {
                     spec: &#input::PARAMS[#index],
@@ -241,9 +241,9 @@ pub(crate) fn registry(cx: &Cx<'_>) -> TokenStream {
     }
 }
 
-/// The names of the context facts a requirement's condition tests, in the order it names them,
-/// each once: what the CLI needs to know which rules a fact's flag decides.
-fn context_facts<'s>(spec: &'s Spec, required: &Requirement) -> Vec<&'s str> {
+/// The names of the context facts a parameter's requirement and prohibition test, in the order
+/// they name them, each once: what the CLI needs to know which rules a fact's flag decides.
+fn context_facts<'s>(spec: &'s Spec, p: &Param) -> Vec<&'s str> {
     fn walk<'s>(spec: &'s Spec, condition: &Condition, out: &mut Vec<&'s str>) {
         match condition {
             Condition::Param { .. } | Condition::Bool { .. } | Condition::Present { .. } => {}
@@ -260,8 +260,11 @@ fn context_facts<'s>(spec: &'s Spec, required: &Requirement) -> Vec<&'s str> {
         }
     }
     let mut out = Vec::new();
-    if let Requirement::When { condition, .. } = required {
+    if let Requirement::When { condition, .. } = &p.required {
         walk(spec, condition, &mut out);
+    }
+    if let Some(rule) = &p.forbidden {
+        walk(spec, &rule.condition, &mut out);
     }
     out
 }

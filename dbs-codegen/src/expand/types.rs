@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Cx, doc, ident, lit, rust_type, unit_words};
-use crate::model::{Field, Operation, Shape, ShapeKind, Type};
+use crate::model::{Field, Operation, Shape, ShapeKind, Type, reached};
 
 /// One enum variant to emit.
 pub(crate) struct Variant<'a> {
@@ -45,37 +45,6 @@ pub(crate) fn expand_shared(cx: &Cx<'_>) -> TokenStream {
         "Shared by the operations of the service.",
         true,
     )
-}
-
-/// Which of `shapes` the types `from` contain, at any depth: shapes read from a response.
-fn reached(shapes: &[Shape], from: impl Iterator<Item = Type>) -> Vec<bool> {
-    let mut seen = vec![false; shapes.len()];
-    let mut stack: Vec<usize> = from
-        .filter_map(|ty| match ty {
-            Type::Shape(i) => Some(i),
-            _ => None,
-        })
-        .collect();
-    while let Some(i) = stack.pop() {
-        if seen[i] {
-            continue;
-        }
-        seen[i] = true;
-        match &shapes[i].kind {
-            ShapeKind::Structure { members } => {
-                stack.extend(members.iter().filter_map(|m| match m.ty {
-                    Type::Shape(j) => Some(j),
-                    _ => None,
-                }))
-            }
-            ShapeKind::List {
-                member: Type::Shape(j),
-                ..
-            } => stack.push(*j),
-            _ => {}
-        }
-    }
-    seen
 }
 
 /// Which of `shapes` are themselves the type of one of `from` (a parameter's own type).
