@@ -351,6 +351,14 @@ fn service_shapes_serve_both_operations_on_both_sides() {
             Some(1_554_560_477_000)
         )
     );
-    let output: SharedTwoOutput = serde_json::from_str(r#"{"Engine": "POSTGRESQL"}"#).unwrap();
+    let output: SharedTwoOutput = serde_json::from_str(
+        r#"{"Engine": "POSTGRESQL", "Regions": {"RegionCode": ["cn-hangzhou", 1]}}"#,
+    )
+    .unwrap();
     assert_eq!(output.engine, Some(DatabaseType::PostgreSql));
+    // Each element of a list of scalars reads leniently.
+    assert_eq!(
+        output.regions.unwrap().region_code.unwrap(),
+        ["cn-hangzhou", "1"]
+    );
 }

@@ -442,8 +442,27 @@ pub(crate) fn response_field(cx: &Cx<'_>, shapes: &[Shape], f: &Field) -> TokenS
         Type::Int32 => Some("int32"),
         Type::Int64 => Some("int64"),
         Type::Boolean => Some("boolean"),
-        // Shapes read themselves: enums by value in any case, structures leniently, lists by element.
-        Type::Shape(_) => None,
+        // Lists of scalars read each element leniently.
+        Type::Shape(i) => match &shapes[i].kind {
+            ShapeKind::List {
+                member: Type::String,
+                ..
+            } => Some("strings"),
+            ShapeKind::List {
+                member: Type::Int32,
+                ..
+            } => Some("int32s"),
+            ShapeKind::List {
+                member: Type::Int64,
+                ..
+            } => Some("int64s"),
+            ShapeKind::List {
+                member: Type::Boolean,
+                ..
+            } => Some("booleans"),
+            // Other shapes read themselves: enums by value in any case, structures leniently.
+            _ => None,
+        },
     };
     let d = doc(&member_doc(shapes, f, false));
     match reader {
