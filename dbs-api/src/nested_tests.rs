@@ -198,7 +198,9 @@ fn nested_members_are_checked_by_path_and_sent_as_one_json_text() {
     let input = NestedRequestInput::builder()
         .backup_objects([
             BackupObject::new("test").table_includes(vec![Table::new("orders"), Table::new(" ")]),
-            BackupObject::new("").table_excludes(vec![Table::new("")]),
+            BackupObject::new("")
+                .table_excludes(vec![Table::new("")])
+                .retention_days(-1),
         ])
         .build();
     assert_eq!(
@@ -211,6 +213,8 @@ fn nested_members_are_checked_by_path_and_sent_as_one_json_text() {
             format!(
                 "BackupObjects[1].TableExcludes[0].TableName: required member must not be empty (see {NESTED})"
             ),
+            // A member's unit implies bounds, as a parameter's does.
+            format!("BackupObjects[1].RetentionDays: must be >= 0 (days), got -1 (see {NESTED})"),
         ]
     );
     let input = NestedRequestInput::builder()

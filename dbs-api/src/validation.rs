@@ -234,7 +234,7 @@ impl Violations {
     /// the unit in words, which says why the bound is what it is (`a TCP port number`).
     pub fn range(
         &mut self,
-        parameter: &'static str,
+        parameter: impl Into<String>,
         value: i64,
         min: Option<i64>,
         max: Option<i64>,

@@ -316,6 +316,30 @@ fn structure(
                 Type::Shape(_) => Some(quote! {
                     #rt::Member::check_member(&self.#member, &::std::format!("{}.{}", path, #wire), violations);
                 }),
+                // An integer member's unit implies bounds, as a parameter's does.
+                Type::Int32 | Type::Int64 => {
+                    let unit = m.unit.as_deref()?;
+                    let bounds = crate::format::UNITS.iter().find(|u| u.name == unit)?.bounds;
+                    let bound = |b: Option<i64>| match b {
+                        Some(b) => {
+                            let b = proc_macro2::Literal::i64_unsuffixed(b);
+                            quote!(::std::option::Option::Some(#b))
+                        }
+                        None => quote!(::std::option::Option::None),
+                    };
+                    let (min, max) = (bound(bounds.min), bound(bounds.max));
+                    let words = unit_words(unit);
+                    let value = if m.required {
+                        quote!(::std::option::Option::Some(self.#member))
+                    } else {
+                        quote!(self.#member)
+                    };
+                    Some(quote! {
+                        if let ::std::option::Option::Some(value) = #value {
+                            violations.range(::std::format!("{}.{}", path, #wire), i64::from(value), #min, #max, ::std::option::Option::Some(#words));
+                        }
+                    })
+                }
                 _ => None,
             }
         })
