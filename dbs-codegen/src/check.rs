@@ -27,6 +27,13 @@ pub(crate) fn check(cx: &mut Ctxt, service: Option<&Service>, ops: &[Operation])
             match &shape.kind {
                 ShapeKind::Enum { values, .. } => check_enum_values(cx, &service.file, values),
                 ShapeKind::Structure { members } => {
+                    for m in members {
+                        if let Some(problem) = names::identifier_problem(&m.rust) {
+                            let message =
+                                format!("member `{}` gives no usable Rust name: {problem}", m.wire);
+                            cx.error(&service.file, &m.at.at("name"), message);
+                        }
+                    }
                     check_fields(cx, &service.file, "member", members);
                     check_members_of(cx, &service.file, shape, members);
                 }

@@ -80,6 +80,7 @@ const CASES: &[(&str, &[(&str, &str)])] = &[
             ("service.json", "/errors/1/code"),
             ("service.json", "/errors/2/code"),
             ("service.json", "/errors/3/code"),
+            ("service.json", "/shapes/Shared/members/0/name"),
             ("UnusableNames.json", "/shapes/Self"),
             ("UnusableNames.json", "/parameters/1/name"),
             ("UnusableNames.json", "/parameters/2/name"),
