@@ -107,6 +107,8 @@ mod error_code;
 #[cfg(feature = "server")]
 mod handler;
 pub mod local_file;
+#[cfg(test)]
+mod nested_tests;
 pub mod operation;
 pub mod params;
 pub mod sensitive;
@@ -123,7 +125,7 @@ pub use credentials::Credentials;
 pub use error::{Error, ServiceError};
 pub use error_code::{ErrorCode, ErrorEntry};
 pub use generated::*;
-pub use operation::{ContextFactMeta, Operation, OperationMeta, ParamKind, ParamMeta};
+pub use operation::{ContextFactMeta, Operation, OperationMeta, Pagination, ParamKind, ParamMeta};
 pub use sensitive::Sensitive;
 pub use signing::SignatureVersion;
 pub use validation::{ValidationError, Violation};
@@ -136,9 +138,12 @@ pub mod __private {
     pub use crate::error_code::{ErrorCode, ErrorEntry, retryable_code};
     #[cfg(feature = "server")]
     pub use crate::handler::{BusinessError, DispatchError, RequestContext, pairs, serve};
-    pub use crate::operation::{ContextFactMeta, Operation, OperationMeta, ParamKind, ParamMeta};
+    pub use crate::operation::{
+        ContextFactMeta, Operation, OperationMeta, Pagination, ParamKind, ParamMeta,
+    };
     pub use crate::params::{
-        Member, ParamSpec, Slot, Value, WireEnum, is, read_wire_params, to_wire_params, validate,
+        Member, ParamSpec, Slot, Value, WireEnum, is, present, read_wire_params, to_wire_params,
+        validate,
     };
     pub use crate::sensitive::Sensitive;
     pub use crate::validation::{Presence, ValidationError, Violations, all_of, any_of, value_in};

@@ -174,6 +174,29 @@ pub struct OperationMeta {
     pub prepare: PrepareFn,
     /// Decodes a response with the generated output type.
     pub decode_output: DecodeOutputFn,
+    /// The official success example (one JSON object as text), when the spec has one.
+    pub example: Option<&'static str>,
+    /// How the operation pages, when it is a list operation.
+    pub pagination: Option<&'static Pagination>,
+}
+
+/// How a list operation pages, as the spec's `pagination` states it; paginators read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pagination {
+    /// Wire name of the integer parameter of the page number, `PageNum`.
+    pub page_number: &'static str,
+    /// Wire name of the integer parameter of the page size, `PageSize`.
+    pub page_size: &'static str,
+    /// The number of the first page (`0` or `1`).
+    pub first_page: i64,
+    /// Top-level integer response field of the number of pages, `TotalPages`.
+    pub total_pages: Option<&'static str>,
+    /// Top-level integer response field of the number of items, `TotalElements`.
+    pub total_items: Option<&'static str>,
+    /// Dotted path of response field names to the list of items, `Items.RestoreTaskDetail`.
+    pub items: &'static str,
+    /// How the service pages, in words, when the spec says more.
+    pub note: Option<&'static str>,
 }
 
 impl fmt::Debug for OperationMeta {
@@ -186,6 +209,12 @@ impl fmt::Debug for OperationMeta {
 }
 
 impl OperationMeta {
+    /// The official success example of the response (one JSON object as text), so an emulator
+    /// can answer operations it has no behaviour for.
+    pub fn example_response(&self) -> Option<&'static str> {
+        self.example
+    }
+
     /// Whether any parameter's requirement depends on the context fact `name`.
     pub fn uses_context_fact(&self, name: &str) -> bool {
         self.params.iter().any(|p| p.context.contains(&name))

@@ -48,6 +48,12 @@ pub struct ParamSpec {
     pub min_items: Option<u64>,
     /// A secret: printed redacted.
     pub sensitive: bool,
+    /// Must be absent when the operation's condition number `n` holds.
+    pub forbidden: Option<usize>,
+    /// The prohibition in words, as violations report it: `forbidden when BackupPlanId is set`.
+    pub forbidden_rule: &'static str,
+    /// The spec's ID of the prohibition (`R2`).
+    pub forbidden_id: Option<&'static str>,
 }
 
 impl ParamSpec {
@@ -65,6 +71,9 @@ impl ParamSpec {
             unit: None,
             min_items: None,
             sensitive: false,
+            forbidden: None,
+            forbidden_rule: "",
+            forbidden_id: None,
         }
     }
 
@@ -147,6 +156,19 @@ impl ParamSpec {
         self.sensitive = true;
         self
     }
+
+    /// Must be absent when condition number `condition` holds; `rule` says when, in words.
+    pub const fn forbidden(mut self, condition: usize, rule: &'static str) -> Self {
+        self.forbidden = Some(condition);
+        self.forbidden_rule = rule;
+        self
+    }
+
+    /// The spec's ID of the prohibition (`R2`).
+    pub const fn forbidden_id(mut self, id: &'static str) -> Self {
+        self.forbidden_id = Some(id);
+        self
+    }
 }
 
 /// A parameter's value type: how it is checked, sent and read back.
@@ -204,32 +226,36 @@ impl<T: WireEnum> Value for T {
     }
 }
 
-/// A member of a JSON list parameter, or a JSON structure: what is checked inside it.
+/// A value inside a JSON parameter (a list's element, a structure, a structure's member): what
+/// is checked inside it, at any depth.
 pub trait Member {
-    /// Reports what is wrong inside the member at `index` of `parameter` (`None`: the parameter
-    /// is the member itself).
-    fn check_member(
-        &self,
-        parameter: &'static str,
-        index: Option<usize>,
-        violations: &mut Violations,
-    );
+    /// Reports what is wrong inside the value at `path` (`BackupObjects[0].TableIncludes[1]`).
+    fn check_member(&self, path: &str, violations: &mut Violations);
 }
 
 impl<T: WireEnum> Member for T {
-    // Each member is checked like an enum parameter, named by its index.
-    fn check_member(
-        &self,
-        parameter: &'static str,
-        index: Option<usize>,
-        violations: &mut Violations,
-    ) {
+    // Each value is checked like an enum parameter, named by its path.
+    fn check_member(&self, path: &str, violations: &mut Violations) {
         if let Some(value) = self.unlisted() {
-            let name = match index {
-                Some(i) => format!("{parameter}[{i}]"),
-                None => parameter.to_owned(),
-            };
-            violations.one_of(name, value, T::KNOWN, None);
+            violations.one_of(path, value, T::KNOWN, None);
+        }
+    }
+}
+
+/// A nested list: each element is checked, named by its index.
+impl<T: Member> Member for Vec<T> {
+    fn check_member(&self, path: &str, violations: &mut Violations) {
+        for (index, item) in self.iter().enumerate() {
+            item.check_member(&format!("{path}[{index}]"), violations);
+        }
+    }
+}
+
+/// An optional member: checked when set.
+impl<T: Member> Member for Option<T> {
+    fn check_member(&self, path: &str, violations: &mut Violations) {
+        if let Some(value) = self {
+            value.check_member(path, violations);
         }
     }
 }
@@ -237,7 +263,7 @@ impl<T: WireEnum> Member for T {
 macro_rules! scalar_members {
     ($($ty:ty),*) => {$(
         impl Member for $ty {
-            fn check_member(&self, _: &'static str, _: Option<usize>, _: &mut Violations) {}
+            fn check_member(&self, _: &str, _: &mut Violations) {}
         }
     )*};
 }
@@ -301,7 +327,7 @@ impl<T: Member + serde::Serialize + serde::de::DeserializeOwned> Value for Vec<T
             violations.min_items(spec.wire, self.len(), min);
         }
         for (index, item) in self.iter().enumerate() {
-            item.check_member(spec.wire, Some(index), violations);
+            item.check_member(&format!("{}[{index}]", spec.wire), violations);
         }
     }
 }
@@ -333,6 +359,15 @@ impl<T: Value> Value for Sensitive<T> {
 /// counts as `Agent`, as the service would read it. `None` when it is not set: unknown.
 pub fn is<T: AsRef<str>>(field: &Option<T>, values: &[&str]) -> Option<bool> {
     field.as_ref().map(|value| value_in(value.as_ref(), values))
+}
+
+/// Whether a field is set to a value that counts as there (a blank string does not): what a
+/// `present` condition tests. Always known.
+pub fn present(slot: &dyn Slot) -> Option<bool> {
+    Some(
+        slot.get()
+            .is_some_and(|value| value.presence() == Presence::Present),
+    )
 }
 
 /// One field of a generated input, as the shared functions see it: `Option<T>` of a [`Value`].
@@ -372,6 +407,17 @@ pub fn validate(
         if spec.required != Required::Never {
             let presence = value.map_or(Presence::Missing, Value::presence);
             violations.require(spec.wire, presence, applies, spec.rule_id, spec.rule);
+        }
+        if let Some(n) = spec.forbidden {
+            let presence = value.map_or(Presence::Missing, Value::presence);
+            let applies = conditions.get(n).copied().flatten();
+            violations.forbid(
+                spec.wire,
+                presence,
+                applies,
+                spec.forbidden_id,
+                spec.forbidden_rule,
+            );
         }
         let Some(value) = value else { continue };
         // A value the spec does not list is a typo far more often than a new server value;

@@ -215,11 +215,26 @@ impl Violations {
         }
     }
 
+    /// A parameter that must be absent: reported when `applies` is `Some(true)` and the value
+    /// counts as there (`presence`).
+    pub fn forbid(
+        &mut self,
+        parameter: &'static str,
+        presence: Presence,
+        applies: Option<bool>,
+        rule_id: Option<&'static str>,
+        rule: &'static str,
+    ) {
+        if applies == Some(true) && presence == Presence::Present {
+            self.push(parameter, format!("must not be set; {rule}"), rule_id);
+        }
+    }
+
     /// An integer outside its inclusive bounds. `None` is no bound (the type's own); `unit` is
     /// the unit in words, which says why the bound is what it is (`a TCP port number`).
     pub fn range(
         &mut self,
-        parameter: &'static str,
+        parameter: impl Into<String>,
         value: i64,
         min: Option<i64>,
         max: Option<i64>,
@@ -283,19 +298,13 @@ impl Violations {
     }
 
     /// A required member of a JSON structure that is empty.
-    pub fn member_not_empty(
-        &mut self,
-        parameter: &'static str,
-        index: Option<usize>,
-        member: &'static str,
-        value: &str,
-    ) {
+    pub fn member_not_empty(&mut self, path: &str, member: &'static str, value: &str) {
         if value.trim().is_empty() {
-            let path = match index {
-                Some(i) => format!("{parameter}[{i}].{member}"),
-                None => format!("{parameter}.{member}"),
-            };
-            self.push(path, "required member must not be empty", None);
+            self.push(
+                format!("{path}.{member}"),
+                "required member must not be empty",
+                None,
+            );
         }
     }
 

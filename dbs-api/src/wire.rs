@@ -137,4 +137,77 @@ pub mod de {
             ))),
         }
     }
+
+    /// A list of scalars, each read by `read`; `null` elements are left out.
+    fn list<'de, D: Deserializer<'de>, T>(
+        deserializer: D,
+        read: fn(Value) -> Result<Option<T>, serde_json::Error>,
+    ) -> Result<Option<Vec<T>>, D::Error> {
+        let Some(items) = Option::<Vec<Value>>::deserialize(deserializer)? else {
+            return Ok(None);
+        };
+        items
+            .into_iter()
+            .filter_map(|item| read(item).transpose())
+            .collect::<Result<Vec<T>, _>>()
+            .map(Some)
+            .map_err(serde::de::Error::custom)
+    }
+
+    /// A list of strings, each also accepting a number or boolean.
+    pub fn strings<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Vec<String>>, D::Error> {
+        list(deserializer, string)
+    }
+
+    /// A list of int32s, each from a number or a numeric string.
+    pub fn int32s<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Vec<i32>>, D::Error> {
+        list(deserializer, int32)
+    }
+
+    /// A list of int64s, each from a number or a numeric string, exactly.
+    pub fn int64s<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Vec<i64>>, D::Error> {
+        list(deserializer, int64)
+    }
+
+    /// A list of booleans, each from `true`/`false` or their strings.
+    pub fn booleans<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Vec<bool>>, D::Error> {
+        list(deserializer, boolean)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        // Tests fail by panicking: `unwrap` on the fixed inputs is the clearest way to say so.
+        #![allow(clippy::unwrap_used)]
+
+        use serde::Deserialize;
+
+        #[derive(Deserialize)]
+        struct Lists {
+            #[serde(default, deserialize_with = "super::strings")]
+            ips: Option<Vec<String>>,
+            #[serde(default, deserialize_with = "super::int64s")]
+            ids: Option<Vec<i64>>,
+        }
+
+        #[test]
+        fn lists_of_scalars_read_each_element_leniently() {
+            let lists: Lists = serde_json::from_str(
+                r#"{"ips": ["10.0.0.1", 7, null], "ids": ["9007199254740993", 2]}"#,
+            )
+            .unwrap();
+            assert_eq!(lists.ips.unwrap(), ["10.0.0.1", "7"]);
+            assert_eq!(lists.ids.unwrap(), [9_007_199_254_740_993, 2]);
+            let lists: Lists = serde_json::from_str(r#"{"ips": null}"#).unwrap();
+            assert_eq!((lists.ips, lists.ids), (None, None));
+            assert!(serde_json::from_str::<Lists>(r#"{"ids": ["x"]}"#).is_err());
+        }
+    }
 }

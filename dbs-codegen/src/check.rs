@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::error::{Ctxt, Pointer};
-use crate::model::{EnumValue, ErrorCode, Operation, Service, ShapeKind};
+use crate::model::{EnumValue, ErrorCode, Operation, Service, ShapeKind, Type, reached};
 use crate::{names, reserved};
 
 /// Runs every rule. `service` is `None` when it did not lower (already reported): the rules on the
@@ -23,10 +23,27 @@ pub(crate) fn check(cx: &mut Ctxt, service: Option<&Service>, ops: &[Operation])
             check_enum_values(cx, &service.file, &fact.values);
         }
         check_error_codes(cx, &service.file, &service.errors);
+        for shape in &service.shapes {
+            match &shape.kind {
+                ShapeKind::Enum { values, .. } => check_enum_values(cx, &service.file, values),
+                ShapeKind::Structure { members } => {
+                    for m in members {
+                        if let Some(problem) = names::identifier_problem(&m.rust) {
+                            let message =
+                                format!("member `{}` gives no usable Rust name: {problem}", m.wire);
+                            cx.error(&service.file, &m.at.at("name"), message);
+                        }
+                    }
+                    check_fields(cx, &service.file, "member", members);
+                    check_members_of(cx, &service.file, shape, members);
+                }
+                ShapeKind::List { .. } => {}
+            }
+        }
     }
     for op in ops {
         check_derived_identifiers(cx, op);
-        for shape in &op.shapes {
+        for shape in op.shapes.iter().filter(|s| !s.shared) {
             if let ShapeKind::Enum { values, .. } = &shape.kind {
                 check_enum_values(cx, &op.file, values);
             }
@@ -41,11 +58,49 @@ pub(crate) fn check(cx: &mut Ctxt, service: Option<&Service>, ops: &[Operation])
         check_structure_members(cx, op);
         check_structure_methods(cx, op);
         check_response_fields(cx, op);
+        check_example(cx, op);
+        check_pagination(cx, op);
     }
     check_operation_namespaces(cx, ops);
     check_client_methods(cx, ops);
     check_cli_commands(cx, ops);
     check_type_names(cx, service, ops);
+    check_structure_sides(cx, service, ops);
+}
+
+// A structure read from a response is lenient (every member optional, unknown members ignored);
+// one sent in a request is strict (required members are values, unknown members refused). One
+// Rust type cannot be both.
+fn check_structure_sides(cx: &mut Ctxt, service: Option<&Service>, ops: &[Operation]) {
+    let both = |shape: &crate::model::Shape| {
+        format!(
+            "structure `{}` is used by a request parameter and by a response; a response structure reads leniently and a request one strictly, so declare one of each",
+            shape.name
+        )
+    };
+    let shared = service.map_or(0, |s| s.shapes.len());
+    let mut shared_read = vec![false; shared];
+    let mut shared_sent = vec![false; shared];
+    for op in ops {
+        let read = reached(&op.shapes, op.response.iter().map(|f| f.ty));
+        let sent = reached(&op.shapes, op.params.iter().map(|p| p.ty));
+        for (i, shape) in op.shapes.iter().enumerate() {
+            if shape.shared && i < shared {
+                shared_read[i] |= read[i];
+                shared_sent[i] |= sent[i];
+            } else if read[i] && sent[i] && matches!(shape.kind, ShapeKind::Structure { .. }) {
+                cx.error(&op.file, &shape.at, both(shape));
+            }
+        }
+    }
+    if let Some(service) = service {
+        for (i, shape) in service.shapes.iter().enumerate() {
+            if shared_read[i] && shared_sent[i] && matches!(shape.kind, ShapeKind::Structure { .. })
+            {
+                cx.error(&service.file, &shape.at, both(shape));
+            }
+        }
+    }
 }
 
 // ---- derived identifiers ----
@@ -59,10 +114,14 @@ fn check_derived_identifiers(cx: &mut Ctxt, op: &Operation) {
         .params
         .iter()
         .map(|p| ("parameter", &p.wire, &p.rust, &p.at));
-    let members = op.shapes.iter().flat_map(|shape| match &shape.kind {
-        ShapeKind::Structure { members } => members.as_slice(),
-        _ => &[],
-    });
+    let members = op
+        .shapes
+        .iter()
+        .filter(|s| !s.shared)
+        .flat_map(|shape| match &shape.kind {
+            ShapeKind::Structure { members } => members.as_slice(),
+            _ => &[],
+        });
     let members = members.map(|m| ("member", &m.wire, &m.rust, &m.at));
     let fields = op
         .response
@@ -339,7 +398,7 @@ fn check_idempotency_token(cx: &mut Ctxt, op: &Operation) {
 // members with one wire name, or with one Rust name (`DBName`, `DbName`), are ambiguous or define
 // the field twice.
 fn check_structure_members(cx: &mut Ctxt, op: &Operation) {
-    for shape in &op.shapes {
+    for shape in op.shapes.iter().filter(|s| !s.shared) {
         let ShapeKind::Structure { members } = &shape.kind else {
             continue;
         };
@@ -377,19 +436,122 @@ fn check_fields(cx: &mut Ctxt, file: &str, what: &str, fields: &[crate::model::F
 // (`RestoreObject::default()`). Required members are checked too, so making a member optional
 // never breaks the build.
 fn check_structure_methods(cx: &mut Ctxt, op: &Operation) {
-    for shape in &op.shapes {
+    for shape in op.shapes.iter().filter(|s| !s.shared) {
         let ShapeKind::Structure { members } = &shape.kind else {
             continue;
         };
-        for m in members {
-            if reserved::STRUCTURE_METHODS.contains(&m.rust.as_str()) {
-                let message = format!(
-                    "member `{}` becomes the Rust name `{}`, which `{}` already has as a method",
-                    m.wire, m.rust, shape.name
-                );
-                cx.error(&op.file, &m.at.at("name"), message);
+        check_members_of(cx, &op.file, shape, members);
+    }
+}
+
+fn check_members_of(
+    cx: &mut Ctxt,
+    file: &str,
+    shape: &crate::model::Shape,
+    members: &[crate::model::Field],
+) {
+    for m in members {
+        if reserved::STRUCTURE_METHODS.contains(&m.rust.as_str()) {
+            let message = format!(
+                "member `{}` becomes the Rust name `{}`, which `{}` already has as a method",
+                m.wire, m.rust, shape.name
+            );
+            cx.error(file, &m.at.at("name"), message);
+        }
+    }
+}
+
+// The example is served by the emulator and shown in docs: it must be one JSON object.
+fn check_example(cx: &mut Ctxt, op: &Operation) {
+    let Some(example) = &op.example else {
+        return;
+    };
+    let at = Pointer::root().at("response").at("example");
+    match serde_json::from_str::<serde_json::Value>(example) {
+        Ok(serde_json::Value::Object(_)) => {}
+        Ok(_) => cx.error(&op.file, &at, "the example must be a JSON object"),
+        Err(e) => cx.error(&op.file, &at, format!("the example is not JSON: {e}")),
+    }
+}
+
+// Paginators read the page parameters, the totals and the items by these names.
+fn check_pagination(cx: &mut Ctxt, op: &Operation) {
+    let Some(p) = &op.pagination else {
+        return;
+    };
+    let integer = |ty: Type| matches!(ty, Type::Int32 | Type::Int64);
+    for (key, wire) in [("page_number", &p.page_number), ("page_size", &p.page_size)] {
+        match op.params.iter().find(|param| &param.wire == wire) {
+            Some(param) if integer(param.ty) => {}
+            Some(_) => cx.error(
+                &op.file,
+                &p.at.at(key),
+                format!("`{wire}` must be an int32 or int64 parameter"),
+            ),
+            None => cx.error(
+                &op.file,
+                &p.at.at(key),
+                format!("unknown parameter `{wire}`"),
+            ),
+        }
+    }
+    for (key, wire) in [
+        ("total_pages", &p.total_pages),
+        ("total_items", &p.total_items),
+    ] {
+        let Some(wire) = wire else { continue };
+        match op.response.iter().find(|f| &f.wire == wire) {
+            Some(f) if integer(f.ty) => {}
+            Some(_) => cx.error(
+                &op.file,
+                &p.at.at(key),
+                format!("response field `{wire}` must be an int32 or int64"),
+            ),
+            None => cx.error(
+                &op.file,
+                &p.at.at(key),
+                format!("unknown top-level response field `{wire}`"),
+            ),
+        }
+    }
+    // Walk the path: each step a field of the response or a member of the structure reached.
+    let mut fields: &[crate::model::Field] = &op.response;
+    let mut ty = None;
+    for step in p.items.split('.') {
+        if let Some(Type::Shape(i)) = ty {
+            match &op.shape(i).kind {
+                ShapeKind::Structure { members } => fields = members,
+                _ => {
+                    let message = format!(
+                        "`{}`: `{step}` follows a value that is not a structure",
+                        p.items
+                    );
+                    cx.error(&op.file, &p.at.at("items"), message);
+                    return;
+                }
+            }
+        } else if ty.is_some() {
+            let message = format!(
+                "`{}`: `{step}` follows a value that is not a structure",
+                p.items
+            );
+            cx.error(&op.file, &p.at.at("items"), message);
+            return;
+        }
+        match fields.iter().find(|f| f.wire == step) {
+            Some(f) => ty = Some(f.ty),
+            None => {
+                let message = format!("`{}`: no field or member `{step}`", p.items);
+                cx.error(&op.file, &p.at.at("items"), message);
+                return;
             }
         }
+    }
+    let is_list =
+        matches!(ty, Some(Type::Shape(i)) if matches!(op.shape(i).kind, ShapeKind::List { .. }));
+    if !is_list {
+        let message = format!("`{}` must end at a list", p.items);
+        cx.error(&op.file, &p.at.at("items"), message);
     }
 }
 
@@ -470,6 +632,9 @@ fn check_type_names(cx: &mut Ctxt, service: Option<&Service>, ops: &[Operation])
         for fact in &service.context {
             claim(cx, fact.name.clone(), &service.file, fact.at.at("name"));
         }
+        for shape in &service.shapes {
+            claim(cx, shape.name.clone(), &service.file, shape.at.clone());
+        }
     }
     for op in ops {
         for suffix in reserved::OPERATION_TYPE_SUFFIXES {
@@ -480,7 +645,17 @@ fn check_type_names(cx: &mut Ctxt, service: Option<&Service>, ops: &[Operation])
                 Pointer::root().at("name"),
             );
         }
-        for shape in &op.shapes {
+        // A shape the service declares too is reported by `lower`.
+        let shared: Vec<&str> = op
+            .shapes
+            .iter()
+            .filter(|s| s.shared)
+            .map(|s| s.name.as_str())
+            .collect();
+        for shape in op.shapes.iter().filter(|s| !s.shared) {
+            if shared.contains(&shape.name.as_str()) {
+                continue;
+            }
             claim(cx, shape.name.clone(), &op.file, shape.at.clone());
         }
     }

@@ -207,9 +207,20 @@ pub(crate) static SERVICE: Object = Object {
         ),
         optional("errors", Val::Array("errorCode")).doc("Errors any operation can return."),
         optional("context", Val::Array("contextFact")).doc("Facts a validator may know that requests do not carry; conditions name them."),
+        optional("shapes", Val::Schema(shape_map)).doc(
+            "Shape name → shape shared by every operation (such as `DatabaseType`), emitted once. An operation's type names resolve to its own shapes first, then these; a name declared in both is a mistake.",
+        ),
     ],
     rules: None,
 };
+
+fn shape_map() -> Value {
+    json!({
+        "type": "object",
+        "propertyNames": { "$ref": "#/$defs/typeName" },
+        "additionalProperties": { "$ref": "#/$defs/shape" }
+    })
+}
 
 fn endpoints() -> Value {
     json!({
@@ -304,20 +315,12 @@ pub(crate) static OPERATION: Object = Object {
         optional("idempotency_token", Val::Def("wireName")).doc(
             "The wire name of a string parameter of this operation that carries the idempotency token; not a sensitive one (the client generates tokens and shows them in dry runs).",
         ),
-        optional(
-            "shapes",
-            Val::Schema(|| {
-                json!({
-                    "type": "object",
-                    "propertyNames": { "$ref": "#/$defs/typeName" },
-                    "additionalProperties": { "$ref": "#/$defs/shape" }
-                })
-            }),
-        )
-        .doc("Shape name → shape: the enums, structures and lists the parameters use."),
+        optional("shapes", Val::Schema(shape_map))
+            .doc("Shape name → shape: the enums, structures and lists the parameters and response use."),
         required("parameters", Val::Array("parameter"))
             .doc("Request parameters. Wire and Rust names must be unique."),
         required("response", Val::Def("response")).doc("The response."),
+        optional("pagination", Val::Def("pagination")).doc("How a list operation pages, for paginators."),
         optional("errors", Val::Array("errorCode")).doc("Errors documented for this operation."),
     ],
     rules: None,
@@ -340,7 +343,9 @@ pub(crate) static ENUM_SHAPE: Object = Object {
 /// A structure shape.
 pub(crate) static STRUCTURE_SHAPE: Object = Object {
     name: "structureShape",
-    description: Some("A JSON object with named scalar members."),
+    description: Some(
+        "A JSON object with named members: scalars or shapes (a structure must not contain itself, directly or through other shapes).",
+    ),
     keys: &[
         required("type", Val::Const("structure")).doc("The kind of shape."),
         required("description", TEXT).doc("What it is."),
@@ -357,7 +362,7 @@ pub(crate) static LIST_SHAPE: Object = Object {
         required("type", Val::Const("list")).doc("The kind of shape."),
         required("description", TEXT).doc("What it is."),
         required("member", Val::Def("typeRef")).doc(
-            "A scalar, or an enum or structure shape of the same operation: not a list, so no shape contains itself.",
+            "A scalar, or an enum or structure shape of the operation or the service: not a list.",
         ),
         optional(
             "min_items",
@@ -365,7 +370,8 @@ pub(crate) static LIST_SHAPE: Object = Object {
                 min: Some(0),
                 max: None,
             },
-        ).doc("The least number of elements."),
+        )
+        .doc("The least number of elements."),
     ],
     rules: None,
 };
@@ -379,7 +385,9 @@ pub(crate) static MEMBER: Object = Object {
     description: Some("A member of a structure."),
     keys: &[
         required("name", Val::Def("wireName")).doc("The member's name in the JSON object."),
-        required("type", Val::Def("scalar")).doc("The member's type: a scalar."),
+        required("type", Val::Def("typeRef"))
+            .doc("The member's type: a scalar or a shape of the operation or the service."),
+        optional("unit", Val::Schema(unit)),
         optional(
             "required",
             Val::Schema(|| json!({ "enum": [ALWAYS, NEVER] })),
@@ -397,7 +405,7 @@ pub(crate) static PARAMETER: Object = Object {
     description: Some("A request parameter."),
     keys: &[
         required("name", Val::Def("wireName")).doc("The wire name, exactly."),
-        required("type", Val::Def("typeRef")).doc("The value type: a scalar or a shape of this operation."),
+        required("type", Val::Def("typeRef")).doc("The value type: a scalar or a shape of the operation or the service."),
         optional("encoding", Val::Const("json")).doc(
             "Required for, and only for, a parameter of a list or structure shape: the value is sent as one JSON text.",
         ),
@@ -406,6 +414,7 @@ pub(crate) static PARAMETER: Object = Object {
         optional("sensitive", Val::Bool)
             .doc("A secret: redacted everywhere but the wire. Strings only."),
         optional("required", Val::Def("requirement")).doc("When the parameter must be present. Absent means never."),
+        optional("forbidden", Val::Def("forbiddenRule")).doc("When the parameter must be absent. Absent means never."),
         required("description", TEXT).doc("What it is."),
         optional("example", TEXT).doc("An example value from the reference."),
     ],
@@ -548,14 +557,40 @@ pub(crate) static REQUIREMENT_RULE: Object = Object {
     rules: None,
 };
 
+/// A prohibition with a condition.
+pub(crate) static FORBIDDEN_RULE: Object = Object {
+    name: "forbiddenRule",
+    description: Some("Must be absent when the condition holds."),
+    keys: &[
+        optional("id", TEXT).doc("A short rule ID such as `R2`, shown in messages."),
+        required("when", Val::Def("condition"))
+            .doc("The condition under which the parameter must be absent."),
+        optional("note", TEXT)
+            .doc("The reference's own words, when they say more than the condition."),
+    ],
+    rules: None,
+};
+
 /// `{"param": …, "in": […]}`.
 pub(crate) static PARAM_CONDITION: Object = Object {
     name: "paramCondition",
-    description: Some("The enum parameter named `param` is one of `in`."),
+    description: Some(
+        "The enum parameter named `param` is one of `in`, or the boolean parameter named `param` is `in` (`[\"true\"]` or `[\"false\"]`).",
+    ),
     keys: &[
-        required("param", TEXT).doc("The wire name of an enum parameter of this operation."),
-        required("in", Val::Def("conditionValues")).doc("Values of its enum."),
+        required("param", TEXT)
+            .doc("The wire name of an enum or boolean parameter of this operation."),
+        required("in", Val::Def("conditionValues"))
+            .doc("Values of its enum, or one of `true`, `false`."),
     ],
+    rules: None,
+};
+
+/// `{"present": …}`.
+pub(crate) static PRESENT_CONDITION: Object = Object {
+    name: "presentCondition",
+    description: Some("The parameter named `present` has a value (a blank string counts as none)."),
+    keys: &[required("present", TEXT).doc("The wire name of a parameter of this operation.")],
     rules: None,
 };
 
@@ -601,8 +636,9 @@ pub(crate) static NOT_CONDITION: Object = Object {
 };
 
 /// The forms of a condition, told apart by their first key.
-pub(crate) const CONDITIONS: [&Object; 5] = [
+pub(crate) const CONDITIONS: [&Object; 6] = [
     &PARAM_CONDITION,
+    &PRESENT_CONDITION,
     &CONTEXT_CONDITION,
     &ALL_CONDITION,
     &ANY_CONDITION,
@@ -613,8 +649,11 @@ pub(crate) const CONDITIONS: [&Object; 5] = [
 pub(crate) static RESPONSE: Object = Object {
     name: "response",
     description: Some("The response of an operation: a JSON object."),
-    keys: &[required("fields", Val::Array("responseField"))
-        .doc("Response fields. Wire and Rust names must be unique.")],
+    keys: &[
+        required("fields", Val::Array("responseField"))
+            .doc("Response fields. Wire and Rust names must be unique."),
+        optional("example", TEXT).doc("The official success example: one JSON object, as text."),
+    ],
     rules: None,
 };
 
@@ -624,15 +663,33 @@ pub(crate) static RESPONSE_FIELD: Object = Object {
     description: Some("A field of the response."),
     keys: &[
         required("name", Val::Def("wireName")).doc("The wire name, exactly."),
-        required("type", Val::Def("scalar")).doc("The field's type: a scalar."),
+        required("type", Val::Def("typeRef"))
+            .doc("The field's type: a scalar or a shape of the operation or the service."),
+        optional("unit", Val::Schema(unit)),
         required("description", TEXT).doc("What it is."),
         optional("example", TEXT).doc("An example value."),
     ],
     rules: None,
 };
 
+/// An operation's `pagination`.
+pub(crate) static PAGINATION: Object = Object {
+    name: "pagination",
+    description: Some("How a list operation pages (checked by `dbs-codegen check`)."),
+    keys: &[
+        required("page_number", Val::Def("wireName")).doc("Wire name of the int32 or int64 parameter of the page number."),
+        required("page_size", Val::Def("wireName")).doc("Wire name of the int32 or int64 parameter of the page size."),
+        required("first_page", Val::Integer { min: None, max: None }).doc("The number of the first page."),
+        optional("total_pages", Val::Def("wireName")).doc("A top-level integer response field: the number of pages."),
+        optional("total_items", Val::Def("wireName")).doc("A top-level integer response field: the number of items."),
+        required("items", TEXT).doc("Dotted path of response field and member names to the list of items (`Items.RestoreTaskDetail`)."),
+        optional("note", TEXT).doc("A note on how the service pages."),
+    ],
+    rules: None,
+};
+
 /// Every object kind, each a `$defs` entry.
-pub(crate) const OBJECTS: [&Object; 19] = [
+pub(crate) const OBJECTS: [&Object; 22] = [
     &SERVICE,
     &ERROR_CODE,
     &CONTEXT_FACT,
@@ -645,13 +702,16 @@ pub(crate) const OBJECTS: [&Object; 19] = [
     &PARAMETER,
     &RANGE,
     &REQUIREMENT_RULE,
+    &FORBIDDEN_RULE,
     &PARAM_CONDITION,
+    &PRESENT_CONDITION,
     &CONTEXT_CONDITION,
     &ALL_CONDITION,
     &ANY_CONDITION,
     &NOT_CONDITION,
     &RESPONSE,
     &RESPONSE_FIELD,
+    &PAGINATION,
 ];
 
 /// The `$defs` entries that are not objects with keys: strings with a form, and unions.
@@ -714,7 +774,7 @@ pub(crate) fn values() -> Vec<(&'static str, Value)> {
         (
             "typeRef",
             json!({
-                "description": "A scalar, or the name of a shape of the same operation.",
+                "description": "A scalar, or the name of a shape of the same operation or of the service.",
                 "anyOf": [{ "$ref": "#/$defs/scalar" }, { "$ref": "#/$defs/typeName" }]
             }),
         ),
@@ -751,7 +811,7 @@ pub(crate) fn values() -> Vec<(&'static str, Value)> {
             "condition",
             json!({
                 "description": format!(
-                    "A declarative condition over enum parameters of the operation and context facts of the service: {}, told apart by their first key.",
+                    "A declarative condition over parameters of the operation and context facts of the service: {}, told apart by their first key.",
                     CONDITIONS.iter().map(|c| format!("`{}`", c.name)).collect::<Vec<_>>().join(", ")
                 ),
                 "type": "object",
@@ -795,7 +855,7 @@ mod tests {
         let tags: Vec<Option<&str>> = SHAPES.iter().map(|s| s.constant("type")).collect();
         assert_eq!(tags, [Some("enum"), Some("structure"), Some("list")]);
         let firsts: Vec<&str> = CONDITIONS.iter().map(|c| c.keys[0].name).collect();
-        assert_eq!(firsts, ["param", "context", "all", "any", "not"]);
+        assert_eq!(firsts, ["param", "present", "context", "all", "any", "not"]);
     }
 
     #[test]

@@ -121,26 +121,16 @@ struct Scope<'a> {
     service: Option<&'a Service>,
 }
 
-/// A shape as the first pass of `shapes` reads it: lists still name their member.
+/// A shape as the first pass of `shapes` reads it: structures and lists still name the shapes
+/// they hold.
 enum ShapeDraft {
     Done(ShapeKind),
+    Structure(Vec<(Field, Option<(String, Pointer)>)>),
     List {
         member: String,
         member_at: Pointer,
         min_items: Option<u64>,
     },
-}
-
-/// A list's member, resolved by name in the second pass of `shapes`.
-enum MemberRef<'d> {
-    Scalar(Type),
-    Shape(&'d str),
-}
-
-/// A shape that the second pass of `shapes` keeps.
-enum Kept<'d> {
-    Done(&'d ShapeKind),
-    List(MemberRef<'d>, Option<u64>),
 }
 
 impl<'c> Reader<'c> {
@@ -336,6 +326,10 @@ impl<'c> Reader<'c> {
         }
         endpoints.sort();
         let errors = self.errors(&obj);
+        let mut shapes = self.shapes(&obj, &[]);
+        for shape in &mut shapes {
+            shape.shared = true;
+        }
         let context = self
             .array(&obj, "context")
             .into_iter()
@@ -360,6 +354,7 @@ impl<'c> Reader<'c> {
             endpoints,
             errors,
             context,
+            shapes,
         }
     }
 
@@ -511,7 +506,8 @@ impl<'c> Reader<'c> {
         let access_level = self.string(&obj, "access_level").unwrap_or_default();
         let method = self.constant(&obj, "method").unwrap_or_default();
         let idempotent = self.bool(&obj, "idempotent");
-        let shapes = self.shapes(&obj);
+        let shared = service.map(|s| s.shapes.as_slice()).unwrap_or_default();
+        let shapes = self.shapes(&obj, shared);
         let params = self.params(&obj, &shapes, service);
         let idempotency_token = self.string(&obj, "idempotency_token").and_then(|token| {
             let found = params
@@ -525,7 +521,8 @@ impl<'c> Reader<'c> {
             }
             found
         });
-        let response = self.response(&obj);
+        let (response, example) = self.response(&obj, &shapes);
+        let pagination = self.pagination(&obj);
         let errors = self.errors(&obj);
         let name = name?;
         Some(Operation {
@@ -545,12 +542,51 @@ impl<'c> Reader<'c> {
             params,
             response,
             errors,
+            example,
+            pagination,
         })
     }
 
-    fn shapes(&mut self, obj: &Obj<'_>) -> Vec<Shape> {
+    /// An operation's `pagination`, read for its form; `check` resolves its names.
+    fn pagination(&mut self, obj: &Obj<'_>) -> Option<Pagination> {
+        let value = self.get(obj, "pagination")?;
+        let p = self.object(value, obj.at.at("pagination"), &format::PAGINATION)?;
+        let page_number = self.string(&p, "page_number");
+        let page_size = self.string(&p, "page_size");
+        let first_page = match self.get(&p, "first_page") {
+            Some(v) => {
+                let n = v.as_i64();
+                if n.is_none() {
+                    self.error(&p.at.at("first_page"), "expected an integer");
+                }
+                n
+            }
+            None => None,
+        };
+        let total_pages = self.string(&p, "total_pages");
+        let total_items = self.string(&p, "total_items");
+        let items = self.string(&p, "items");
+        let note = self.string(&p, "note");
+        Some(Pagination {
+            at: p.at,
+            page_number: page_number?,
+            page_size: page_size?,
+            first_page: first_page?,
+            total_pages,
+            total_items,
+            items: items?,
+            note,
+        })
+    }
+
+    /// The shapes `obj` declares, after `external` (the service's, for an operation): every type
+    /// name resolves to a shape of `obj` first, then to one of `external`. A name that does not
+    /// resolve is reported (unless it names a declared shape that did not lower, whose own
+    /// mistakes are reported already); so are lists of lists and shapes that contain themselves.
+    fn shapes(&mut self, obj: &Obj<'_>, external: &[Shape]) -> Vec<Shape> {
+        let mut shapes: Vec<Shape> = external.to_vec();
         let Some(value) = self.get(obj, "shapes") else {
-            return Vec::new();
+            return shapes;
         };
         let Some(map) = value.as_object() else {
             self.error(
@@ -560,14 +596,23 @@ impl<'c> Reader<'c> {
                     kind(value)
                 ),
             );
-            return Vec::new();
+            return shapes;
         };
-        // Pass 1: each shape on its own; lists keep their member's name, so shapes may refer to
-        // shapes declared after them.
+        // Pass 1: each shape on its own; type names stay names, so shapes may refer to shapes
+        // declared after them.
         let mut drafts: Vec<(String, Pointer, String, ShapeDraft)> = Vec::new();
         for (name, value) in map {
             let at = obj.at.at("shapes").at(name);
             let named = self.is_type_name(name, &at);
+            if let Some(shared) = external.iter().find(|s| &s.name == name) {
+                self.error(
+                    &at,
+                    format!(
+                        "shape `{name}` is also declared by service.json (at {}); a shape name must say which one",
+                        shared.at
+                    ),
+                );
+            }
             // Each kind takes only its own keys: a `members` on an enum is a mistake, not a no-op.
             let tag = value.get("type").and_then(Value::as_str);
             let def = format::SHAPES
@@ -589,7 +634,7 @@ impl<'c> Reader<'c> {
                     self.enum_shape(&s).map(ShapeDraft::Done)
                 }
                 (Some(def), _) if std::ptr::eq(def, &format::STRUCTURE_SHAPE) => {
-                    Some(ShapeDraft::Done(self.structure_shape(&s)))
+                    Some(self.structure_shape(&s))
                 }
                 (Some(def), _) if std::ptr::eq(def, &format::LIST_SHAPE) => self.list_shape(&s),
                 (None, Some(other)) => {
@@ -613,92 +658,169 @@ impl<'c> Reader<'c> {
                 drafts.push((name.clone(), s.at, description, draft));
             }
         }
-        // Pass 2: list members. A list holds a scalar, an enum or a structure; since structures
-        // hold scalars only, no shape can then refer to itself, directly or through others, and
-        // every shape's Rust type is finite (the emitter spells it by recursion). A nested list's
-        // `min_items` could not be checked either. A list whose member does not resolve is left
-        // out, so the indexes below are those of the shapes that remain.
-        let mut index: HashMap<&str, usize> = HashMap::new();
-        let mut kept = Vec::new();
+        // Pass 2: resolve type names. Every draft is kept, so a shape's index is its place among
+        // the drafts after `external`.
+        let base = external.len();
+        let names: Vec<&str> = drafts.iter().map(|(name, ..)| name.as_str()).collect();
+        let is_list = |i: usize| -> bool {
+            if i < base {
+                matches!(external[i].kind, ShapeKind::List { .. })
+            } else {
+                matches!(drafts[i - base].3, ShapeDraft::List { .. })
+            }
+        };
+        let mut own = Vec::new();
         for (name, at, description, draft) in &drafts {
-            let body = match draft {
-                ShapeDraft::Done(kind) => Kept::Done(kind),
+            let kind = match draft {
+                ShapeDraft::Done(kind) => kind.clone(),
+                ShapeDraft::Structure(members) => {
+                    let mut kept = Vec::new();
+                    for (field, pending) in members {
+                        let mut field = field.clone();
+                        if let Some((type_name, type_at)) = pending {
+                            match self.resolve(type_name, type_at, &names, map, external) {
+                                Some(ty) => field.ty = ty,
+                                None => continue,
+                            }
+                        }
+                        kept.push(field);
+                    }
+                    ShapeKind::Structure { members: kept }
+                }
                 ShapeDraft::List {
                     member,
                     member_at,
                     min_items,
-                } => match self.list_member(name, member, member_at, map, &drafts) {
-                    Some(member) => Kept::List(member, *min_items),
-                    None => continue,
-                },
-            };
-            index.insert(name, kept.len());
-            kept.push((name, at, description, body));
-        }
-        kept.into_iter()
-            .map(|(name, at, description, body)| {
-                let kind = match body {
-                    Kept::Done(kind) => kind.clone(),
-                    Kept::List(member, min_items) => ShapeKind::List {
-                        member: match member {
-                            MemberRef::Scalar(ty) => ty,
-                            // Enums and structures are all kept, so the member has an index.
-                            MemberRef::Shape(shape) => Type::Shape(index[shape]),
-                        },
-                        min_items,
-                    },
-                };
-                Shape {
-                    at: at.clone(),
-                    name: name.clone(),
-                    description: description.clone(),
-                    kind,
+                } => {
+                    let ty = self
+                        .resolve(member, member_at, &names, map, external)
+                        .unwrap_or(Type::String);
+                    let ty = match ty {
+                        Type::Shape(i) if is_list(i) => {
+                            let message = if member == name {
+                                format!(
+                                    "list `{name}` cannot contain itself; a list's member is a scalar, an enum or a structure"
+                                )
+                            } else {
+                                format!(
+                                    "`{member}` is a list, and lists of lists are not supported; a list's member is a scalar, an enum or a structure"
+                                )
+                            };
+                            self.error(member_at, message);
+                            Type::String
+                        }
+                        ty => ty,
+                    };
+                    ShapeKind::List {
+                        member: ty,
+                        min_items: *min_items,
+                    }
                 }
-            })
-            .collect()
+            };
+            own.push(Shape {
+                at: at.clone(),
+                name: name.clone(),
+                description: description.clone(),
+                kind,
+                shared: false,
+            });
+        }
+        shapes.extend(own);
+        self.refuse_cycles(&mut shapes, base);
+        shapes
     }
 
-    /// Resolves a list's member: a scalar, or an enum or structure shape of this operation.
-    /// `None` when it is anything else (reported here unless it names a declared shape that did not
-    /// lower, whose own mistakes are reported already).
-    fn list_member<'d>(
+    /// The type `name` means where `obj`'s shapes are `names` (after `external`): a scalar, one of
+    /// `names`, else one of `external`. `None` when it is none of them: reported here unless it is a
+    /// key of `declared` (a shape that did not lower, whose own mistakes are reported already).
+    fn resolve(
         &mut self,
-        list: &str,
-        member: &'d str,
+        name: &str,
         at: &Pointer,
+        names: &[&str],
         declared: &Map<String, Value>,
-        drafts: &'d [(String, Pointer, String, ShapeDraft)],
-    ) -> Option<MemberRef<'d>> {
-        if let Some(ty) = format::scalar(member) {
-            return Some(MemberRef::Scalar(ty));
+        external: &[Shape],
+    ) -> Option<Type> {
+        if let Some(ty) = format::scalar(name) {
+            return Some(ty);
         }
-        match drafts.iter().find(|(name, ..)| name == member) {
-            Some((_, _, _, ShapeDraft::Done(_))) => Some(MemberRef::Shape(member)),
-            Some((_, _, _, ShapeDraft::List { .. })) if member == list => {
-                self.error(
-                    at,
-                    format!("list `{list}` cannot contain itself; a list's member is a scalar, an enum or a structure"),
-                );
-                None
+        if let Some(i) = names.iter().position(|n| *n == name) {
+            return Some(Type::Shape(external.len() + i));
+        }
+        if let Some(i) = external.iter().position(|s| s.name == name) {
+            return Some(Type::Shape(i));
+        }
+        if !declared.contains_key(name) {
+            let message = format!(
+                "unknown type `{name}`; expected {} or a shape of this file or of service.json",
+                format::scalar_names()
+            );
+            self.error(at, message);
+        }
+        None
+    }
+
+    /// Reports every shape among `shapes[base..]` that contains itself through structure members
+    /// (its Rust type would be infinite), at the member or list that closes the cycle, and cuts the
+    /// cycle there, so nothing downstream recurses forever.
+    fn refuse_cycles(&mut self, shapes: &mut [Shape], base: usize) {
+        fn children(shape: &Shape) -> Vec<(usize, Option<usize>)> {
+            match &shape.kind {
+                ShapeKind::Structure { members } => members
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(m, f)| match f.ty {
+                        Type::Shape(i) => Some((i, Some(m))),
+                        _ => None,
+                    })
+                    .collect(),
+                ShapeKind::List {
+                    member: Type::Shape(i),
+                    ..
+                } => vec![(*i, None)],
+                _ => Vec::new(),
             }
-            Some((_, _, _, ShapeDraft::List { .. })) => {
-                self.error(
-                    at,
-                    format!("`{member}` is a list, and lists of lists are not supported; a list's member is a scalar, an enum or a structure"),
-                );
-                None
+        }
+        for start in base..shapes.len() {
+            let mut stack = vec![(start, vec![shapes[start].name.clone()])];
+            let mut seen = vec![false; shapes.len()];
+            seen[start] = true;
+            let mut found = None;
+            'search: while let Some((at, path)) = stack.pop() {
+                for (child, member) in children(&shapes[at]) {
+                    let mut path = path.clone();
+                    path.push(shapes[child].name.clone());
+                    if child == start {
+                        found = Some((at, member, path));
+                        break 'search;
+                    }
+                    if !seen[child] {
+                        seen[child] = true;
+                        stack.push((child, path));
+                    }
+                }
             }
-            None if declared.contains_key(member) => None,
-            None => {
-                self.error(
-                    at,
-                    format!(
-                        "unknown type `{member}`; expected {} or a shape of this operation",
-                        format::scalar_names()
-                    ),
-                );
-                None
-            }
+            let Some((owner, member, path)) = found else {
+                continue;
+            };
+            let message = format!(
+                "`{}` contains itself ({}); a shape cannot contain itself, directly or through other shapes",
+                shapes[start].name,
+                path.join(" → ")
+            );
+            let shape = &mut shapes[owner];
+            let at = match (&mut shape.kind, member) {
+                (ShapeKind::Structure { members }, Some(m)) => {
+                    members[m].ty = Type::String;
+                    members[m].at.at("type")
+                }
+                (ShapeKind::List { member, .. }, _) => {
+                    *member = Type::String;
+                    shape.at.at("member")
+                }
+                _ => shape.at.clone(),
+            };
+            self.error(&at, message);
         }
     }
 
@@ -718,13 +840,13 @@ impl<'c> Reader<'c> {
         Some(ShapeKind::Enum { values, default })
     }
 
-    fn structure_shape(&mut self, s: &Obj<'_>) -> ShapeKind {
+    fn structure_shape(&mut self, s: &Obj<'_>) -> ShapeDraft {
         let members = self
             .array(s, "members")
             .into_iter()
             .filter_map(|(at, value)| self.field(value, at, true))
             .collect();
-        ShapeKind::Structure { members }
+        ShapeDraft::Structure(members)
     }
 
     fn list_shape(&mut self, s: &Obj<'_>) -> Option<ShapeDraft> {
@@ -746,8 +868,14 @@ impl<'c> Reader<'c> {
         })
     }
 
-    /// A response field or structure member: a scalar with a description.
-    fn field(&mut self, value: &Value, at: Pointer, member: bool) -> Option<Field> {
+    /// A response field or structure member, with the name of its shape type while that is not
+    /// resolved (its `ty` is then a placeholder).
+    fn field(
+        &mut self,
+        value: &Value,
+        at: Pointer,
+        member: bool,
+    ) -> Option<(Field, Option<(String, Pointer)>)> {
         let def = if member {
             &format::MEMBER
         } else {
@@ -755,19 +883,26 @@ impl<'c> Reader<'c> {
         };
         let f = self.object(value, at, def)?;
         let wire = self.string(&f, "name");
-        let ty = self.string(&f, "type").and_then(|type_name| {
-            let ty = format::scalar(&type_name);
-            if ty.is_none() {
+        let type_name = self.string(&f, "type");
+        let (ty, pending) = match type_name {
+            Some(name) => match format::scalar(&name) {
+                Some(ty) => (Some(ty), None),
+                None => (Some(Type::String), Some((name, f.at.at("type")))),
+            },
+            None => (None, None),
+        };
+        let unit = self.string(&f, "unit");
+        if let Some(u) = &unit {
+            if !format::UNITS.iter().any(|known| known.name == u) {
+                let known: Vec<&str> = format::UNITS.iter().map(|u| u.name).collect();
                 self.error(
-                    &f.at.at("type"),
-                    format!(
-                        "unknown type `{type_name}`; fields and members take {}",
-                        format::scalar_names()
-                    ),
+                    &f.at.at("unit"),
+                    format!("unknown unit `{u}`; expected one of {}", known.join(", ")),
                 );
+            } else if pending.is_some() || !matches!(ty, Some(Type::Int32 | Type::Int64) | None) {
+                self.error(&f.at.at("unit"), "only integers take a unit");
             }
-            ty
-        });
+        }
         // Response fields have no `required` (`object` reports one as an unknown key).
         let required = match member.then(|| self.get(&f, "required")).flatten() {
             None => false,
@@ -786,39 +921,57 @@ impl<'c> Reader<'c> {
         let description = self.string(&f, "description").unwrap_or_default();
         let example = self.string(&f, "example");
         let (wire, ty) = (wire?, ty?);
-        Some(Field {
-            at: f.at,
-            rust: names::snake_case(&wire),
-            ty,
-            required,
-            description,
-            example,
-            wire,
-        })
+        Some((
+            Field {
+                at: f.at,
+                rust: names::snake_case(&wire),
+                ty,
+                unit,
+                required,
+                description,
+                example,
+                wire,
+            },
+            pending,
+        ))
     }
 
-    fn response(&mut self, obj: &Obj<'_>) -> Vec<Field> {
+    /// The response's fields, their shape types resolved in `shapes`, and its example.
+    fn response(&mut self, obj: &Obj<'_>, shapes: &[Shape]) -> (Vec<Field>, Option<String>) {
         let Some(value) = self.get(obj, "response") else {
-            return Vec::new();
+            return (Vec::new(), None);
         };
         let Some(r) = self.object(value, obj.at.at("response"), &format::RESPONSE) else {
-            return Vec::new();
+            return (Vec::new(), None);
         };
-        self.array(&r, "fields")
-            .into_iter()
-            .filter_map(|(at, value)| self.field(value, at, false))
-            .collect()
+        let declared = declared_shapes(self.get(obj, "shapes"));
+        let mut fields = Vec::new();
+        for (at, value) in self.array(&r, "fields") {
+            let Some((mut field, pending)) = self.field(value, at, false) else {
+                continue;
+            };
+            if let Some((name, at)) = pending {
+                match lookup(shapes, &name) {
+                    Some(i) => field.ty = Type::Shape(i),
+                    None => {
+                        if !declared.contains(&name.as_str()) {
+                            self.error(&at, unknown_type(&name, shapes));
+                        }
+                        continue;
+                    }
+                }
+            }
+            fields.push(field);
+        }
+        let example = self.string(&r, "example");
+        (fields, example)
     }
 
     fn params(&mut self, obj: &Obj<'_>, shapes: &[Shape], service: Option<&Service>) -> Vec<Param> {
         let items = self.array(obj, "parameters");
         // Names of every shape the file declares, including those that did not lower: a parameter of
         // such a type is not reported again, the shape's own mistakes already are.
-        let declared_shapes: Vec<&str> = self
-            .get(obj, "shapes")
-            .and_then(Value::as_object)
-            .map(|map| map.keys().map(String::as_str).collect())
-            .unwrap_or_default();
+        let declared_shapes = declared_shapes(self.get(obj, "shapes"));
         // Pass 1: names and types, so conditions can refer to any parameter. Every parameter
         // object gets a slot, so pass 2 reads the requirement of each, even one whose name is bad.
         let mut params: Vec<Param> = Vec::new();
@@ -872,18 +1025,26 @@ impl<'c> Reader<'c> {
             service,
         };
         let mut requirements = Vec::new();
+        let mut prohibitions = Vec::new();
         for (at, value, index) in &slots {
-            let Some(required) = value.get("required") else {
-                continue;
-            };
-            if let Some(required) = self.requirement(required, at.at("required"), &scope)
+            if let Some(required) = value.get("required")
+                && let Some(required) = self.requirement(required, at.at("required"), &scope)
                 && let Some(index) = index
             {
                 requirements.push((*index, required));
             }
+            if let Some(forbidden) = value.get("forbidden")
+                && let Some(rule) = self.forbidden(forbidden, at.at("forbidden"), &scope)
+                && let Some(index) = index
+            {
+                prohibitions.push((*index, rule));
+            }
         }
         for (index, required) in requirements {
             params[index].required = required;
+        }
+        for (index, rule) in prohibitions {
+            params[index].forbidden = Some(rule);
         }
         params
     }
@@ -987,6 +1148,7 @@ impl<'c> Reader<'c> {
             bounds,
             sensitive,
             required: Requirement::Never,
+            forbidden: None,
             description,
             example,
             wire,
@@ -1005,21 +1167,11 @@ impl<'c> Reader<'c> {
         if let Some(ty) = format::scalar(&type_name) {
             return Some(ty);
         }
-        if let Some(i) = shapes.iter().position(|s| s.name == type_name) {
+        if let Some(i) = lookup(shapes, &type_name) {
             return Some(Type::Shape(i));
         }
         if !declared_shapes.contains(&type_name.as_str()) {
-            let known: Vec<&str> = shapes.iter().map(|s| s.name.as_str()).collect();
-            let message = format!(
-                "unknown type `{type_name}`; expected {} or a shape of this operation ({})",
-                format::scalar_names(),
-                if known.is_empty() {
-                    "none declared".to_owned()
-                } else {
-                    known.join(", ")
-                }
-            );
-            self.error(&p.at.at("type"), message);
+            self.error(&p.at.at("type"), unknown_type(&type_name, shapes));
         }
         None
     }
@@ -1127,6 +1279,41 @@ impl<'c> Reader<'c> {
         }
     }
 
+    fn forbidden(&mut self, value: &Value, at: Pointer, scope: &Scope<'_>) -> Option<Rule> {
+        let r = self.object(value, at, &format::FORBIDDEN_RULE)?;
+        let id = self.string(&r, "id");
+        let condition = self
+            .get(&r, "when")
+            .and_then(|when| self.condition(when, r.at.at("when"), scope));
+        let note = self.string(&r, "note");
+        Some(Rule {
+            id,
+            condition: condition?,
+            note,
+        })
+    }
+
+    /// The index of the parameter `name` names, reported when there is none.
+    fn condition_param(
+        &mut self,
+        c: &Obj<'_>,
+        key: &str,
+        name: &str,
+        scope: &Scope<'_>,
+    ) -> Option<usize> {
+        let found = scope.params.iter().position(|p| p.wire == name);
+        if found.is_none() {
+            let message = match scope.unresolved.iter().find(|(wire, _)| *wire == name) {
+                Some((_, type_at)) => format!(
+                    "parameter `{name}` has an unknown type (see {type_at}), so it cannot be tested"
+                ),
+                None => format!("unknown parameter `{name}`"),
+            };
+            self.error(&c.at.at(key), message);
+        }
+        found
+    }
+
     fn condition(&mut self, value: &Value, at: Pointer, scope: &Scope<'_>) -> Option<Condition> {
         let Some(map) = value.as_object() else {
             self.error(
@@ -1159,17 +1346,13 @@ impl<'c> Reader<'c> {
                 self.values_at(&c);
                 return None;
             };
-            let Some(index) = scope.params.iter().position(|p| p.wire == name) else {
-                let message = match scope.unresolved.iter().find(|(wire, _)| *wire == name) {
-                    Some((_, type_at)) => format!(
-                        "parameter `{name}` has an unknown type (see {type_at}), so it cannot be tested"
-                    ),
-                    None => format!("unknown parameter `{name}`"),
-                };
-                self.error(&c.at.at("param"), message);
+            let Some(index) = self.condition_param(&c, "param", &name, scope) else {
                 self.values_at(&c);
                 return None;
             };
+            if scope.params[index].ty == Type::Boolean {
+                return self.bool_condition(&c, index);
+            }
             let values = match scope.params[index].ty {
                 Type::Shape(s) => match &scope.shapes[s].kind {
                     ShapeKind::Enum { values, .. } => values,
@@ -1183,6 +1366,10 @@ impl<'c> Reader<'c> {
                 param: index,
                 values: chosen,
             })
+        } else if std::ptr::eq(form, &format::PRESENT_CONDITION) {
+            let name = self.string(&c, "present")?;
+            let param = self.condition_param(&c, "present", &name, scope)?;
+            Some(Condition::Present { param })
         } else if std::ptr::eq(form, &format::CONTEXT_CONDITION) {
             let name = self.string(&c, "context");
             let (Some(name), Some(service)) = (name, scope.service) else {
@@ -1239,10 +1426,45 @@ impl<'c> Reader<'c> {
         }
     }
 
+    /// `{"param": <boolean>, "in": ["true"]}`: one value, or either (which always holds once set).
+    fn bool_condition(&mut self, c: &Obj<'_>, param: usize) -> Option<Condition> {
+        let chosen_in = self.get(c, "in")?;
+        let Some(items) = chosen_in.as_array().filter(|a| !a.is_empty()) else {
+            self.error(&c.at.at("in"), "expected a non-empty array of values");
+            return None;
+        };
+        let mut values = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            match item.as_str() {
+                Some("true") => values.push(true),
+                Some("false") => values.push(false),
+                _ => {
+                    let message = format!(
+                        "unknown value {item} of the boolean `{}`; expected \"true\" or \"false\"",
+                        c.map
+                            .get("param")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                    );
+                    self.error(&c.at.at("in").at(i), message);
+                    return None;
+                }
+            }
+        }
+        values.dedup();
+        Some(match values.as_slice() {
+            [value] => Condition::Bool {
+                param,
+                value: *value,
+            },
+            _ => Condition::Present { param },
+        })
+    }
+
     fn not_enum<T>(&mut self, c: &Obj<'_>, name: &str) -> Option<T> {
         self.error(
             &c.at.at("param"),
-            format!("parameter `{name}` is not an enum; conditions test enum parameters"),
+            format!("parameter `{name}` is not an enum or a boolean; conditions test enum and boolean parameters"),
         );
         self.values_at(c);
         None
@@ -1284,6 +1506,35 @@ impl<'c> Reader<'c> {
         }
         ok.then_some(chosen)
     }
+}
+
+/// The shape named `name`: the file's own first, then the service's.
+fn lookup(shapes: &[Shape], name: &str) -> Option<usize> {
+    shapes
+        .iter()
+        .position(|s| !s.shared && s.name == name)
+        .or_else(|| shapes.iter().position(|s| s.shared && s.name == name))
+}
+
+/// The names of the shapes a file declares, including those that did not lower.
+fn declared_shapes(shapes: Option<&Value>) -> Vec<&str> {
+    shapes
+        .and_then(Value::as_object)
+        .map(|map| map.keys().map(String::as_str).collect())
+        .unwrap_or_default()
+}
+
+fn unknown_type(name: &str, shapes: &[Shape]) -> String {
+    let known: Vec<&str> = shapes.iter().map(|s| s.name.as_str()).collect();
+    format!(
+        "unknown type `{name}`; expected {} or a shape of this operation or of service.json ({})",
+        format::scalar_names(),
+        if known.is_empty() {
+            "none declared".to_owned()
+        } else {
+            known.join(", ")
+        }
+    )
 }
 
 fn shapes_name(params: &[Param], shapes: &[Shape], index: usize) -> String {

@@ -38,6 +38,8 @@ pub struct Service {
     pub errors: Vec<ErrorCode>,
     /// Facts a validator may know that requests do not carry.
     pub context: Vec<ContextFact>,
+    /// Shapes shared by every operation, sorted by name; emitted once.
+    pub shapes: Vec<Shape>,
 }
 
 /// A fact about the world that conditions can test, such as the backup plan's source engine.
@@ -116,9 +118,10 @@ pub struct Operation {
     pub idempotent: bool,
     /// Index into `params` of the idempotency token (`ClientToken`).
     pub idempotency_token: Option<usize>,
-    /// Named enums, structures and lists, sorted by name: `shapes` is a JSON object, and
-    /// serde_json (without its `preserve_order` feature, which would change dbs-api's maps too)
-    /// keeps object keys sorted.
+    /// The shapes its types can name: the service's (`shared`, in the service's order, so their
+    /// indexes are the service's own), then its own enums, structures and lists, sorted by name:
+    /// `shapes` is a JSON object, and serde_json (without its `preserve_order` feature, which
+    /// would change dbs-api's maps too) keeps object keys sorted.
     pub shapes: Vec<Shape>,
     /// Request parameters, in spec order.
     pub params: Vec<Param>,
@@ -126,9 +129,34 @@ pub struct Operation {
     pub response: Vec<Field>,
     /// Errors documented for this operation.
     pub errors: Vec<ErrorCode>,
+    /// The official success example, one JSON object as text.
+    pub example: Option<String>,
+    /// How a list operation pages, for paginators.
+    pub pagination: Option<Pagination>,
 }
 
-/// A named type of an operation.
+/// How a list operation pages.
+#[derive(Clone, Debug)]
+pub struct Pagination {
+    /// Where it is in its file (`/pagination`).
+    pub at: Pointer,
+    /// Wire name of the integer parameter of the page number.
+    pub page_number: String,
+    /// Wire name of the integer parameter of the page size.
+    pub page_size: String,
+    /// The number of the first page.
+    pub first_page: i64,
+    /// Top-level integer response field of the number of pages.
+    pub total_pages: Option<String>,
+    /// Top-level integer response field of the number of items.
+    pub total_items: Option<String>,
+    /// Dotted path of response field names to the list of items.
+    pub items: String,
+    /// A note for maintainers and docs.
+    pub note: Option<String>,
+}
+
+/// A named type of an operation or of the service.
 #[derive(Clone, Debug)]
 pub struct Shape {
     /// Where it is in its file (`/shapes/<name>`).
@@ -139,6 +167,8 @@ pub struct Shape {
     pub description: String,
     /// Enum, structure or list.
     pub kind: ShapeKind,
+    /// Declared in `service.json`: emitted once, with the service.
+    pub shared: bool,
 }
 
 /// The three kinds of shape.
@@ -158,8 +188,8 @@ pub enum ShapeKind {
     },
     /// A JSON array.
     List {
-        /// The element type: a scalar, an enum or a structure, never another list (so shapes
-        /// never refer to themselves, and a type's Rust spelling is finite).
+        /// The element type: a scalar, an enum or a structure, never another list (`lower`
+        /// refuses those, and every cycle of shapes, so a type's Rust spelling is finite).
         member: Type,
         /// The least number of elements.
         min_items: Option<u64>,
@@ -202,10 +232,23 @@ pub struct Param {
     pub sensitive: bool,
     /// When it must be present.
     pub required: Requirement,
+    /// When it must be absent.
+    pub forbidden: Option<Rule>,
     /// What it is.
     pub description: String,
     /// An example value from the reference.
     pub example: Option<String>,
+}
+
+/// A conditional rule: a parameter that must be absent when the condition holds.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    /// A short rule ID such as `R2`.
+    pub id: Option<String>,
+    /// The condition.
+    pub condition: Condition,
+    /// The reference's own words, when they say more than the condition.
+    pub note: Option<String>,
 }
 
 /// Inclusive bounds of an integer parameter. `None` is the type's own bound: nothing to check.
@@ -233,8 +276,10 @@ pub struct Field {
     pub wire: String,
     /// The Rust name.
     pub rust: String,
-    /// The value type (scalars only).
+    /// The value type: a scalar or a shape.
     pub ty: Type,
+    /// The unit of an integer (`ms-since-epoch`, …).
+    pub unit: Option<String>,
     /// Structure members only: always present.
     pub required: bool,
     /// What it is.
@@ -271,6 +316,18 @@ pub enum Condition {
         /// Indexes into the parameter's enum values.
         values: Vec<usize>,
     },
+    /// The boolean parameter's value is `value`.
+    Bool {
+        /// Index into `params`.
+        param: usize,
+        /// The value tested.
+        value: bool,
+    },
+    /// The parameter has a value.
+    Present {
+        /// Index into `params`.
+        param: usize,
+    },
     /// The context fact is one of `values`.
     Context {
         /// Index into the service's context facts.
@@ -297,10 +354,42 @@ impl Spec {
     /// Whether any condition of the operation needs a context fact.
     pub fn uses_context(condition: &Condition) -> bool {
         match condition {
-            Condition::Param { .. } => false,
+            Condition::Param { .. } | Condition::Bool { .. } | Condition::Present { .. } => false,
             Condition::Context { .. } => true,
             Condition::All(all) | Condition::Any(all) => all.iter().any(Self::uses_context),
             Condition::Not(inner) => Self::uses_context(inner),
         }
     }
+}
+
+/// Which of `shapes` the types `from` contain, at any depth (the types themselves included).
+pub fn reached(shapes: &[Shape], from: impl IntoIterator<Item = Type>) -> Vec<bool> {
+    let mut seen = vec![false; shapes.len()];
+    let mut stack: Vec<usize> = from
+        .into_iter()
+        .filter_map(|ty| match ty {
+            Type::Shape(i) => Some(i),
+            _ => None,
+        })
+        .collect();
+    while let Some(i) = stack.pop() {
+        if seen[i] {
+            continue;
+        }
+        seen[i] = true;
+        match &shapes[i].kind {
+            ShapeKind::Structure { members } => {
+                stack.extend(members.iter().filter_map(|m| match m.ty {
+                    Type::Shape(j) => Some(j),
+                    _ => None,
+                }));
+            }
+            ShapeKind::List {
+                member: Type::Shape(j),
+                ..
+            } => stack.push(*j),
+            _ => {}
+        }
+    }
+    seen
 }

@@ -95,6 +95,7 @@ pub const RUNTIME_TYPES: &[&str] = &[
     "ErrorEntry",
     "Operation",
     "OperationMeta",
+    "Pagination",
     "ParamKind",
     "ParamMeta",
     "PreparedRequest",

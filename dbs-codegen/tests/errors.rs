@@ -80,6 +80,7 @@ const CASES: &[(&str, &[(&str, &str)])] = &[
             ("service.json", "/errors/1/code"),
             ("service.json", "/errors/2/code"),
             ("service.json", "/errors/3/code"),
+            ("service.json", "/shapes/Shared/members/0/name"),
             ("UnusableNames.json", "/shapes/Self"),
             ("UnusableNames.json", "/parameters/1/name"),
             ("UnusableNames.json", "/parameters/2/name"),
@@ -88,6 +89,58 @@ const CASES: &[(&str, &[(&str, &str)])] = &[
             ("UnusableNames.json", "/shapes/Kind/values/1/value"),
             ("UnusableNames.json", "/shapes/Kind/values/2/value"),
             ("UnusableNames.json", "/errors/0/code"),
+        ],
+    ),
+    (
+        "bad-pagination",
+        &[
+            ("BadPagination.json", "/pagination/page_number"),
+            ("BadPagination.json", "/pagination/page_size"),
+            ("BadPagination.json", "/pagination/total_pages"),
+            ("BadPagination.json", "/pagination/total_items"),
+            ("BadPagination.json", "/pagination/items"),
+        ],
+    ),
+    (
+        "bad-example",
+        &[
+            ("BadExample.json", "/response/example"),
+            ("NotJson.json", "/response/example"),
+        ],
+    ),
+    (
+        "shape-clash",
+        &[("ShapeClash.json", "/shapes/DatabaseType")],
+    ),
+    (
+        "nested-cycle",
+        &[
+            ("NestedCycle.json", "/shapes/AList/member"),
+            ("NestedCycle.json", "/shapes/S/members/0/type"),
+        ],
+    ),
+    (
+        "forbidden-unknown-param",
+        &[
+            (
+                "ForbiddenUnknownParam.json",
+                "/parameters/0/forbidden/when/present",
+            ),
+            (
+                "ForbiddenUnknownParam.json",
+                "/parameters/1/forbidden/when/param",
+            ),
+            (
+                "ForbiddenUnknownParam.json",
+                "/parameters/3/required/when/in/0",
+            ),
+        ],
+    ),
+    (
+        "structure-both-sides",
+        &[
+            ("service.json", "/shapes/Endpoint"),
+            ("BothSides.json", "/shapes/Plan"),
         ],
     ),
     (

@@ -285,6 +285,145 @@ fn response_with_int64_and_boolean_fields() {
     insta::assert_snapshot!("response-int64-bool", code);
 }
 
+#[test]
+fn nested_response_with_service_shape_pagination_and_example() {
+    let code = fixture("nested-response");
+    insta::assert_snapshot!("nested-response", code);
+    // The response nests: an object, a list of structures, a service enum and an operation enum.
+    assert!(
+        has(
+            &code,
+            "pub items: ::std::option::Option<DescribeRestoreTaskListItems>,"
+        ),
+        "{code}"
+    );
+    assert!(
+        has(
+            &code,
+            "pub restore_task_detail: ::std::option::Option<::std::vec::Vec<RestoreTaskDetail>>,"
+        ),
+        "{code}"
+    );
+    // Scalars inside read leniently; structures read from a response ignore unknown members.
+    assert!(
+        has(
+            &code,
+            r#"#[serde(rename = "BackupGatewayId", default, deserialize_with = "::dbs_api::__private::de::int64", skip_serializing_if = "::std::option::Option::is_none")]"#
+        ),
+        "{code}"
+    );
+    assert!(!code.contains("deny_unknown_fields"), "{code}");
+    // The service's enum is emitted once, before any operation.
+    assert_eq!(
+        code.matches("pub enum DestinationEndpointInstanceType")
+            .count(),
+        1
+    );
+    assert!(
+        code.find("pub enum DestinationEndpointInstanceType")
+            < code.find("pub struct DescribeRestoreTaskListInput")
+    );
+    // The registry carries the pagination and the official example.
+    assert!(has(&code, r#"items: "Items.RestoreTaskDetail","#), "{code}");
+    assert!(has(&code, "first_page: 0,"), "{code}");
+    // The example is the metadata's text, kept whole.
+    assert!(
+        has(
+            &code,
+            r#"example: ::std::option::Option::Some("{\n  \"HttpStatusCode\": 200,"#
+        ),
+        "{code}"
+    );
+}
+
+#[test]
+fn nested_request_structures_are_checked_at_every_depth() {
+    let code = fixture("nested-request");
+    insta::assert_snapshot!("nested-request", code);
+    // A structure's member of a list of structures is checked by path, one level down.
+    assert!(
+        has(
+            &code,
+            r#"::dbs_api::__private::Member::check_member(&self.table_includes, &::std::format!("{}.{}", path, "TableIncludes"), violations,);"#
+        ),
+        "{code}"
+    );
+    assert!(
+        has(
+            &code,
+            r#"violations.member_not_empty(path, "TableName", &self.table_name);"#
+        ),
+        "{code}"
+    );
+    // Request structures still refuse misspelt members.
+    assert!(code.contains("deny_unknown_fields"), "{code}");
+}
+
+#[test]
+fn present_conditions_and_forbidden_parameters() {
+    let code = fixture("forbidden-present");
+    insta::assert_snapshot!("forbidden-present", code);
+    assert_eq!(
+        row(&code, "RestoreTaskId"),
+        r#"string("RestoreTaskId").forbidden(2,"forbiddenwhenBackupPlanIdisset").forbidden_id("R2"),"#
+    );
+    assert_eq!(
+        row(&code, "BackupPlanId"),
+        r#"string("BackupPlanId").when(0,"requiredunlessRestoreTaskIdisset").rule_id("R1"),"#
+    );
+    assert_eq!(
+        row(&code, "CrossRoleName"),
+        r#"string("CrossRoleName").when(1,"requiredwhenUseCrossAccountistrue").rule_id("R3"),"#
+    );
+    assert!(
+        has(
+            &code,
+            "(::dbs_api::__private::present(&self.restore_task_id)).map(|holds| !holds),"
+        ),
+        "{code}"
+    );
+    assert!(
+        has(&code, "self.use_cross_account.map(|set| set == true),"),
+        "{code}"
+    );
+}
+
+#[test]
+fn service_shapes_are_emitted_once_and_shared() {
+    let code = fixture("service-shapes");
+    insta::assert_snapshot!("service-shapes", code);
+    for item in [
+        "pub enum DatabaseType",
+        "pub struct Endpoint",
+        "pub struct TaskSummary",
+        "impl ::dbs_api::__private::Value for Endpoint",
+    ] {
+        assert_eq!(code.matches(item).count(), 1, "{item}:\n{code}");
+    }
+    // Both operations name them; the request structure is strict, the response one lenient.
+    assert!(
+        has(&code, "pub source: ::std::option::Option<Endpoint>,"),
+        "{code}"
+    );
+    assert!(
+        has(&code, "pub target: ::std::option::Option<Endpoint>,"),
+        "{code}"
+    );
+    assert!(
+        has(&code, "pub task: ::std::option::Option<TaskSummary>,"),
+        "{code}"
+    );
+    assert!(
+        has(&code, "pub engine: ::std::option::Option<DatabaseType>,"),
+        "{code}"
+    );
+    assert_eq!(code.matches("deny_unknown_fields").count(), 1, "{code}");
+    assert_eq!(
+        row(&code, "Engine"),
+        r#"one_of("Engine",DatabaseType::VALUES).required(),"#
+    );
+}
+
 /// A copy of the real spec with `fixtures/added-operation/StartRestoreTask.json` beside it.
 fn spec_with_added_operation() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -163,7 +163,7 @@ pub(crate) fn registry(cx: &Cx<'_>) -> TokenStream {
                 }
                 None => quote!(::std::option::Option::None),
             };
-            let context = context_facts(cx.spec, &p.required).into_iter().map(lit);
+            let context = context_facts(cx.spec, p).into_iter().map(lit);
             quote! {
                 #rt::ParamMeta {
                     spec: &#input::PARAMS[#index],
@@ -174,6 +174,37 @@ pub(crate) fn registry(cx: &Cx<'_>) -> TokenStream {
                 }
             }
         });
+        let example = match &op.example {
+            Some(e) => {
+                let e = lit(e);
+                quote!(::std::option::Option::Some(#e))
+            }
+            None => quote!(::std::option::Option::None),
+        };
+        let opt = |text: &Option<String>| match text {
+            Some(t) => {
+                let t = lit(t);
+                quote!(::std::option::Option::Some(#t))
+            }
+            None => quote!(::std::option::Option::None),
+        };
+        let pagination = match &op.pagination {
+            Some(p) => {
+                let (number, size, items) = (lit(&p.page_number), lit(&p.page_size), lit(&p.items));
+                let first = proc_macro2::Literal::i64_unsuffixed(p.first_page);
+                let (pages, total, note) = (opt(&p.total_pages), opt(&p.total_items), opt(&p.note));
+                quote!(::std::option::Option::Some(&#rt::Pagination {
+                    page_number: #number,
+                    page_size: #size,
+                    first_page: #first,
+                    total_pages: #pages,
+                    total_items: #total,
+                    items: #items,
+                    note: #note,
+                }))
+            }
+            None => quote!(::std::option::Option::None),
+        };
         quote! {
             #rt::OperationMeta {
                 name: #name,
@@ -184,6 +215,8 @@ pub(crate) fn registry(cx: &Cx<'_>) -> TokenStream {
                 idempotency_token: #token,
                 idempotent: #idempotent,
                 params: &[#(#params),*],
+                example: #example,
+                pagination: #pagination,
                 prepare: |params, context| {
                     let (input, parsed) = #input::from_wire_params_partial(params.iter().map(|(name, value)| (name.as_str(), value.as_str())));
                     #rt::ValidationError::combine(parsed, input.validate(context))?;
@@ -208,12 +241,12 @@ pub(crate) fn registry(cx: &Cx<'_>) -> TokenStream {
     }
 }
 
-/// The names of the context facts a requirement's condition tests, in the order it names them,
-/// each once: what the CLI needs to know which rules a fact's flag decides.
-fn context_facts<'s>(spec: &'s Spec, required: &Requirement) -> Vec<&'s str> {
+/// The names of the context facts a parameter's requirement and prohibition test, in the order
+/// they name them, each once: what the CLI needs to know which rules a fact's flag decides.
+fn context_facts<'s>(spec: &'s Spec, p: &Param) -> Vec<&'s str> {
     fn walk<'s>(spec: &'s Spec, condition: &Condition, out: &mut Vec<&'s str>) {
         match condition {
-            Condition::Param { .. } => {}
+            Condition::Param { .. } | Condition::Bool { .. } | Condition::Present { .. } => {}
             Condition::Context { fact, .. } => {
                 let name = spec.service.context[*fact].name.as_str();
                 if !out.contains(&name) {
@@ -227,8 +260,11 @@ fn context_facts<'s>(spec: &'s Spec, required: &Requirement) -> Vec<&'s str> {
         }
     }
     let mut out = Vec::new();
-    if let Requirement::When { condition, .. } = required {
+    if let Requirement::When { condition, .. } = &p.required {
         walk(spec, condition, &mut out);
+    }
+    if let Some(rule) = &p.forbidden {
+        walk(spec, &rule.condition, &mut out);
     }
     out
 }

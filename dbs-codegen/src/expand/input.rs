@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Cx, doc, ident, lit, requirement_words, unit_words};
+use super::{Cx, doc, forbidden_words, ident, lit, requirement_words, unit_words};
 use crate::model::{Condition, Operation, Param, Requirement, ShapeKind, Type};
 
 pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
@@ -146,6 +146,20 @@ pub(crate) fn param_doc(cx: &Cx<'_>, op: &Operation, p: &Param) -> String {
             }
         }
     }
+    if let Some(rule) = &p.forbidden {
+        let id = rule
+            .id
+            .as_deref()
+            .map(|id| format!(" (rule {id})"))
+            .unwrap_or_default();
+        text.push_str(&format!(
+            "\n\n{}{id}: must not be set then.",
+            capitalize(&forbidden_words(cx.spec, op, rule))
+        ));
+        if let Some(note) = &rule.note {
+            text.push_str(&format!("\n\n{note}"));
+        }
+    }
     if p.sensitive {
         text.push_str("\n\nSensitive: redacted in `Debug`, logs, errors and dry-run output.");
     }
@@ -228,6 +242,12 @@ pub(crate) fn first_sentence(text: &str) -> &str {
 fn table(cx: &Cx<'_>, op: &Operation) -> TokenStream {
     let rt = &cx.rt;
     let mut when = 0usize;
+    // Prohibitions' conditions follow the requirements' (see `validate`).
+    let mut forbid = op
+        .params
+        .iter()
+        .filter(|p| matches!(p.required, Requirement::When { .. }))
+        .count();
     let rows = op.params.iter().map(|p| {
         let wire = lit(&p.wire);
         let row = match p.ty {
@@ -284,7 +304,14 @@ fn table(cx: &Cx<'_>, op: &Operation) -> TokenStream {
             _ => None,
         };
         let sensitive = p.sensitive.then(|| quote!(.sensitive()));
-        quote!(#row #required #min #max #unit #min_items #sensitive)
+        let forbidden = p.forbidden.as_ref().map(|rule| {
+            let words = lit(&forbidden_words(cx.spec, op, rule));
+            let id = rule.id.as_deref().map(|id| quote!(.forbidden_id(#id)));
+            let n = proc_macro2::Literal::usize_unsuffixed(forbid);
+            forbid += 1;
+            quote!(.forbidden(#n, #words) #id)
+        });
+        quote!(#row #required #min #max #unit #min_items #sensitive #forbidden)
     });
     let rows: Vec<TokenStream> = rows.collect();
     let fields: Vec<_> = op.params.iter().map(|p| ident(&p.rust)).collect();
@@ -313,6 +340,7 @@ fn table(cx: &Cx<'_>, op: &Operation) -> TokenStream {
 fn validate(cx: &Cx<'_>, op: &Operation) -> TokenStream {
     let rt = &cx.rt;
     let url = lit(&op.documentation);
+    // Requirements' conditions in table order, then prohibitions'.
     let conditions: Vec<TokenStream> = op
         .params
         .iter()
@@ -320,6 +348,12 @@ fn validate(cx: &Cx<'_>, op: &Operation) -> TokenStream {
             Requirement::When { condition, .. } => Some(condition_expr(cx, op, condition)),
             _ => None,
         })
+        .chain(
+            op.params
+                .iter()
+                .filter_map(|p| p.forbidden.as_ref())
+                .map(|rule| condition_expr(cx, op, &rule.condition)),
+        )
         .collect();
     let k = proc_macro2::Literal::usize_unsuffixed(conditions.len());
     let skipped: Vec<String> = op
@@ -349,9 +383,14 @@ fn validate(cx: &Cx<'_>, op: &Operation) -> TokenStream {
             skipped.join(", ")
         )
     };
+    let forbidden = if op.params.iter().any(|p| p.forbidden.is_some()) {
+        " Parameters that must be absent\nunder a condition are reported when set."
+    } else {
+        ""
+    };
     let validate_doc = doc(&format!(
         "Checks every rule of the spec: required and conditionally required parameters, non-empty\n\
-         required strings, known enum values, ranges and list contents.{skipped}\n\n\
+         required strings, known enum values, ranges and list contents.{forbidden}{skipped}\n\n\
          # Errors\n\n\
          A [`ValidationError`]({rt_path}::ValidationError) listing every violation, each naming the wire\n\
          parameter, the rule in words and the reference page.",
@@ -384,6 +423,14 @@ fn condition_expr(cx: &Cx<'_>, op: &Operation, condition: &Condition) -> TokenSt
             // counts as `Agent`, as the service would read it.
             let wires = values.iter().map(|&v| lit(&all[v].value));
             quote!(#rt::is(&self.#field, &[#(#wires),*]))
+        }
+        Condition::Bool { param, value } => {
+            let field = ident(&op.params[*param].rust);
+            quote!(self.#field.map(|set| set == #value))
+        }
+        Condition::Present { param } => {
+            let field = ident(&op.params[*param].rust);
+            quote!(#rt::present(&self.#field))
         }
         Condition::Context { fact, values } => {
             let f = &cx.spec.service.context[*fact];

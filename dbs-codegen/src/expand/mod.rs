@@ -37,6 +37,7 @@ impl Default for Options {
 pub fn expand(spec: &Spec, options: &Options) -> TokenStream {
     let cx = Cx::new(spec, options);
     let service = service::expand(&cx);
+    let shared = types::expand_shared(&cx);
     let common_errors = errors::common(&cx);
     let operations = spec.operations.iter().map(|op| {
         let types = types::expand(&cx, op);
@@ -48,7 +49,7 @@ pub fn expand(spec: &Spec, options: &Options) -> TokenStream {
     });
     let registry = client::registry(&cx);
     let server = server::expand(&cx);
-    quote! { #service #common_errors #(#operations)* #registry #server }
+    quote! { #service #shared #common_errors #(#operations)* #registry #server }
 }
 
 /// What every emitter needs: the spec and the runtime path.
@@ -72,18 +73,25 @@ impl<'a> Cx<'a> {
     }
 
     /// The Rust type of a value of `ty` (without `Option`). The recursion ends: a list's member is
-    /// never a list (`lower` rejects lists of lists, and so every cycle of shapes).
+    /// never a list and no shape contains itself (`lower` rejects both).
     pub fn rust_type(&self, op: &Operation, ty: Type) -> TokenStream {
+        rust_type(&op.shapes, ty)
+    }
+}
+
+/// The Rust type of a value of `ty` whose shapes are `shapes` (without `Option`).
+pub(crate) fn rust_type(shapes: &[crate::model::Shape], ty: Type) -> TokenStream {
+    {
         match ty {
             Type::String => quote!(::std::string::String),
             Type::Int32 => quote!(i32),
             Type::Int64 => quote!(i64),
             Type::Boolean => quote!(bool),
             Type::Shape(i) => {
-                let shape = op.shape(i);
+                let shape = &shapes[i];
                 match &shape.kind {
                     crate::model::ShapeKind::List { member, .. } => {
-                        let member = self.rust_type(op, *member);
+                        let member = rust_type(shapes, *member);
                         quote!(::std::vec::Vec<#member>)
                     }
                     _ => ident(&shape.name).into_token_stream(),
@@ -158,6 +166,12 @@ fn condition_words(spec: &Spec, op: &Operation, condition: &Condition, nested: b
             };
             return format!("{} is {}", p.wire, list(names));
         }
+        Condition::Bool { param, value } => {
+            return format!("{} is {value}", op.params[*param].wire);
+        }
+        Condition::Present { param } => {
+            return format!("{} is set", op.params[*param].wire);
+        }
         Condition::Context { fact, values } => {
             let f = &spec.service.context[*fact];
             return format!(
@@ -181,6 +195,20 @@ fn condition_words(spec: &Spec, op: &Operation, condition: &Condition, nested: b
         }
     };
     if nested { format!("({text})") } else { text }
+}
+
+/// Words for a prohibition, as validators report it and docs print it.
+pub(crate) fn forbidden_words(spec: &Spec, op: &Operation, rule: &crate::model::Rule) -> String {
+    match &rule.condition {
+        Condition::Not(inner) => format!(
+            "forbidden unless {}",
+            condition_words(spec, op, inner, false)
+        ),
+        condition => format!(
+            "forbidden when {}",
+            condition_words(spec, op, condition, false)
+        ),
+    }
 }
 
 /// Human words for an integer unit.

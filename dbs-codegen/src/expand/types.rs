@@ -3,8 +3,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Cx, doc, ident, lit};
-use crate::model::{Field, Operation, ShapeKind};
+use super::{Cx, doc, ident, lit, rust_type, unit_words};
+use crate::model::{Field, Operation, Shape, ShapeKind, Type, reached};
 
 /// One enum variant to emit.
 pub(crate) struct Variant<'a> {
@@ -13,32 +13,88 @@ pub(crate) struct Variant<'a> {
     pub doc: &'a str,
 }
 
+/// The operation's own shapes (the service's are emitted once, by `expand_shared`).
 pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
-    let shapes = op.shapes.iter().map(|shape| match &shape.kind {
-        ShapeKind::Enum { values, default } => {
-            let variants: Vec<Variant<'_>> = values
-                .iter()
-                .map(|v| Variant {
-                    name: &v.variant,
-                    wire: &v.value,
-                    doc: &v.description,
-                })
-                .collect();
-            let default = default.map(|d| values[d].variant.as_str());
-            let text = format!(
-                "{}\n\nUsed by [`{}`]({}Input).",
-                shape.description, op.name, op.name
-            );
-            let ty = open_enum(cx, &shape.name, &text, &variants, true, default);
-            let wire = wire_enum(cx, &shape.name);
-            quote!(#ty #wire)
+    let read = reached(&op.shapes, op.response.iter().map(|f| f.ty));
+    let direct = reached_directly(&op.shapes, op.params.iter().map(|p| p.ty));
+    let used_by = format!("Used by [`{}`]({}Input).", op.name, op.name);
+    emit(cx, &op.shapes, &read, &direct, &used_by, false)
+}
+
+/// The service's shapes, once: every operation names them by the same index.
+pub(crate) fn expand_shared(cx: &Cx<'_>) -> TokenStream {
+    let shapes = &cx.spec.service.shapes;
+    let ops = &cx.spec.operations;
+    let read = reached(
+        shapes,
+        ops.iter()
+            .flat_map(|op| op.response.iter().map(|f| f.ty))
+            .filter(|ty| matches!(ty, Type::Shape(i) if *i < shapes.len())),
+    );
+    let direct = reached_directly(
+        shapes,
+        ops.iter()
+            .flat_map(|op| op.params.iter().map(|p| p.ty))
+            .filter(|ty| matches!(ty, Type::Shape(i) if *i < shapes.len())),
+    );
+    emit(
+        cx,
+        shapes,
+        &read,
+        &direct,
+        "Shared by the operations of the service.",
+        true,
+    )
+}
+
+/// Which of `shapes` are themselves the type of one of `from` (a parameter's own type).
+fn reached_directly(shapes: &[Shape], from: impl Iterator<Item = Type>) -> Vec<bool> {
+    let mut seen = vec![false; shapes.len()];
+    for ty in from {
+        if let Type::Shape(i) = ty {
+            seen[i] = true;
         }
-        ShapeKind::Structure { members } => {
-            structure(cx, op, &shape.name, &shape.description, members)
-        }
-        // Lists are plain `Vec`s; their rules live in the validator.
-        ShapeKind::List { .. } => TokenStream::new(),
-    });
+    }
+    seen
+}
+
+fn emit(
+    cx: &Cx<'_>,
+    all: &[Shape],
+    read: &[bool],
+    direct: &[bool],
+    used_by: &str,
+    shared: bool,
+) -> TokenStream {
+    let shapes = all
+        .iter()
+        .enumerate()
+        .filter(|(_, shape)| shape.shared == shared)
+        .map(|(i, shape)| match &shape.kind {
+            ShapeKind::Enum { values, default } => {
+                let variants: Vec<Variant<'_>> = values
+                    .iter()
+                    .map(|v| Variant {
+                        name: &v.variant,
+                        wire: &v.value,
+                        doc: &v.description,
+                    })
+                    .collect();
+                let default = default.map(|d| values[d].variant.as_str());
+                let text = format!("{}\n\n{used_by}", shape.description);
+                let ty = open_enum(cx, &shape.name, &text, &variants, true, default);
+                let wire = wire_enum(cx, &shape.name);
+                quote!(#ty #wire)
+            }
+            ShapeKind::Structure { members } if read[i] => {
+                response_structure(cx, all, &shape.name, &shape.description, members)
+            }
+            ShapeKind::Structure { members } => {
+                structure(cx, all, &shape.name, &shape.description, members, direct[i])
+            }
+            // Lists are plain `Vec`s; their rules live in the validator.
+            ShapeKind::List { .. } => TokenStream::new(),
+        });
     quote!(#(#shapes)*)
 }
 
@@ -195,19 +251,20 @@ fn wire_enum(cx: &Cx<'_>, name: &str) -> TokenStream {
 /// A JSON object with named members; required members are plain values, the rest `Option`s.
 fn structure(
     cx: &Cx<'_>,
-    op: &Operation,
+    shapes: &[Shape],
     name: &str,
     text: &str,
     members: &[Field],
+    direct: bool,
 ) -> TokenStream {
     let rt = &cx.rt;
     let serde_crate = format!("{}::serde", cx.rt_str);
     let ty = ident(name);
     let fields = members.iter().map(|m| {
         let field = ident(&m.rust);
-        let inner = cx.rust_type(op, m.ty);
+        let inner = rust_type(shapes, m.ty);
         let wire = lit(&m.wire);
-        let d = doc(&member_doc(m));
+        let d = doc(&member_doc(shapes, m, true));
         if m.required {
             quote! { #d #[serde(rename = #wire)] pub #field: #inner, }
         } else {
@@ -220,7 +277,7 @@ fn structure(
     });
     let required: Vec<&Field> = members.iter().filter(|m| m.required).collect();
     let args = required.iter().map(|m| {
-        let (field, inner) = (ident(&m.rust), cx.rust_type(op, m.ty));
+        let (field, inner) = (ident(&m.rust), rust_type(shapes, m.ty));
         quote!(#field: impl ::std::convert::Into<#inner>)
     });
     let inits = required.iter().map(|m| {
@@ -236,7 +293,7 @@ fn structure(
             .join(", ")
     ));
     let setters = members.iter().filter(|m| !m.required).map(|m| {
-        let (field, inner) = (ident(&m.rust), cx.rust_type(op, m.ty));
+        let (field, inner) = (ident(&m.rust), rust_type(shapes, m.ty));
         let d = doc(&format!("Sets `{}`: {}", m.wire, m.description));
         quote! {
             #d
@@ -247,29 +304,56 @@ fn structure(
         }
     });
     // Required string members must not be blank; `lower` makes every required member a value.
+    // Shapes inside are checked at any depth, each named by its path.
     let member_checks = members
         .iter()
-        .filter(|m| m.required && m.ty == crate::model::Type::String)
-        .map(|m| {
+        .filter_map(|m| {
             let (member, wire) = (ident(&m.rust), lit(&m.wire));
-            quote!(violations.member_not_empty(parameter, index, #wire, &self.#member);)
+            match m.ty {
+                Type::String if m.required => {
+                    Some(quote!(violations.member_not_empty(path, #wire, &self.#member);))
+                }
+                Type::Shape(_) => Some(quote! {
+                    #rt::Member::check_member(&self.#member, &::std::format!("{}.{}", path, #wire), violations);
+                }),
+                // An integer member's unit implies bounds, as a parameter's does.
+                Type::Int32 | Type::Int64 => {
+                    let unit = m.unit.as_deref()?;
+                    let bounds = crate::format::UNITS.iter().find(|u| u.name == unit)?.bounds;
+                    let bound = |b: Option<i64>| match b {
+                        Some(b) => {
+                            let b = proc_macro2::Literal::i64_unsuffixed(b);
+                            quote!(::std::option::Option::Some(#b))
+                        }
+                        None => quote!(::std::option::Option::None),
+                    };
+                    let (min, max) = (bound(bounds.min), bound(bounds.max));
+                    let words = unit_words(unit);
+                    let value = if m.required {
+                        quote!(::std::option::Option::Some(self.#member))
+                    } else {
+                        quote!(self.#member)
+                    };
+                    Some(quote! {
+                        if let ::std::option::Option::Some(value) = #value {
+                            violations.range(::std::format!("{}.{}", path, #wire), i64::from(value), #min, #max, ::std::option::Option::Some(#words));
+                        }
+                    })
+                }
+                _ => None,
+            }
         })
         .collect::<Vec<_>>();
     let unused = member_checks
         .is_empty()
-        .then(|| quote!(let _ = (parameter, index, violations);));
-    let direct = op
-        .params
-        .iter()
-        .any(|p| matches!(p.ty, crate::model::Type::Shape(s) if op.shape(s).name == name));
+        .then(|| quote!(let _ = (path, violations);));
     let value_impl = direct.then(|| structure_value(cx, name));
     let type_doc = doc(&format!(
         "{text}\n\nSerialized as a JSON object with the wire member names; reading one rejects unknown members."
     ));
-    // Structures are request-side only (response fields are scalars), read back from JSON by the
-    // emulator and the CLI: a misspelt member (`NewDbName` for `NewDBName`) must be an error, not
-    // silently dropped. If a structure is ever used in a response, it must not deny unknown
-    // members there: the service may add members at any time.
+    // Request structures are read back from JSON by the emulator and the CLI: a misspelt member
+    // (`NewDbName` for `NewDBName`) must be an error, not silently dropped. Structures read from
+    // a response are `response_structure`s: the service may add members at any time.
     quote! {
         #type_doc
         #[derive(Clone, Debug, Default, PartialEq, Eq, #rt::serde::Serialize, #rt::serde::Deserialize)]
@@ -280,7 +364,7 @@ fn structure(
         }
 
         impl #rt::Member for #ty {
-            fn check_member(&self, parameter: &'static str, index: ::std::option::Option<usize>, violations: &mut #rt::Violations) {
+            fn check_member(&self, path: &str, violations: &mut #rt::Violations) {
                 #unused
                 #(#member_checks)*
             }
@@ -311,16 +395,142 @@ fn structure_value(cx: &Cx<'_>, name: &str) -> TokenStream {
                 violations.parse_json(parameter, text)
             }
             fn check(&self, spec: &#rt::ParamSpec, violations: &mut #rt::Violations) {
-                #rt::Member::check_member(self, spec.wire, ::std::option::Option::None, violations);
+                #rt::Member::check_member(self, spec.wire, violations);
             }
         }
     }
 }
 
-fn member_doc(m: &Field) -> String {
+/// A structure read from a response: every member optional and read leniently (numbers and
+/// booleans sent as strings, int64 exact), unknown members ignored; written back with the wire
+/// names (the emulator answers with it).
+fn response_structure(
+    cx: &Cx<'_>,
+    shapes: &[Shape],
+    name: &str,
+    text: &str,
+    members: &[Field],
+) -> TokenStream {
+    let rt = &cx.rt;
+    let serde_crate = format!("{}::serde", cx.rt_str);
+    let ty = ident(name);
+    let fields = members.iter().map(|m| response_field(cx, shapes, m));
+    let setters = members.iter().map(|m| {
+        let (field, inner) = (ident(&m.rust), rust_type(shapes, m.ty));
+        let d = doc(&format!(
+            "Sets `{}`: {}",
+            m.wire,
+            first_line(&m.description)
+        ));
+        quote! {
+            #d
+            pub fn #field(mut self, value: impl ::std::convert::Into<#inner>) -> Self {
+                self.#field = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+    });
+    let type_doc = doc(&format!(
+        "{text}\n\nRead from a response: every member may be missing (`None`), numbers and booleans may\n\
+         arrive as strings, and members this version does not know are ignored. Serialized as a JSON\n\
+         object with the wire member names."
+    ));
+    let new_doc = doc(&format!("Creates a `{name}` with no member set."));
+    quote! {
+        #type_doc
+        #[derive(Clone, Debug, Default, PartialEq, #rt::serde::Serialize, #rt::serde::Deserialize)]
+        #[serde(crate = #serde_crate)]
+        #[non_exhaustive]
+        pub struct #ty {
+            #(#fields)*
+        }
+
+        impl #ty {
+            #new_doc
+            pub fn new() -> Self {
+                ::std::default::Default::default()
+            }
+            #(#setters)*
+        }
+    }
+}
+
+/// One optional field of a response type (an output or a structure read from a response).
+pub(crate) fn response_field(cx: &Cx<'_>, shapes: &[Shape], f: &Field) -> TokenStream {
+    let field = ident(&f.rust);
+    let wire = lit(&f.wire);
+    let inner = rust_type(shapes, f.ty);
+    // Lenient readers: numbers may arrive as strings and strings as numbers; int64 stays exact.
+    let reader = match f.ty {
+        Type::String => Some("string"),
+        Type::Int32 => Some("int32"),
+        Type::Int64 => Some("int64"),
+        Type::Boolean => Some("boolean"),
+        // Lists of scalars read each element leniently.
+        Type::Shape(i) => match &shapes[i].kind {
+            ShapeKind::List {
+                member: Type::String,
+                ..
+            } => Some("strings"),
+            ShapeKind::List {
+                member: Type::Int32,
+                ..
+            } => Some("int32s"),
+            ShapeKind::List {
+                member: Type::Int64,
+                ..
+            } => Some("int64s"),
+            ShapeKind::List {
+                member: Type::Boolean,
+                ..
+            } => Some("booleans"),
+            // Other shapes read themselves: enums by value in any case, structures leniently.
+            _ => None,
+        },
+    };
+    let d = doc(&member_doc(shapes, f, false));
+    match reader {
+        Some(reader) => {
+            let with = lit(&format!("{}::de::{reader}", cx.rt_str));
+            quote! {
+                #d
+                #[serde(rename = #wire, default, deserialize_with = #with, skip_serializing_if = "::std::option::Option::is_none")]
+                pub #field: ::std::option::Option<#inner>,
+            }
+        }
+        None => quote! {
+            #d
+            #[serde(rename = #wire, default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub #field: ::std::option::Option<#inner>,
+        },
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or_default()
+}
+
+/// A member's or field's doc: description, type, unit, requirement (request members) and example.
+fn member_doc(shapes: &[Shape], m: &Field, request: bool) -> String {
     let mut text = format!("`{}`: {}", m.wire, m.description);
-    if m.required {
+    if let Type::Shape(i) = m.ty {
+        let shape = &shapes[i];
+        match &shape.kind {
+            ShapeKind::List {
+                member: Type::Shape(j),
+                ..
+            } => text.push_str(&format!("\n\nA list of [`{}`].", shapes[*j].name)),
+            ShapeKind::List { .. } => {}
+            _ => text.push_str(&format!("\n\nSee [`{}`].", shape.name)),
+        }
+    }
+    if let Some(unit) = &m.unit {
+        text.push_str(&format!("\n\nUnit: {}.", unit_words(unit)));
+    }
+    if request && m.required && m.ty == Type::String {
         text.push_str("\n\nRequired and must not be empty.");
+    } else if request && m.required {
+        text.push_str("\n\nRequired.");
     }
     if let Some(example) = &m.example {
         text.push_str(&format!("\n\nExample: `{example}`."));
