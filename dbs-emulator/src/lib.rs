@@ -162,6 +162,7 @@
 pub mod admin;
 mod config;
 mod dbs;
+mod examples;
 pub mod faults;
 mod foreground;
 mod gateway;

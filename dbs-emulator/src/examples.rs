@@ -1,0 +1,43 @@
+//! Answers for operations the emulator has no behaviour for: the spec's example response (the
+//! official metadata's success example), with the request's own RequestId.
+
+use dbs_api::server::{BusinessError, RequestContext};
+use dbs_api::{CommonErrorCode, ErrorCode, Operation};
+
+/// The spec's example answer of the operation whose input is `I`, with `context`'s RequestId.
+pub(crate) fn example<I: Operation>(
+    context: &RequestContext<'_>,
+) -> Result<I::Output, BusinessError<I::ErrorCode>>
+where
+    I::ErrorCode: From<CommonErrorCode>,
+{
+    let internal = |detail: String| {
+        BusinessError::with_detail(I::ErrorCode::from(CommonErrorCode::InternalError), detail)
+    };
+    let text = dbs_api::operation(I::ACTION)
+        .and_then(|op| op.example_response())
+        .ok_or_else(|| internal(format!("{} has no example answer in the spec.", I::ACTION)))?;
+    let mut body: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| internal(format!("{}'s example is not JSON: {e}", I::ACTION)))?;
+    if let Some(object) = body.as_object_mut() {
+        object.insert("RequestId".to_owned(), context.request_id.into());
+    }
+    serde_json::from_value(body)
+        .map_err(|e| internal(format!("{}'s example does not read: {e}", I::ACTION)))
+}
+
+/// Handler methods that answer the spec's example: `name: Input => Output, ErrorCode;`.
+macro_rules! example_answers {
+    ($($method:ident: $input:ident => $output:ident, $code:ident;)*) => {
+        $(
+            fn $method(
+                &self,
+                _input: dbs_api::$input,
+                context: &RequestContext<'_>,
+            ) -> Result<dbs_api::$output, dbs_api::server::BusinessError<dbs_api::$code>> {
+                crate::examples::example::<dbs_api::$input>(context)
+            }
+        )*
+    };
+}
+pub(crate) use example_answers;
