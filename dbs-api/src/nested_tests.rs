@@ -7,7 +7,8 @@
 
 use crate::ValidationError;
 
-/// `DescribeRestoreTaskList` as the official metadata describes its response.
+/// `DescribeRestoreTaskList` as the official metadata describes its response, renamed
+/// `DescribeFixtureTaskList` so its client method does not clash with the real one.
 mod listing {
     dbs_macros::generate_api!("../dbs-codegen/tests/fixtures/nested-response");
 }
@@ -26,7 +27,7 @@ mod either {
 
 use either::ForbiddenPresentInput;
 use listing::{
-    DescribeRestoreTaskListOutput, DestinationEndpointInstanceType, RestoreStatus,
+    DescribeFixtureTaskListOutput, DestinationEndpointInstanceType, RestoreStatus,
     RestoreTaskDetail,
 };
 use nesting::{BackupObject, NestedRequestInput, Table};
@@ -84,7 +85,7 @@ fn the_demo_task() -> RestoreTaskDetail {
 
 #[test]
 fn the_official_example_reads_at_every_depth_ignoring_unknown_fields() {
-    let output: DescribeRestoreTaskListOutput = serde_json::from_str(DEMO).unwrap();
+    let output: DescribeFixtureTaskListOutput = serde_json::from_str(DEMO).unwrap();
     assert_eq!(output.total_pages, Some(1));
     assert_eq!(output.total_elements, Some(1));
     assert_eq!(output.page_num, Some(1));
@@ -104,7 +105,7 @@ fn numbers_and_booleans_sent_as_strings_read_at_every_depth_and_int64_stays_exac
         "BackupGatewayId": "9007199254740993"
       }, { "BackupGatewayId": null } ] }
     }"#;
-    let output: DescribeRestoreTaskListOutput = serde_json::from_str(text).unwrap();
+    let output: DescribeFixtureTaskListOutput = serde_json::from_str(text).unwrap();
     assert_eq!(
         (output.success, output.total_pages, output.page_size),
         (Some(true), Some(1), Some(30))
@@ -150,7 +151,7 @@ fn response_enums_match_any_case_keep_unknown_values_and_write_the_spec_spelling
 
 #[test]
 fn the_registry_carries_the_example_and_the_pagination() {
-    let meta = listing::operation("DescribeRestoreTaskList").unwrap();
+    let meta = listing::operation("DescribeFixtureTaskList").unwrap();
     let example = meta.example_response().unwrap();
     // The example is the official one (DEMO holds some of its fields), and the output reads it.
     let official: serde_json::Value = serde_json::from_str(DEMO).unwrap();

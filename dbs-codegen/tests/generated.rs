@@ -293,7 +293,7 @@ fn nested_response_with_service_shape_pagination_and_example() {
     assert!(
         has(
             &code,
-            "pub items: ::std::option::Option<DescribeRestoreTaskListItems>,"
+            "pub items: ::std::option::Option<DescribeFixtureTaskListItems>,"
         ),
         "{code}"
     );
@@ -321,7 +321,7 @@ fn nested_response_with_service_shape_pagination_and_example() {
     );
     assert!(
         code.find("pub enum DestinationEndpointInstanceType")
-            < code.find("pub struct DescribeRestoreTaskListInput")
+            < code.find("pub struct DescribeFixtureTaskListInput")
     );
     // The registry carries the pagination and the official example.
     assert!(has(&code, r#"items: "Items.RestoreTaskDetail","#), "{code}");

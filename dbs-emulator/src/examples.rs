@@ -2,7 +2,7 @@
 //! official metadata's success example), with the request's own RequestId.
 
 use dbs_api::server::{BusinessError, RequestContext};
-use dbs_api::{CommonErrorCode, ErrorCode, Operation};
+use dbs_api::{CommonErrorCode, Operation};
 
 /// The spec's example answer of the operation whose input is `I`, with `context`'s RequestId.
 pub(crate) fn example<I: Operation>(

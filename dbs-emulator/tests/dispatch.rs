@@ -46,7 +46,64 @@ impl DbsHandler for Scripted {
             Err(code) => Err(BusinessError::with_detail(code.clone(), "Scripted.")),
         }
     }
+
+    not_scripted! {
+        configure_backup_plan: ConfigureBackupPlanInput => ConfigureBackupPlanOutput, ConfigureBackupPlanErrorCode;
+        create_and_start_backup_plan: CreateAndStartBackupPlanInput => CreateAndStartBackupPlanOutput, CreateAndStartBackupPlanErrorCode;
+        create_backup_plan: CreateBackupPlanInput => CreateBackupPlanOutput, CreateBackupPlanErrorCode;
+        create_full_backup_set_download: CreateFullBackupSetDownloadInput => CreateFullBackupSetDownloadOutput, CreateFullBackupSetDownloadErrorCode;
+        create_get_db_list_from_agent_task: CreateGetDBListFromAgentTaskInput => CreateGetDBListFromAgentTaskOutput, CreateGetDBListFromAgentTaskErrorCode;
+        create_increment_backup_set_download: CreateIncrementBackupSetDownloadInput => CreateIncrementBackupSetDownloadOutput, CreateIncrementBackupSetDownloadErrorCode;
+        describe_backup_gateway_list: DescribeBackupGatewayListInput => DescribeBackupGatewayListOutput, DescribeBackupGatewayListErrorCode;
+        describe_backup_plan_billing: DescribeBackupPlanBillingInput => DescribeBackupPlanBillingOutput, DescribeBackupPlanBillingErrorCode;
+        describe_backup_plan_list: DescribeBackupPlanListInput => DescribeBackupPlanListOutput, DescribeBackupPlanListErrorCode;
+        describe_backup_set_download_task_list: DescribeBackupSetDownloadTaskListInput => DescribeBackupSetDownloadTaskListOutput, DescribeBackupSetDownloadTaskListErrorCode;
+        describe_dla_service: DescribeDLAServiceInput => DescribeDLAServiceOutput, DescribeDLAServiceErrorCode;
+        describe_full_backup_list: DescribeFullBackupListInput => DescribeFullBackupListOutput, DescribeFullBackupListErrorCode;
+        describe_increment_backup_list: DescribeIncrementBackupListInput => DescribeIncrementBackupListOutput, DescribeIncrementBackupListErrorCode;
+        describe_job_error_code: DescribeJobErrorCodeInput => DescribeJobErrorCodeOutput, DescribeJobErrorCodeErrorCode;
+        describe_node_cidr_list: DescribeNodeCidrListInput => DescribeNodeCidrListOutput, DescribeNodeCidrListErrorCode;
+        describe_pre_check_progress_list: DescribePreCheckProgressListInput => DescribePreCheckProgressListOutput, DescribePreCheckProgressListErrorCode;
+        describe_regions: DescribeRegionsInput => DescribeRegionsOutput, DescribeRegionsErrorCode;
+        describe_restore_range_info: DescribeRestoreRangeInfoInput => DescribeRestoreRangeInfoOutput, DescribeRestoreRangeInfoErrorCode;
+        describe_restore_task_list: DescribeRestoreTaskListInput => DescribeRestoreTaskListOutput, DescribeRestoreTaskListErrorCode;
+        disable_backup_log: DisableBackupLogInput => DisableBackupLogOutput, DisableBackupLogErrorCode;
+        enable_backup_log: EnableBackupLogInput => EnableBackupLogOutput, EnableBackupLogErrorCode;
+        get_db_list_from_agent: GetDBListFromAgentInput => GetDBListFromAgentOutput, GetDBListFromAgentErrorCode;
+        initialize_dbs_service_linked_role: InitializeDbsServiceLinkedRoleInput => InitializeDbsServiceLinkedRoleOutput, InitializeDbsServiceLinkedRoleErrorCode;
+        modify_backup_objects: ModifyBackupObjectsInput => ModifyBackupObjectsOutput, ModifyBackupObjectsErrorCode;
+        modify_backup_plan_name: ModifyBackupPlanNameInput => ModifyBackupPlanNameOutput, ModifyBackupPlanNameErrorCode;
+        modify_backup_set_download_rules: ModifyBackupSetDownloadRulesInput => ModifyBackupSetDownloadRulesOutput, ModifyBackupSetDownloadRulesErrorCode;
+        modify_backup_source_endpoint: ModifyBackupSourceEndpointInput => ModifyBackupSourceEndpointOutput, ModifyBackupSourceEndpointErrorCode;
+        modify_backup_strategy: ModifyBackupStrategyInput => ModifyBackupStrategyOutput, ModifyBackupStrategyErrorCode;
+        modify_storage_strategy: ModifyStorageStrategyInput => ModifyStorageStrategyOutput, ModifyStorageStrategyErrorCode;
+        release_backup_plan: ReleaseBackupPlanInput => ReleaseBackupPlanOutput, ReleaseBackupPlanErrorCode;
+        renew_backup_plan: RenewBackupPlanInput => RenewBackupPlanOutput, RenewBackupPlanErrorCode;
+        start_backup_plan: StartBackupPlanInput => StartBackupPlanOutput, StartBackupPlanErrorCode;
+        start_restore_task: StartRestoreTaskInput => StartRestoreTaskOutput, StartRestoreTaskErrorCode;
+        stop_backup_plan: StopBackupPlanInput => StopBackupPlanOutput, StopBackupPlanErrorCode;
+        upgrade_backup_plan: UpgradeBackupPlanInput => UpgradeBackupPlanOutput, UpgradeBackupPlanErrorCode;
+    }
 }
+
+/// Methods these tests never reach: a business error, should one be called.
+macro_rules! not_scripted {
+    ($($method:ident: $input:ident => $output:ident, $code:ident;)*) => {
+        $(
+            fn $method(
+                &self,
+                _input: dbs_api::$input,
+                _context: &RequestContext<'_>,
+            ) -> Result<dbs_api::$output, BusinessError<dbs_api::$code>> {
+                Err(BusinessError::with_detail(
+                    CommonErrorCode::InternalError.into(),
+                    "Not scripted.",
+                ))
+            }
+        )*
+    };
+}
+use not_scripted;
 
 fn context() -> RequestContext<'static> {
     RequestContext::new("REQ-1", "testid")
