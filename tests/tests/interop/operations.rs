@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 use super::*;
 
 /// A business code that says the emulator failed rather than answered: not a DBS answer even
-/// though the service table lists it.
+/// though the service table lists it. (The gateway's codes, [`GATEWAY_CODES`], are not answers
+/// either; that includes `MissingParameter`: an example gives every parameter of its operation,
+/// so that code could only mean a common parameter the gateway did not find.)
 const NOT_AN_ANSWER: &[&str] = &["InternalError", "ServiceUnavailable"];
 
 /// One operation of the committed spec, as the files state it.
