@@ -17,6 +17,10 @@
 //! 4. The corpus through the emulator's verifier: every set passes the gateway, and every set
 //!    is refused with `SignatureDoesNotMatch` after a one-byte change of the body, the secret or
 //!    a signed header (V3) / signed parameter (V1).
+//! 5. Every operation of the spec ([`operations`]): the official Python SDK calls each of them
+//!    (V3 and V1) with the spec's examples and gets a DBS answer from the emulator, and our
+//!    client's example request of each, sent through the registry, is signed as the official
+//!    signers sign it.
 //!
 //! The Python venv (and the optional Node modules) are built under the target directory on the
 //! first run and reused afterwards; see `interop/harness.rs`. Without python3 (with venv) and
@@ -26,6 +30,8 @@
 mod corpus;
 #[path = "interop/harness.rs"]
 mod harness;
+#[path = "interop/operations.rs"]
+mod operations;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
