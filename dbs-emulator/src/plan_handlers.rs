@@ -18,17 +18,16 @@ use dbs_api::{
     ModifyBackupSourceEndpointOutput, ModifyBackupStrategyErrorCode, ModifyBackupStrategyInput,
     ModifyBackupStrategyOutput, ModifyStorageStrategyErrorCode, ModifyStorageStrategyInput,
     ModifyStorageStrategyOutput, ReleaseBackupPlanErrorCode, ReleaseBackupPlanInput,
-    ReleaseBackupPlanOutput, RenewBackupPlanErrorCode, RenewBackupPlanInput,
-    RenewBackupPlanOutput, SourceDatabaseType, StartBackupPlanErrorCode, StartBackupPlanInput,
-    StartBackupPlanOutput, StopBackupPlanErrorCode, StopBackupPlanInput, StopBackupPlanOutput,
-    UpgradeBackupPlanErrorCode, UpgradeBackupPlanInput, UpgradeBackupPlanOutput,
-    ValidationContext,
+    ReleaseBackupPlanOutput, RenewBackupPlanErrorCode, RenewBackupPlanInput, RenewBackupPlanOutput,
+    SourceDatabaseType, StartBackupPlanErrorCode, StartBackupPlanInput, StartBackupPlanOutput,
+    StopBackupPlanErrorCode, StopBackupPlanInput, StopBackupPlanOutput, UpgradeBackupPlanErrorCode,
+    UpgradeBackupPlanInput, UpgradeBackupPlanOutput, ValidationContext,
 };
 
 use crate::dbs::now_ms;
 use crate::plans::{
-    PlanConfig, PlanError, PlanFilter, PlanOrder, PlanRecord, SourceEndpoint, StopMethod,
-    Storage, Strategy,
+    PlanConfig, PlanError, PlanFilter, PlanOrder, PlanRecord, SourceEndpoint, StopMethod, Storage,
+    Strategy,
 };
 use crate::server::Shared;
 
@@ -184,7 +183,11 @@ pub(crate) fn configure(
     shared
         .lock()
         .plans
-        .configure(id, plan_config!(input), input.auto_start_backup == Some(true))
+        .configure(
+            id,
+            plan_config!(input),
+            input.auto_start_backup == Some(true),
+        )
         .map_err(refused)?;
     answer!(
         ConfigureBackupPlanOutput,
@@ -271,11 +274,7 @@ pub(crate) fn upgrade(
 ) -> Answer<UpgradeBackupPlanOutput, UpgradeBackupPlanErrorCode> {
     let id = plan_id(&input.backup_plan_id);
     let class = enum_text(input.instance_class.as_ref()).unwrap_or_default();
-    shared
-        .lock()
-        .plans
-        .upgrade(id, &class)
-        .map_err(refused)?;
+    shared.lock().plans.upgrade(id, &class).map_err(refused)?;
     answer!(
         UpgradeBackupPlanOutput,
         context,
