@@ -143,7 +143,7 @@
 //! | Problem | `ErrCode` |
 //! | --- | --- |
 //! | a value does not parse, an enum value is unknown, a rule is broken | `InvalidParameter`, naming every parameter and rule (`… [R1] (see <reference>)`), never a password |
-//! | `BackupPlanId` is not in the seed | `Param.NotFound` |
+//! | `BackupPlanId` is not a plan the emulator holds (seeded or created through the API) | `Param.NotFound` |
 //! | `ClientToken` reused with other parameters | `IdempotentParameterMismatch`, naming the parameters that differ |
 //! | the emulator holds its limit of restore tasks ([`EmulatorConfig::max_restore_tasks`], 10,000 by default, or [`EmulatorConfig::max_restore_task_bytes`], 256 MiB) | `QuotaExceeded`, naming the limit and the flag that raises it (in the spec's error table: the name Alibaba's services use for a quota, which clients do not retry) |
 //!
@@ -171,7 +171,8 @@
 //! released `BackupPlanId` is `Param.NotFound`. [`plans`] has the lifecycle and its sources. A
 //! plan created through the API can be restored from: `CreateRestoreTask` checks its rules with
 //! the plan's `DatabaseType`. No password is kept; no order is placed (`OrderId` is absent);
-//! the Modify operations answer `NeedPrecheck: false`.
+//! the Modify operations answer `NeedPrecheck: false`. `ClientToken` is not remembered for
+//! these operations: a `CreateBackupPlan` retried after its answer was lost buys a second plan.
 //!
 //! ## Operations answered with their example
 //!
@@ -203,7 +204,9 @@
 //! - `StartRestoreTask`
 //! <!-- example-answered operations: end -->
 //!
-//! The example does not look at the request: `DescribeRestoreTaskList` shows the example's task,
+//! The example is the metadata's as it is, fields and all: several official success examples
+//! also carry `ErrCode` and `ErrMessage` (`DescribeRegions`' even `HttpStatusCode: 400`) beside
+//! `Success: true`, and clients read them as successes. The example does not look at the request: `DescribeRestoreTaskList` shows the example's task,
 //! not the tasks `CreateRestoreTask` made (the state page does, see [`admin`]).
 //!
 //! # Admin API, seed, faults
