@@ -356,13 +356,19 @@ async fn filters_and_pages_across_35_plans() {
     let client = client(&emulator);
     let mut hangzhou = Vec::new();
     let mut beijing = Vec::new();
+    let mut created = Vec::new();
     for i in 0..35 {
         // 20 MySQL plans in cn-hangzhou (group rg-a), 15 PostgreSQL in cn-beijing (group rg-b).
-        if i % 7 < 4 {
-            hangzhou.push(buy(&client, DatabaseType::MySql, "cn-hangzhou", "rg-a").await);
+        let id = if i % 7 < 4 {
+            let id = buy(&client, DatabaseType::MySql, "cn-hangzhou", "rg-a").await;
+            hangzhou.push(id.clone());
+            id
         } else {
-            beijing.push(buy(&client, DatabaseType::PostgreSql, "cn-beijing", "rg-b").await);
-        }
+            let id = buy(&client, DatabaseType::PostgreSql, "cn-beijing", "rg-b").await;
+            beijing.push(id.clone());
+            id
+        };
+        created.push(id);
     }
     assert_eq!((hangzhou.len(), beijing.len()), (20, 15));
     for (n, id) in hangzhou.iter().take(3).enumerate() {
@@ -401,15 +407,6 @@ async fn filters_and_pages_across_35_plans() {
         assert_eq!(items.len(), if page < 3 { 10 } else { 5 }, "page {page}");
         seen.extend(items.into_iter().filter_map(|p| p.backup_plan_id));
     }
-    let created: Vec<String> = {
-        let mut all: Vec<(usize, String)> = Vec::new();
-        let (mut h, mut b) = (hangzhou.iter(), beijing.iter());
-        for i in 0..35 {
-            let id = if i % 7 < 4 { h.next() } else { b.next() };
-            all.push((i, id.expect("an id").clone()));
-        }
-        all.into_iter().map(|(_, id)| id).collect()
-    };
     assert_eq!(seen, created, "every plan once, in creation order");
 
     // A page past the last is empty, with the same totals.
