@@ -1,5 +1,6 @@
 //! The DBS service behind the gateway: each operation's behaviour, on the generated code.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
 use dbs_api::server::{DbsHandler, RequestContext, dispatch};
@@ -8,6 +9,7 @@ use dbs_api::{
     Operation, OperationMeta, SourceDatabaseType, ValidationContext, ValidationError,
 };
 
+use crate::plan_handlers;
 use crate::reply::{BusinessError, GatewayError, Reply};
 use crate::server::Shared;
 use crate::state::{Created, RestoreTask};
@@ -28,7 +30,12 @@ pub(crate) fn handle(
     shared: &Shared,
 ) -> Reply {
     let context = RequestContext::new(call.request_id, call.access_key_id);
-    match dispatch(&Service { shared }, operation.name, params, &context) {
+    let service = Service {
+        shared,
+        answered_by_example: Cell::new(false),
+    };
+    match dispatch(&service, operation.name, params, &context) {
+        Some(Ok(body)) if service.answered_by_example.get() => Reply::Example(body),
         Some(Ok(body)) => Reply::Success(body),
         Some(Err(e)) => BusinessError {
             code: e.code,
@@ -45,6 +52,24 @@ pub(crate) fn handle(
 /// the spec, so an operation the spec adds is a compile error here until it is given one.
 struct Service<'a> {
     shared: &'a Shared,
+    /// Set when the answer is the spec's example (see [`crate::examples`]).
+    answered_by_example: Cell<bool>,
+}
+
+/// Handler methods that hand the input to a function of [`plan_handlers`]:
+/// `name: Input => Output, ErrorCode = function;`.
+macro_rules! plan_operations {
+    ($($method:ident: $input:ident => $output:ident, $code:ident = $handler:ident;)*) => {
+        $(
+            fn $method(
+                &self,
+                input: dbs_api::$input,
+                context: &RequestContext<'_>,
+            ) -> Result<dbs_api::$output, dbs_api::server::BusinessError<dbs_api::$code>> {
+                plan_handlers::$handler(input, context, self.shared)
+            }
+        )*
+    };
 }
 
 impl DbsHandler for Service<'_> {
@@ -57,17 +82,33 @@ impl DbsHandler for Service<'_> {
         create_restore_task(input, context, self.shared)
     }
 
-    // Operations without behaviour yet answer the spec's example.
+    // The backup plans' lifecycle, kept in the plan store.
+    plan_operations! {
+        configure_backup_plan: ConfigureBackupPlanInput => ConfigureBackupPlanOutput, ConfigureBackupPlanErrorCode = configure;
+        create_and_start_backup_plan: CreateAndStartBackupPlanInput => CreateAndStartBackupPlanOutput, CreateAndStartBackupPlanErrorCode = create_and_start;
+        create_backup_plan: CreateBackupPlanInput => CreateBackupPlanOutput, CreateBackupPlanErrorCode = create;
+        describe_backup_plan_list: DescribeBackupPlanListInput => DescribeBackupPlanListOutput, DescribeBackupPlanListErrorCode = describe_list;
+        disable_backup_log: DisableBackupLogInput => DisableBackupLogOutput, DisableBackupLogErrorCode = disable_log;
+        enable_backup_log: EnableBackupLogInput => EnableBackupLogOutput, EnableBackupLogErrorCode = enable_log;
+        modify_backup_objects: ModifyBackupObjectsInput => ModifyBackupObjectsOutput, ModifyBackupObjectsErrorCode = modify_objects;
+        modify_backup_plan_name: ModifyBackupPlanNameInput => ModifyBackupPlanNameOutput, ModifyBackupPlanNameErrorCode = rename;
+        modify_backup_source_endpoint: ModifyBackupSourceEndpointInput => ModifyBackupSourceEndpointOutput, ModifyBackupSourceEndpointErrorCode = modify_source_endpoint;
+        modify_backup_strategy: ModifyBackupStrategyInput => ModifyBackupStrategyOutput, ModifyBackupStrategyErrorCode = modify_strategy;
+        modify_storage_strategy: ModifyStorageStrategyInput => ModifyStorageStrategyOutput, ModifyStorageStrategyErrorCode = modify_storage;
+        release_backup_plan: ReleaseBackupPlanInput => ReleaseBackupPlanOutput, ReleaseBackupPlanErrorCode = release;
+        renew_backup_plan: RenewBackupPlanInput => RenewBackupPlanOutput, RenewBackupPlanErrorCode = renew;
+        start_backup_plan: StartBackupPlanInput => StartBackupPlanOutput, StartBackupPlanErrorCode = start;
+        stop_backup_plan: StopBackupPlanInput => StopBackupPlanOutput, StopBackupPlanErrorCode = stop;
+        upgrade_backup_plan: UpgradeBackupPlanInput => UpgradeBackupPlanOutput, UpgradeBackupPlanErrorCode = upgrade;
+    }
+
+    // Operations without behaviour yet answer the spec's example (listed in the crate docs).
     crate::examples::example_answers! {
-        configure_backup_plan: ConfigureBackupPlanInput => ConfigureBackupPlanOutput, ConfigureBackupPlanErrorCode;
-        create_and_start_backup_plan: CreateAndStartBackupPlanInput => CreateAndStartBackupPlanOutput, CreateAndStartBackupPlanErrorCode;
-        create_backup_plan: CreateBackupPlanInput => CreateBackupPlanOutput, CreateBackupPlanErrorCode;
         create_full_backup_set_download: CreateFullBackupSetDownloadInput => CreateFullBackupSetDownloadOutput, CreateFullBackupSetDownloadErrorCode;
         create_get_db_list_from_agent_task: CreateGetDBListFromAgentTaskInput => CreateGetDBListFromAgentTaskOutput, CreateGetDBListFromAgentTaskErrorCode;
         create_increment_backup_set_download: CreateIncrementBackupSetDownloadInput => CreateIncrementBackupSetDownloadOutput, CreateIncrementBackupSetDownloadErrorCode;
         describe_backup_gateway_list: DescribeBackupGatewayListInput => DescribeBackupGatewayListOutput, DescribeBackupGatewayListErrorCode;
         describe_backup_plan_billing: DescribeBackupPlanBillingInput => DescribeBackupPlanBillingOutput, DescribeBackupPlanBillingErrorCode;
-        describe_backup_plan_list: DescribeBackupPlanListInput => DescribeBackupPlanListOutput, DescribeBackupPlanListErrorCode;
         describe_backup_set_download_task_list: DescribeBackupSetDownloadTaskListInput => DescribeBackupSetDownloadTaskListOutput, DescribeBackupSetDownloadTaskListErrorCode;
         describe_dla_service: DescribeDLAServiceInput => DescribeDLAServiceOutput, DescribeDLAServiceErrorCode;
         describe_full_backup_list: DescribeFullBackupListInput => DescribeFullBackupListOutput, DescribeFullBackupListErrorCode;
@@ -78,22 +119,10 @@ impl DbsHandler for Service<'_> {
         describe_regions: DescribeRegionsInput => DescribeRegionsOutput, DescribeRegionsErrorCode;
         describe_restore_range_info: DescribeRestoreRangeInfoInput => DescribeRestoreRangeInfoOutput, DescribeRestoreRangeInfoErrorCode;
         describe_restore_task_list: DescribeRestoreTaskListInput => DescribeRestoreTaskListOutput, DescribeRestoreTaskListErrorCode;
-        disable_backup_log: DisableBackupLogInput => DisableBackupLogOutput, DisableBackupLogErrorCode;
-        enable_backup_log: EnableBackupLogInput => EnableBackupLogOutput, EnableBackupLogErrorCode;
         get_db_list_from_agent: GetDBListFromAgentInput => GetDBListFromAgentOutput, GetDBListFromAgentErrorCode;
         initialize_dbs_service_linked_role: InitializeDbsServiceLinkedRoleInput => InitializeDbsServiceLinkedRoleOutput, InitializeDbsServiceLinkedRoleErrorCode;
-        modify_backup_objects: ModifyBackupObjectsInput => ModifyBackupObjectsOutput, ModifyBackupObjectsErrorCode;
-        modify_backup_plan_name: ModifyBackupPlanNameInput => ModifyBackupPlanNameOutput, ModifyBackupPlanNameErrorCode;
         modify_backup_set_download_rules: ModifyBackupSetDownloadRulesInput => ModifyBackupSetDownloadRulesOutput, ModifyBackupSetDownloadRulesErrorCode;
-        modify_backup_source_endpoint: ModifyBackupSourceEndpointInput => ModifyBackupSourceEndpointOutput, ModifyBackupSourceEndpointErrorCode;
-        modify_backup_strategy: ModifyBackupStrategyInput => ModifyBackupStrategyOutput, ModifyBackupStrategyErrorCode;
-        modify_storage_strategy: ModifyStorageStrategyInput => ModifyStorageStrategyOutput, ModifyStorageStrategyErrorCode;
-        release_backup_plan: ReleaseBackupPlanInput => ReleaseBackupPlanOutput, ReleaseBackupPlanErrorCode;
-        renew_backup_plan: RenewBackupPlanInput => RenewBackupPlanOutput, RenewBackupPlanErrorCode;
-        start_backup_plan: StartBackupPlanInput => StartBackupPlanOutput, StartBackupPlanErrorCode;
         start_restore_task: StartRestoreTaskInput => StartRestoreTaskOutput, StartRestoreTaskErrorCode;
-        stop_backup_plan: StopBackupPlanInput => StopBackupPlanOutput, StopBackupPlanErrorCode;
-        upgrade_backup_plan: UpgradeBackupPlanInput => UpgradeBackupPlanOutput, UpgradeBackupPlanErrorCode;
     }
 }
 
@@ -188,7 +217,8 @@ fn plan_engine(shared: &Shared, id: &str) -> Result<SourceDatabaseType, CreateEr
         })
 }
 
-fn now_ms() -> i64 {
+/// Now, in milliseconds since the epoch (the unit of the API's timestamps).
+pub(crate) fn now_ms() -> i64 {
     i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000)
         .unwrap_or(i64::MAX)
 }

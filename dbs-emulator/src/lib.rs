@@ -1,10 +1,13 @@
 //! A local Alibaba Cloud Database Backup (DBS) 2019-03-06 endpoint, for tests, CI and demos:
 //! what moto and LocalStack are for AWS.
 //!
-//! It verifies signatures like the API gateway, validates every parameter with the same
-//! generated code as the `dbs-api` client (with full context: it knows each backup plan's
-//! engine), keeps state (backup plans from a seed, restore tasks, `ClientToken` idempotency),
-//! answers with Alibaba's error shapes, and injects faults on demand. It keeps that state in
+//! It answers all 36 operations of the API. It verifies signatures like the API gateway,
+//! validates every parameter with the same generated code as the `dbs-api` client (with full
+//! context: it knows each backup plan's engine), keeps state (backup plans from a seed or
+//! created through the API, with their lifecycle; restore tasks; `ClientToken` idempotency for
+//! `CreateRestoreTask`), answers the operations it has no state for with the spec's example
+//! ([below](#operations-answered-with-their-example)),
+//! replies with Alibaba's error shapes, and injects faults on demand. It keeps that state in
 //! memory only and forgets it when it exits.
 //!
 //! # Running it
@@ -140,7 +143,7 @@
 //! | Problem | `ErrCode` |
 //! | --- | --- |
 //! | a value does not parse, an enum value is unknown, a rule is broken | `InvalidParameter`, naming every parameter and rule (`… [R1] (see <reference>)`), never a password |
-//! | `BackupPlanId` is not in the seed | `Param.NotFound` |
+//! | `BackupPlanId` is not a plan the emulator holds (seeded or created through the API) | `Param.NotFound` |
 //! | `ClientToken` reused with other parameters | `IdempotentParameterMismatch`, naming the parameters that differ |
 //! | the emulator holds its limit of restore tasks ([`EmulatorConfig::max_restore_tasks`], 10,000 by default, or [`EmulatorConfig::max_restore_task_bytes`], 256 MiB) | `QuotaExceeded`, naming the limit and the flag that raises it (in the spec's error table: the name Alibaba's services use for a quota, which clients do not retry) |
 //!
@@ -151,6 +154,60 @@
 //! (`ClientToken=`) is no token: each such request creates a new task. The password is never
 //! stored in clear nor shown. A new task costs the same whatever the number of tasks held
 //! (IDs are checked against a set, never by a scan).
+//!
+//! ## The backup plans
+//!
+//! `CreateBackupPlan`, `CreateAndStartBackupPlan`, `ConfigureBackupPlan`, `StartBackupPlan`,
+//! `StopBackupPlan`, `ReleaseBackupPlan`, `RenewBackupPlan`, `UpgradeBackupPlan`,
+//! `ModifyBackupPlanName`, `ModifyBackupObjects`, `ModifyBackupStrategy`,
+//! `ModifyStorageStrategy`, `ModifyBackupSourceEndpoint`, `EnableBackupLog` and
+//! `DisableBackupLog` act on the emulator's backup plans (the seed's, and those created through
+//! the API), and `DescribeBackupPlanList` shows them, filtered by `BackupPlanId`,
+//! `BackupPlanName`, `BackupPlanStatus`, `Region` and `ResourceGroupId`, one page at a time
+//! (`PageNum` from 0, `PageSize` 1 to 100, default 30, with `TotalElements` and `TotalPages`).
+//! Each is parsed and checked like `CreateRestoreTask` (`ModifyBackupSourceEndpoint` with the
+//! plan's engine too). A plan in the wrong state is `InvalidParameter` ("This backupPlan can't
+//! support this action", then what the plan is and what the operation needs); an unknown or
+//! released `BackupPlanId` is `Param.NotFound`. [`plans`] has the lifecycle and its sources. A
+//! plan created through the API can be restored from: `CreateRestoreTask` checks its rules with
+//! the plan's `DatabaseType`. No password is kept; no order is placed (`OrderId` is absent);
+//! the Modify operations answer `NeedPrecheck: false`. `ClientToken` is not remembered for
+//! these operations: a `CreateBackupPlan` retried after its answer was lost buys a second plan.
+//!
+//! ## Operations answered with their example
+//!
+//! Every other operation is parsed and checked against the spec's rules like the others (a
+//! request that breaks one is `InvalidParameter`), then answered with the spec's example
+//! response, Alibaba's official success example, with the request's own fresh `RequestId`. The
+//! answer carries the header [`EXAMPLE_HEADER`] (`x-dbs-emulator-example: true`), which the real
+//! service never sends, so a test can tell a canned answer from state. These are:
+//!
+//! <!-- example-answered operations: begin -->
+//! - `CreateFullBackupSetDownload`
+//! - `CreateGetDBListFromAgentTask`
+//! - `CreateIncrementBackupSetDownload`
+//! - `DescribeBackupGatewayList`
+//! - `DescribeBackupPlanBilling`
+//! - `DescribeBackupSetDownloadTaskList`
+//! - `DescribeDLAService`
+//! - `DescribeFullBackupList`
+//! - `DescribeIncrementBackupList`
+//! - `DescribeJobErrorCode`
+//! - `DescribeNodeCidrList`
+//! - `DescribePreCheckProgressList`
+//! - `DescribeRegions`
+//! - `DescribeRestoreRangeInfo`
+//! - `DescribeRestoreTaskList`
+//! - `GetDBListFromAgent`
+//! - `InitializeDbsServiceLinkedRole`
+//! - `ModifyBackupSetDownloadRules`
+//! - `StartRestoreTask`
+//! <!-- example-answered operations: end -->
+//!
+//! The example is the metadata's as it is, fields and all: several official success examples
+//! also carry `ErrCode` and `ErrMessage` (`DescribeRegions`' even `HttpStatusCode: 400`) beside
+//! `Success: true`, and clients read them as successes. The example does not look at the request: `DescribeRestoreTaskList` shows the example's task,
+//! not the tasks `CreateRestoreTask` made (the state page does, see [`admin`]).
 //!
 //! # Admin API, seed, faults
 //!
@@ -166,6 +223,7 @@ mod examples;
 pub mod faults;
 mod foreground;
 mod gateway;
+mod plan_handlers;
 pub mod plans;
 mod reply;
 pub mod seed;
@@ -181,6 +239,7 @@ pub use config::{
 pub use faults::{Fault, FaultKind};
 pub use foreground::{ACCESS_KEY_VAR, ServeError, account_options, serve_foreground};
 pub use plans::{PlanRecord, PlanStatus};
+pub use reply::EXAMPLE_HEADER;
 pub use seed::{BackupPlan, MAX_SEED_FILE_BYTES, Seed, SeedError};
 pub use server::{Emulator, EmulatorHandle, InvalidFault, StartError};
 pub use state::{

@@ -12,6 +12,10 @@ use serde::Serialize;
 /// The `Content-Type` of every JSON answer, as Alibaba's gateway writes it.
 const JSON: &str = "application/json;charset=utf-8";
 
+/// The header that marks an answer as the spec's example rather than the emulator's state
+/// (`x-dbs-emulator-example: true`); Alibaba's gateway never sends it.
+pub const EXAMPLE_HEADER: &str = "x-dbs-emulator-example";
+
 /// A gateway (POP) error: HTTP 4xx/5xx with `{"RequestId","HostId","Code","Message","Recommend"}`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct GatewayError {
@@ -85,6 +89,9 @@ pub(crate) struct BusinessError {
 pub(crate) enum Reply {
     /// HTTP 200 with this JSON text, which carries `RequestId` and `Success: true`.
     Success(String),
+    /// Like `Success`, but the text is the spec's example answer of an operation the emulator
+    /// has no behaviour for: sent with [`EXAMPLE_HEADER`]`: true`.
+    Example(String),
     Gateway(GatewayError),
     Business(BusinessError),
 }
@@ -105,7 +112,7 @@ impl Reply {
     /// The code for logs: `Code`, `ErrCode`, or `None` on success.
     pub(crate) fn code(&self) -> Option<&str> {
         match self {
-            Reply::Success(_) => None,
+            Reply::Success(_) | Reply::Example(_) => None,
             Reply::Gateway(e) => Some(&e.code),
             Reply::Business(e) => Some(&e.code),
         }
@@ -120,6 +127,13 @@ impl Reply {
     ) -> Response<Full<Bytes>> {
         match self {
             Reply::Success(body) => json_text_response(200, request_id, body),
+            Reply::Example(body) => {
+                let mut response = json_text_response(200, request_id, body);
+                response
+                    .headers_mut()
+                    .insert(EXAMPLE_HEADER, HeaderValue::from_static("true"));
+                response
+            }
             Reply::Gateway(e) => {
                 let body = GatewayBody {
                     request_id,
