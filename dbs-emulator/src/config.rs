@@ -36,6 +36,15 @@ pub const DEFAULT_MAX_RESTORE_TASKS: usize = 10_000;
 /// fixed cost per task and parameter): 256 MiB. Past it, `CreateRestoreTask` answers
 /// `QuotaExceeded`.
 pub const DEFAULT_MAX_RESTORE_TASK_BYTES: usize = 256 * 1024 * 1024;
+/// How long the first success of a request with a `ClientToken` is remembered, from when it was
+/// answered: one hour, far longer than a client's retries of one call take (the `dbs-api`
+/// client's standard policy makes 3 attempts, at most 20 seconds apart). A token reused later
+/// acts anew.
+pub const CLIENT_TOKEN_WINDOW: Duration = Duration::from_secs(60 * 60);
+/// How many `ClientToken`s are remembered at most by default: 10,000 (each entry holds a hash
+/// per parameter and the answer, about a kilobyte). Past it, a request with a new token is
+/// answered `Throttling` until the oldest expires: never forgotten early.
+pub const DEFAULT_MAX_CLIENT_TOKENS: usize = 10_000;
 /// How many bytes of request bodies all connections together may hold at once by default:
 /// 64 MiB. Past it, a request is answered `ServiceUnavailable` (HTTP 503).
 pub const DEFAULT_BODY_BUDGET_BYTES: usize = 64 * 1024 * 1024;
@@ -150,7 +159,8 @@ impl clap::builder::ValueParserFactory for AccessKey {
 /// up to 30 seconds for a body. Everything a client can make it hold is bounded: used nonces
 /// ([`max_nonces`](Self::max_nonces)), restore tasks
 /// ([`max_restore_tasks`](Self::max_restore_tasks),
-/// [`max_restore_task_bytes`](Self::max_restore_task_bytes)), bodies in flight
+/// [`max_restore_task_bytes`](Self::max_restore_task_bytes)), remembered `ClientToken`s
+/// ([`max_client_tokens`](Self::max_client_tokens)), bodies in flight
 /// ([`body_budget_bytes`](Self::body_budget_bytes)), waiting faults ([`MAX_FAULTS`]) and
 /// counted action names.
 ///
@@ -173,6 +183,7 @@ pub struct EmulatorConfig {
     pub(crate) max_nonces: usize,
     pub(crate) max_restore_tasks: usize,
     pub(crate) max_restore_task_bytes: usize,
+    pub(crate) max_client_tokens: usize,
     pub(crate) body_budget_bytes: usize,
 }
 
@@ -188,6 +199,7 @@ impl Default for EmulatorConfig {
             max_nonces: DEFAULT_MAX_NONCES,
             max_restore_tasks: DEFAULT_MAX_RESTORE_TASKS,
             max_restore_task_bytes: DEFAULT_MAX_RESTORE_TASK_BYTES,
+            max_client_tokens: DEFAULT_MAX_CLIENT_TOKENS,
             body_budget_bytes: DEFAULT_BODY_BUDGET_BYTES,
         }
     }
@@ -263,6 +275,16 @@ impl EmulatorConfig {
     /// limit, so this bounds the memory that a few large tasks could take.
     pub fn max_restore_task_bytes(mut self, bytes: usize) -> Self {
         self.max_restore_task_bytes = bytes;
+        self
+    }
+
+    /// How many `ClientToken`s are remembered at most ([`DEFAULT_MAX_CLIENT_TOKENS`] by
+    /// default), each for [`CLIENT_TOKEN_WINDOW`]. With the memory full of unexpired tokens, a
+    /// request with a new token is answered with the business error `Throttling` before it
+    /// acts, rather than a token forgotten early, which would let a late retry act twice; a
+    /// retry with a remembered token still gets its answer.
+    pub fn max_client_tokens(mut self, count: usize) -> Self {
+        self.max_client_tokens = count;
         self
     }
 

@@ -9,6 +9,7 @@ use dbs_api::{
     Operation, OperationMeta, SourceDatabaseType, ValidationContext, ValidationError,
 };
 
+use crate::idempotency::{Fingerprint, Lookup, Remembered, TokenKey};
 use crate::plan_handlers;
 use crate::reply::{BusinessError, GatewayError, Reply};
 use crate::server::Shared;
@@ -22,8 +23,121 @@ pub(crate) struct Call<'a> {
 }
 
 /// Runs `operation` on the request's parameters (query and body, in that order; the gateway has
-/// refused any name given twice; common parameters are ignored) through the generated dispatch.
+/// refused any name given twice; common parameters are ignored) through the generated dispatch,
+/// or answers it from an earlier request with the same `ClientToken`.
+///
+/// An operation the registry gives an idempotency token and does not mark `idempotent` takes
+/// part when the token is not blank: the first success for (AccessKeyId, action, token) is
+/// remembered with a fingerprint of every other parameter, a repeat with the same fingerprint
+/// gets that answer again (with its own RequestId) without acting, and another fingerprint is
+/// `IdempotentParameterMismatch`. Failures are not remembered: the request may be sent again.
 pub(crate) fn handle(
+    operation: &'static OperationMeta,
+    params: &[(String, String)],
+    call: &Call<'_>,
+    shared: &Shared,
+) -> Reply {
+    match token_key(operation, params, call) {
+        Some(key) => handle_with_token(operation, params, call, shared, key),
+        None => run(operation, params, call, shared),
+    }
+}
+
+/// The key of a request that takes part in `ClientToken` idempotency, if it does.
+fn token_key(
+    operation: &'static OperationMeta,
+    params: &[(String, String)],
+    call: &Call<'_>,
+) -> Option<TokenKey> {
+    let name = operation
+        .idempotency_token
+        .filter(|_| !operation.idempotent)?;
+    let (_, token) = params.iter().find(|(n, _)| n == name)?;
+    // A blank token is no token, as the `dbs-api` client treats it (it sends a fresh one).
+    if token.trim().is_empty() {
+        return None;
+    }
+    Some(TokenKey {
+        access_key_id: call.access_key_id.to_owned(),
+        action: operation.name,
+        token: token.clone(),
+    })
+}
+
+fn handle_with_token(
+    operation: &'static OperationMeta,
+    params: &[(String, String)],
+    call: &Call<'_>,
+    shared: &Shared,
+    key: TokenKey,
+) -> Reply {
+    // A request that does not parse, or breaks a rule, is refused by dispatch as it would be
+    // without a token; a refusal is never remembered.
+    let Ok(wire) = (operation.prepare)(params, &ValidationContext::new()) else {
+        return run(operation, params, call, shared);
+    };
+    // The values as the generated code re-serializes them, so a retry sent another way (query
+    // or body, V1 or V3) compares equal.
+    let fingerprint: Fingerprint = wire
+        .iter()
+        .filter(|p| Some(p.name) != operation.idempotency_token)
+        .map(|p| (p.name, shared.fingerprint_value(&p.value)))
+        .collect();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    // Held until the answer is remembered: a retry racing its first attempt waits for it and
+    // is answered from the cache instead of acting too. Handlers work in memory, so requests
+    // with tokens are handled one at a time at little cost.
+    let mut tokens = shared.lock_tokens();
+    match tokens.look_up(&key, &fingerprint, now) {
+        Lookup::New => {}
+        Lookup::Replay(answer) => {
+            tracing::debug!(request_id = %call.request_id, "answered from an earlier request with the same ClientToken");
+            let body = answer.replay_body(call.request_id);
+            return if answer.example {
+                Reply::Example(body)
+            } else {
+                Reply::Success(body)
+            };
+        }
+        Lookup::Mismatch(names) => {
+            return BusinessError::common(
+                CommonErrorCode::IdempotentParameterMismatch,
+                format!("Parameters that differ: {}.", names.join(", ")),
+            )
+            .into();
+        }
+        Lookup::Full {
+            capacity,
+            retry_after_secs,
+        } => {
+            return BusinessError::common(
+                CommonErrorCode::Throttling,
+                format!(
+                    "The emulator remembers {capacity} ClientTokens, its limit, and forgets none \
+                     early; the oldest expires in {retry_after_secs} seconds. Start it with \
+                     --max-client-tokens N (EmulatorConfig::max_client_tokens) to remember more."
+                ),
+            )
+            .into();
+        }
+    }
+    let reply = run(operation, params, call, shared);
+    let (body, example) = match &reply {
+        Reply::Success(body) => (body, false),
+        Reply::Example(body) => (body, true),
+        Reply::Gateway(_) | Reply::Business(_) => return reply,
+    };
+    let answer = Remembered {
+        body: body.clone(),
+        request_id: call.request_id.to_owned(),
+        example,
+    };
+    tokens.remember(key, fingerprint, answer, now);
+    reply
+}
+
+/// Runs `operation` through the generated dispatch.
+fn run(
     operation: &'static OperationMeta,
     params: &[(String, String)],
     call: &Call<'_>,
@@ -165,8 +279,8 @@ fn create_restore_task(
         restore_task_id: String::new(),
         restore_task_name: input.restore_task_name.clone().unwrap_or_default(),
         backup_plan_id: plan_id.to_owned(),
-        // `ClientToken=` is no token: a new task each time.
-        client_token: input.client_token.clone().filter(|t| !t.is_empty()),
+        // A blank token (`ClientToken=`) is no token: a new task each time.
+        client_token: input.client_token.clone().filter(|t| !t.trim().is_empty()),
         restore_status: "init".to_owned(),
         restore_task_create_time: now_ms(),
         parameters,

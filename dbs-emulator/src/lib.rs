@@ -223,6 +223,7 @@ mod examples;
 pub mod faults;
 mod foreground;
 mod gateway;
+mod idempotency;
 mod plan_handlers;
 pub mod plans;
 mod reply;
@@ -231,10 +232,11 @@ mod server;
 mod state;
 
 pub use config::{
-    AccessKey, AccessKeyValueParser, DEFAULT_BODY_BUDGET_BYTES, DEFAULT_BODY_READ_TIMEOUT,
-    DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NONCES, DEFAULT_MAX_RESTORE_TASK_BYTES,
-    DEFAULT_MAX_RESTORE_TASKS, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, EmulatorConfig,
-    MAX_FAULTS, NONCE_WINDOW, ParseAccessKeyError, TIMESTAMP_WINDOW,
+    AccessKey, AccessKeyValueParser, CLIENT_TOKEN_WINDOW, DEFAULT_BODY_BUDGET_BYTES,
+    DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CLIENT_TOKENS,
+    DEFAULT_MAX_NONCES, DEFAULT_MAX_RESTORE_TASK_BYTES, DEFAULT_MAX_RESTORE_TASKS,
+    DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, EmulatorConfig, MAX_FAULTS, NONCE_WINDOW,
+    ParseAccessKeyError, TIMESTAMP_WINDOW,
 };
 pub use faults::{Fault, FaultKind};
 pub use foreground::{ACCESS_KEY_VAR, ServeError, account_options, serve_foreground};

@@ -7,8 +7,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use dbs_emulator::{
-    AccessKey, DEFAULT_BODY_BUDGET_BYTES, DEFAULT_MAX_NONCES, DEFAULT_MAX_RESTORE_TASK_BYTES,
-    DEFAULT_MAX_RESTORE_TASKS, EmulatorConfig, Seed, account_options, serve_foreground,
+    AccessKey, DEFAULT_BODY_BUDGET_BYTES, DEFAULT_MAX_CLIENT_TOKENS, DEFAULT_MAX_NONCES,
+    DEFAULT_MAX_RESTORE_TASK_BYTES, DEFAULT_MAX_RESTORE_TASKS, EmulatorConfig, Seed,
+    account_options, serve_foreground,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -57,6 +58,11 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_RESTORE_TASK_BYTES)]
     max_restore_task_bytes: usize,
 
+    /// The most ClientTokens remembered (each for an hour, with the first answer); past it, a
+    /// request with a new token is answered Throttling until the oldest expires.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CLIENT_TOKENS)]
+    max_client_tokens: usize,
+
     /// The most bytes of request bodies held at once across all connections; past it, a
     /// request is answered ServiceUnavailable (HTTP 503).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_BODY_BUDGET_BYTES)]
@@ -95,6 +101,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .max_nonces(args.max_nonces)
         .max_restore_tasks(args.max_restore_tasks)
         .max_restore_task_bytes(args.max_restore_task_bytes)
+        .max_client_tokens(args.max_client_tokens)
         .body_budget_bytes(args.body_budget_bytes);
     for key in account_options(args.access_keys)? {
         config = config.access_key(key);

@@ -84,6 +84,18 @@ pub(crate) struct BusinessError {
     pub(crate) http_status: u16,
 }
 
+impl BusinessError {
+    /// `code` with the status of the spec's error table and its message followed by `detail`,
+    /// which says what was wrong.
+    pub(crate) fn common(code: CommonErrorCode, detail: impl std::fmt::Display) -> Self {
+        Self {
+            code: code.code().to_owned(),
+            message: format!("{} {detail}", code.message()),
+            http_status: code.http_status(),
+        }
+    }
+}
+
 /// The outcome of one API request.
 #[derive(Debug)]
 pub(crate) enum Reply {

@@ -19,10 +19,11 @@ use tokio::sync::{Semaphore, SemaphorePermit, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::admin;
-use crate::config::{AccessKey, EmulatorConfig, MAX_FAULTS};
+use crate::config::{AccessKey, CLIENT_TOKEN_WINDOW, EmulatorConfig, MAX_FAULTS};
 use crate::dbs::{self, Call};
 use crate::faults::{Fault, FaultKind};
 use crate::gateway::{self, RequestParts};
+use crate::idempotency::TokenCache;
 use dbs_api::CommonErrorCode;
 
 use crate::plans::{DEFAULT_MAX_BACKUP_PLANS, PlanStore};
@@ -45,6 +46,9 @@ pub(crate) struct Shared {
     /// Per-emulator salt of the password fingerprints.
     salt: String,
     state: Mutex<State>,
+    /// Remembered `ClientToken`s. Its own lock, taken before the state's and held while a
+    /// request with a token is handled (see [`crate::dbs::handle`]).
+    tokens: Mutex<TokenCache>,
 }
 
 impl fmt::Debug for Shared {
@@ -73,12 +77,31 @@ impl Shared {
                 PlanStore::from_seed(&config.seed.backup_plans, DEFAULT_MAX_BACKUP_PLANS)
                     .unwrap_or_else(|_| PlanStore::new(DEFAULT_MAX_BACKUP_PLANS)),
             )),
+            tokens: Mutex::new(TokenCache::new(
+                config.max_client_tokens,
+                i64::try_from(CLIENT_TOKEN_WINDOW.as_secs()).unwrap_or(i64::MAX),
+            )),
         }
     }
 
     /// The state. A handler never panics while holding it, but a poisoned lock is still usable.
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The remembered `ClientToken`s. Taken before [`lock`](Self::lock), never after it.
+    pub(crate) fn lock_tokens(&self) -> MutexGuard<'_, TokenCache> {
+        self.tokens.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The first 128 bits of a salted SHA-256 of a parameter's value, to compare it without
+    /// keeping it.
+    pub(crate) fn fingerprint_value(&self, value: &str) -> u128 {
+        let salted = format!("{}{value}", self.salt);
+        let hex = dbs_api::signing::sha256_hex(salted.as_bytes());
+        hex.get(..32)
+            .and_then(|h| u128::from_str_radix(h, 16).ok())
+            .unwrap_or_default()
     }
 
     /// A salted SHA-256 of a secret, to compare it without keeping it.

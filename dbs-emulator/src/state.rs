@@ -315,14 +315,14 @@ impl State {
     }
 
     /// Creates a task (giving it a fresh `RestoreTaskId`), or finds the one an earlier request
-    /// with the same token created. An empty token is no token, as for the real service.
+    /// with the same token created. A blank token is no token, as for the `dbs-api` client.
     pub(crate) fn create_task(
         &mut self,
         access_key_id: &str,
         mut task: RestoreTask,
         fingerprint: BTreeMap<String, String>,
     ) -> Created {
-        task.client_token = task.client_token.filter(|token| !token.is_empty());
+        task.client_token = task.client_token.filter(|token| !token.trim().is_empty());
         let Some(token) = task.client_token.clone() else {
             return self.add(task, None);
         };
