@@ -5,7 +5,7 @@
 //! validates every parameter with the same generated code as the `dbs-api` client (with full
 //! context: it knows each backup plan's engine), keeps state (backup plans from a seed or
 //! created through the API, with their lifecycle; restore tasks; `ClientToken` idempotency for
-//! `CreateRestoreTask`), answers the operations it has no state for with the spec's example
+//! every operation that takes a token, [below](#clienttoken-idempotency)), answers the operations it has no state for with the spec's example
 //! ([below](#operations-answered-with-their-example)),
 //! replies with Alibaba's error shapes, and injects faults on demand. It keeps that state in
 //! memory only and forgets it when it exits.
@@ -15,7 +15,7 @@
 //! ```text
 //! dbs-emulator [--listen ADDR] [--seed FILE] [--access-key ID:SECRET]... [--business-errors-http-status]
 //!              [--max-nonces N] [--max-restore-tasks N] [--max-restore-task-bytes N]
-//!              [--body-budget-bytes N]
+//!              [--max-client-tokens N] [--body-budget-bytes N]
 //! ```
 //!
 //! It listens on `127.0.0.1:8080` by default (port 0 picks a free port) and prints
@@ -145,13 +145,14 @@
 //! | a value does not parse, an enum value is unknown, a rule is broken | `InvalidParameter`, naming every parameter and rule (`… [R1] (see <reference>)`), never a password |
 //! | `BackupPlanId` is not a plan the emulator holds (seeded or created through the API) | `Param.NotFound` |
 //! | `ClientToken` reused with other parameters | `IdempotentParameterMismatch`, naming the parameters that differ |
+//! | a new `ClientToken` while the emulator remembers its limit of them ([below](#clienttoken-idempotency)) | `Throttling`, naming the limit and the flag that raises it |
 //! | the emulator holds its limit of restore tasks ([`EmulatorConfig::max_restore_tasks`], 10,000 by default, or [`EmulatorConfig::max_restore_task_bytes`], 256 MiB) | `QuotaExceeded`, naming the limit and the flag that raises it (in the spec's error table: the name Alibaba's services use for a quota, which clients do not retry) |
 //!
 //! Success is `{"RequestId","RestoreTaskId":"r…","Success":true,"HttpStatusCode":200}`. A
 //! `ClientToken` (per AccessKeyId) seen before with the same parameters (every parameter but
 //! the token, the password compared by a salted hash) returns the same `RestoreTaskId` and
 //! creates nothing, even when the limit of tasks is reached. An empty `ClientToken`
-//! (`ClientToken=`) is no token: each such request creates a new task. The password is never
+//! (`ClientToken=`, or only spaces) is no token: each such request creates a new task. The password is never
 //! stored in clear nor shown. A new task costs the same whatever the number of tasks held
 //! (IDs are checked against a set, never by a scan).
 //!
@@ -171,8 +172,38 @@
 //! released `BackupPlanId` is `Param.NotFound`. [`plans`] has the lifecycle and its sources. A
 //! plan created through the API can be restored from: `CreateRestoreTask` checks its rules with
 //! the plan's `DatabaseType`. No password is kept; no order is placed (`OrderId` is absent);
-//! the Modify operations answer `NeedPrecheck: false`. `ClientToken` is not remembered for
-//! these operations: a `CreateBackupPlan` retried after its answer was lost buys a second plan.
+//! the Modify operations answer `NeedPrecheck: false`. A `CreateBackupPlan` retried with its
+//! `ClientToken` after its answer was lost buys no second plan ([below](#clienttoken-idempotency)).
+//!
+//! ## `ClientToken` idempotency
+//!
+//! Every operation the spec gives an idempotency token (`ClientToken`) and does not mark
+//! `idempotent` honours it, as the registry says
+//! ([`OperationMeta::idempotency_token`](dbs_api::OperationMeta::idempotency_token),
+//! [`OperationMeta::idempotent`](dbs_api::OperationMeta::idempotent)); no operation is named
+//! in the code. In this spec that is every operation but the idempotent reads (`Describe*`,
+//! `GetDBListFromAgent`), which act on every request, and `InitializeDbsServiceLinkedRole`,
+//! which takes no token. A request with a token that is not blank, once it parses and keeps the rules that
+//! need no context, is keyed by (AccessKeyId, action, token) and fingerprinted: every other
+//! parameter as the generated code re-serializes it (so a retry sent another way, query or
+//! body, V1 or V3, compares equal), each value kept only as a salted 128-bit hash, so no secret
+//! is stored. Then:
+//!
+//! - the first success is remembered with its answer, for [`CLIENT_TOKEN_WINDOW`] (an hour);
+//! - the same key and fingerprint again gets that answer again, with its own `RequestId`
+//!   (and the example header if the answer was an example), and acts no more;
+//! - the same key with another fingerprint is `IdempotentParameterMismatch`, naming the
+//!   parameters that differ, never a value;
+//! - a refusal (a business or gateway error) is not remembered: the token may be used again.
+//!
+//! The memory is bounded ([`EmulatorConfig::max_client_tokens`], 10,000 by default). Full of
+//! unexpired tokens, it refuses a request with a new token with the business error
+//! `Throttling` (retryable, HTTP 400 in the spec's table) before the request acts, until the
+//! oldest expires; it never forgets a token early, which would let a late retry act twice.
+//! A remembered token is still answered when the memory is full. Requests with a token are
+//! handled one at a time (the handlers work in memory), so a retry racing its first attempt
+//! waits for it and gets its answer. `CreateRestoreTask` also keeps each task's token with the
+//! task, so a retry finds its task for as long as the task is kept, even after the window.
 //!
 //! ## Operations answered with their example
 //!

@@ -71,6 +71,37 @@ async fn limit_flags_apply() {
     common::assert_gateway_error(&answer, 429, "Throttling", &url);
 }
 
+#[tokio::test]
+async fn the_client_token_limit_flag_applies() {
+    let (_running, first, _stderr) = spawn(command(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--max-client-tokens",
+        "1",
+    ]));
+    let url = format!(
+        "http://127.0.0.1:{}",
+        port_of(&first, "listening on http://127.0.0.1:")
+    );
+    let create = |token: &str| {
+        let mut params = common::rds_params();
+        common::set(&mut params, "ClientToken", token);
+        common::V1::new(params, common::Placement::Query).build()
+    };
+    let kept = common::assert_success(&common::send(&url, &create("a")).await);
+    let answer = common::send(&url, &create("b")).await;
+    common::assert_business_error(&answer, 200, "Throttling");
+    assert!(
+        answer.message().contains("1 ClientTokens"),
+        "{}",
+        answer.text
+    );
+    assert_eq!(
+        common::assert_success(&common::send(&url, &create("a")).await),
+        kept
+    );
+}
+
 #[test]
 fn a_body_budget_below_the_body_limit_is_refused_at_start() {
     let output = command(&["--listen", "127.0.0.1:0", "--body-budget-bytes", "10"])
@@ -129,6 +160,7 @@ fn help_names_the_environment_variable_and_the_limits() {
         "DBS_EMULATOR_ACCESS_KEY",
         "--max-nonces",
         "--max-restore-tasks",
+        "--max-client-tokens",
         "--body-budget-bytes",
     ] {
         assert!(help.contains(expected), "{expected}: {help}");

@@ -396,3 +396,42 @@ async fn the_memory_of_tokens_is_capped_and_refuses_rather_than_forgets() {
     assert_eq!(after.body["TotalElements"], 3, "{}", after.text);
     assert_eq!(plan_ids(&emulator), [a, b, untokened]);
 }
+
+#[test]
+fn which_operations_take_part_is_the_registrys_word() {
+    // The spec's idempotent reads, and the one operation without a token, act on every request;
+    // every other operation remembers its token (the crate docs say so).
+    let left_out: Vec<&str> = dbs_api::OPERATIONS
+        .iter()
+        .filter(|op| op.idempotent || op.idempotency_token.is_none())
+        .map(|op| op.name)
+        .collect();
+    assert!(
+        left_out.iter().all(|name| name.starts_with("Describe")
+            || *name == "GetDBListFromAgent"
+            || *name == "InitializeDbsServiceLinkedRole"),
+        "{left_out:?}"
+    );
+    let describes = dbs_api::OPERATIONS
+        .iter()
+        .filter(|op| op.name.starts_with("Describe"))
+        .count();
+    assert_eq!(left_out.len(), describes + 2, "{left_out:?}");
+    let taking_part = dbs_api::OPERATIONS.len() - left_out.len();
+    assert_eq!(
+        taking_part, 21,
+        "36 operations, 13 Describe*, GetDBListFromAgent, InitializeDbsServiceLinkedRole"
+    );
+    for name in [
+        "CreateBackupPlan",
+        "CreateAndStartBackupPlan",
+        "CreateRestoreTask",
+        "ModifyBackupPlanName",
+    ] {
+        let op = dbs_api::operation(name).expect("in the spec");
+        assert_eq!(
+            (op.idempotent, op.idempotency_token),
+            (false, Some("ClientToken"))
+        );
+    }
+}
