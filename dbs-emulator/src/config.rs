@@ -41,8 +41,9 @@ pub const DEFAULT_MAX_RESTORE_TASK_BYTES: usize = 256 * 1024 * 1024;
 /// client's standard policy makes 3 attempts, at most 20 seconds apart). A token reused later
 /// acts anew.
 pub const CLIENT_TOKEN_WINDOW: Duration = Duration::from_secs(60 * 60);
-/// How many `ClientToken`s are remembered at most by default: 10,000 (each entry holds a hash
-/// per parameter and the answer, about a kilobyte). Past it, a request with a new token is
+/// How many `ClientToken`s are remembered at most by default: 10,000 (each entry holds a
+/// 128-bit hash per parameter and the answer, a few kilobytes at most: tens of MB in all; the
+/// token itself is at most 64 characters, the API reference's rule). Past it, a request with a new token is
 /// answered `Throttling` until the oldest expires: never forgotten early.
 pub const DEFAULT_MAX_CLIENT_TOKENS: usize = 10_000;
 /// How many bytes of request bodies all connections together may hold at once by default:
