@@ -435,3 +435,34 @@ fn which_operations_take_part_is_the_registrys_word() {
         );
     }
 }
+
+/// Sixteen copies at once on a multi-threaded runtime: one plan, every answer its own, and no
+/// deadlock between the token memory's lock and the state's. (The handlers take microseconds,
+/// so this rarely races even without the lock held across the handler; it checks the outcome,
+/// not that lock.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_requests_with_one_token_buy_one_plan() {
+    let emulator = start_with(empty_config()).await;
+    let url = emulator.url();
+    let requests: Vec<Raw> = (0..16)
+        .map(|_| {
+            signed(
+                "CreateBackupPlan",
+                buy_params(Some("race")),
+                Placement::Body,
+            )
+        })
+        .collect();
+    let mut sent = tokio::task::JoinSet::new();
+    for raw in requests {
+        let url = url.clone();
+        sent.spawn(async move { send(&url, &raw).await });
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    while let Some(answer) = sent.join_next().await {
+        ids.insert(plan_id(&answer.expect("a request task")));
+    }
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(plan_ids(&emulator), ids.into_iter().collect::<Vec<_>>());
+    assert_eq!(emulator.state().requests["CreateBackupPlan"], 16);
+}
