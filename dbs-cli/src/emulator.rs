@@ -7,9 +7,9 @@ use clap::parser::ValueSource;
 use clap::{Arg, ArgMatches};
 use dbs_api::Credentials;
 use dbs_emulator::{
-    AccessKey, DEFAULT_BODY_BUDGET_BYTES, DEFAULT_MAX_NONCES, DEFAULT_MAX_RESTORE_TASK_BYTES,
-    DEFAULT_MAX_RESTORE_TASKS, Emulator, EmulatorConfig, EmulatorHandle, Seed, ServeError,
-    account_options, serve_foreground,
+    AccessKey, DEFAULT_BODY_BUDGET_BYTES, DEFAULT_MAX_CLIENT_TOKENS, DEFAULT_MAX_NONCES,
+    DEFAULT_MAX_RESTORE_TASK_BYTES, DEFAULT_MAX_RESTORE_TASKS, Emulator, EmulatorConfig,
+    EmulatorHandle, Seed, ServeError, account_options, serve_foreground,
 };
 
 use crate::cli;
@@ -72,11 +72,13 @@ const MAX_NONCES: &str = "max-nonces";
 const MAX_RESTORE_TASKS: &str = "max-restore-tasks";
 /// `dbs emulator --max-restore-task-bytes N`.
 const MAX_RESTORE_TASK_BYTES: &str = "max-restore-task-bytes";
+/// `dbs emulator --max-client-tokens N`.
+const MAX_CLIENT_TOKENS: &str = "max-client-tokens";
 /// `dbs emulator --body-budget-bytes N`.
 const BODY_BUDGET_BYTES: &str = "body-budget-bytes";
 
 /// The limit flags of `dbs emulator`, as the dbs-emulator binary has them.
-pub(crate) fn limit_args() -> [Arg; 4] {
+pub(crate) fn limit_args() -> [Arg; 5] {
     let count = |id: &'static str, default: usize, help: &'static str| {
         Arg::new(id)
             .long(id)
@@ -100,6 +102,12 @@ pub(crate) fn limit_args() -> [Arg; 4] {
             MAX_RESTORE_TASK_BYTES,
             DEFAULT_MAX_RESTORE_TASK_BYTES,
             "Most bytes the restore tasks take, roughly; past it, QuotaExceeded",
+        ),
+        count(
+            MAX_CLIENT_TOKENS,
+            DEFAULT_MAX_CLIENT_TOKENS,
+            "Most ClientTokens remembered (each for an hour, with its first answer); past it, a \
+             request with a new token gets Throttling until the oldest expires",
         ),
         count(
             BODY_BUDGET_BYTES,
@@ -141,6 +149,7 @@ pub(crate) async fn run_foreground(matches: &ArgMatches) -> Result<(), Failure> 
             MAX_RESTORE_TASK_BYTES,
             DEFAULT_MAX_RESTORE_TASK_BYTES,
         ))
+        .max_client_tokens(limit(MAX_CLIENT_TOKENS, DEFAULT_MAX_CLIENT_TOKENS))
         .body_budget_bytes(limit(BODY_BUDGET_BYTES, DEFAULT_BODY_BUDGET_BYTES));
     for key in accounts {
         config = config.access_key(key);

@@ -35,6 +35,30 @@ fn max_restore_tasks_applies_to_a_foreground_emulator() {
 }
 
 #[test]
+fn max_client_tokens_applies_to_a_foreground_emulator() {
+    let home = tempfile::tempdir().expect("temp HOME");
+    let emulator = Emulator::start(home.path(), &["--max-client-tokens", "1"], &[]);
+    let url = emulator.url.clone();
+
+    // Each call carries a ClientToken of its own: the second finds the memory full.
+    let output = create(home.path(), &url);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let output = dbs(home.path())
+        .args(["--endpoint", &url, "--max-attempts", "1"])
+        .args(MYSQL_TO_RDS)
+        .envs(DEMO_CREDENTIALS)
+        .env(PASSWORD_VAR, "pw")
+        .output()
+        .expect("run dbs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("Throttling") && stderr.contains("--max-client-tokens"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn the_limit_flags_are_in_the_help_and_checked() {
     let home = tempfile::tempdir().expect("temp HOME");
     let help = common::emulator_help();
@@ -42,6 +66,7 @@ fn the_limit_flags_are_in_the_help_and_checked() {
         "--max-nonces",
         "--max-restore-tasks",
         "--max-restore-task-bytes",
+        "--max-client-tokens",
         "--body-budget-bytes",
     ] {
         assert!(help.contains(flag), "{flag}: {help}");
