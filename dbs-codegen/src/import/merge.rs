@@ -727,7 +727,7 @@ impl<'a> Operation<'a> {
         {
             self.error(
                 "/pagination/items",
-                "not the path of an array in the metadata's response",
+                "not the path of an array in the metadata's response (through objects only, not through another array)",
             );
         }
         Some(keyed("pagination", &value))
@@ -861,18 +861,15 @@ fn collect_paths(fields: &[Field], prefix: &str, out: &mut Vec<(String, bool)>) 
     }
 }
 
+/// The paths of the arrays a page's items can be: reached through objects only, since an array
+/// inside an array's items is one per item, not the page's.
 fn collect_arrays(fields: &[Field], prefix: &str, out: &mut Vec<String>) {
     for field in fields {
         let path = format!("{prefix}{}", field.name);
-        let kind = match &field.kind {
-            Kind::Array(inner) => {
-                out.push(path.clone());
-                inner.as_ref()
-            }
-            other => other,
-        };
-        if let Kind::Object(children) = kind {
-            collect_arrays(children, &format!("{path}."), out);
+        match &field.kind {
+            Kind::Array(_) => out.push(path),
+            Kind::Object(children) => collect_arrays(children, &format!("{path}."), out),
+            Kind::Scalar(_) => {}
         }
     }
 }

@@ -1,0 +1,316 @@
+//! `dbs-codegen import` against malformed and surprising inputs: each mistake ends in an error
+//! naming the file and a JSON pointer, never a panic or a spec that `dbs-codegen check` refuses,
+//! and nothing is written when an error is found.
+//!
+//! Each case copies `fixtures/import/ok/` (which imports cleanly) into a temporary directory and
+//! breaks one thing in it.
+
+// Tests fail by panicking: `unwrap` on the fixed test inputs is the clearest way to say so.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use dbs_codegen::SpecErrors;
+use dbs_codegen::import::{import, write_dir};
+use serde_json::{Value, json};
+
+const OK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/import/ok");
+
+/// A copy of the `ok` fixture: `metadata.json` and `overlay/`.
+struct Case {
+    dir: tempfile::TempDir,
+}
+
+impl Case {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("overlay")).unwrap();
+        std::fs::copy(
+            Path::new(OK).join("metadata.json"),
+            dir.path().join("metadata.json"),
+        )
+        .unwrap();
+        for entry in std::fs::read_dir(Path::new(OK).join("overlay")).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(
+                entry.path(),
+                dir.path().join("overlay").join(entry.file_name()),
+            )
+            .unwrap();
+        }
+        Self { dir }
+    }
+
+    fn metadata(&self) -> PathBuf {
+        self.dir.path().join("metadata.json")
+    }
+
+    fn overlay(&self) -> PathBuf {
+        self.dir.path().join("overlay")
+    }
+
+    /// `metadata.json` or `overlay/<name>`.
+    fn path(&self, name: &str) -> PathBuf {
+        if name == "metadata.json" {
+            self.metadata()
+        } else {
+            self.overlay().join(name)
+        }
+    }
+
+    /// Rewrites one file's JSON.
+    fn edit(&self, name: &str, change: impl FnOnce(&mut Value)) -> &Self {
+        let path = self.path(name);
+        let mut value: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        change(&mut value);
+        std::fs::write(&path, serde_json::to_string_pretty(&value).unwrap()).unwrap();
+        self
+    }
+
+    /// Replaces one file's text.
+    fn write(&self, name: &str, text: &str) -> &Self {
+        std::fs::write(self.path(name), text).unwrap();
+        self
+    }
+
+    fn import(&self) -> Result<Vec<dbs_codegen::import::ImportedFile>, SpecErrors> {
+        import(&self.metadata(), &self.overlay())
+    }
+
+    /// The import's errors as `(file name, pointer, message)`; fails when the import succeeds.
+    fn errors(&self) -> Vec<(String, String, String)> {
+        let errors = match self.import() {
+            Ok(files) => panic!(
+                "the import succeeded:\n{}",
+                files
+                    .iter()
+                    .map(|f| f.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+            Err(errors) => errors,
+        };
+        errors
+            .0
+            .into_iter()
+            .map(|e| {
+                // The built spec's files keep their `(imported)/` prefix; the inputs are named
+                // by their last step (the temporary directory differs per run).
+                let name = if e.file.starts_with("(imported)/") {
+                    e.file
+                } else {
+                    e.file.rsplit('/').next().unwrap().to_owned()
+                };
+                (name, e.pointer, e.message)
+            })
+            .collect()
+    }
+
+    /// Asserts an error at `file` (its last path step) and `pointer` whose message has `words`.
+    fn expect(&self, file: &str, pointer: &str, words: &str) {
+        let errors = self.errors();
+        assert!(
+            errors
+                .iter()
+                .any(|(f, p, m)| f == file && p == pointer && m.contains(words)),
+            "no error at {file} {pointer} saying {words:?} in {errors:#?}"
+        );
+    }
+
+    fn run(&self, out: &Path) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_dbs-codegen"))
+            .arg("import")
+            .arg("--metadata")
+            .arg(self.metadata())
+            .arg("--overlay")
+            .arg(self.overlay())
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap()
+    }
+}
+
+#[test]
+fn the_unbroken_copy_imports() {
+    assert!(Case::new().import().is_ok());
+}
+
+// ---- Overlay values the spec format refuses: found before anything is written. ----
+
+#[test]
+fn an_overlay_value_of_the_wrong_json_type_is_refused_before_writing() {
+    let case = Case::new();
+    case.edit("PingWidget.json", |v| {
+        v["summary"] = json!({"text": "Pings."});
+        v["idempotent"] = json!("yes");
+        v["parameters"]["Enabled"]["required"] = json!(1);
+        v["parameters"]["WidgetId"]["sensitive"] = json!("yes");
+        v["parameters"]["WidgetId"]["example"] = json!(5);
+    });
+    let errors = case.errors();
+    for pointer in [
+        "/summary",
+        "/idempotent",
+        "/parameters/1/required",
+        "/parameters/0/sensitive",
+        "/parameters/0/example",
+    ] {
+        assert!(
+            errors
+                .iter()
+                .any(|(f, p, _)| f == "(imported)/PingWidget.json" && p == pointer),
+            "no error at {pointer} in {errors:#?}"
+        );
+    }
+    // The binary writes nothing.
+    let out = case.dir.path().join("out");
+    let run = case.run(&out);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(!out.exists(), "the import created {}", out.display());
+}
+
+#[test]
+fn names_rust_cannot_use_or_that_clash_are_refused() {
+    // A shared shape named `Self`.
+    let case = Case::new();
+    case.edit("shapes.json", |v| {
+        let shape = v.as_object_mut().unwrap().remove("WidgetStatus").unwrap();
+        v["Self"] = shape;
+    });
+    case.edit("DescribeWidgetList.json", |v| {
+        v["parameters"]["WidgetStatus"]["type"] = json!("Self");
+        v["response"]["fields"]["Items.Widget.Status"]["type"] = json!("Self");
+    });
+    case.expect("(imported)/service.json", "/shapes/Self", "keyword");
+
+    // A response structure renamed to a name with a space.
+    let case = Case::new();
+    case.edit("DescribeWidgetList.json", |v| {
+        v["response"]["shapes"]["Items.Widget"]["name"] = json!("Widget Detail");
+    });
+    case.expect(
+        "(imported)/DescribeWidgetList.json",
+        "/shapes/Widget Detail",
+        "not a Rust type name",
+    );
+
+    // A response structure renamed to another operation's generated type.
+    let case = Case::new();
+    case.edit("DescribeWidgetList.json", |v| {
+        v["response"]["shapes"]["Items.Widget"]["name"] = json!("PingWidgetInput");
+    });
+    assert!(
+        case.errors()
+            .iter()
+            .any(|(_, _, m)| m.contains("`PingWidgetInput` is already used")),
+        "{:#?}",
+        case.errors()
+    );
+
+    // Two metadata parameters equal after snake-casing.
+    let case = Case::new();
+    case.edit("metadata.json", |v| {
+        v["apis"]["PingWidget"]["parameters"][1]["name"] = json!("Widget_Id");
+    });
+    case.edit("PingWidget.json", |v| {
+        let p = v["parameters"].as_object_mut().unwrap();
+        let enabled = p.remove("Enabled").unwrap();
+        p.insert("Widget_Id".to_owned(), enabled);
+    });
+    case.expect(
+        "(imported)/PingWidget.json",
+        "/parameters/1/name",
+        "widget_id",
+    );
+
+    // An enum value spelled `Unknown`, and two values equal in ASCII case.
+    let case = Case::new();
+    case.edit("shapes.json", |v| {
+        v["WidgetStatus"]["values"][0]["value"] = json!("Unknown");
+    });
+    case.expect(
+        "(imported)/service.json",
+        "/shapes/WidgetStatus/values/0/value",
+        "Unknown",
+    );
+    let case = Case::new();
+    case.edit("shapes.json", |v| {
+        v["WidgetStatus"]["values"][0]["value"] = json!("STOPPED");
+    });
+    case.expect(
+        "(imported)/service.json",
+        "/shapes/WidgetStatus/values/1/value",
+        "ASCII case",
+    );
+}
+
+#[test]
+fn cycles_through_shared_shapes_are_refused() {
+    let case = Case::new();
+    case.edit("shapes.json", |v| {
+        v["A"] = json!({"type": "structure", "description": "A.",
+            "members": [{"name": "B", "type": "B", "description": "B."}]});
+        v["B"] = json!({"type": "structure", "description": "B.",
+            "members": [{"name": "A", "type": "A", "description": "A."}]});
+        v["L"] = json!({"type": "list", "description": "L.", "member": "L"});
+    });
+    let errors = case.errors();
+    assert!(
+        errors
+            .iter()
+            .any(|(f, _, m)| f == "(imported)/service.json" && m.contains("contains itself")),
+        "{errors:#?}"
+    );
+    case.expect(
+        "(imported)/service.json",
+        "/shapes/L/member",
+        "cannot contain itself",
+    );
+}
+
+#[test]
+fn rules_and_pagination_that_name_the_wrong_thing_are_refused() {
+    let case = Case::new();
+    case.edit("PingWidget.json", |v| {
+        v["parameters"]["Enabled"]["required"]["when"] = json!({"present": "Nope"});
+        v["idempotency_token"] = json!("Nope");
+    });
+    case.edit("DescribeWidgetList.json", |v| {
+        v["pagination"]["first_page"] = json!("0");
+    });
+    let errors = case.errors();
+    for (file, pointer) in [
+        (
+            "(imported)/PingWidget.json",
+            "/parameters/1/required/when/present",
+        ),
+        ("(imported)/PingWidget.json", "/idempotency_token"),
+        (
+            "(imported)/DescribeWidgetList.json",
+            "/pagination/first_page",
+        ),
+    ] {
+        assert!(
+            errors.iter().any(|(f, p, _)| f == file && p == pointer),
+            "no error at {file} {pointer} in {errors:#?}"
+        );
+    }
+}
+
+#[test]
+fn pagination_items_inside_an_array_are_refused_by_the_import() {
+    // `Items.Widget.Tags` is an array in each item of the page's array: one per widget, not the
+    // page's items. The spec check refuses it; the import names the overlay, not the built spec.
+    let case = Case::new();
+    case.edit("DescribeWidgetList.json", |v| {
+        v["pagination"]["items"] = json!("Items.Widget.Tags");
+    });
+    case.expect(
+        "DescribeWidgetList.json",
+        "/pagination/items",
+        "not through another array",
+    );
+}
