@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use dbs_codegen::SpecErrors;
-use dbs_codegen::import::{import, write_dir};
+use dbs_codegen::import::import;
 use serde_json::{Value, json};
 
 const OK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/import/ok");
@@ -312,5 +312,168 @@ fn pagination_items_inside_an_array_are_refused_by_the_import() {
         "DescribeWidgetList.json",
         "/pagination/items",
         "not through another array",
+    );
+}
+
+// ---- Wrong JSON kinds that used to be skipped silently. ----
+
+#[test]
+fn metadata_parts_of_the_wrong_json_kind_are_reported_not_skipped() {
+    let case = Case::new();
+    case.edit("metadata.json", |v| {
+        let ping = &mut v["apis"]["PingWidget"];
+        ping["errorCodes"] = json!([{"errorCode": "X", "errorMessage": "Y"}]);
+        ping["responseDemo"] = json!(5);
+        ping["responses"]["200"]["schema"]["properties"]["RequestId"] =
+            json!({"type": "object", "properties": ["Nested"]});
+        let list = &mut v["apis"]["DescribeWidgetList"];
+        list["errorCodes"] = json!({"404/x": {"errorCode": "X"}, "400": {"errorCode": "X"}});
+    });
+    let errors = case.errors();
+    for (pointer, words) in [
+        (
+            "/apis/PingWidget/errorCodes",
+            "an array where an object is expected",
+        ),
+        (
+            "/apis/PingWidget/responseDemo",
+            "a number where a JSON text",
+        ),
+        (
+            "/apis/PingWidget/responses/200/schema/properties/RequestId/properties",
+            "an array where an object is expected",
+        ),
+        (
+            "/apis/DescribeWidgetList/errorCodes/404~1x",
+            "not an HTTP status",
+        ),
+        (
+            "/apis/DescribeWidgetList/errorCodes/400",
+            "an object where an array is expected",
+        ),
+    ] {
+        assert!(
+            errors
+                .iter()
+                .any(|(f, p, m)| f == "metadata.json" && p == pointer && m.contains(words)),
+            "no error at {pointer} saying {words:?} in {errors:#?}"
+        );
+    }
+
+    // Parameters that are not an array: the overlay's descriptions then name nothing, but the
+    // metadata's own mistake is named first-hand.
+    let case = Case::new();
+    case.edit("metadata.json", |v| {
+        v["apis"]["PingWidget"]["parameters"] = json!({"WidgetId": {}});
+    });
+    case.expect(
+        "metadata.json",
+        "/apis/PingWidget/parameters",
+        "an object where an array is expected",
+    );
+}
+
+#[test]
+fn overlay_parts_of_the_wrong_json_kind_are_reported_not_skipped() {
+    let case = Case::new();
+    case.edit("service.json", |v| {
+        v["endpoints"] = json!(["dbs-api.me-east-1.aliyuncs.com"]);
+        v["errors"] = json!({"Throttling": {}});
+        v["context"] = json!({});
+        v["parameters"]["OwnerId"]["added"]["except"] = json!("PingWidget");
+    });
+    case.edit("DescribeWidgetList.json", |v| {
+        v["shapes"] = json!([v["shapes"].clone()]);
+        v["response"]["shapes"]["Items.Widget"]["name"] = json!(5);
+    });
+    let errors = case.errors();
+    for (file, pointer, words) in [
+        ("service.json", "/endpoints", "an array where an object"),
+        ("service.json", "/errors", "an object where an array"),
+        ("service.json", "/context", "an object where an array"),
+        (
+            "service.json",
+            "/parameters/OwnerId/added/except",
+            "a string where an array",
+        ),
+        (
+            "DescribeWidgetList.json",
+            "/shapes",
+            "an array where an object",
+        ),
+        (
+            "DescribeWidgetList.json",
+            "/response/shapes/Items.Widget/name",
+            "a number where a string",
+        ),
+    ] {
+        assert!(
+            errors
+                .iter()
+                .any(|(f, p, m)| f == file && p == pointer && m.contains(words)),
+            "no error at {file} {pointer} saying {words:?} in {errors:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_repeated_json_key_is_an_error_not_a_lost_value() {
+    // Two operations of one name: the first would vanish.
+    let case = Case::new();
+    let text = std::fs::read_to_string(case.metadata()).unwrap();
+    case.write(
+        "metadata.json",
+        &text.replacen(
+            "\"apis\": {",
+            "\"apis\": {\n    \"PingWidget\": { \"parameters\": [] },",
+            1,
+        ),
+    );
+    case.expect("metadata.json", "", "duplicate key `PingWidget`");
+
+    // A parameter described twice in the overlay: one description would vanish.
+    let case = Case::new();
+    case.write(
+        "PingWidget.json",
+        r#"{ "summary": "Pings a widget.",
+  "parameters": {
+    "WidgetId": { "description": "The ID of the widget." },
+    "Enabled": { "description": "Whether the widget is enabled." },
+    "WidgetId": { "description": "Something else." } } }"#,
+    );
+    case.expect("PingWidget.json", "", "duplicate key `WidgetId`");
+}
+
+// ---- The directories. ----
+
+#[test]
+fn a_missing_overlay_directory_is_one_error_naming_it() {
+    let case = Case::new();
+    let missing = case.dir.path().join("no-overlay");
+    let errors = import(&case.metadata(), &missing).unwrap_err();
+    assert_eq!(errors.0.len(), 1, "{errors}");
+    assert_eq!(errors.0[0].file, missing.display().to_string());
+    assert!(
+        errors.0[0]
+            .message
+            .contains("cannot read the overlay directory"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn a_missing_service_overlay_is_one_error_naming_its_path() {
+    let case = Case::new();
+    std::fs::remove_file(case.path("service.json")).unwrap();
+    let errors = import(&case.metadata(), &case.overlay()).unwrap_err();
+    let service: Vec<_> = errors
+        .0
+        .iter()
+        .filter(|e| e.file.ends_with("service.json"))
+        .collect();
+    assert_eq!(service.len(), 1, "{errors}");
+    assert_eq!(
+        service[0].file,
+        case.path("service.json").display().to_string()
     );
 }

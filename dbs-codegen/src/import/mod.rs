@@ -63,6 +63,10 @@ pub fn import(metadata: &Path, overlay: &Path) -> Result<Vec<ImportedFile>, Spec
         return Err(errors.finish());
     };
     let metadata = metadata::read(&doc, &shown, &mut errors);
+    // Without the overlay directory every operation would also lack its overlay: one error says it.
+    let Some(overlay) = overlay else {
+        return Err(errors.finish());
+    };
     let files = merge::merge(&metadata, &shown, &overlay, &mut errors);
     if errors.0.is_empty() {
         // The overlay's values pass into the spec as given; what the spec format refuses (a value
