@@ -69,6 +69,11 @@ fn run_import(args: &[String]) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
+        // A flag given twice would silently take its last value (`--out` included).
+        if slot.is_some() {
+            eprintln!("{flag} is given twice\n{USAGE}");
+            return ExitCode::from(2);
+        }
         *slot = rest.next().map(Path::new);
     }
     let (Some(metadata), Some(overlay), Some(out)) = (metadata, overlay, out) else {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use dbs_codegen::SpecErrors;
-use dbs_codegen::import::import;
+use dbs_codegen::import::{import, write_dir};
 use serde_json::{Value, json};
 
 const OK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/import/ok");
@@ -476,4 +476,79 @@ fn a_missing_service_overlay_is_one_error_naming_its_path() {
         service[0].file,
         case.path("service.json").display().to_string()
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_in_out_is_replaced_not_written_through() {
+    let case = Case::new();
+    let files = case.import().unwrap();
+    let out = case.dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let outside = case.dir.path().join("precious.txt");
+    std::fs::write(&outside, "not a spec\n").unwrap();
+    std::os::unix::fs::symlink(&outside, out.join("PingWidget.json")).unwrap();
+    write_dir(&out, &files).unwrap();
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "not a spec\n");
+    let written = out.join("PingWidget.json");
+    assert!(
+        !std::fs::symlink_metadata(&written)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let expected = files.iter().find(|f| f.name == "PingWidget.json").unwrap();
+    assert_eq!(std::fs::read_to_string(&written).unwrap(), expected.text);
+    // No temporary file is left behind.
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
+}
+
+#[test]
+fn a_directory_in_the_way_is_found_before_anything_is_written() {
+    let case = Case::new();
+    let out = case.dir.path().join("out");
+    std::fs::create_dir_all(out.join("PingWidget.json")).unwrap();
+    let run = case.run(&out);
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("PingWidget.json: a directory is where the file goes"),
+        "{stderr}"
+    );
+    // service.json comes first in the import's files; it must not have been written.
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, ["PingWidget.json"]);
+}
+
+#[test]
+fn a_flag_given_twice_is_a_usage_error() {
+    let case = Case::new();
+    let out = case.dir.path().join("out");
+    let run = Command::new(env!("CARGO_BIN_EXE_dbs-codegen"))
+        .arg("import")
+        .arg("--metadata")
+        .arg(case.metadata())
+        .arg("--overlay")
+        .arg(case.overlay())
+        .arg("--out")
+        .arg(case.dir.path().join("first"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        String::from_utf8(run.stderr)
+            .unwrap()
+            .contains("--out is given twice")
+    );
+    assert!(!out.exists());
+    assert!(!case.dir.path().join("first").exists());
 }
