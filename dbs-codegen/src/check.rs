@@ -9,7 +9,9 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::error::{Ctxt, Pointer};
-use crate::model::{EnumValue, ErrorCode, Operation, Service, ShapeKind, Type, reached};
+use crate::model::{
+    Condition, EnumValue, ErrorCode, Operation, Requirement, Service, ShapeKind, Type, reached,
+};
 use crate::{names, reserved};
 
 /// Runs every rule. `service` is `None` when it did not lower (already reported): the rules on the
@@ -60,6 +62,7 @@ pub(crate) fn check(cx: &mut Ctxt, service: Option<&Service>, ops: &[Operation])
         check_response_fields(cx, op);
         check_example(cx, op);
         check_pagination(cx, op);
+        check_parameter_rules(cx, op);
     }
     check_operation_namespaces(cx, ops);
     check_client_methods(cx, ops);
@@ -480,6 +483,16 @@ fn check_pagination(cx: &mut Ctxt, op: &Operation) {
         return;
     };
     let integer = |ty: Type| matches!(ty, Type::Int32 | Type::Int64);
+    if p.page_number == p.page_size {
+        cx.error(
+            &op.file,
+            &p.at.at("page_size"),
+            format!(
+                "`{}` is also the page number; the page size is another parameter",
+                p.page_size
+            ),
+        );
+    }
     for (key, wire) in [("page_number", &p.page_number), ("page_size", &p.page_size)] {
         match op.params.iter().find(|param| &param.wire == wire) {
             Some(param) if integer(param.ty) => {}
@@ -552,6 +565,63 @@ fn check_pagination(cx: &mut Ctxt, op: &Operation) {
     if !is_list {
         let message = format!("`{}` must end at a list", p.items);
         cx.error(&op.file, &p.at.at("items"), message);
+    }
+}
+
+// A rule that tests its own parameter can never hold usefully (`forbidden` when present: the
+// parameter can never be sent; `required` when absent: always required, said as a rule; when
+// present: nothing), and a parameter required and forbidden on the same condition, or required
+// always and forbidden on some condition, cannot be satisfied: each is a spec mistake the
+// validator would otherwise turn into a request no caller can send.
+fn check_parameter_rules(cx: &mut Ctxt, op: &Operation) {
+    fn names(condition: &Condition, param: usize) -> bool {
+        match condition {
+            Condition::Param { param: p, .. }
+            | Condition::Bool { param: p, .. }
+            | Condition::Present { param: p } => *p == param,
+            Condition::Context { .. } => false,
+            Condition::All(all) | Condition::Any(all) => all.iter().any(|c| names(c, param)),
+            Condition::Not(inner) => names(inner, param),
+        }
+    }
+    for (index, param) in op.params.iter().enumerate() {
+        let wire = &param.wire;
+        let required = match &param.required {
+            Requirement::When { condition, .. } => {
+                if names(condition, index) {
+                    cx.error(
+                        &op.file,
+                        &param.at.at("required").at("when"),
+                        format!("the rule tests `{wire}` itself; a parameter's rule must test other parameters (or the context)"),
+                    );
+                }
+                Some(condition)
+            }
+            _ => None,
+        };
+        let Some(forbidden) = &param.forbidden else {
+            continue;
+        };
+        let at = param.at.at("forbidden").at("when");
+        if names(&forbidden.condition, index) {
+            cx.error(
+                &op.file,
+                &at,
+                format!("the rule tests `{wire}` itself; a parameter's rule must test other parameters (or the context)"),
+            );
+        } else if matches!(param.required, Requirement::Always) {
+            cx.error(
+                &op.file,
+                &at,
+                format!("`{wire}` is required always, so it cannot be forbidden"),
+            );
+        } else if required == Some(&forbidden.condition) {
+            cx.error(
+                &op.file,
+                &at,
+                format!("`{wire}` is required and forbidden on the same condition"),
+            );
+        }
     }
 }
 

@@ -781,28 +781,69 @@ impl<'c> Reader<'c> {
                 _ => Vec::new(),
             }
         }
+        // A shape that reaches no cycle cannot start one: peel such shapes off first (a long
+        // chain of nested structures would otherwise be searched once per shape in it).
+        let edges: Vec<Vec<usize>> = shapes
+            .iter()
+            .map(|s| children(s).into_iter().map(|(c, _)| c).collect())
+            .collect();
+        // Peeled from the leaves up: a shape whose children are all peeled is peeled.
+        let mut parents: Vec<Vec<usize>> = vec![Vec::new(); shapes.len()];
+        let mut unpeeled: Vec<usize> = edges.iter().map(Vec::len).collect();
+        for (i, children) in edges.iter().enumerate() {
+            for &c in children {
+                parents[c].push(i);
+            }
+        }
+        let mut acyclic = vec![false; shapes.len()];
+        let mut ready: Vec<usize> = (0..shapes.len()).filter(|&i| unpeeled[i] == 0).collect();
+        while let Some(i) = ready.pop() {
+            acyclic[i] = true;
+            for &p in &parents[i] {
+                unpeeled[p] -= 1;
+                if unpeeled[p] == 0 {
+                    ready.push(p);
+                }
+            }
+        }
         for start in base..shapes.len() {
-            let mut stack = vec![(start, vec![shapes[start].name.clone()])];
+            if acyclic[start] {
+                continue;
+            }
+            // Depth-first from `start`; `via[n]` is the shape that first reached `n`, so the
+            // path back is rebuilt only for the cycle found.
+            let mut stack = vec![start];
+            let mut via = vec![None; shapes.len()];
             let mut seen = vec![false; shapes.len()];
             seen[start] = true;
             let mut found = None;
-            'search: while let Some((at, path)) = stack.pop() {
+            'search: while let Some(at) = stack.pop() {
                 for (child, member) in children(&shapes[at]) {
-                    let mut path = path.clone();
-                    path.push(shapes[child].name.clone());
                     if child == start {
-                        found = Some((at, member, path));
+                        found = Some((at, member));
                         break 'search;
                     }
                     if !seen[child] {
                         seen[child] = true;
-                        stack.push((child, path));
+                        via[child] = Some(at);
+                        stack.push(child);
                     }
                 }
             }
-            let Some((owner, member, path)) = found else {
+            let Some((owner, member)) = found else {
                 continue;
             };
+            // `start`, the shapes from it to `owner`, and `start` again.
+            let mut back = Vec::new();
+            let mut n = owner;
+            while n != start {
+                back.push(shapes[n].name.clone());
+                let Some(previous) = via[n] else { break };
+                n = previous;
+            }
+            let mut path = vec![shapes[start].name.clone()];
+            path.extend(back.into_iter().rev());
+            path.push(shapes[start].name.clone());
             let message = format!(
                 "`{}` contains itself ({}); a shape cannot contain itself, directly or through other shapes",
                 shapes[start].name,

@@ -1,0 +1,188 @@
+//! The generator's spec check against the new keys misused: rules that test their own
+//! parameter or cannot be met, a pagination whose page number is its page size, and shapes
+//! nested thousands deep. Each case copies the import fixture's expected spec
+//! (`fixtures/import/ok/expected/`, which checks cleanly) and breaks one thing.
+
+// Tests fail by panicking: `unwrap` on the fixed test inputs is the clearest way to say so.
+#![allow(clippy::unwrap_used)]
+
+use dbs_codegen::{SpecDir, SpecErrors};
+use serde_json::{Value, json};
+
+const OK: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/import/ok/expected"
+);
+
+/// Checks a copy of the fixture spec after `change` edits its files (name → JSON).
+fn check(change: impl FnOnce(&mut Vec<(String, Value)>)) -> Result<(), SpecErrors> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files: Vec<(String, Value)> = std::fs::read_dir(OK)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            (
+                e.file_name().into_string().unwrap(),
+                serde_json::from_str(&text).unwrap(),
+            )
+        })
+        .collect();
+    change(&mut files);
+    for (name, value) in &files {
+        std::fs::write(
+            dir.path().join(name),
+            serde_json::to_string_pretty(value).unwrap(),
+        )
+        .unwrap();
+    }
+    SpecDir::read(dir.path(), "spec")
+        .and_then(|d| d.lower())
+        .map(|_| ())
+}
+
+fn file<'a>(files: &'a mut [(String, Value)], name: &str) -> &'a mut Value {
+    &mut files.iter_mut().find(|(n, _)| n == name).unwrap().1
+}
+
+fn param<'a>(files: &'a mut [(String, Value)], op: &str, name: &str) -> &'a mut Value {
+    file(files, &format!("{op}.json"))["parameters"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|p| p["name"] == name)
+        .unwrap()
+}
+
+/// Asserts one error at `file`/`pointer` whose message has `words`.
+fn expect(result: Result<(), SpecErrors>, file: &str, pointer: &str, words: &str) {
+    let errors = result.expect_err("the spec checked cleanly");
+    assert!(
+        errors.0.iter().any(|e| e.file == format!("spec/{file}")
+            && e.pointer == pointer
+            && e.message.contains(words)),
+        "no error at {file} {pointer} saying {words:?} in\n{errors}"
+    );
+}
+
+#[test]
+fn the_unbroken_copy_checks() {
+    check(|_| {}).unwrap();
+}
+
+#[test]
+fn a_rule_that_tests_its_own_parameter_is_refused() {
+    // `Enabled` (PingWidget's second parameter) required when it is present, or when it is
+    // absent; forbidden when it is present, or when it is absent.
+    for (key, when) in [
+        ("required", json!({"present": "Enabled"})),
+        ("required", json!({"not": {"present": "Enabled"}})),
+        ("forbidden", json!({"present": "Enabled"})),
+        (
+            "forbidden",
+            json!({"all": [{"present": "WidgetId"}, {"param": "Enabled", "in": ["true"]}]}),
+        ),
+    ] {
+        let result = check(|files| {
+            let enabled = param(files, "PingWidget", "Enabled");
+            enabled[key] = json!({"id": "X1", "when": when});
+        });
+        expect(
+            result,
+            "PingWidget.json",
+            &format!("/parameters/1/{key}/when"),
+            "tests `Enabled` itself",
+        );
+    }
+}
+
+#[test]
+fn a_parameter_that_cannot_be_both_required_and_absent_is_refused() {
+    // `WidgetId` is required always.
+    let result = check(|files| {
+        param(files, "PingWidget", "WidgetId")["forbidden"] =
+            json!({"id": "X1", "when": {"present": "Enabled"}});
+    });
+    expect(
+        result,
+        "PingWidget.json",
+        "/parameters/0/forbidden/when",
+        "required always, so it cannot be forbidden",
+    );
+    // `Enabled` is required when `WidgetId` is present.
+    let result = check(|files| {
+        param(files, "PingWidget", "Enabled")["forbidden"] =
+            json!({"id": "X1", "when": {"present": "WidgetId"}});
+    });
+    expect(
+        result,
+        "PingWidget.json",
+        "/parameters/1/forbidden/when",
+        "required and forbidden on the same condition",
+    );
+}
+
+#[test]
+fn a_pagination_whose_page_number_is_its_page_size_is_refused() {
+    let result = check(|files| {
+        file(files, "DescribeWidgetList.json")["pagination"]["page_size"] = json!("PageNum");
+    });
+    expect(
+        result,
+        "DescribeWidgetList.json",
+        "/pagination/page_size",
+        "also the page number",
+    );
+}
+
+#[test]
+fn thousands_of_nested_shapes_are_checked_and_a_cycle_at_their_end_is_named() {
+    // A chain of 3000 structures, each holding the next, ending in a three-shape cycle. Each
+    // shape used to be searched once per shape (with its path copied at every step): minutes.
+    let result = check(|files| {
+        let service = file(files, "service.json");
+        let shapes = service["shapes"].as_object_mut().unwrap();
+        let member = |ty: String| json!([{"name": "Next", "type": ty, "description": "The next."}]);
+        for i in 0..3000 {
+            let next = if i < 2999 {
+                format!("Chain{:04}", i + 1)
+            } else {
+                "CycleA".to_owned()
+            };
+            shapes.insert(
+                format!("Chain{i:04}"),
+                json!({"type": "structure", "description": "A link.", "members": member(next)}),
+            );
+        }
+        for (name, next) in [
+            ("CycleA", "CycleB"),
+            ("CycleB", "CycleC"),
+            ("CycleC", "CycleA"),
+        ] {
+            shapes.insert(
+                name.to_owned(),
+                json!({"type": "structure", "description": "A link.", "members": member(next.to_owned())}),
+            );
+        }
+        let ping = file(files, "PingWidget.json");
+        ping["response"]["fields"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"name": "Chain", "type": "Chain0000", "description": "The chain."}));
+    });
+    let errors = result.expect_err("the cycle checked cleanly");
+    let cycles: Vec<_> = errors
+        .0
+        .iter()
+        .filter(|e| e.message.contains("contains itself"))
+        .collect();
+    assert_eq!(cycles.len(), 1, "{errors}");
+    assert_eq!(cycles[0].file, "spec/service.json");
+    assert_eq!(cycles[0].pointer, "/shapes/CycleC/members/0/type");
+    assert!(
+        cycles[0]
+            .message
+            .starts_with("`CycleA` contains itself (CycleA → CycleB → CycleC → CycleA)"),
+        "{errors}"
+    );
+}
