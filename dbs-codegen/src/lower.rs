@@ -210,8 +210,17 @@ impl<'c> Reader<'c> {
             ),
             "format.rs does not declare `{key}` as text"
         );
-        self.get(obj, key)
-            .and_then(|v| self.string_value(v, obj.at.at(key)))
+        let text = self
+            .get(obj, key)
+            .and_then(|v| self.string_value(v, obj.at.at(key)))?;
+        if matches!(
+            key,
+            "description" | "summary" | "note" | "access_level_note"
+        ) && let Some(why) = markdown_hazard(&text)
+        {
+            self.error(&obj.at.at(key), why);
+        }
+        Some(text)
     }
 
     fn string_value(&mut self, value: &Value, at: Pointer) -> Option<String> {
@@ -1609,6 +1618,38 @@ fn any_shape_keys() -> (Vec<&'static Key>, Vec<&'static str>) {
 }
 
 /// What the format says the value at `key` is.
+/// Why prose would break the generated docs, which render it as Markdown: a code block (fenced,
+/// or a line indented by a tab or four spaces) becomes a doctest of the generated crate that
+/// does not compile, and an HTML tag fails `cargo doc` under `-D warnings`.
+fn markdown_hazard(text: &str) -> Option<&'static str> {
+    if text.contains("```") || text.contains("~~~") {
+        return Some(
+            "a code fence (``` or ~~~) in prose: the generated docs would run it as a doctest",
+        );
+    }
+    if text
+        .lines()
+        .any(|l| l.starts_with('\t') || l.starts_with("    "))
+    {
+        return Some(
+            "a line indented by a tab or four spaces in prose: Markdown makes it a code block, which the generated docs would run as a doctest",
+        );
+    }
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '<'
+            && chars
+                .peek()
+                .is_some_and(|n| n.is_ascii_alphabetic() || *n == '/')
+        {
+            return Some(
+                "`<` before a letter or `/` in prose reads as an HTML tag in the generated docs; write the words, or put the text in backticks",
+            );
+        }
+    }
+    None
+}
+
 fn declared(obj: &Obj<'_>, key: &str) -> Option<&'static format::Val> {
     obj.keys.iter().find(|k| k.name == key).map(|k| &k.value)
 }

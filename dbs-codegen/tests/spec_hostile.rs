@@ -186,3 +186,36 @@ fn thousands_of_nested_shapes_are_checked_and_a_cycle_at_their_end_is_named() {
         "{errors}"
     );
 }
+
+#[test]
+fn prose_that_markdown_would_turn_into_code_or_html_is_refused() {
+    // In the generated crate's docs, a fenced or indented block is a doctest (which fails to
+    // compile) and `<ID>` is an unclosed HTML tag (`cargo doc -D warnings` fails).
+    let result = check(|files| {
+        let ping = file(files, "PingWidget.json");
+        ping["summary"] = json!("Pings a widget:\n```\nping w-1\n```");
+        ping["parameters"][0]["description"] = json!("The ID:\n\n    w-12345678");
+        ping["parameters"][1]["description"] = json!("Whether the <Widget> is enabled.");
+        ping["parameters"][1]["required"]["note"] = json!("Required when\n\tnew.");
+    });
+    let errors = result.expect_err("the prose checked cleanly");
+    for (pointer, words) in [
+        ("/summary", "code fence"),
+        ("/parameters/0/description", "four spaces"),
+        ("/parameters/1/description", "HTML tag"),
+        ("/parameters/1/required/note", "a tab"),
+    ] {
+        assert!(
+            errors.0.iter().any(|e| e.file == "spec/PingWidget.json"
+                && e.pointer == pointer
+                && e.message.contains(words)),
+            "no error at {pointer} saying {words:?} in\n{errors}"
+        );
+    }
+    // Comparisons and bracketed JSON stay allowed.
+    check(|files| {
+        file(files, "PingWidget.json")["parameters"][0]["description"] =
+            json!("The ID, such as [{\"Id\":\"w-1\"}]; 0 < n <= 5, or a < b.");
+    })
+    .unwrap();
+}
