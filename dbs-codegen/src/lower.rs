@@ -220,6 +220,17 @@ impl<'c> Reader<'c> {
         {
             self.error(&obj.at.at(key), why);
         }
+        // A value's example is shown in backticks in the generated docs; the response's example
+        // is a JSON text kept as a string literal, not shown in docs.
+        if key == "example"
+            && !obj.at.to_string().ends_with("/response")
+            && (text.contains('`') || text.contains('\n'))
+        {
+            self.error(
+                &obj.at.at(key),
+                "an example is one line without backticks: the generated docs show it as `code`",
+            );
+        }
         Some(text)
     }
 

@@ -219,3 +219,27 @@ fn prose_that_markdown_would_turn_into_code_or_html_is_refused() {
     })
     .unwrap();
 }
+
+#[test]
+fn an_example_that_would_leave_its_code_span_is_refused() {
+    let result = check(|files| {
+        let ping = file(files, "PingWidget.json");
+        ping["parameters"][0]["example"] = json!("w-1`\n```");
+        ping["response"]["fields"][0]["example"] = json!("a\nb");
+    });
+    let errors = result.expect_err("the examples checked cleanly");
+    for pointer in ["/parameters/0/example", "/response/fields/0/example"] {
+        assert!(
+            errors.0.iter().any(|e| e.file == "spec/PingWidget.json"
+                && e.pointer == pointer
+                && e.message.contains("one line without backticks")),
+            "no error at {pointer} in\n{errors}"
+        );
+    }
+    // The response's own example is a multi-line JSON text, kept out of the docs.
+    check(|files| {
+        file(files, "PingWidget.json")["response"]["example"] =
+            json!("{\n  \"RequestId\": \"`x`\"\n}");
+    })
+    .unwrap();
+}
