@@ -552,3 +552,18 @@ fn a_flag_given_twice_is_a_usage_error() {
     assert!(!out.exists());
     assert!(!case.dir.path().join("first").exists());
 }
+
+#[test]
+fn a_response_field_name_an_overlay_path_cannot_name_is_refused() {
+    // `Items.Widget` at the top level would share its overlay path with `Widget` in `Items`.
+    let case = Case::new();
+    case.edit("metadata.json", |v| {
+        v["apis"]["DescribeWidgetList"]["responses"]["200"]["schema"]["properties"]
+            ["Items.Widget"] = json!({"type": "string", "example": "x"});
+    });
+    case.expect(
+        "metadata.json",
+        "/apis/DescribeWidgetList/responses/200/schema/properties/Items.Widget",
+        "cannot be named by an overlay path",
+    );
+}

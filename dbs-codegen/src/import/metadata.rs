@@ -254,6 +254,16 @@ fn fields(schema: &Json, pointer: &str, at: &mut impl FnMut(String, String)) -> 
         at,
     ) {
         let here = format!("{pointer}/properties/{}", escape(name));
+        // Overlay paths join names with `.`: `A.B` could be a field or `B` inside `A`.
+        if name.contains('.') || name.is_empty() {
+            at(
+                here,
+                format!(
+                    "response field name `{name}` cannot be named by an overlay path (empty, or holds `.`)"
+                ),
+            );
+            continue;
+        }
         if let Some(kind) = kind(field, &here, at) {
             out.push(Field {
                 name: name.clone(),
