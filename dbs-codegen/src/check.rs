@@ -63,6 +63,7 @@ pub(crate) fn check(cx: &mut Ctxt, service: Option<&Service>, ops: &[Operation])
         check_example(cx, op);
         check_pagination(cx, op);
         check_parameter_rules(cx, op);
+        check_parameter_examples(cx, op);
     }
     check_operation_namespaces(cx, ops);
     check_client_methods(cx, ops);
@@ -620,6 +621,52 @@ fn check_parameter_rules(cx: &mut Ctxt, op: &Operation) {
                 &op.file,
                 &at,
                 format!("`{wire}` is required and forbidden on the same condition"),
+            );
+        }
+    }
+}
+
+// The CLI's help prints a parameter's example as a command line to copy, and the docs show it:
+// one the parameter would refuse (a masked `4312****` for an int64, `yes` for a boolean, a value
+// outside the enum or the bounds, JSON that does not parse) teaches a call that fails.
+fn check_parameter_examples(cx: &mut Ctxt, op: &Operation) {
+    for param in &op.params {
+        let Some(example) = &param.example else {
+            continue;
+        };
+        let problem = match param.ty {
+            Type::String => None,
+            Type::Int32 | Type::Int64 => match example.parse::<i64>() {
+                Err(_) => Some("is not an integer".to_owned()),
+                Ok(n) if param.ty == Type::Int32 && i32::try_from(n).is_err() => {
+                    Some("is not an int32".to_owned())
+                }
+                Ok(n) if param.bounds.min.is_some_and(|min| n < min) => {
+                    Some("is below the parameter's least value".to_owned())
+                }
+                Ok(n) if param.bounds.max.is_some_and(|max| n > max) => {
+                    Some("is above the parameter's greatest value".to_owned())
+                }
+                Ok(_) => None,
+            },
+            Type::Boolean => {
+                (example != "true" && example != "false").then(|| "is not true or false".to_owned())
+            }
+            Type::Shape(i) => match &op.shape(i).kind {
+                ShapeKind::Enum { values, .. } => {
+                    (!values.iter().any(|v| v.value.eq_ignore_ascii_case(example)))
+                        .then(|| "is not one of the enum's values".to_owned())
+                }
+                _ => serde_json::from_str::<serde_json::Value>(example)
+                    .err()
+                    .map(|e| format!("is not JSON ({e})")),
+            },
+        };
+        if let Some(problem) = problem {
+            cx.error(
+                &op.file,
+                &param.at.at("example"),
+                format!("example `{example}` {problem}: give one the parameter takes"),
             );
         }
     }

@@ -243,3 +243,50 @@ fn an_example_that_would_leave_its_code_span_is_refused() {
     })
     .unwrap();
 }
+
+#[test]
+fn a_parameter_example_the_parameter_refuses_is_refused() {
+    // DescribeWidgetList: WidgetStatus (enum), PageNum (int32), PageSize (int32, 1..=100);
+    // PingWidget: Enabled (boolean). The masked example is the metadata's habit (`4312****`).
+    let result = check(|files| {
+        param(files, "DescribeWidgetList", "WidgetStatus")["example"] = json!("paused");
+        param(files, "DescribeWidgetList", "PageNum")["example"] = json!("4312****");
+        param(files, "DescribeWidgetList", "PageSize")["example"] = json!("0");
+        param(files, "PingWidget", "Enabled")["example"] = json!("yes");
+    });
+    let errors = result.expect_err("the examples checked cleanly");
+    for (file, pointer, words) in [
+        (
+            "DescribeWidgetList.json",
+            "/parameters/0/example",
+            "not one of the enum's values",
+        ),
+        (
+            "DescribeWidgetList.json",
+            "/parameters/1/example",
+            "`4312****` is not an integer",
+        ),
+        (
+            "DescribeWidgetList.json",
+            "/parameters/2/example",
+            "below the parameter's least value",
+        ),
+        (
+            "PingWidget.json",
+            "/parameters/1/example",
+            "is not true or false",
+        ),
+    ] {
+        assert!(
+            errors.0.iter().any(|e| e.file == format!("spec/{file}")
+                && e.pointer == pointer
+                && e.message.contains(words)),
+            "no error at {file} {pointer} saying {words:?} in\n{errors}"
+        );
+    }
+    // An enum example in another ASCII case is a value the enum reads.
+    check(|files| {
+        param(files, "DescribeWidgetList", "WidgetStatus")["example"] = json!("RUNNING");
+    })
+    .unwrap();
+}
