@@ -80,6 +80,16 @@ fn run_import(args: &[String]) -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
+    // Writing the spec over the overlay would replace each `<Operation>.json` of it.
+    if let (Ok(a), Ok(b)) = (out.canonicalize(), overlay.canonicalize())
+        && a == b
+    {
+        eprintln!(
+            "error: {}: --out is the overlay directory; the spec is written elsewhere (spec/<product>-<version>)",
+            out.display()
+        );
+        return ExitCode::FAILURE;
+    }
     let files = match import::import(metadata, overlay) {
         Ok(files) => files,
         Err(errors) => {

@@ -567,3 +567,22 @@ fn a_response_field_name_an_overlay_path_cannot_name_is_refused() {
         "cannot be named by an overlay path",
     );
 }
+
+#[test]
+fn out_as_the_overlay_directory_is_refused_and_the_overlay_kept() {
+    let case = Case::new();
+    let before = std::fs::read_to_string(case.path("PingWidget.json")).unwrap();
+    // The same directory, spelled another way.
+    let out = case.overlay().join("..").join("overlay");
+    let run = case.run(&out);
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("--out is the overlay directory"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(case.path("PingWidget.json")).unwrap(),
+        before
+    );
+}
