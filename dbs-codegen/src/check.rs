@@ -472,9 +472,110 @@ fn check_example(cx: &mut Ctxt, op: &Operation) {
     };
     let at = Pointer::root().at("response").at("example");
     match serde_json::from_str::<serde_json::Value>(example) {
-        Ok(serde_json::Value::Object(_)) => {}
+        Ok(serde_json::Value::Object(map)) => {
+            // The client reads the served example as the output: a value it cannot read fails
+            // every call to the emulator, so name the first such value.
+            let mut wrong = None;
+            example_fields(op, &op.response, &map, "", &mut wrong);
+            if let Some((path, why)) = wrong {
+                let message = format!("the example's `{path}` {why}, so the output cannot read it");
+                cx.error(&op.file, &at, message);
+            }
+        }
         Ok(_) => cx.error(&op.file, &at, "the example must be a JSON object"),
         Err(e) => cx.error(&op.file, &at, format!("the example is not JSON: {e}")),
+    }
+}
+
+/// The example object's members against `fields`, as the generated output reads them (leniently:
+/// unknown members and `null` are skipped; scalars as `dbs_api`'s readers take them).
+fn example_fields(
+    op: &Operation,
+    fields: &[crate::model::Field],
+    map: &serde_json::Map<String, serde_json::Value>,
+    prefix: &str,
+    wrong: &mut Option<(String, &'static str)>,
+) {
+    for field in fields {
+        if wrong.is_some() {
+            return;
+        }
+        if let Some(value) = map.get(&field.wire) {
+            let path = format!("{prefix}{}", field.wire);
+            example_value(op, field.ty, value, &path, wrong);
+        }
+    }
+}
+
+fn example_value(
+    op: &Operation,
+    ty: Type,
+    value: &serde_json::Value,
+    path: &str,
+    wrong: &mut Option<(String, &'static str)>,
+) {
+    use serde_json::Value;
+    let integer = |text: &str| {
+        let text = text.trim();
+        let whole = match text.split_once('.') {
+            Some((int, fraction))
+                if !int.is_empty()
+                    && !fraction.is_empty()
+                    && fraction.bytes().all(|b| b == b'0') =>
+            {
+                int
+            }
+            _ => text,
+        };
+        whole.parse::<i64>().ok()
+    };
+    let fits = |n: i64| ty != Type::Int32 || i32::try_from(n).is_ok();
+    let why = match (ty, value) {
+        (_, Value::Null) => None,
+        (Type::String, Value::String(_) | Value::Number(_) | Value::Bool(_)) => None,
+        (Type::String, _) => Some("is not a string"),
+        (Type::Int32 | Type::Int64, Value::Number(n)) => {
+            let exact = n.as_i64().or_else(|| {
+                n.as_f64()
+                    .filter(|x| x.fract() == 0.0 && x.abs() <= 9_007_199_254_740_992.0)
+                    .map(|x| x as i64)
+            });
+            (!exact.is_some_and(fits)).then_some("is not an integer of its type")
+        }
+        (Type::Int32 | Type::Int64, Value::String(s)) => {
+            (!integer(s).is_some_and(fits)).then_some("is not an integer of its type")
+        }
+        (Type::Int32 | Type::Int64, _) => Some("is not an integer"),
+        (Type::Boolean, Value::Bool(_)) => None,
+        (Type::Boolean, Value::String(s))
+            if s.trim().eq_ignore_ascii_case("true") || s.trim().eq_ignore_ascii_case("false") =>
+        {
+            None
+        }
+        (Type::Boolean, _) => Some("is not a boolean"),
+        (Type::Shape(i), value) => match (&op.shape(i).kind, value) {
+            (ShapeKind::Enum { .. }, Value::Array(_) | Value::Object(_)) => {
+                Some("is not a value of its enum")
+            }
+            (ShapeKind::Enum { .. }, _) => None,
+            (ShapeKind::Structure { members }, Value::Object(map)) => {
+                example_fields(op, members, map, &format!("{path}."), wrong);
+                None
+            }
+            (ShapeKind::Structure { .. }, _) => Some("is not an object"),
+            (ShapeKind::List { member, .. }, Value::Array(items)) => {
+                for item in items {
+                    example_value(op, *member, item, path, wrong);
+                }
+                None
+            }
+            (ShapeKind::List { .. }, _) => Some("is not an array"),
+        },
+    };
+    if let Some(why) = why
+        && wrong.is_none()
+    {
+        *wrong = Some((path.to_owned(), why));
     }
 }
 

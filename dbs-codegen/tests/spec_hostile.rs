@@ -290,3 +290,45 @@ fn a_parameter_example_the_parameter_refuses_is_refused() {
     })
     .unwrap();
 }
+
+#[test]
+fn a_response_example_the_output_cannot_read_is_refused() {
+    // The emulator serves the example and the client reads it as the output.
+    for (op, example, path) in [
+        (
+            "PingWidget.json",
+            r#"{"RequestId": "r-1", "Success": "maybe"}"#,
+            "`Success` is not a boolean",
+        ),
+        (
+            "DescribeWidgetList.json",
+            r#"{"TotalPages": 1, "Items": {"Widget": [{"WidgetId": "w-1", "CreatedTime": "soon"}]}}"#,
+            "`Items.Widget.CreatedTime` is not an integer of its type",
+        ),
+        (
+            "DescribeWidgetList.json",
+            r#"{"TotalPages": 99999999999}"#,
+            "`TotalPages` is not an integer of its type",
+        ),
+        (
+            "DescribeWidgetList.json",
+            r#"{"Items": {"Widget": {"WidgetId": "w-1"}}}"#,
+            "`Items.Widget` is not an array",
+        ),
+    ] {
+        let result = check(|files| {
+            file(files, op)["response"]["example"] = json!(example);
+        });
+        expect(result, op, "/response/example", path);
+    }
+    // What the readers take leniently stays allowed: numbers as strings, numeric strings as
+    // integers, `"true"` as a boolean, `null`, and members the output does not have.
+    check(|files| {
+        file(files, "DescribeWidgetList.json")["response"]["example"] = json!(
+            r#"{"RequestId": 7, "TotalPages": "2", "Extra": [1], "Items": {"Widget": [{"WidgetId": null, "CreatedTime": "1554560477000.0", "Tags": ["a", 1, null]}]}}"#
+        );
+        file(files, "PingWidget.json")["response"]["example"] =
+            json!(r#"{"Success": "TRUE"}"#);
+    })
+    .unwrap();
+}
