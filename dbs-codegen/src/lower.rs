@@ -215,10 +215,26 @@ impl<'c> Reader<'c> {
             .and_then(|v| self.string_value(v, obj.at.at(key)))?;
         if matches!(
             key,
-            "description" | "summary" | "note" | "access_level_note"
+            "description" | "summary" | "note" | "access_level_note" | "message"
         ) && let Some(why) = markdown_hazard(&text)
         {
             self.error(&obj.at.at(key), why);
+        }
+        // The docs link the reference page as `<url>`: anything but a URL there is an HTML tag.
+        if key == "documentation"
+            && (!(text.starts_with("https://") || text.starts_with("http://"))
+                || text.contains(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '`')))
+        {
+            self.error(
+                &obj.at.at(key),
+                "not an http(s) URL without spaces, `<`, `>` or backticks: the generated docs link it",
+            );
+        }
+        if key == "ram_action" && text.contains(|c: char| c.is_whitespace() || c == '`') {
+            self.error(
+                &obj.at.at(key),
+                "a RAM action has no spaces or backticks (`dbs:CreateRestoreTask`): the generated docs show it as code",
+            );
         }
         // A value's example is shown in backticks in the generated docs; the response's example
         // is a JSON text kept as a string literal, not shown in docs.

@@ -332,3 +332,30 @@ fn a_response_example_the_output_cannot_read_is_refused() {
     })
     .unwrap();
 }
+
+#[test]
+fn a_reference_url_ram_action_or_error_message_that_breaks_the_docs_is_refused() {
+    // The docs print `Reference: <url>` (not a URL: an HTML tag), `RAM action `…`` and each
+    // error's message as prose.
+    let result = check(|files| {
+        let list = file(files, "DescribeWidgetList.json");
+        list["documentation"] = json!("see the API docs");
+        list["ram_action"] = json!("dbs:Describe`WidgetList");
+        list["errors"][0]["message"] = json!("The <Widget> is busy.");
+        file(files, "service.json")["documentation"] = json!("javascript:alert(1)");
+    });
+    let errors = result.expect_err("the spec checked cleanly");
+    for (file, pointer, words) in [
+        ("DescribeWidgetList.json", "/documentation", "URL"),
+        ("DescribeWidgetList.json", "/ram_action", "RAM action"),
+        ("DescribeWidgetList.json", "/errors/0/message", "HTML tag"),
+        ("service.json", "/documentation", "URL"),
+    ] {
+        assert!(
+            errors.0.iter().any(|e| e.file == format!("spec/{file}")
+                && e.pointer == pointer
+                && e.message.contains(words)),
+            "no error at {file} {pointer} saying {words:?} in\n{errors}"
+        );
+    }
+}
