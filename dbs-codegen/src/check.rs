@@ -585,6 +585,23 @@ fn check_pagination(cx: &mut Ctxt, op: &Operation) {
         return;
     };
     let integer = |ty: Type| matches!(ty, Type::Int32 | Type::Int64);
+    if p.first_page < 0 {
+        cx.error(
+            &op.file,
+            &p.at.at("first_page"),
+            format!(
+                "first page {} is negative; pages are numbered from 0 or 1",
+                p.first_page
+            ),
+        );
+    }
+    if p.total_pages.is_some() && p.total_pages == p.total_items {
+        cx.error(
+            &op.file,
+            &p.at.at("total_items"),
+            "the count of items is also the count of pages; they are different response fields",
+        );
+    }
     if p.page_number == p.page_size {
         cx.error(
             &op.file,

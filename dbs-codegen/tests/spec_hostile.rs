@@ -359,3 +359,25 @@ fn a_reference_url_ram_action_or_error_message_that_breaks_the_docs_is_refused()
         );
     }
 }
+
+#[test]
+fn a_pagination_with_a_negative_first_page_or_one_total_for_both_counts_is_refused() {
+    let result = check(|files| {
+        let pagination = &mut file(files, "DescribeWidgetList.json")["pagination"];
+        pagination["first_page"] = json!(-1);
+        pagination["total_items"] = json!("TotalPages");
+    });
+    let errors = result.expect_err("the pagination checked cleanly");
+    for (pointer, words) in [
+        ("/pagination/first_page", "negative"),
+        ("/pagination/total_items", "also the count of pages"),
+    ] {
+        assert!(
+            errors
+                .0
+                .iter()
+                .any(|e| e.pointer == pointer && e.message.contains(words)),
+            "no error at {pointer} saying {words:?} in\n{errors}"
+        );
+    }
+}
