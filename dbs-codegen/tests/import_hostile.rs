@@ -586,3 +586,17 @@ fn out_as_the_overlay_directory_is_refused_and_the_overlay_kept() {
         before
     );
 }
+
+#[test]
+fn a_response_field_retyped_to_a_list_or_structure_is_refused() {
+    // `Items.Widget.WidgetId` is a string in the metadata; a list shape cannot read it.
+    let case = Case::new();
+    case.edit("DescribeWidgetList.json", |v| {
+        v["response"]["fields"]["Items.Widget.WidgetId"]["type"] = json!("WidgetPageSize");
+    });
+    case.expect(
+        "DescribeWidgetList.json",
+        "/response/fields/Items.Widget.WidgetId/type",
+        "`WidgetPageSize` is not an enum",
+    );
+}

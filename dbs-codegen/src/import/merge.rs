@@ -513,6 +513,16 @@ impl<'a> Operation<'a> {
             {
                 self.error(&format!("{at}/type"), format!("unknown type `{t}`: not a scalar, a shape of this operation or a shared shape"));
             }
+            // The metadata says what the value is; the overlay may only narrow a scalar to an enum.
+            if let Some(t) = value.get("type").and_then(Json::as_str)
+                && let Some(shape) = shapes.get(t).or_else(|| self.shared.get(t))
+                && shape.get("type").and_then(Json::as_str) != Some("enum")
+            {
+                self.error(
+                    &format!("{at}/type"),
+                    format!("`{t}` is not an enum: a response field's type may only narrow the metadata's scalar to an enum"),
+                );
+            }
         }
         let shapes_ov = response
             .get("shapes")
