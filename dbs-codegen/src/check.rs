@@ -70,6 +70,77 @@ pub(crate) fn check(cx: &mut Ctxt, service: Option<&Service>, ops: &[Operation])
     check_cli_commands(cx, ops);
     check_type_names(cx, service, ops);
     check_structure_sides(cx, service, ops);
+    if let Some(service) = service {
+        check_nesting(cx, &service.file, &service.shapes, false);
+    }
+    for op in ops {
+        check_nesting(cx, &op.file, &op.shapes, true);
+    }
+}
+
+/// The most shapes one generated type may nest, counting itself.
+const MAX_NESTING: usize = 16;
+
+// rustc proves auto traits (`Send`, `Sync`) of a type through every type it holds, within its
+// recursion limit (128 steps, two per level here: the structure, then `Option`/`Vec`): a type
+// nesting some 60 shapes deep fails to compile where the client needs its output to be `Send`.
+// The bound is well below that and well above any real response (3 or 4 levels).
+fn check_nesting(cx: &mut Ctxt, file: &str, shapes: &[crate::model::Shape], own_only: bool) {
+    let children = |shape: &crate::model::Shape| -> Vec<(usize, Pointer)> {
+        match &shape.kind {
+            ShapeKind::Structure { members } => members
+                .iter()
+                .filter_map(|m| match m.ty {
+                    Type::Shape(i) => Some((i, m.at.at("type"))),
+                    _ => None,
+                })
+                .collect(),
+            ShapeKind::List {
+                member: Type::Shape(i),
+                ..
+            } => vec![(*i, shape.at.at("member"))],
+            _ => Vec::new(),
+        }
+    };
+    // Depths from the leaves up (`lower` has cut every cycle), without recursion: a spec may
+    // nest thousands of shapes.
+    let edges: Vec<Vec<(usize, Pointer)>> = shapes.iter().map(children).collect();
+    let mut parents: Vec<Vec<usize>> = vec![Vec::new(); shapes.len()];
+    let mut waiting: Vec<usize> = edges.iter().map(Vec::len).collect();
+    for (i, children) in edges.iter().enumerate() {
+        for (c, _) in children {
+            parents[*c].push(i);
+        }
+    }
+    let mut depth = vec![1usize; shapes.len()];
+    let mut ready: Vec<usize> = (0..shapes.len()).filter(|&i| waiting[i] == 0).collect();
+    while let Some(i) = ready.pop() {
+        depth[i] = 1 + edges[i].iter().map(|(c, _)| depth[*c]).max().unwrap_or(0);
+        for &p in &parents[i] {
+            waiting[p] -= 1;
+            if waiting[p] == 0 {
+                ready.push(p);
+            }
+        }
+    }
+    // One error per chain: at the shape one level past the bound, at the member that deepens it.
+    for (i, shape) in shapes.iter().enumerate() {
+        if depth[i] != MAX_NESTING + 1 || (own_only && shape.shared) {
+            continue;
+        }
+        let Some((_, at)) = edges[i].iter().find(|(c, _)| depth[*c] == MAX_NESTING) else {
+            continue;
+        };
+        cx.error(
+            file,
+            at,
+            format!(
+                "`{}` nests {} shapes deep; a generated type nests at most {MAX_NESTING} (rustc cannot prove deeper types `Send`)",
+                shape.name,
+                MAX_NESTING + 1
+            ),
+        );
+    }
 }
 
 // A structure read from a response is lenient (every member optional, unknown members ignored);

@@ -381,3 +381,38 @@ fn a_pagination_with_a_negative_first_page_or_one_total_for_both_counts_is_refus
         );
     }
 }
+
+#[test]
+fn shapes_nested_deeper_than_rustc_can_prove_send_are_refused() {
+    // A 200-structure chain passed the check and its generated output failed to compile
+    // (`overflow evaluating the requirement ...: Send`). Sixteen levels are allowed.
+    let chain = |n: usize| {
+        move |files: &mut Vec<(String, Value)>| {
+            let shapes = file(files, "service.json")["shapes"]
+                .as_object_mut()
+                .unwrap();
+            for i in 0..n {
+                let next = if i + 1 < n {
+                    format!("Deep{:03}", i + 1)
+                } else {
+                    "string".to_owned()
+                };
+                shapes.insert(
+                    format!("Deep{i:03}"),
+                    json!({"type": "structure", "description": "A link.",
+                        "members": [{"name": "Next", "type": next, "description": "The next."}]}),
+                );
+            }
+            file(files, "PingWidget.json")["response"]["fields"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({"name": "Deep", "type": "Deep000", "description": "Deep."}));
+        }
+    };
+    check(chain(16)).unwrap();
+    let errors = check(chain(200)).expect_err("200 levels checked cleanly");
+    assert_eq!(errors.0.len(), 1, "{errors}");
+    assert_eq!(errors.0[0].file, "spec/service.json");
+    assert_eq!(errors.0[0].pointer, "/shapes/Deep183/members/0/type");
+    assert!(errors.0[0].message.contains("at most 16"), "{errors}");
+}
