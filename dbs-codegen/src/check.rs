@@ -1,6 +1,8 @@
-//! Rules about names, run on what lowered: the names the spec makes for Rust, the CLI and the wire
-//! must be usable, must not collide with each other, and must not collide with the names the
-//! runtime, the generated code and the CLI already use ([`reserved`](crate::reserved)).
+//! Rules run on what lowered: the names the spec makes for Rust, the CLI and the wire must be
+//! usable, must not collide with each other, and must not collide with the names the runtime, the
+//! generated code and the CLI already use ([`reserved`](crate::reserved)); and the facts the
+//! generated code relies on must hold (rules that can be met, examples it can read, pagination
+//! it can follow, types rustc can compile).
 //!
 //! Each rule is one function, with a comment saying what would break without it. A rule sees only
 //! items that lowered; the items remember their file and JSON pointer for the message. Every
