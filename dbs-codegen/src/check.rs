@@ -1,6 +1,8 @@
-//! Rules about names, run on what lowered: the names the spec makes for Rust, the CLI and the wire
-//! must be usable, must not collide with each other, and must not collide with the names the
-//! runtime, the generated code and the CLI already use ([`reserved`](crate::reserved)).
+//! Rules run on what lowered: the names the spec makes for Rust, the CLI and the wire must be
+//! usable, must not collide with each other, and must not collide with the names the runtime, the
+//! generated code and the CLI already use ([`reserved`](crate::reserved)); and the facts the
+//! generated code relies on must hold (rules that can be met, examples it can read, pagination
+//! it can follow, types rustc can compile).
 //!
 //! Each rule is one function, with a comment saying what would break without it. A rule sees only
 //! items that lowered; the items remember their file and JSON pointer for the message. Every
@@ -9,7 +11,9 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::error::{Ctxt, Pointer};
-use crate::model::{EnumValue, ErrorCode, Operation, Service, ShapeKind, Type, reached};
+use crate::model::{
+    Condition, EnumValue, ErrorCode, Operation, Requirement, Service, ShapeKind, Type, reached,
+};
 use crate::{names, reserved};
 
 /// Runs every rule. `service` is `None` when it did not lower (already reported): the rules on the
@@ -60,12 +64,85 @@ pub(crate) fn check(cx: &mut Ctxt, service: Option<&Service>, ops: &[Operation])
         check_response_fields(cx, op);
         check_example(cx, op);
         check_pagination(cx, op);
+        check_parameter_rules(cx, op);
+        check_parameter_examples(cx, op);
     }
     check_operation_namespaces(cx, ops);
     check_client_methods(cx, ops);
     check_cli_commands(cx, ops);
     check_type_names(cx, service, ops);
     check_structure_sides(cx, service, ops);
+    if let Some(service) = service {
+        check_nesting(cx, &service.file, &service.shapes, false);
+    }
+    for op in ops {
+        check_nesting(cx, &op.file, &op.shapes, true);
+    }
+}
+
+/// The most shapes one generated type may nest, counting itself.
+const MAX_NESTING: usize = 16;
+
+// rustc proves auto traits (`Send`, `Sync`) of a type through every type it holds, within its
+// recursion limit (128 steps, two per level here: the structure, then `Option`/`Vec`): a type
+// nesting some 60 shapes deep fails to compile where the client needs its output to be `Send`.
+// The bound is well below that and well above any real response (3 or 4 levels).
+fn check_nesting(cx: &mut Ctxt, file: &str, shapes: &[crate::model::Shape], own_only: bool) {
+    let children = |shape: &crate::model::Shape| -> Vec<(usize, Pointer)> {
+        match &shape.kind {
+            ShapeKind::Structure { members } => members
+                .iter()
+                .filter_map(|m| match m.ty {
+                    Type::Shape(i) => Some((i, m.at.at("type"))),
+                    _ => None,
+                })
+                .collect(),
+            ShapeKind::List {
+                member: Type::Shape(i),
+                ..
+            } => vec![(*i, shape.at.at("member"))],
+            _ => Vec::new(),
+        }
+    };
+    // Depths from the leaves up (`lower` has cut every cycle), without recursion: a spec may
+    // nest thousands of shapes.
+    let edges: Vec<Vec<(usize, Pointer)>> = shapes.iter().map(children).collect();
+    let mut parents: Vec<Vec<usize>> = vec![Vec::new(); shapes.len()];
+    let mut waiting: Vec<usize> = edges.iter().map(Vec::len).collect();
+    for (i, children) in edges.iter().enumerate() {
+        for (c, _) in children {
+            parents[*c].push(i);
+        }
+    }
+    let mut depth = vec![1usize; shapes.len()];
+    let mut ready: Vec<usize> = (0..shapes.len()).filter(|&i| waiting[i] == 0).collect();
+    while let Some(i) = ready.pop() {
+        depth[i] = 1 + edges[i].iter().map(|(c, _)| depth[*c]).max().unwrap_or(0);
+        for &p in &parents[i] {
+            waiting[p] -= 1;
+            if waiting[p] == 0 {
+                ready.push(p);
+            }
+        }
+    }
+    // One error per chain: at the shape one level past the bound, at the member that deepens it.
+    for (i, shape) in shapes.iter().enumerate() {
+        if depth[i] != MAX_NESTING + 1 || (own_only && shape.shared) {
+            continue;
+        }
+        let Some((_, at)) = edges[i].iter().find(|(c, _)| depth[*c] == MAX_NESTING) else {
+            continue;
+        };
+        cx.error(
+            file,
+            at,
+            format!(
+                "`{}` nests {} shapes deep; a generated type nests at most {MAX_NESTING} (rustc cannot prove deeper types `Send`)",
+                shape.name,
+                MAX_NESTING + 1
+            ),
+        );
+    }
 }
 
 // A structure read from a response is lenient (every member optional, unknown members ignored);
@@ -468,9 +545,110 @@ fn check_example(cx: &mut Ctxt, op: &Operation) {
     };
     let at = Pointer::root().at("response").at("example");
     match serde_json::from_str::<serde_json::Value>(example) {
-        Ok(serde_json::Value::Object(_)) => {}
+        Ok(serde_json::Value::Object(map)) => {
+            // The client reads the served example as the output: a value it cannot read fails
+            // every call to the emulator, so name the first such value.
+            let mut wrong = None;
+            example_fields(op, &op.response, &map, "", &mut wrong);
+            if let Some((path, why)) = wrong {
+                let message = format!("the example's `{path}` {why}, so the output cannot read it");
+                cx.error(&op.file, &at, message);
+            }
+        }
         Ok(_) => cx.error(&op.file, &at, "the example must be a JSON object"),
         Err(e) => cx.error(&op.file, &at, format!("the example is not JSON: {e}")),
+    }
+}
+
+/// The example object's members against `fields`, as the generated output reads them (leniently:
+/// unknown members and `null` are skipped; scalars as `dbs_api`'s readers take them).
+fn example_fields(
+    op: &Operation,
+    fields: &[crate::model::Field],
+    map: &serde_json::Map<String, serde_json::Value>,
+    prefix: &str,
+    wrong: &mut Option<(String, &'static str)>,
+) {
+    for field in fields {
+        if wrong.is_some() {
+            return;
+        }
+        if let Some(value) = map.get(&field.wire) {
+            let path = format!("{prefix}{}", field.wire);
+            example_value(op, field.ty, value, &path, wrong);
+        }
+    }
+}
+
+fn example_value(
+    op: &Operation,
+    ty: Type,
+    value: &serde_json::Value,
+    path: &str,
+    wrong: &mut Option<(String, &'static str)>,
+) {
+    use serde_json::Value;
+    let integer = |text: &str| {
+        let text = text.trim();
+        let whole = match text.split_once('.') {
+            Some((int, fraction))
+                if !int.is_empty()
+                    && !fraction.is_empty()
+                    && fraction.bytes().all(|b| b == b'0') =>
+            {
+                int
+            }
+            _ => text,
+        };
+        whole.parse::<i64>().ok()
+    };
+    let fits = |n: i64| ty != Type::Int32 || i32::try_from(n).is_ok();
+    let why = match (ty, value) {
+        (_, Value::Null) => None,
+        (Type::String, Value::String(_) | Value::Number(_) | Value::Bool(_)) => None,
+        (Type::String, _) => Some("is not a string"),
+        (Type::Int32 | Type::Int64, Value::Number(n)) => {
+            let exact = n.as_i64().or_else(|| {
+                n.as_f64()
+                    .filter(|x| x.fract() == 0.0 && x.abs() <= 9_007_199_254_740_992.0)
+                    .map(|x| x as i64)
+            });
+            (!exact.is_some_and(fits)).then_some("is not an integer of its type")
+        }
+        (Type::Int32 | Type::Int64, Value::String(s)) => {
+            (!integer(s).is_some_and(fits)).then_some("is not an integer of its type")
+        }
+        (Type::Int32 | Type::Int64, _) => Some("is not an integer"),
+        (Type::Boolean, Value::Bool(_)) => None,
+        (Type::Boolean, Value::String(s))
+            if s.trim().eq_ignore_ascii_case("true") || s.trim().eq_ignore_ascii_case("false") =>
+        {
+            None
+        }
+        (Type::Boolean, _) => Some("is not a boolean"),
+        (Type::Shape(i), value) => match (&op.shape(i).kind, value) {
+            (ShapeKind::Enum { .. }, Value::Array(_) | Value::Object(_)) => {
+                Some("is not a value of its enum")
+            }
+            (ShapeKind::Enum { .. }, _) => None,
+            (ShapeKind::Structure { members }, Value::Object(map)) => {
+                example_fields(op, members, map, &format!("{path}."), wrong);
+                None
+            }
+            (ShapeKind::Structure { .. }, _) => Some("is not an object"),
+            (ShapeKind::List { member, .. }, Value::Array(items)) => {
+                for item in items {
+                    example_value(op, *member, item, path, wrong);
+                }
+                None
+            }
+            (ShapeKind::List { .. }, _) => Some("is not an array"),
+        },
+    };
+    if let Some(why) = why
+        && wrong.is_none()
+    {
+        *wrong = Some((path.to_owned(), why));
     }
 }
 
@@ -480,6 +658,33 @@ fn check_pagination(cx: &mut Ctxt, op: &Operation) {
         return;
     };
     let integer = |ty: Type| matches!(ty, Type::Int32 | Type::Int64);
+    if p.first_page < 0 {
+        cx.error(
+            &op.file,
+            &p.at.at("first_page"),
+            format!(
+                "first page {} is negative; pages are numbered from 0 or 1",
+                p.first_page
+            ),
+        );
+    }
+    if p.total_pages.is_some() && p.total_pages == p.total_items {
+        cx.error(
+            &op.file,
+            &p.at.at("total_items"),
+            "the count of items is also the count of pages; they are different response fields",
+        );
+    }
+    if p.page_number == p.page_size {
+        cx.error(
+            &op.file,
+            &p.at.at("page_size"),
+            format!(
+                "`{}` is also the page number; the page size is another parameter",
+                p.page_size
+            ),
+        );
+    }
     for (key, wire) in [("page_number", &p.page_number), ("page_size", &p.page_size)] {
         match op.params.iter().find(|param| &param.wire == wire) {
             Some(param) if integer(param.ty) => {}
@@ -552,6 +757,109 @@ fn check_pagination(cx: &mut Ctxt, op: &Operation) {
     if !is_list {
         let message = format!("`{}` must end at a list", p.items);
         cx.error(&op.file, &p.at.at("items"), message);
+    }
+}
+
+// A rule that tests its own parameter can never hold usefully (`forbidden` when present: the
+// parameter can never be sent; `required` when absent: always required, said as a rule; when
+// present: nothing), and a parameter required and forbidden on the same condition, or required
+// always and forbidden on some condition, cannot be satisfied: each is a spec mistake the
+// validator would otherwise turn into a request no caller can send.
+fn check_parameter_rules(cx: &mut Ctxt, op: &Operation) {
+    fn names(condition: &Condition, param: usize) -> bool {
+        match condition {
+            Condition::Param { param: p, .. }
+            | Condition::Bool { param: p, .. }
+            | Condition::Present { param: p } => *p == param,
+            Condition::Context { .. } => false,
+            Condition::All(all) | Condition::Any(all) => all.iter().any(|c| names(c, param)),
+            Condition::Not(inner) => names(inner, param),
+        }
+    }
+    for (index, param) in op.params.iter().enumerate() {
+        let wire = &param.wire;
+        let required = match &param.required {
+            Requirement::When { condition, .. } => {
+                if names(condition, index) {
+                    cx.error(
+                        &op.file,
+                        &param.at.at("required").at("when"),
+                        format!("the rule tests `{wire}` itself; a parameter's rule must test other parameters (or the context)"),
+                    );
+                }
+                Some(condition)
+            }
+            _ => None,
+        };
+        let Some(forbidden) = &param.forbidden else {
+            continue;
+        };
+        let at = param.at.at("forbidden").at("when");
+        if names(&forbidden.condition, index) {
+            cx.error(
+                &op.file,
+                &at,
+                format!("the rule tests `{wire}` itself; a parameter's rule must test other parameters (or the context)"),
+            );
+        } else if matches!(param.required, Requirement::Always) {
+            cx.error(
+                &op.file,
+                &at,
+                format!("`{wire}` is required always, so it cannot be forbidden"),
+            );
+        } else if required == Some(&forbidden.condition) {
+            cx.error(
+                &op.file,
+                &at,
+                format!("`{wire}` is required and forbidden on the same condition"),
+            );
+        }
+    }
+}
+
+// The CLI's help prints a parameter's example as a command line to copy, and the docs show it:
+// one the parameter would refuse (a masked `4312****` for an int64, `yes` for a boolean, a value
+// outside the enum or the bounds, JSON that does not parse) teaches a call that fails.
+fn check_parameter_examples(cx: &mut Ctxt, op: &Operation) {
+    for param in &op.params {
+        let Some(example) = &param.example else {
+            continue;
+        };
+        let problem = match param.ty {
+            Type::String => None,
+            Type::Int32 | Type::Int64 => match example.parse::<i64>() {
+                Err(_) => Some("is not an integer".to_owned()),
+                Ok(n) if param.ty == Type::Int32 && i32::try_from(n).is_err() => {
+                    Some("is not an int32".to_owned())
+                }
+                Ok(n) if param.bounds.min.is_some_and(|min| n < min) => {
+                    Some("is below the parameter's least value".to_owned())
+                }
+                Ok(n) if param.bounds.max.is_some_and(|max| n > max) => {
+                    Some("is above the parameter's greatest value".to_owned())
+                }
+                Ok(_) => None,
+            },
+            Type::Boolean => {
+                (example != "true" && example != "false").then(|| "is not true or false".to_owned())
+            }
+            Type::Shape(i) => match &op.shape(i).kind {
+                ShapeKind::Enum { values, .. } => {
+                    (!values.iter().any(|v| v.value.eq_ignore_ascii_case(example)))
+                        .then(|| "is not one of the enum's values".to_owned())
+                }
+                _ => serde_json::from_str::<serde_json::Value>(example)
+                    .err()
+                    .map(|e| format!("is not JSON ({e})")),
+            },
+        };
+        if let Some(problem) = problem {
+            cx.error(
+                &op.file,
+                &param.at.at("example"),
+                format!("example `{example}` {problem}: give one the parameter takes"),
+            );
+        }
     }
 }
 

@@ -210,8 +210,44 @@ impl<'c> Reader<'c> {
             ),
             "format.rs does not declare `{key}` as text"
         );
-        self.get(obj, key)
-            .and_then(|v| self.string_value(v, obj.at.at(key)))
+        let text = self
+            .get(obj, key)
+            .and_then(|v| self.string_value(v, obj.at.at(key)))?;
+        if matches!(
+            key,
+            "description" | "summary" | "note" | "access_level_note" | "message"
+        ) && let Some(why) = markdown_hazard(&text)
+        {
+            self.error(&obj.at.at(key), why);
+        }
+        // The docs link the reference page as `<url>`: anything but a URL there is an HTML tag.
+        if key == "documentation"
+            && (!(text.starts_with("https://") || text.starts_with("http://"))
+                || text.contains(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '`')))
+        {
+            self.error(
+                &obj.at.at(key),
+                "not an http(s) URL without spaces, `<`, `>` or backticks: the generated docs link it",
+            );
+        }
+        if key == "ram_action" && text.contains(|c: char| c.is_whitespace() || c == '`') {
+            self.error(
+                &obj.at.at(key),
+                "a RAM action has no spaces or backticks (`dbs:CreateRestoreTask`): the generated docs show it as code",
+            );
+        }
+        // A value's example is shown in backticks in the generated docs; the response's example
+        // is a JSON text kept as a string literal, not shown in docs.
+        if key == "example"
+            && !obj.at.to_string().ends_with("/response")
+            && (text.contains('`') || text.contains('\n'))
+        {
+            self.error(
+                &obj.at.at(key),
+                "an example is one line without backticks: the generated docs show it as `code`",
+            );
+        }
+        Some(text)
     }
 
     fn string_value(&mut self, value: &Value, at: Pointer) -> Option<String> {
@@ -781,28 +817,69 @@ impl<'c> Reader<'c> {
                 _ => Vec::new(),
             }
         }
+        // A shape that reaches no cycle cannot start one: peel such shapes off first (a long
+        // chain of nested structures would otherwise be searched once per shape in it).
+        let edges: Vec<Vec<usize>> = shapes
+            .iter()
+            .map(|s| children(s).into_iter().map(|(c, _)| c).collect())
+            .collect();
+        // Peeled from the leaves up: a shape whose children are all peeled is peeled.
+        let mut parents: Vec<Vec<usize>> = vec![Vec::new(); shapes.len()];
+        let mut unpeeled: Vec<usize> = edges.iter().map(Vec::len).collect();
+        for (i, children) in edges.iter().enumerate() {
+            for &c in children {
+                parents[c].push(i);
+            }
+        }
+        let mut acyclic = vec![false; shapes.len()];
+        let mut ready: Vec<usize> = (0..shapes.len()).filter(|&i| unpeeled[i] == 0).collect();
+        while let Some(i) = ready.pop() {
+            acyclic[i] = true;
+            for &p in &parents[i] {
+                unpeeled[p] -= 1;
+                if unpeeled[p] == 0 {
+                    ready.push(p);
+                }
+            }
+        }
         for start in base..shapes.len() {
-            let mut stack = vec![(start, vec![shapes[start].name.clone()])];
+            if acyclic[start] {
+                continue;
+            }
+            // Depth-first from `start`; `via[n]` is the shape that first reached `n`, so the
+            // path back is rebuilt only for the cycle found.
+            let mut stack = vec![start];
+            let mut via = vec![None; shapes.len()];
             let mut seen = vec![false; shapes.len()];
             seen[start] = true;
             let mut found = None;
-            'search: while let Some((at, path)) = stack.pop() {
+            'search: while let Some(at) = stack.pop() {
                 for (child, member) in children(&shapes[at]) {
-                    let mut path = path.clone();
-                    path.push(shapes[child].name.clone());
                     if child == start {
-                        found = Some((at, member, path));
+                        found = Some((at, member));
                         break 'search;
                     }
                     if !seen[child] {
                         seen[child] = true;
-                        stack.push((child, path));
+                        via[child] = Some(at);
+                        stack.push(child);
                     }
                 }
             }
-            let Some((owner, member, path)) = found else {
+            let Some((owner, member)) = found else {
                 continue;
             };
+            // `start`, the shapes from it to `owner`, and `start` again.
+            let mut back = Vec::new();
+            let mut n = owner;
+            while n != start {
+                back.push(shapes[n].name.clone());
+                let Some(previous) = via[n] else { break };
+                n = previous;
+            }
+            let mut path = vec![shapes[start].name.clone()];
+            path.extend(back.into_iter().rev());
+            path.push(shapes[start].name.clone());
             let message = format!(
                 "`{}` contains itself ({}); a shape cannot contain itself, directly or through other shapes",
                 shapes[start].name,
@@ -1568,6 +1645,38 @@ fn any_shape_keys() -> (Vec<&'static Key>, Vec<&'static str>) {
 }
 
 /// What the format says the value at `key` is.
+/// Why prose would break the generated docs, which render it as Markdown: a code block (fenced,
+/// or a line indented by a tab or four spaces) becomes a doctest of the generated crate that
+/// does not compile, and an HTML tag fails `cargo doc` under `-D warnings`.
+fn markdown_hazard(text: &str) -> Option<&'static str> {
+    if text.contains("```") || text.contains("~~~") {
+        return Some(
+            "a code fence (``` or ~~~) in prose: the generated docs would run it as a doctest",
+        );
+    }
+    if text
+        .lines()
+        .any(|l| l.starts_with('\t') || l.starts_with("    "))
+    {
+        return Some(
+            "a line indented by a tab or four spaces in prose: Markdown makes it a code block, which the generated docs would run as a doctest",
+        );
+    }
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '<'
+            && chars
+                .peek()
+                .is_some_and(|n| n.is_ascii_alphabetic() || *n == '/')
+        {
+            return Some(
+                "`<` before a letter or `/` in prose reads as an HTML tag in the generated docs; write the words, or put the text in backticks",
+            );
+        }
+    }
+    None
+}
+
 fn declared(obj: &Obj<'_>, key: &str) -> Option<&'static format::Val> {
     obj.keys.iter().find(|k| k.name == key).map(|k| &k.value)
 }

@@ -69,12 +69,27 @@ fn run_import(args: &[String]) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
+        // A flag given twice would silently take its last value (`--out` included).
+        if slot.is_some() {
+            eprintln!("{flag} is given twice\n{USAGE}");
+            return ExitCode::from(2);
+        }
         *slot = rest.next().map(Path::new);
     }
     let (Some(metadata), Some(overlay), Some(out)) = (metadata, overlay, out) else {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
+    // Writing the spec over the overlay would replace each `<Operation>.json` of it.
+    if let (Ok(a), Ok(b)) = (out.canonicalize(), overlay.canonicalize())
+        && a == b
+    {
+        eprintln!(
+            "error: {}: --out is the overlay directory; the spec is written elsewhere (spec/<product>-<version>)",
+            out.display()
+        );
+        return ExitCode::FAILURE;
+    }
     let files = match import::import(metadata, overlay) {
         Ok(files) => files,
         Err(errors) => {

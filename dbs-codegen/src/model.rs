@@ -307,7 +307,7 @@ pub enum Requirement {
 }
 
 /// A declarative condition, evaluated with three values: true, false, unknown.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Condition {
     /// The enum parameter's value is one of `values`.
     Param {

@@ -180,12 +180,12 @@ impl<'de> Visitor<'de> for JsonVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
         let mut entries: Vec<(String, Json)> = Vec::new();
         while let Some((key, value)) = map.next_entry::<String, Json>()? {
-            // A repeated key keeps its last value, as `serde_json` does.
-            if let Some(slot) = entries.iter_mut().find(|(k, _)| *k == key) {
-                slot.1 = value;
-            } else {
-                entries.push((key, value));
+            // A repeated key (two operations of one name, a parameter described twice) would
+            // silently lose one of them, as `serde_json` keeps the last: it is a mistake.
+            if entries.iter().any(|(k, _)| *k == key) {
+                return Err(serde::de::Error::custom(format!("duplicate key `{key}`")));
             }
+            entries.push((key, value));
         }
         Ok(Json::Object(entries))
     }

@@ -7,9 +7,9 @@ use super::json::Json;
 use super::metadata::{Api, Field, Kind, Metadata, escape};
 use super::overlay::{Doc, Overlay};
 use super::rules::{
-    ERROR_KEYS, FIELD_KEYS, OPERATION_KEYS, PAGINATION_KEYS, PARAMETER_KEYS, RESPONSE_KEYS,
-    RESPONSE_SHAPE_KEYS, SERVICE_KEYS, check_service_defaults, check_shape, english, is_cjk,
-    unknown_keys,
+    ERROR_KEYS, FIELD_KEYS, OPERATION_KEYS, OPERATION_KINDS, PAGINATION_KEYS, PARAMETER_KEYS,
+    RESPONSE_KEYS, RESPONSE_SHAPE_KEYS, SERVICE_KEYS, SERVICE_KINDS, check_service_defaults,
+    check_shape, english, is_cjk, kinds, unknown_keys,
 };
 use super::write::{keyed, object, shape};
 use super::{Errors, ImportedFile};
@@ -42,16 +42,17 @@ pub(crate) fn merge(
 ) -> Vec<ImportedFile> {
     let service = Service {
         doc: overlay.service.as_ref(),
-        file: overlay
-            .service
-            .as_ref()
-            .map_or_else(|| "service.json".to_owned(), |d| d.file.clone()),
+        file: overlay.service.as_ref().map_or_else(
+            || format!("{}/service.json", overlay.dir),
+            |d| d.file.clone(),
+        ),
     };
     if service.doc.is_none() {
         errors.push(&service.file, "", "missing: the overlay needs service.json");
     }
     if let Some(doc) = service.doc {
         unknown_keys(&doc.json, SERVICE_KEYS, &doc.file, "", errors);
+        kinds(&doc.json, SERVICE_KINDS, &doc.file, errors);
         english(&doc.json, &doc.file, "", errors);
         check_service_defaults(doc, meta, errors);
     }
@@ -109,6 +110,8 @@ fn service_doc(
     for key in ["protocol", "documentation", "description"] {
         match service.get(key) {
             Some(value) => entries.push((key.to_owned(), value.clone())),
+            // A missing service.json is reported once, not once per key it would have.
+            None if service.doc.is_none() => {}
             None => errors.push(
                 &service.file,
                 &format!("/{key}"),
@@ -238,6 +241,7 @@ impl<'a> Operation<'a> {
         let api = self.api;
         let file = self.doc.file.clone();
         unknown_keys(&self.doc.json, OPERATION_KEYS, &file, "", self.errors);
+        kinds(&self.doc.json, OPERATION_KINDS, &file, self.errors);
         english(&self.doc.json, &file, "", self.errors);
         let mut entries = vec![
             ("$schema".to_owned(), Json::str(SCHEMA)),
@@ -259,6 +263,7 @@ impl<'a> Operation<'a> {
                 .and_then(Json::as_str)
             {
                 Some(t) => entries.push((key.to_owned(), Json::str(fill(t, &api.name, "")))),
+                None if self.service.doc.is_none() => {}
                 None => {
                     let service_file = self.service.file.clone();
                     self.errors.push(
@@ -508,6 +513,16 @@ impl<'a> Operation<'a> {
             {
                 self.error(&format!("{at}/type"), format!("unknown type `{t}`: not a scalar, a shape of this operation or a shared shape"));
             }
+            // The metadata says what the value is; the overlay may only narrow a scalar to an enum.
+            if let Some(t) = value.get("type").and_then(Json::as_str)
+                && let Some(shape) = shapes.get(t).or_else(|| self.shared.get(t))
+                && shape.get("type").and_then(Json::as_str) != Some("enum")
+            {
+                self.error(
+                    &format!("{at}/type"),
+                    format!("`{t}` is not an enum: a response field's type may only narrow the metadata's scalar to an enum"),
+                );
+            }
         }
         let shapes_ov = response
             .get("shapes")
@@ -727,7 +742,7 @@ impl<'a> Operation<'a> {
         {
             self.error(
                 "/pagination/items",
-                "not the path of an array in the metadata's response",
+                "not the path of an array in the metadata's response (through objects only, not through another array)",
             );
         }
         Some(keyed("pagination", &value))
@@ -861,18 +876,15 @@ fn collect_paths(fields: &[Field], prefix: &str, out: &mut Vec<(String, bool)>) 
     }
 }
 
+/// The paths of the arrays a page's items can be: reached through objects only, since an array
+/// inside an array's items is one per item, not the page's.
 fn collect_arrays(fields: &[Field], prefix: &str, out: &mut Vec<String>) {
     for field in fields {
         let path = format!("{prefix}{}", field.name);
-        let kind = match &field.kind {
-            Kind::Array(inner) => {
-                out.push(path.clone());
-                inner.as_ref()
-            }
-            other => other,
-        };
-        if let Kind::Object(children) = kind {
-            collect_arrays(children, &format!("{path}."), out);
+        match &field.kind {
+            Kind::Array(_) => out.push(path),
+            Kind::Object(children) => collect_arrays(children, &format!("{path}."), out),
+            Kind::Scalar(_) => {}
         }
     }
 }

@@ -142,10 +142,7 @@ fn read_api(name: &str, api: &Json, base: &str, at: &mut impl FnMut(String, Stri
         .and_then(Json::as_str)
         .map(str::to_owned);
     let mut parameters = Vec::new();
-    for (i, param) in api
-        .get("parameters")
-        .and_then(Json::as_array)
-        .unwrap_or_default()
+    for (i, param) in array(api.get("parameters"), &format!("{base}/parameters"), at)
         .iter()
         .enumerate()
     {
@@ -184,11 +181,7 @@ fn read_api(name: &str, api: &Json, base: &str, at: &mut impl FnMut(String, Stri
         }
     };
     let mut errors = Vec::new();
-    for (status, list) in api
-        .get("errorCodes")
-        .and_then(Json::as_object)
-        .unwrap_or_default()
-    {
+    for (status, list) in object(api.get("errorCodes"), &format!("{base}/errorCodes"), at) {
         let Ok(http_status) = status.parse::<u16>() else {
             at(
                 format!("{base}/errorCodes/{}", escape(status)),
@@ -196,7 +189,8 @@ fn read_api(name: &str, api: &Json, base: &str, at: &mut impl FnMut(String, Stri
             );
             continue;
         };
-        for (i, e) in list.as_array().unwrap_or_default().iter().enumerate() {
+        let here = format!("{base}/errorCodes/{}", escape(status));
+        for (i, e) in array(Some(list), &here, at).iter().enumerate() {
             let code = e.get("errorCode").and_then(Json::as_str);
             let message = e.get("errorMessage").and_then(Json::as_str);
             match (code, message) {
@@ -206,7 +200,7 @@ fn read_api(name: &str, api: &Json, base: &str, at: &mut impl FnMut(String, Stri
                     http_status,
                 }),
                 _ => at(
-                    format!("{base}/errorCodes/{status}/{i}"),
+                    format!("{here}/{i}"),
                     "an error code needs string `errorCode` and `errorMessage`".to_owned(),
                 ),
             }
@@ -224,8 +218,17 @@ fn read_api(name: &str, api: &Json, base: &str, at: &mut impl FnMut(String, Stri
 
 /// The JSON example of `responseDemo` (itself a JSON text: `[{"type":"json","example":"…"}, …]`).
 fn response_example(api: &Json, base: &str, at: &mut impl FnMut(String, String)) -> Option<String> {
-    let demo = api.get("responseDemo")?.as_str()?;
     let pointer = format!("{base}/responseDemo");
+    let demo = match api.get("responseDemo")? {
+        Json::String(demo) => demo,
+        other => {
+            at(
+                pointer,
+                format!("{} where a JSON text is expected", other.kind()),
+            );
+            return None;
+        }
+    };
     let Ok(list) = super::json::parse(demo) else {
         at(pointer, "not a JSON text".to_owned());
         return None;
@@ -245,12 +248,22 @@ fn response_example(api: &Json, base: &str, at: &mut impl FnMut(String, String))
 
 fn fields(schema: &Json, pointer: &str, at: &mut impl FnMut(String, String)) -> Vec<Field> {
     let mut out = Vec::new();
-    for (name, field) in schema
-        .get("properties")
-        .and_then(Json::as_object)
-        .unwrap_or_default()
-    {
+    for (name, field) in object(
+        schema.get("properties"),
+        &format!("{pointer}/properties"),
+        at,
+    ) {
         let here = format!("{pointer}/properties/{}", escape(name));
+        // Overlay paths join names with `.`: `A.B` could be a field or `B` inside `A`.
+        if name.contains('.') || name.is_empty() {
+            at(
+                here,
+                format!(
+                    "response field name `{name}` cannot be named by an overlay path (empty, or holds `.`)"
+                ),
+            );
+            continue;
+        }
         if let Some(kind) = kind(field, &here, at) {
             out.push(Field {
                 name: name.clone(),
@@ -332,6 +345,44 @@ fn example(schema: &Json) -> Option<String> {
         Json::Number(n) => Some(n.to_string()),
         Json::Bool(b) => Some(b.to_string()),
         _ => None,
+    }
+}
+
+/// The elements of an array that may be absent; anything else but an array is reported.
+fn array<'j>(
+    value: Option<&'j Json>,
+    pointer: &str,
+    at: &mut impl FnMut(String, String),
+) -> &'j [Json] {
+    match value {
+        None => &[],
+        Some(Json::Array(items)) => items,
+        Some(other) => {
+            at(
+                pointer.to_owned(),
+                format!("{} where an array is expected", other.kind()),
+            );
+            &[]
+        }
+    }
+}
+
+/// The entries of an object that may be absent; anything else but an object is reported.
+fn object<'j>(
+    value: Option<&'j Json>,
+    pointer: &str,
+    at: &mut impl FnMut(String, String),
+) -> &'j [(String, Json)] {
+    match value {
+        None => &[],
+        Some(Json::Object(entries)) => entries,
+        Some(other) => {
+            at(
+                pointer.to_owned(),
+                format!("{} where an object is expected", other.kind()),
+            );
+            &[]
+        }
     }
 }
 

@@ -39,7 +39,9 @@ pub struct ImportedFile {
 ///
 /// Every mistake found: files that cannot be read or parsed, English descriptions that are missing
 /// or hold CJK text, overlay names the metadata lacks, unknown types, metadata types the import
-/// does not know.
+/// does not know; and what the spec format refuses in the spec so built (as `dbs-codegen check`
+/// would in the written directory), naming the file `(imported)/<name>.json` with the pointer
+/// into it.
 pub fn import(metadata: &Path, overlay: &Path) -> Result<Vec<ImportedFile>, SpecErrors> {
     let mut errors = Errors::default();
     let shown = metadata.display().to_string();
@@ -61,11 +63,46 @@ pub fn import(metadata: &Path, overlay: &Path) -> Result<Vec<ImportedFile>, Spec
         return Err(errors.finish());
     };
     let metadata = metadata::read(&doc, &shown, &mut errors);
+    // Without the overlay directory every operation would also lack its overlay: one error says it.
+    let Some(overlay) = overlay else {
+        return Err(errors.finish());
+    };
     let files = merge::merge(&metadata, &shown, &overlay, &mut errors);
+    if errors.0.is_empty() {
+        // The overlay's values pass into the spec as given; what the spec format refuses (a value
+        // of the wrong JSON type, a name Rust cannot use, a cycle) is found here, before the
+        // caller writes anything, as `dbs-codegen check` would find it in the written directory.
+        check_spec(&files, &mut errors);
+    }
     if errors.0.is_empty() {
         Ok(files)
     } else {
         Err(errors.finish())
+    }
+}
+
+/// How messages name a spec file the import built but has not written.
+fn imported_name(name: &str) -> String {
+    format!("(imported)/{name}")
+}
+
+/// Lowers and checks the imported files as the generator will read them.
+fn check_spec(files: &[ImportedFile], errors: &mut Errors) {
+    let spec_file = |f: &ImportedFile| crate::SpecFile {
+        path: imported_name(&f.name),
+        text: f.text.clone(),
+    };
+    let service = files
+        .iter()
+        .find(|f| f.name == "service.json")
+        .map(spec_file);
+    let operations: Vec<_> = files
+        .iter()
+        .filter(|f| f.name != "service.json")
+        .map(spec_file)
+        .collect();
+    if let Err(found) = crate::lower::lower_files(Vec::new(), service.as_ref(), &operations) {
+        errors.0.extend(found.0);
     }
 }
 

@@ -17,6 +17,8 @@ pub(crate) struct Doc {
 /// The overlay directory's files.
 #[derive(Debug, Default)]
 pub(crate) struct Overlay {
+    /// The directory as messages name it, without a trailing `/`.
+    pub(crate) dir: String,
     pub(crate) service: Option<Doc>,
     /// The shared-shape files, by file name.
     pub(crate) shapes: Vec<Doc>,
@@ -34,11 +36,15 @@ impl Overlay {
     }
 }
 
-/// Reads every `*.json` of `dir`; files that cannot be read or parsed are reported.
-pub(crate) fn read(dir: &Path, errors: &mut Errors) -> Overlay {
+/// Reads every `*.json` of `dir`; files that cannot be read or parsed are reported. `None` when
+/// the directory itself cannot be read (reported): then nothing of it can be checked.
+pub(crate) fn read(dir: &Path, errors: &mut Errors) -> Option<Overlay> {
     let shown_dir = dir.display().to_string();
     let shown_dir = shown_dir.trim_end_matches('/');
-    let mut overlay = Overlay::default();
+    let mut overlay = Overlay {
+        dir: shown_dir.to_owned(),
+        ..Overlay::default()
+    };
     let mut paths: Vec<_> = match std::fs::read_dir(dir) {
         Ok(entries) => entries
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -50,7 +56,7 @@ pub(crate) fn read(dir: &Path, errors: &mut Errors) -> Overlay {
                 "",
                 format!("cannot read the overlay directory: {e}"),
             );
-            return overlay;
+            return None;
         }
     };
     paths.sort();
@@ -89,5 +95,5 @@ pub(crate) fn read(dir: &Path, errors: &mut Errors) -> Overlay {
             overlay.operations.push((stem.to_owned(), doc));
         }
     }
-    overlay
+    Some(overlay)
 }

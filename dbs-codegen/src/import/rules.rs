@@ -56,6 +56,69 @@ pub(super) const SERVICE_KEYS: &[&str] = &[
     "errors",
     "context",
 ];
+/// The JSON kind of the values at `path` (steps of object keys; `*` is every entry of an object),
+/// wherever they are present: overlay parts read with a kind in mind and skipped otherwise.
+pub(super) const OPERATION_KINDS: &[(&[&str], Want)] = &[
+    (&["shapes"], Want::Object),
+    (&["parameters"], Want::Object),
+    (&["response", "fields"], Want::Object),
+    (&["response", "shapes"], Want::Object),
+    (&["response", "shapes", "*", "name"], Want::String),
+    (&["errors"], Want::Object),
+];
+pub(super) const SERVICE_KINDS: &[(&[&str], Want)] = &[
+    (&["operation_defaults"], Want::Object),
+    (&["parameters"], Want::Object),
+    (&["parameters", "*", "added", "except"], Want::Array),
+    (&["response_fields"], Want::Object),
+    (&["operation_errors"], Want::Object),
+    (&["endpoints"], Want::Object),
+    (&["errors"], Want::Array),
+    (&["context"], Want::Array),
+];
+
+/// A JSON kind an overlay part must have.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Want {
+    Object,
+    Array,
+    String,
+}
+
+/// Reports every value at the `kinds` paths of `value` that is not of its kind.
+pub(super) fn kinds(value: &Json, kinds: &[(&[&str], Want)], file: &str, errors: &mut Errors) {
+    for (path, want) in kinds {
+        at_path(value, path, String::new(), &mut |found, pointer| {
+            let (ok, name) = match want {
+                Want::Object => (found.as_object().is_some(), "an object"),
+                Want::Array => (found.as_array().is_some(), "an array"),
+                Want::String => (found.as_str().is_some(), "a string"),
+            };
+            if !ok {
+                errors.push(
+                    file,
+                    &pointer,
+                    format!("{} where {name} is expected", found.kind()),
+                );
+            }
+        });
+    }
+}
+
+fn at_path(value: &Json, path: &[&str], pointer: String, visit: &mut dyn FnMut(&Json, String)) {
+    let Some((step, rest)) = path.split_first() else {
+        visit(value, pointer);
+        return;
+    };
+    if *step == "*" {
+        for (key, v) in value.as_object().unwrap_or_default() {
+            at_path(v, rest, format!("{pointer}/{}", escape(key)), visit);
+        }
+    } else if let Some(v) = value.get(step) {
+        at_path(v, rest, format!("{pointer}/{step}"), visit);
+    }
+}
+
 const DEFAULT_PARAMETER_KEYS: &[&str] = &["description", "example", "added"];
 const ADDED_KEYS: &[&str] = &["type", "example", "except"];
 

@@ -67,9 +67,15 @@ pub struct WriteReport {
 /// the operation files (`<UpperCamelCase>.json`) the import did not produce. Nothing else in `out`
 /// is touched.
 ///
+/// Every file is first written beside its place under a temporary name and then renamed over it,
+/// so a failure leaves no half-written spec file, and a symbolic link in `out` is replaced rather
+/// than written through (which would change a file outside the spec directory). What stands in
+/// the way (a directory where a file goes) is found before anything is written.
+///
 /// # Errors
 ///
-/// A file or the directory that cannot be read, written or removed, with its path.
+/// A file or the directory that cannot be read, written or removed, with its path; every
+/// obstacle found before writing, one per line.
 pub fn write_dir(out: &Path, files: &[ImportedFile]) -> Result<WriteReport, String> {
     let shown = |name: &str| out.join(name).display().to_string();
     std::fs::create_dir_all(out).map_err(|e| format!("{}: cannot create: {e}", out.display()))?;
@@ -80,12 +86,45 @@ pub fn write_dir(out: &Path, files: &[ImportedFile]) -> Result<WriteReport, Stri
         .filter(|name| is_operation_file(name) && !files.iter().any(|f| f.name == *name))
         .collect();
     stale.sort();
+    let mut changed = Vec::new();
+    let mut obstacles = Vec::new();
     for file in files {
         let path = out.join(&file.name);
-        if std::fs::read_to_string(&path).is_ok_and(|old| old == file.text) {
-            continue;
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_dir() => obstacles.push(format!(
+                "{}: a directory is where the file goes",
+                shown(&file.name)
+            )),
+            // A link is replaced, so its target is not compared.
+            Ok(meta) if meta.file_type().is_symlink() => changed.push(file),
+            _ if std::fs::read_to_string(&path).is_ok_and(|old| old == file.text) => {}
+            _ => changed.push(file),
         }
-        std::fs::write(&path, &file.text)
+    }
+    for name in &stale {
+        if std::fs::symlink_metadata(out.join(name)).is_ok_and(|m| m.is_dir()) {
+            obstacles.push(format!(
+                "{}: a directory has the name of a stale operation file",
+                shown(name)
+            ));
+        }
+    }
+    if !obstacles.is_empty() {
+        return Err(obstacles.join("\n"));
+    }
+    let temporary = |name: &str| out.join(format!(".{name}.import-tmp"));
+    let mut written: Vec<&ImportedFile> = Vec::new();
+    for file in &changed {
+        if let Err(e) = std::fs::write(temporary(&file.name), &file.text) {
+            for done in written.iter().chain([file]) {
+                let _ = std::fs::remove_file(temporary(&done.name));
+            }
+            return Err(format!("{}: cannot write: {e}", shown(&file.name)));
+        }
+        written.push(file);
+    }
+    for file in changed {
+        std::fs::rename(temporary(&file.name), out.join(&file.name))
             .map_err(|e| format!("{}: cannot write: {e}", shown(&file.name)))?;
         report.written.push(file.name.clone());
     }
