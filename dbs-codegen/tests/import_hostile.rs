@@ -600,3 +600,18 @@ fn a_response_field_retyped_to_a_list_or_structure_is_refused() {
         "`WidgetPageSize` is not an enum",
     );
 }
+
+#[test]
+fn an_overlay_example_in_cjk_text_is_refused() {
+    // The docs show examples; an overlay that replaces the metadata's with Chinese text is as
+    // wrong as the metadata's own (`无`, "none").
+    let case = Case::new();
+    case.edit("DescribeWidgetList.json", |v| {
+        v["parameters"]["PageSize"]["example"] = json!("三十");
+    });
+    case.expect(
+        "DescribeWidgetList.json",
+        "/parameters/PageSize/example",
+        "CJK text",
+    );
+}

@@ -337,6 +337,12 @@ pub(super) fn english(value: &Json, file: &str, at: &str, errors: &mut Errors) {
                     Json::String(s) if prose && s.chars().any(is_cjk) => {
                         errors.push(file, &here, "CJK text: descriptions are in English")
                     }
+                    // Examples are shown in the docs too.
+                    Json::String(s) if key == "example" && s.chars().any(is_cjk) => errors.push(
+                        file,
+                        &here,
+                        "CJK text: examples are shown in the English docs",
+                    ),
                     _ => english(v, file, &here, errors),
                 }
             }
