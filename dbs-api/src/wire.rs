@@ -138,6 +138,33 @@ pub mod de {
         }
     }
 
+    /// A deserializer that only reads a JSON object (or `null`, for an `Option`), whatever it is
+    /// asked for.
+    ///
+    /// serde's derived structure readers also take a JSON array, member by member in spec
+    /// order: `[["db"]]` would read as `[{"DBName":"db"}]` and `Items: [[...]]` as
+    /// `Items: {"RestoreTaskDetail": [...]}`, a wrong shape read silently as a right one. Generated
+    /// structures read themselves through this, so an array is an error naming the structure.
+    #[derive(Debug)]
+    pub struct ObjectOnly<D>(pub D);
+
+    impl<'de, D: Deserializer<'de>> Deserializer<'de> for ObjectOnly<D> {
+        type Error = D::Error;
+
+        fn deserialize_any<V: serde::de::Visitor<'de>>(
+            self,
+            visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            self.0.deserialize_map(visitor)
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map struct
+            enum identifier ignored_any
+        }
+    }
+
     /// A list of scalars, each read by `read`; `null` elements are left out.
     fn list<'de, D: Deserializer<'de>, T>(
         deserializer: D,

@@ -69,14 +69,20 @@ pub(crate) struct Answer {
 impl Answer {
     /// The answer does not fit the operation's output.
     pub fn undecodable(&self, e: &serde_json::Error, redactor: &Redactor) -> Error {
-        // serde's message can quote a value; the body may echo the request.
+        // serde's message can quote a value; the body may echo the request. The lenient
+        // readers quote the whole offending value, which may be most of a 10 MB body: cut
+        // the message as a snippet is.
         let text = self.body.to_string();
+        let message = e.to_string();
+        let mut reason = redactor.redact_prefix(&message, SNIPPET_BYTES);
+        if message.chars().count() > SNIPPET_BYTES {
+            reason.push('…');
+        }
         Error::UnexpectedResponse {
             status: self.status,
             content_type: self.content_type.clone(),
             snippet: format!(
-                "response does not match the documented shape ({}): {}",
-                redactor.redact(&e.to_string()),
+                "response does not match the documented shape ({reason}): {}",
                 snippet(text.as_bytes(), redactor)
             ),
             request_id: self.request_id.clone(),
