@@ -317,3 +317,68 @@ async fn boolean_parameters_as_text_through_the_registry() {
     assert!(error.to_string().contains("[MBSDR-R1]"), "{error}");
     assert!(server.requests().is_empty());
 }
+
+/// Finding 3: a registry call ignored names that are not parameters of the operation, as a
+/// server reads pairs: a misspelt optional parameter (`PageSze`, `backupplanid`) was left out
+/// and the call sent without it. Now each is a validation error, reported with the rest,
+/// suggesting the spelling it matches in another case; nothing is sent.
+#[tokio::test]
+async fn a_registry_call_refuses_names_that_are_not_parameters() {
+    let meta = dbs_api::operation("DescribeRestoreTaskList").expect("in the registry");
+    let server = Server::scripted(vec![]).await;
+    let client = v3(&server);
+    let params = pairs(&[
+        ("BackupPlanId", "dbs1hvb0ww****"),
+        ("PageSze", "50"),
+        ("pagenum", "1"),
+        ("PageSize", "0"),
+    ]);
+    let error = client
+        .call(meta, &params, None)
+        .await
+        .expect_err("misspelt");
+    assert!(!error.was_sent());
+    let Error::Validation(validation) = &error else {
+        panic!("{error:?}")
+    };
+    let found: Vec<(&str, &str)> = validation
+        .violations()
+        .iter()
+        .map(|v| (v.parameter(), v.rule()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("PageSze", "not a parameter of this operation"),
+            (
+                "pagenum",
+                "not a parameter of this operation; did you mean PageNum?"
+            ),
+            ("PageSize", "must be between 1 and 100, got 0"),
+        ]
+    );
+    let error = client
+        .dry_run(meta, &pairs(&[("BackupPlanID", "p")]), None)
+        .expect_err("misspelt");
+    assert!(
+        error.to_string().contains(
+            "BackupPlanID: not a parameter of this operation; did you mean BackupPlanId?"
+        ),
+        "{error}"
+    );
+    assert!(server.requests().is_empty());
+    // Every name the registry lists is accepted.
+    let every: Vec<(String, String)> = meta
+        .params
+        .iter()
+        .map(|p| (p.name().to_owned(), p.example.unwrap_or("1").to_owned()))
+        .collect();
+    if let Err(Error::Validation(v)) = client.dry_run(meta, &every, None) {
+        assert!(
+            v.violations()
+                .iter()
+                .all(|v| !v.rule().starts_with("not a parameter")),
+            "{v}"
+        );
+    }
+}
