@@ -137,7 +137,8 @@ async fn a_response_structure_sent_as_an_array_is_an_unexpected_response() {
 /// a 1 MB array made a 2 MB error. The message is cut as a body snippet is.
 #[tokio::test]
 async fn an_undecodable_answer_makes_a_short_error() {
-    let huge = vec![0; 500_000];
+    // Under `MAX_RESPONSE_JSON_MARKS`, so the answer is read and fails to decode.
+    let huge = vec![0; 150_000];
     let body = json!({"Success": true, "RequestId": "q1", "RestoreTaskId": huge}).to_string();
     let server = Server::scripted(vec![Reply::json(200, &body)]).await;
     let error = support::restore_task(&v3(&server))
@@ -381,4 +382,54 @@ async fn a_registry_call_refuses_names_that_are_not_parameters() {
             "{v}"
         );
     }
+}
+
+/// Finding 4: the byte limit did not bound what an answer costs. A 10 MB body of
+/// `{"Items":{"RestoreTaskDetail":[{},{},…]}}` decoded into 3.3 million structures of 504 bytes:
+/// 1.8 GB resident from one call. An answer with more JSON structure marks than
+/// `MAX_RESPONSE_JSON_MARKS` is now refused before it is parsed; a full page of real items,
+/// and text that merely contains commas, still read.
+#[tokio::test]
+async fn an_answer_of_countless_tiny_structures_is_refused_before_decoding() {
+    let items = vec![json!({}); dbs_api::client::MAX_RESPONSE_JSON_MARKS / 2 + 1];
+    let body = json!({"Success": true, "Items": {"RestoreTaskDetail": items}}).to_string();
+    assert!(body.len() < 1_000_000, "well under the byte limit");
+    let server = Server::scripted(vec![
+        Reply::json(200, &body).header("x-acs-request-id", "q3"),
+    ])
+    .await;
+    let error = v3(&server)
+        .describe_restore_task_list()
+        .backup_plan_id("dbs1hvb0ww****")
+        .send()
+        .await
+        .expect_err("too many values");
+    match &error {
+        Error::UnexpectedResponse {
+            status: 200,
+            request_id,
+            snippet,
+            ..
+        } => {
+            assert_eq!(request_id.as_deref(), Some("q3"));
+            assert!(snippet.contains("JSON values; not read"), "{snippet}");
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // A full page of the official item (PageSize is at most 100), and a field whose text is
+    // all commas and colons, read as before.
+    let mut body = example("DescribeRestoreTaskList");
+    let item = body["Items"]["RestoreTaskDetail"][0].clone();
+    body["Items"]["RestoreTaskDetail"] = Value::Array(vec![item; 100]);
+    body["ErrMessage"] = json!(",:{[".repeat(200_000));
+    let server = Server::scripted(vec![Reply::json(200, &body.to_string())]).await;
+    let output = v3(&server)
+        .describe_restore_task_list()
+        .backup_plan_id("dbs1hvb0ww****")
+        .send()
+        .await
+        .expect("a real page");
+    let page = output.items.and_then(|items| items.restore_task_detail);
+    assert_eq!(page.map(|items| items.len()), Some(100));
 }
