@@ -50,11 +50,21 @@ pub mod de {
         Ok(Option::<Value>::deserialize(deserializer)?.filter(|v| !v.is_null()))
     }
 
-    /// A string, also accepting a number or boolean.
+    /// A string, also accepting a number or boolean. A number is its JSON text, so an integer
+    /// past `u64` (read as a float, its last digits lost) is refused rather than misread: an ID
+    /// sent as `123456789012345678901234` would otherwise read as `1.2345678901234568e23`.
     pub fn string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+        const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
         match scalar(deserializer)? {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
+            Some(Value::Number(n))
+                if n.as_f64().is_some_and(|x| n.is_f64() && x.abs() >= EXACT) =>
+            {
+                Err(serde::de::Error::custom(format!(
+                    "expected a string, found a number too large to read exactly ({n})"
+                )))
+            }
             Some(v @ (Value::Number(_) | Value::Bool(_))) => Ok(Some(v.to_string())),
             Some(other) => Err(serde::de::Error::custom(format!(
                 "expected a string, found {other}"

@@ -433,3 +433,43 @@ async fn an_answer_of_countless_tiny_structures_is_refused_before_decoding() {
     let page = output.items.and_then(|items| items.restore_task_detail);
     assert_eq!(page.map(|items| items.len()), Some(100));
 }
+
+/// Finding 5: a string field sent as a bare integer past `u64` (an ID the server forgot to
+/// quote) was read through a float and kept as different text: `123456789012345678901234`
+/// became `"1.2345678901234568e23"`, a silently wrong ID. It is now an undecodable answer;
+/// integers that fit read as their exact digits.
+#[tokio::test]
+async fn an_id_sent_as_a_huge_bare_number_is_not_misread() {
+    let body = r#"{"Success":true,"RequestId":"q4","RestoreTaskId":123456789012345678901234}"#;
+    let server = Server::scripted(vec![Reply::json(200, body)]).await;
+    let error = support::restore_task(&v3(&server))
+        .send()
+        .await
+        .expect_err("not exact");
+    assert!(
+        matches!(&error, Error::UnexpectedResponse { status: 200, request_id: Some(id), .. } if id == "q4"),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("too large to read exactly"),
+        "{error}"
+    );
+
+    let meta = dbs_api::operation("CreateRestoreTask").expect("in the registry");
+    for (sent, read) in [
+        (
+            json!(18_446_744_073_709_551_615_u64),
+            "18446744073709551615",
+        ),
+        (
+            json!(-9_223_372_036_854_775_808_i64),
+            "-9223372036854775808",
+        ),
+        (json!(12.5), "12.5"),
+    ] {
+        let out = (meta.decode_output)(&json!({"RestoreTaskId": sent})).expect("exact");
+        assert_eq!(out["RestoreTaskId"], read);
+    }
+    let big: Value = serde_json::from_str(r#"{"RestoreTaskId": 1e300}"#).expect("JSON");
+    assert!((meta.decode_output)(&big).is_err());
+}
