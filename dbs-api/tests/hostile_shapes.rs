@@ -473,3 +473,43 @@ async fn an_id_sent_as_a_huge_bare_number_is_not_misread() {
     let big: Value = serde_json::from_str(r#"{"RestoreTaskId": 1e300}"#).expect("JSON");
     assert!((meta.decode_output)(&big).is_err());
 }
+
+/// Held: bodies no JSON reader can take (a number past f64 deep in an item, nesting far past
+/// any answer's) are unexpected responses with their status, not panics; a duplicate key is
+/// read once, the same way for success and for the output (the last one wins).
+#[tokio::test]
+async fn unreadable_bodies_are_unexpected_responses_and_duplicates_read_once() {
+    let mut far = example("DescribeRestoreTaskList").to_string();
+    far = far.replacen("324234332", "1e400", 1);
+    let deep = format!(
+        r#"{{"Success":true,"Items":{}{}}}"#,
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    for body in [far, deep] {
+        let server = Server::scripted(vec![Reply::json(200, &body)]).await;
+        let error = v3(&server)
+            .describe_restore_task_list()
+            .backup_plan_id("dbs1hvb0ww****")
+            .send()
+            .await
+            .expect_err("unreadable");
+        assert!(
+            matches!(error, Error::UnexpectedResponse { status: 200, .. }),
+            "{error:?}"
+        );
+    }
+    let body =
+        r#"{"Success":false,"ErrCode":"X","Success":true,"TotalElements":1,"TotalElements":"2"}"#;
+    let server = Server::scripted(vec![Reply::json(200, body)]).await;
+    let output = v3(&server)
+        .describe_restore_task_list()
+        .backup_plan_id("dbs1hvb0ww****")
+        .send()
+        .await
+        .expect("the last Success wins");
+    assert_eq!(
+        (output.success, output.total_elements),
+        (Some(true), Some(2))
+    );
+}
