@@ -215,6 +215,19 @@ impl Violations {
         }
     }
 
+    /// A name that is not a parameter of the operation (a registry call's pairs): it would not
+    /// be sent, so the call would silently differ from the one asked for. Suggests the known
+    /// name it matches without regard to case, if any.
+    pub fn unknown_parameter<'a>(&mut self, name: &str, known: impl IntoIterator<Item = &'a str>) {
+        let rule = match known.into_iter().find(|k| k.eq_ignore_ascii_case(name)) {
+            Some(spelling) => {
+                format!("not a parameter of this operation; did you mean {spelling}?")
+            }
+            None => "not a parameter of this operation".to_owned(),
+        };
+        self.push(name, rule, None);
+    }
+
     /// A parameter that must be absent: reported when `applies` is `Some(true)` and the value
     /// counts as there (`presence`).
     pub fn forbid(

@@ -50,11 +50,21 @@ pub mod de {
         Ok(Option::<Value>::deserialize(deserializer)?.filter(|v| !v.is_null()))
     }
 
-    /// A string, also accepting a number or boolean.
+    /// A string, also accepting a number or boolean. A number is its JSON text, so an integer
+    /// past `u64` (read as a float, its last digits lost) is refused rather than misread: an ID
+    /// sent as `123456789012345678901234` would otherwise read as `1.2345678901234568e23`.
     pub fn string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+        const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
         match scalar(deserializer)? {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
+            Some(Value::Number(n))
+                if n.as_f64().is_some_and(|x| n.is_f64() && x.abs() >= EXACT) =>
+            {
+                Err(serde::de::Error::custom(format!(
+                    "expected a string, found a number too large to read exactly ({n})"
+                )))
+            }
             Some(v @ (Value::Number(_) | Value::Bool(_))) => Ok(Some(v.to_string())),
             Some(other) => Err(serde::de::Error::custom(format!(
                 "expected a string, found {other}"
@@ -135,6 +145,33 @@ pub mod de {
             Some(other) => Err(serde::de::Error::custom(format!(
                 "expected a boolean, found {other}"
             ))),
+        }
+    }
+
+    /// A deserializer that only reads a JSON object (or `null`, for an `Option`), whatever it is
+    /// asked for.
+    ///
+    /// serde's derived structure readers also take a JSON array, member by member in spec
+    /// order: `[["db"]]` would read as `[{"DBName":"db"}]` and `Items: [[...]]` as
+    /// `Items: {"RestoreTaskDetail": [...]}`, a wrong shape read silently as a right one. Generated
+    /// structures read themselves through this, so an array is an error naming the structure.
+    #[derive(Debug)]
+    pub struct ObjectOnly<D>(pub D);
+
+    impl<'de, D: Deserializer<'de>> Deserializer<'de> for ObjectOnly<D> {
+        type Error = D::Error;
+
+        fn deserialize_any<V: serde::de::Visitor<'de>>(
+            self,
+            visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            self.0.deserialize_map(visitor)
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map struct
+            enum identifier ignored_any
         }
     }
 

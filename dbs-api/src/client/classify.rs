@@ -23,6 +23,13 @@ use crate::wire::de;
 /// not an answer, and reading it whole would let a broken server exhaust memory.
 pub const MAX_RESPONSE_BYTES: usize = 10 * 1024 * 1024;
 
+/// The most JSON structure marks (`{`, `[`, `,` and `:` outside strings) a response body may
+/// hold. A page of the largest list answer (100 items of about 40 fields) has under 10,000; a
+/// 10 MB body of `{},{},…` has over 6 million, and decodes into over 3 million structures of
+/// about 500 bytes each: 1.8 GB from a body under the byte limit. Counting the marks first,
+/// without parsing, keeps what an answer can cost in proportion to a real one.
+pub const MAX_RESPONSE_JSON_MARKS: usize = 200_000;
+
 const SNIPPET_BYTES: usize = 200;
 
 /// What the server sent: status, headers and at most [`MAX_RESPONSE_BYTES`] of body.
@@ -69,14 +76,20 @@ pub(crate) struct Answer {
 impl Answer {
     /// The answer does not fit the operation's output.
     pub fn undecodable(&self, e: &serde_json::Error, redactor: &Redactor) -> Error {
-        // serde's message can quote a value; the body may echo the request.
+        // serde's message can quote a value; the body may echo the request. The lenient
+        // readers quote the whole offending value, which may be most of a 10 MB body: cut
+        // the message as a snippet is.
         let text = self.body.to_string();
+        let message = e.to_string();
+        let mut reason = redactor.redact_prefix(&message, SNIPPET_BYTES);
+        if message.chars().count() > SNIPPET_BYTES {
+            reason.push('…');
+        }
         Error::UnexpectedResponse {
             status: self.status,
             content_type: self.content_type.clone(),
             snippet: format!(
-                "response does not match the documented shape ({}): {}",
-                redactor.redact(&e.to_string()),
+                "response does not match the documented shape ({reason}): {}",
                 snippet(text.as_bytes(), redactor)
             ),
             request_id: self.request_id.clone(),
@@ -237,6 +250,12 @@ pub(crate) fn classify(
         let text = format!("the response body is larger than {MAX_RESPONSE_BYTES} bytes; not read");
         return Err(Box::new(unexpected(text, header_request_id, false)));
     }
+    if too_many_marks(&reply.body) {
+        let text = format!(
+            "the response body holds more than {MAX_RESPONSE_JSON_MARKS} JSON values; not read"
+        );
+        return Err(Box::new(unexpected(text, header_request_id, false)));
+    }
     let body = match serde_json::from_slice::<Value>(&reply.body) {
         Ok(body @ Value::Object(_)) => body,
         _ => {
@@ -344,6 +363,31 @@ pub(crate) fn classify(
     }))
 }
 
+/// Whether `body` holds more than [`MAX_RESPONSE_JSON_MARKS`] structure marks outside strings:
+/// each `{`, `[`, `,` and `:` opens or separates a value. Reads the bytes once, parses nothing.
+fn too_many_marks(body: &[u8]) -> bool {
+    let (mut marks, mut in_string, mut escaped) = (0_usize, false, false);
+    for &byte in body {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if byte == b'\\' {
+                escaped = true;
+            } else if byte == b'"' {
+                in_string = false;
+            }
+        } else if byte == b'"' {
+            in_string = true;
+        } else if matches!(byte, b'{' | b'[' | b',' | b':') {
+            marks += 1;
+            if marks > MAX_RESPONSE_JSON_MARKS {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// The wait the server asked for: `x-acs-retry-after` in milliseconds (Alibaba's), else the
 /// standard `Retry-After` in seconds or as an HTTP-date. A zero wait is no request.
 fn requested_wait(headers: &HeaderMap) -> Option<Duration> {
@@ -401,4 +445,25 @@ fn diagnose_signature(
     };
     let redacted = format!("{}{ECHO_MARKER} [redacted]", &message[..at]);
     (redacted, Some(diagnosis))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_inside_strings_and_after_escaped_quotes_do_not_count() {
+        let limit = MAX_RESPONSE_JSON_MARKS;
+        // Exactly the limit outside strings: `[` and limit - 1 commas.
+        let at_limit = format!("[{}0]", "0,".repeat(limit - 1));
+        assert!(!too_many_marks(at_limit.as_bytes()));
+        let over = format!("[{}0]", "0,".repeat(limit));
+        assert!(too_many_marks(over.as_bytes()));
+        // Inside a string, after an escaped quote and an escaped backslash, nothing counts.
+        let text = format!(r#"{{"a":"\"{}\\","b":1}}"#, ",:[{".repeat(limit));
+        assert!(!too_many_marks(text.as_bytes()));
+        // A string closed after an escaped backslash: what follows counts again.
+        let after = format!(r#"["\\",{}0]"#, "0,".repeat(limit));
+        assert!(too_many_marks(after.as_bytes()));
+    }
 }

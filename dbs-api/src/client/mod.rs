@@ -17,7 +17,7 @@ use crate::credentials::{ChainProvider, Credentials, ProvideCredentials, StaticP
 use crate::error::Error;
 use crate::signing::SignatureVersion;
 
-pub use classify::MAX_RESPONSE_BYTES;
+pub use classify::{MAX_RESPONSE_BYTES, MAX_RESPONSE_JSON_MARKS};
 pub use clock::ClockSkew;
 pub use prepared::PreparedRequest;
 pub use redact::Redactor;

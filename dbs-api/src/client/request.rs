@@ -12,6 +12,7 @@ use crate::ValidationContext;
 use crate::error::Error;
 use crate::operation::{Operation, OperationMeta};
 use crate::signing::SignatureVersion;
+use crate::validation::{ValidationError, Violations};
 
 /// A call being built: the operation's parameter setters (generated) and per-call options.
 ///
@@ -103,7 +104,7 @@ impl<'c, I: Operation> RequestBuilder<'c, I> {
     ///
     /// # Errors
     ///
-    /// Validation, configuration and credentials errors.
+    /// Validation (as [`Client::call`]), configuration and credentials errors.
     pub fn dry_run(self) -> Result<PreparedRequest, Error> {
         let call = prepare_call(&self)?;
         self.client.inner.prepare(&call, &self.options)
@@ -153,7 +154,8 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// As [`RequestBuilder::send`]; unparsable values are validation errors.
+    /// As [`RequestBuilder::send`]; unparsable values, and names that are not parameters of
+    /// the operation (matched exactly, as the service matches them), are validation errors.
     pub async fn call(
         &self,
         operation: &OperationMeta,
@@ -192,9 +194,20 @@ impl Inner {
         context: Option<&ValidationContext>,
     ) -> Result<Call, Error> {
         let context = context.unwrap_or(&self.context);
+        // `prepare` reads pairs as a server does, ignoring names it does not know; a caller's
+        // misspelt name (`PageSze`) would leave the parameter out without a word.
+        let mut unknown = Violations::new(operation.documentation);
+        for (name, _) in params {
+            if !operation.params.iter().any(|p| p.name() == name) {
+                unknown.unknown_parameter(name, operation.params.iter().map(|p| p.name()));
+            }
+        }
+        let prepared = (operation.prepare)(params, context);
+        let checked = prepared.as_ref().map(|_| ()).map_err(Clone::clone);
+        ValidationError::combine(unknown.finish(), checked)?;
         let call = Call {
             action: operation.name,
-            params: (operation.prepare)(params, context)?,
+            params: prepared?,
             idempotency_token: operation.idempotency_token,
             idempotent: operation.idempotent,
             retryable_code: operation.retryable_code,

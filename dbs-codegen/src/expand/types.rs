@@ -260,21 +260,26 @@ fn structure(
     let rt = &cx.rt;
     let serde_crate = format!("{}::serde", cx.rt_str);
     let ty = ident(name);
-    let fields = members.iter().map(|m| {
-        let field = ident(&m.rust);
-        let inner = rust_type(shapes, m.ty);
-        let wire = lit(&m.wire);
-        let d = doc(&member_doc(shapes, m, true));
-        if m.required {
-            quote! { #d #[serde(rename = #wire)] pub #field: #inner, }
-        } else {
-            quote! {
-                #d
-                #[serde(rename = #wire, default, skip_serializing_if = "::std::option::Option::is_none")]
-                pub #field: ::std::option::Option<#inner>,
-            }
-        }
-    });
+    // Each member's doc and its field, apart: the reading copy of the fields needs no docs.
+    let parts: Vec<(TokenStream, TokenStream)> = members
+        .iter()
+        .map(|m| {
+            let field = ident(&m.rust);
+            let inner = rust_type(shapes, m.ty);
+            let wire = lit(&m.wire);
+            let d = doc(&member_doc(shapes, m, true));
+            let body = if m.required {
+                quote! { #[serde(rename = #wire)] pub #field: #inner, }
+            } else {
+                quote! {
+                    #[serde(rename = #wire, default, skip_serializing_if = "::std::option::Option::is_none")]
+                    pub #field: ::std::option::Option<#inner>,
+                }
+            };
+            (d, body)
+        })
+        .collect();
+    let fields = parts.iter().map(|(d, body)| quote!(#d #body));
     let required: Vec<&Field> = members.iter().filter(|m| m.required).collect();
     let args = required.iter().map(|m| {
         let (field, inner) = (ident(&m.rust), rust_type(shapes, m.ty));
@@ -348,6 +353,7 @@ fn structure(
         .is_empty()
         .then(|| quote!(let _ = (path, violations);));
     let value_impl = direct.then(|| structure_value(cx, name));
+    let object_only = object_only(cx, name, &parts, members.iter().map(|m| &m.rust), true);
     let type_doc = doc(&format!(
         "{text}\n\nSerialized as a JSON object with the wire member names; reading one rejects unknown members."
     ));
@@ -356,12 +362,14 @@ fn structure(
     // a response are `response_structure`s: the service may add members at any time.
     quote! {
         #type_doc
-        #[derive(Clone, Debug, Default, PartialEq, Eq, #rt::serde::Serialize, #rt::serde::Deserialize)]
-        #[serde(crate = #serde_crate, deny_unknown_fields)]
+        #[derive(Clone, Debug, Default, PartialEq, Eq, #rt::serde::Serialize)]
+        #[serde(crate = #serde_crate)]
         #[non_exhaustive]
         pub struct #ty {
             #(#fields)*
         }
+
+        #object_only
 
         impl #rt::Member for #ty {
             fn check_member(&self, path: &str, violations: &mut #rt::Violations) {
@@ -414,7 +422,11 @@ fn response_structure(
     let rt = &cx.rt;
     let serde_crate = format!("{}::serde", cx.rt_str);
     let ty = ident(name);
-    let fields = members.iter().map(|m| response_field(cx, shapes, m));
+    let parts: Vec<(TokenStream, TokenStream)> = members
+        .iter()
+        .map(|m| response_field(cx, shapes, m))
+        .collect();
+    let fields = parts.iter().map(|(d, body)| quote!(#d #body));
     let setters = members.iter().map(|m| {
         let (field, inner) = (ident(&m.rust), rust_type(shapes, m.ty));
         let d = doc(&format!(
@@ -436,14 +448,17 @@ fn response_structure(
          object with the wire member names."
     ));
     let new_doc = doc(&format!("Creates a `{name}` with no member set."));
+    let object_only = object_only(cx, name, &parts, members.iter().map(|m| &m.rust), false);
     quote! {
         #type_doc
-        #[derive(Clone, Debug, Default, PartialEq, #rt::serde::Serialize, #rt::serde::Deserialize)]
+        #[derive(Clone, Debug, Default, PartialEq, #rt::serde::Serialize)]
         #[serde(crate = #serde_crate)]
         #[non_exhaustive]
         pub struct #ty {
             #(#fields)*
         }
+
+        #object_only
 
         impl #ty {
             #new_doc
@@ -455,8 +470,47 @@ fn response_structure(
     }
 }
 
-/// One optional field of a response type (an output or a structure read from a response).
-pub(crate) fn response_field(cx: &Cx<'_>, shapes: &[Shape], f: &Field) -> TokenStream {
+/// The `Deserialize` impl of a generated structure: it reads only a JSON object. serde's
+/// derived readers also take an array, member by member in order, which would read a wrong
+/// shape silently as a right one (`[["db"]]` as `[{"DBName":"db"}]`); so the derived reader is
+/// that of a private copy of the fields, and it is handed a deserializer that reads a map
+/// whatever it is asked for.
+pub(crate) fn object_only<'a>(
+    cx: &Cx<'_>,
+    name: &str,
+    fields: &[(TokenStream, TokenStream)],
+    rust_names: impl Iterator<Item = &'a String>,
+    deny_unknown: bool,
+) -> TokenStream {
+    let rt = &cx.rt;
+    let serde_crate = format!("{}::serde", cx.rt_str);
+    let ty = ident(name);
+    let names: Vec<_> = rust_names.map(|n| ident(n)).collect();
+    let fields = fields.iter().map(|(_, body)| body);
+    let deny = deny_unknown.then(|| quote!(deny_unknown_fields));
+    quote! {
+        impl<'de> #rt::serde::Deserialize<'de> for #ty {
+            fn deserialize<D: #rt::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                // Named as the type, so serde's messages name it ("expected struct BackupObject").
+                #[derive(#rt::serde::Deserialize)]
+                #[serde(crate = #serde_crate, #deny)]
+                struct #ty {
+                    #(#fields)*
+                }
+                let #ty { #(#names),* } = <#ty as #rt::serde::Deserialize>::deserialize(#rt::de::ObjectOnly(deserializer))?;
+                ::std::result::Result::Ok(Self { #(#names),* })
+            }
+        }
+    }
+}
+
+/// One optional field of a response type (an output or a structure read from a response): its
+/// doc and the field.
+pub(crate) fn response_field(
+    cx: &Cx<'_>,
+    shapes: &[Shape],
+    f: &Field,
+) -> (TokenStream, TokenStream) {
     let field = ident(&f.rust);
     let wire = lit(&f.wire);
     let inner = rust_type(shapes, f.ty);
@@ -489,21 +543,20 @@ pub(crate) fn response_field(cx: &Cx<'_>, shapes: &[Shape], f: &Field) -> TokenS
         },
     };
     let d = doc(&member_doc(shapes, f, false));
-    match reader {
+    let body = match reader {
         Some(reader) => {
             let with = lit(&format!("{}::de::{reader}", cx.rt_str));
             quote! {
-                #d
                 #[serde(rename = #wire, default, deserialize_with = #with, skip_serializing_if = "::std::option::Option::is_none")]
                 pub #field: ::std::option::Option<#inner>,
             }
         }
         None => quote! {
-            #d
             #[serde(rename = #wire, default, skip_serializing_if = "::std::option::Option::is_none")]
             pub #field: ::std::option::Option<#inner>,
         },
-    }
+    };
+    (d, body)
 }
 
 fn first_line(text: &str) -> &str {
