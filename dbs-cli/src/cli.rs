@@ -100,14 +100,17 @@ pub(crate) fn command() -> Command {
     let mut command = Command::new("dbs")
         .version(env!("CARGO_PKG_VERSION"))
         .about("Calls the Alibaba Cloud Database Backup (DBS) OpenAPI, version 2019-03-06")
-        .long_about(
+        .long_about(format!(
             "Calls the Alibaba Cloud Database Backup (DBS) OpenAPI, version 2019-03-06: one \
-             subcommand per operation, one flag per parameter.\n\n\
+             subcommand for each of its {} operations, in alphabetical order, one flag per \
+             parameter. `dbs <command> --help` gives every parameter: its description, when it \
+             is required or forbidden, its unit, values and an example.\n\n\
              Credentials come from the SDK's chain, never from the command line: \
              ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (and \
              ALIBABA_CLOUD_SECURITY_TOKEN), then ~/.aliyun/config.json (`aliyun configure`), then \
              ~/.alibabacloud/credentials. Try it without an account: add --emulator.",
-        )
+            dbs_api::OPERATIONS.len()
+        ))
         .after_help(
             "Exit status: 0 on success; 2 when nothing was sent (usage, invalid parameters, \
              configuration, credentials, every connection refused); 1 when the request may have \
@@ -119,7 +122,10 @@ pub(crate) fn command() -> Command {
         .subcommand_required(true)
         .arg_required_else_help(true)
         .args(global_args());
-    for operation in dbs_api::OPERATIONS {
+    // Sorted by name whatever the spec's order, so the list reads like an index.
+    let mut operations: Vec<&'static OperationMeta> = dbs_api::OPERATIONS.iter().collect();
+    operations.sort_by_key(|operation| operation.command);
+    for operation in operations {
         command = command.subcommand(operation_command(operation));
     }
     command.subcommand(emulator_command())
@@ -406,6 +412,10 @@ fn operation_command(operation: &'static OperationMeta) -> Command {
             ));
         }
     }
+    if let Some(paging) = operation.pagination {
+        after.push_str("\n\n");
+        after.push_str(&pagination_words(operation, paging));
+    }
     if let Some(token) = operation.idempotency_token {
         after.push_str(&format!(
             "\n\nA {token} is generated for each call when none is given, so a retried call \
@@ -420,7 +430,7 @@ fn operation_command(operation: &'static OperationMeta) -> Command {
                 "\n  {}\n          {} [{}]",
                 secret_env_var(param),
                 first_sentence(param.description),
-                param.requirement()
+                rules_short(param)
             ));
         }
     }
@@ -436,7 +446,7 @@ fn param_arg(param: &'static ParamMeta) -> Arg {
         .help(format!(
             "{} [{}]",
             first_sentence(param.description),
-            param.requirement()
+            rules_short(param)
         ))
         .long_help(long_help(param))
         .help_heading(PARAMS_HEADING);
@@ -465,11 +475,7 @@ fn refused_secret_arg(param: &'static ParamMeta) -> Arg {
 
 /// The full help of a parameter: the spec's description, requirement, unit, values, example.
 fn long_help(param: &ParamMeta) -> String {
-    let mut help = format!(
-        "{}\n\n{}.",
-        param.description,
-        capitalize(param.requirement())
-    );
+    let mut help = format!("{}\n\n{}", param.description, rules_long(param));
     if let Some(unit) = param.unit() {
         help.push_str(&format!(" Unit: {unit}."));
     }
@@ -477,11 +483,16 @@ fn long_help(param: &ParamMeta) -> String {
         help.push_str(&format!(" {bounds}."));
     }
     match param.kind() {
-        ParamKind::Enum(values) => help.push_str(&format!(" Values: {}.", values.join(", "))),
+        // The SDK reads any case and sends the spec's spelling.
+        ParamKind::Enum(values) => help.push_str(&format!(
+            " Values: {}. Any case is accepted; the spelling shown is sent.",
+            values.join(", ")
+        )),
         ParamKind::Boolean => help.push_str(" Values: true, false."),
-        ParamKind::Json => {
-            help.push_str(" A JSON value, as the API takes it; quote it for the shell.")
-        }
+        ParamKind::Json => help.push_str(
+            " A JSON value, as the API takes it; quote it for the shell. It is checked against \
+             the documented shape (field names, types) before anything is sent.",
+        ),
         _ => {}
     }
     if let Some(example) = param.example {
@@ -492,6 +503,71 @@ fn long_help(param: &ParamMeta) -> String {
         ));
     }
     help
+}
+
+/// When a parameter is required and when it must be absent, in the words violations use:
+/// `required unless RestoreTaskId is set; forbidden when BackupPlanId is set`.
+fn rules_short(param: &ParamMeta) -> String {
+    let spec = param.spec;
+    match spec.forbidden {
+        Some(_) => format!("{}; {}", param.requirement(), spec.forbidden_rule),
+        None => param.requirement().to_owned(),
+    }
+}
+
+/// [`rules_short`] as sentences, each with the spec's rule ID as validation errors give it:
+/// `Required unless RestoreTaskId is set. [DRTL-R1] Forbidden when BackupPlanId is set. [DRTL-R2]`
+fn rules_long(param: &ParamMeta) -> String {
+    let spec = param.spec;
+    let sentence = |words: &str, id: Option<&str>| match id {
+        Some(id) => format!("{}. [{id}]", capitalize(words)),
+        None => format!("{}.", capitalize(words)),
+    };
+    let mut text = sentence(param.requirement(), spec.rule_id);
+    if spec.forbidden.is_some() {
+        text.push(' ');
+        text.push_str(&sentence(spec.forbidden_rule, spec.forbidden_id));
+    }
+    text
+}
+
+/// How a list operation pages, for its help: the spec's pagination facts, and where to look
+/// for the option that fetches every page.
+fn pagination_words(operation: &OperationMeta, paging: &dbs_api::Pagination) -> String {
+    let flag = |wire: &str| {
+        operation
+            .params
+            .iter()
+            .find(|param| param.name() == wire)
+            .map_or_else(|| wire.to_owned(), |param| param.flag.to_owned())
+    };
+    let mut text = format!(
+        "Paged: each call returns one page of {items}. --{number} picks the page (the first is \
+         {first}) and --{size} its size",
+        items = paging.items,
+        number = flag(paging.page_number),
+        first = paging.first_page,
+        size = flag(paging.page_size),
+    );
+    match (paging.total_pages, paging.total_items) {
+        (Some(pages), Some(items)) => text.push_str(&format!(
+            "; the response's {pages} and {items} say how many there are"
+        )),
+        (Some(total), None) | (None, Some(total)) => {
+            text.push_str(&format!("; the response's {total} says how many there are"))
+        }
+        (None, None) => {}
+    }
+    text.push_str(&format!(
+        ". To read every page, repeat the call with the next --{number} until the pages run \
+         out; a --pager option that fetches and merges every page comes with issue 11.",
+        number = flag(paging.page_number),
+    ));
+    if let Some(note) = paging.note {
+        text.push(' ');
+        text.push_str(note);
+    }
+    text
 }
 
 /// An integer's bounds in words: `From 1 to 65535`, `At least 0`, `At most 10`.
@@ -856,6 +932,28 @@ mod tests {
         for bad in ["0", "-1", "11", "1000000", "2.5", "x"] {
             assert!(attempts(bad).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn paging_help_names_the_operation_s_own_flags() {
+        let mut paged = 0;
+        for operation in dbs_api::OPERATIONS {
+            let Some(paging) = operation.pagination else {
+                continue;
+            };
+            paged += 1;
+            let text = pagination_words(operation, paging);
+            for wire in [paging.page_number, paging.page_size] {
+                let param = operation
+                    .params
+                    .iter()
+                    .find(|p| p.name() == wire)
+                    .expect("the page parameter is the operation's");
+                assert!(text.contains(&format!("--{} ", param.flag)), "{text}");
+            }
+            assert!(text.contains(paging.items), "{text}");
+        }
+        assert!(paged > 0, "the spec has list operations");
     }
 
     #[test]
