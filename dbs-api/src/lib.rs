@@ -32,6 +32,43 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Reading a list operation's nested output
+//!
+//! Every operation of DBS 2019-03-06 is here (36, imported from Alibaba's official metadata).
+//! Responses nest as the service sends them: a list operation's items sit in a structure under
+//! `Items`, one typed structure per item, with enums read in any case (`running` and
+//! `RUNNING` are both [`RestoreStatus::Running`]) and a value the spec does not know kept in
+//! `Unknown`. Every field is an `Option`: the service leaves fields out freely.
+//!
+//! ```no_run
+//! use dbs_api::{Client, RestoreStatus};
+//!
+//! # async fn run(client: &Client) -> Result<(), dbs_api::Error> {
+//! // One page: pages count from 0 (`PageNum`), `TotalPages` says how many there are.
+//! let page = client
+//!     .describe_restore_task_list()
+//!     .backup_plan_id("dbs1hvb0ww****")
+//!     .page_num(0)
+//!     .page_size(30)
+//!     .send()
+//!     .await?;
+//! println!("{:?} tasks on {:?} pages", page.total_elements, page.total_pages);
+//! // `Items.RestoreTaskDetail` on the wire: a list of `RestoreTaskDetail`.
+//! let tasks = page.items.and_then(|items| items.restore_task_detail).unwrap_or_default();
+//! for task in &tasks {
+//!     match &task.restore_status {
+//!         Some(RestoreStatus::Running) => println!("{:?} running", task.restore_task_id),
+//!         Some(RestoreStatus::Unknown(other)) => println!("new status {other}"),
+//!         other => println!("{:?}: {other:?}", task.restore_task_id),
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Each output also serializes back to JSON under the wire's field names.
+//! Paged operations carry their pagination facts (page parameters, totals, the items' path) in
+//! [`OperationMeta::pagination`]; paginators built on them come with issue 11.
+//!
 //! # What happens on `send()`
 //!
 //! 1. **Validate**: every rule of the spec, all violations at once ([`Error::Validation`]; nothing
