@@ -207,7 +207,9 @@ fn own_global_args() -> [Arg; 11] {
                  demo account, and sends the call to it over HTTP. Needs no account, region or \
                  credentials. The seed has the backup plan dbsdemomysql01 (MySQL), among others; \
                  what the seed knows of the plan named by --backup-plan-id (its engine, say) \
-                 fills in any context option not given.",
+                 fills in any context option not given. Each command starts a fresh emulator, \
+                 so nothing one command creates is there for the next: for a session, run \
+                 `dbs emulator` in another terminal and pass --endpoint http://127.0.0.1:8080.",
             ),
         Arg::new(DRY_RUN)
             .long(DRY_RUN)

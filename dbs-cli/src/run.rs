@@ -77,7 +77,7 @@ async fn run_operation(
         )
         .await;
         emulator.shutdown().await;
-        return outcome;
+        return outcome.map_err(fresh_emulator_hint);
     }
 
     refuse_unreadable_settings(|name| {
@@ -147,6 +147,24 @@ fn deadlines(mut builder: ClientBuilder, matches: &ArgMatches) -> ClientBuilder 
         builder = builder.retry_config(RetryConfig::standard().with_max_attempts(*attempts));
     }
     builder
+}
+
+/// An object `--emulator` does not know may be one an earlier `--emulator` command made: each
+/// starts a fresh emulator with only its seed, so say how to keep state across commands.
+fn fresh_emulator_hint(mut failure: Failure) -> Failure {
+    use dbs_api::ErrorCode as _;
+    if failure
+        .message
+        .contains(dbs_api::CommonErrorCode::ParamNotFound.code())
+    {
+        failure.message.push_str(&format!(
+            "; note: --emulator starts a fresh emulator for each command, holding only its seed \
+             data; to keep what one command creates for the next, run `dbs emulator` and pass \
+             --endpoint http://{}",
+            crate::emulator::DEFAULT_LISTEN
+        ));
+    }
+    failure
 }
 
 /// The wire name of the parameter that names the backup plan, whose engine the emulator knows.

@@ -223,11 +223,16 @@ fn an_unknown_plan_is_a_service_error_on_one_line() {
     assert!(text.starts_with("error: Param.NotFound: "), "{text}");
     assert!(text.contains("dbsnosuchplan"), "{text}");
     let request_id = text
-        .trim_end()
-        .strip_suffix(')')
-        .and_then(|t| t.rsplit_once("(RequestId: "))
-        .map(|(_, id)| id);
+        .split_once("(RequestId: ")
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(id, _)| id);
     assert!(request_id.is_some_and(|id| !id.is_empty()), "{text}");
+    // The plan may be one an earlier `--emulator` command made: each starts afresh.
+    assert!(
+        text.contains("--emulator starts a fresh emulator for each command")
+            && text.contains("run `dbs emulator` and pass --endpoint http://127.0.0.1:8080"),
+        "{text}"
+    );
 }
 
 /// Asserts that `output` is the local R7 violation for the missing password, with the variable

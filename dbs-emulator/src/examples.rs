@@ -27,11 +27,32 @@ where
         .map_err(|e| internal(format!("{}'s example is not JSON: {e}", I::ACTION)))?;
     if let Some(object) = body.as_object_mut() {
         object.insert("RequestId".to_owned(), context.request_id.into());
+        drop_error_filler(object);
     }
     let output = serde_json::from_value(body)
         .map_err(|e| internal(format!("{}'s example does not read: {e}", I::ACTION)))?;
     answered.set(true);
     Ok(output)
+}
+
+/// The metadata's success examples carry filler error fields next to `Success: true`
+/// (an `ErrCode` and `ErrMessage`, and `DescribeRegions` even `"HttpStatusCode": 400`); the API
+/// reference says not to infer anything from them (dbs-2019-03-06.md §4.2). An answer with them
+/// reads like a failure, so a success drops `ErrCode` and `ErrMessage` and says HTTP 200.
+fn drop_error_filler(object: &mut serde_json::Map<String, serde_json::Value>) {
+    let success = match object.get("Success") {
+        Some(serde_json::Value::Bool(b)) => *b,
+        Some(serde_json::Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    };
+    if !success {
+        return;
+    }
+    object.remove("ErrCode");
+    object.remove("ErrMessage");
+    if object.contains_key("HttpStatusCode") {
+        object.insert("HttpStatusCode".to_owned(), 200.into());
+    }
 }
 
 /// Handler methods that answer the spec's example: `name: Input => Output, ErrorCode;`. The
@@ -50,3 +71,44 @@ macro_rules! example_answers {
     };
 }
 pub(crate) use example_answers;
+
+#[cfg(test)]
+mod tests {
+    use super::drop_error_filler;
+
+    fn object(text: &str) -> serde_json::Map<String, serde_json::Value> {
+        match serde_json::from_str(text) {
+            Ok(serde_json::Value::Object(map)) => map,
+            other => panic!("not an object: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_success_example_loses_its_filler_error_fields() {
+        // DescribeRegions' official example: `Success: true` beside an error code, a message and
+        // HTTP 400.
+        let example = dbs_api::operation("DescribeRegions")
+            .and_then(|op| op.example_response())
+            .map(object)
+            .unwrap_or_default();
+        assert_eq!(example["HttpStatusCode"], 400);
+        assert!(example["ErrCode"].is_string());
+        let mut answer = example.clone();
+        drop_error_filler(&mut answer);
+        assert_eq!(answer["HttpStatusCode"], 200);
+        assert!(!answer.contains_key("ErrCode") && !answer.contains_key("ErrMessage"));
+        assert_eq!(answer["Regions"], example["Regions"]);
+    }
+
+    #[test]
+    fn only_a_success_is_cleaned() {
+        let failure = r#"{"Success": false, "ErrCode": "Made.Up", "HttpStatusCode": 400}"#;
+        let mut answer = object(failure);
+        drop_error_filler(&mut answer);
+        assert_eq!(answer, object(failure));
+        // InitializeDbsServiceLinkedRole's `Success` is a string.
+        let mut answer = object(r#"{"Success": "true", "ErrCode": "X"}"#);
+        drop_error_filler(&mut answer);
+        assert!(!answer.contains_key("ErrCode"));
+    }
+}
