@@ -152,7 +152,6 @@ fn deadlines(mut builder: ClientBuilder, matches: &ArgMatches) -> ClientBuilder 
 /// An object `--emulator` does not know may be one an earlier `--emulator` command made: each
 /// starts a fresh emulator with only its seed, so say how to keep state across commands.
 fn fresh_emulator_hint(mut failure: Failure) -> Failure {
-    use dbs_api::ErrorCode as _;
     if failure
         .message
         .contains(dbs_api::CommonErrorCode::ParamNotFound.code())
