@@ -1,12 +1,13 @@
 //! What the emulator remembers between requests.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::faults::{Fault, Faults};
 use crate::plans::{PlanRecord, PlanStore};
+use crate::restore::RestoreStore;
 
 /// A restore task created by `CreateRestoreTask`.
 ///
@@ -201,6 +202,22 @@ struct StoredTask {
     fingerprint: Option<BTreeMap<String, String>>,
 }
 
+/// Which restore tasks `DescribeRestoreTaskList` shows.
+#[derive(Debug)]
+pub(crate) struct TaskFilter<'a> {
+    /// The plan's tasks, when `ids` is `None`; with `ids`, a plan to keep ("" for any).
+    pub(crate) plan_id: &'a str,
+    /// The tasks named (`RestoreTaskId`, comma-separated).
+    pub(crate) ids: Option<&'a [&'a str]>,
+    /// `RestoreTaskCreateTime` at least this.
+    pub(crate) from: Option<i64>,
+    /// `RestoreTaskCreateTime` at most this.
+    pub(crate) to: Option<i64>,
+    /// From 0.
+    pub(crate) page: usize,
+    pub(crate) page_size: usize,
+}
+
 /// What `CreateRestoreTask` does with the state.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Created {
@@ -258,8 +275,9 @@ pub(crate) struct State {
     /// Roughly how many bytes the tasks take ([`approx_bytes`]), and the most they may.
     task_bytes: usize,
     max_task_bytes: usize,
-    /// Every `RestoreTaskId` given, so a fresh one is found without a scan.
-    ids: HashSet<String>,
+    /// Every `RestoreTaskId` given → its index in `tasks`, so a fresh ID is found, and a task
+    /// looked up, without a scan.
+    ids: HashMap<String, usize>,
     /// `BackupPlanId` → indexes in `tasks`, oldest first, for a filtered page.
     by_plan: HashMap<String, Vec<usize>>,
     /// (AccessKeyId, ClientToken) → index in `tasks`.
@@ -269,6 +287,8 @@ pub(crate) struct State {
     pub(crate) faults: Faults,
     /// The backup plans.
     pub(crate) plans: PlanStore,
+    /// Backup history, gateways and the runs of started restore tasks.
+    pub(crate) restores: RestoreStore,
 }
 
 impl State {
@@ -283,13 +303,14 @@ impl State {
             max_tasks,
             task_bytes: 0,
             max_task_bytes,
-            ids: HashSet::new(),
+            ids: HashMap::new(),
             by_plan: HashMap::new(),
             tokens: HashMap::new(),
             requests: BTreeMap::new(),
             nonces: NonceCache::new(max_nonces),
             faults: Faults::default(),
             plans,
+            restores: RestoreStore::default(),
         }
     }
 
@@ -364,7 +385,7 @@ impl State {
             _ => return Created::Full(TaskLimitReached::Bytes(self.max_task_bytes)),
         }
         let id = task.restore_task_id.clone();
-        self.ids.insert(id.clone());
+        self.ids.insert(id.clone(), self.tasks.len());
         self.by_plan
             .entry(task.backup_plan_id.clone())
             .or_default()
@@ -392,10 +413,70 @@ impl State {
     fn fresh_task_id(&self) -> String {
         loop {
             let id = format!("r{:012x}", rand::random::<u64>() >> 16);
-            if !self.ids.contains(&id) {
+            if !self.ids.contains_key(&id) {
                 return id;
             }
         }
+    }
+
+    /// The task `id`, if there is one.
+    pub(crate) fn task(&self, id: &str) -> Option<&RestoreTask> {
+        self.ids
+            .get(id)
+            .and_then(|&index| self.tasks.get(index))
+            .map(|stored| &stored.task)
+    }
+
+    /// One page of the tasks that `filter` keeps, oldest first, and how many it keeps in all.
+    /// By plan, the plan's tasks are walked (bounded by the task limit) only when a time
+    /// range is given; otherwise the page is cut from the plan's index directly.
+    pub(crate) fn task_page(&self, filter: &TaskFilter<'_>) -> (usize, Vec<RestoreTask>) {
+        let in_range = |task: &RestoreTask| {
+            filter
+                .from
+                .is_none_or(|from| task.restore_task_create_time >= from)
+                && filter
+                    .to
+                    .is_none_or(|to| task.restore_task_create_time <= to)
+        };
+        let indexes: Vec<usize> = match filter.ids {
+            Some(ids) => {
+                let mut found: Vec<usize> = ids
+                    .iter()
+                    .filter_map(|id| self.ids.get(*id).copied())
+                    .collect();
+                found.sort_unstable();
+                found.dedup();
+                found
+            }
+            None => self
+                .by_plan
+                .get(filter.plan_id)
+                .cloned()
+                .unwrap_or_default(),
+        };
+        let keep = |index: &usize| {
+            self.tasks.get(*index).is_some_and(|stored| {
+                in_range(&stored.task)
+                    && (filter.ids.is_none()
+                        || filter.plan_id.is_empty()
+                        || stored.task.backup_plan_id == filter.plan_id)
+            })
+        };
+        let kept: Vec<usize> =
+            if filter.from.is_none() && filter.to.is_none() && filter.ids.is_none() {
+                indexes
+            } else {
+                indexes.into_iter().filter(keep).collect()
+            };
+        let page = kept
+            .iter()
+            .skip(filter.page.saturating_mul(filter.page_size))
+            .take(filter.page_size)
+            .filter_map(|&index| self.tasks.get(index))
+            .map(|stored| stored.task.clone())
+            .collect();
+        (kept.len(), page)
     }
 
     /// Everything, every task included.
