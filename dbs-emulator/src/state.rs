@@ -27,7 +27,8 @@ pub struct RestoreTask {
     /// The `ClientToken` it was created with, if any.
     #[serde(rename = "ClientToken")]
     pub client_token: Option<String>,
-    /// `RestoreStatus`: `init` (created, not started).
+    /// `RestoreStatus`: `init` (created, not started); in a state snapshot, where a started
+    /// task's run is (`init` in its precheck, `running`, `check_pass` finished, `stop` failed).
     #[serde(rename = "RestoreStatus")]
     pub restore_status: String,
     /// `RestoreTaskCreateTime`: milliseconds since the Unix epoch.
@@ -419,6 +420,15 @@ impl State {
         }
     }
 
+    /// A task as the state shows it: its `RestoreStatus` where its run is now.
+    fn shown(&self, task: &RestoreTask) -> RestoreTask {
+        let mut shown = task.clone();
+        if let Some(run) = self.restores.run(&task.restore_task_id) {
+            shown.restore_status = run.at(crate::dbs::now_ms()).status.to_owned();
+        }
+        shown
+    }
+
     /// The task `id`, if there is one.
     pub(crate) fn task(&self, id: &str) -> Option<&RestoreTask> {
         self.ids
@@ -483,7 +493,7 @@ impl State {
     pub(crate) fn snapshot(&self) -> StateSnapshot {
         StateSnapshot {
             backup_plans: self.plans.all(),
-            restore_tasks: self.tasks.iter().map(|t| t.task.clone()).collect(),
+            restore_tasks: self.tasks.iter().map(|t| self.shown(&t.task)).collect(),
             requests: self.requests.clone(),
             faults: self.faults.list().to_vec(),
         }
@@ -503,7 +513,7 @@ impl State {
                     .iter()
                     .skip(skip)
                     .take(query.page_size)
-                    .map(|t| t.task.clone())
+                    .map(|t| self.shown(&t.task))
                     .collect(),
             ),
             Some(plan) => {
@@ -515,7 +525,7 @@ impl State {
                         .skip(skip)
                         .take(query.page_size)
                         .filter_map(|&i| self.tasks.get(i))
-                        .map(|t| t.task.clone())
+                        .map(|t| self.shown(&t.task))
                         .collect(),
                 )
             }

@@ -19,10 +19,11 @@ use std::time::Duration;
 
 use common::*;
 use dbs_api::{
-    Client, Credentials, DestinationEndpointInstanceType, Error, RestoreObject, RestoreTaskDetail,
-    RetryConfig, ServiceError,
+    BackupMethod, Client, Credentials, DatabaseType, DestinationEndpointInstanceType, Error,
+    InstanceClass, PayType, PeriodUnit, RestoreObject, RestoreTaskDetail, RetryConfig,
+    ServiceError, SourceDatabaseType, SourceEndpointInstanceType,
 };
-use dbs_emulator::{EmulatorConfig, EmulatorHandle, Fault, FaultKind};
+use dbs_emulator::{BackupPlan, EmulatorConfig, EmulatorHandle, Fault, FaultKind, Seed};
 
 /// The demo MySQL plan and the demo PostgreSQL plan of the built-in seed.
 const MYSQL: &str = "dbsdemomysql01";
@@ -267,6 +268,11 @@ async fn a_started_task_rises_through_its_progress_and_finishes() {
     }
     assert!(last.restore_task_finish_time.is_some());
     assert_eq!(last.err_message, None);
+    // The state page shows where the run is too.
+    assert_eq!(
+        emulator.state().restore_tasks[0].restore_status,
+        "check_pass"
+    );
 
     // The precheck passed: every item finished.
     let precheck = client
@@ -552,4 +558,113 @@ async fn restore_task_list_pages_filters_by_ids_and_by_time() {
         .await
         .expect("DescribeRestoreTaskList");
     assert_eq!(all.total_elements, Some(5));
+}
+
+#[tokio::test]
+async fn a_plan_has_backups_once_started_through_the_api() {
+    let emulator = start_with(EmulatorConfig::default().seed(Seed::empty())).await;
+    let client = client(&emulator);
+    // The metadata's CreateAndStartBackupPlan example: pay-as-you-go, RDS MySQL source.
+    let running = client
+        .create_and_start_backup_plan()
+        .region("cn-hangzhou")
+        .instance_class(InstanceClass::Micro)
+        .database_type(DatabaseType::MySql)
+        .backup_method(BackupMethod::Logical)
+        .pay_type(PayType::Postpay)
+        .database_region("cn-hangzhou")
+        .storage_region("cn-hangzhou")
+        .instance_type("RDS")
+        .source_endpoint_instance_type(SourceEndpointInstanceType::Rds)
+        .source_endpoint_region("cn-hangzhou")
+        .source_endpoint_instance_id("rm-uf6wjk5abcdefgh")
+        .source_endpoint_user_name("testRDS")
+        .source_endpoint_password("testPassword")
+        .backup_period("Monday")
+        .backup_start_time("14:22")
+        .backup_plan_name("orders")
+        .send()
+        .await
+        .expect("CreateAndStartBackupPlan")
+        .backup_plan_id
+        .expect("BackupPlanId");
+    let full = client
+        .describe_full_backup_list()
+        .backup_plan_id(&running)
+        .send()
+        .await
+        .expect("DescribeFullBackupList");
+    assert_eq!(full.total_elements, Some(1), "a first full backup at start");
+    let set = full
+        .items
+        .and_then(|i| i.full_backup_file)
+        .and_then(|f| f.into_iter().next())
+        .and_then(|f| f.backup_set_id)
+        .expect("its set");
+    restore(&client, &running)
+        .backup_set_id(&set)
+        .send()
+        .await
+        .expect("restore from the first full backup");
+
+    // A plan bought but never started has nothing to restore.
+    let bought = client
+        .create_backup_plan()
+        .region("cn-hangzhou")
+        .instance_class(InstanceClass::Micro)
+        .database_type(DatabaseType::MySql)
+        .backup_method(BackupMethod::Logical)
+        .period(PeriodUnit::Month)
+        .used_time(1)
+        .pay_type(PayType::Prepay)
+        .send()
+        .await
+        .expect("CreateBackupPlan")
+        .backup_plan_id
+        .expect("BackupPlanId");
+    let none = client
+        .describe_full_backup_list()
+        .backup_plan_id(&bought)
+        .send()
+        .await
+        .expect("DescribeFullBackupList");
+    assert_eq!(none.total_elements, Some(0));
+    let e = service_error(
+        restore(&client, &bought)
+            .restore_time(now_ms())
+            .send()
+            .await,
+    );
+    assert_eq!(e.code, "InvalidParameter", "{e:?}");
+    assert!(e.message.contains("no backup"), "{e:?}");
+}
+
+#[tokio::test]
+async fn the_seeds_gateways_are_listed_by_region() {
+    let seed = Seed {
+        backup_plans: vec![
+            BackupPlan::new("p1", SourceDatabaseType::MySql)
+                .with_field("BackupGatewayId", 1_234_567)
+                .with_field("SourceEndpointRegion", "cn-hangzhou"),
+            BackupPlan::new("p2", SourceDatabaseType::MySql)
+                .with_field("BackupGatewayId", 7_654_321)
+                .with_field("SourceEndpointRegion", "cn-beijing"),
+        ],
+    };
+    let emulator = start_with(EmulatorConfig::default().seed(seed)).await;
+    let client = client(&emulator);
+    let listed = client
+        .describe_backup_gateway_list()
+        .region("cn-hangzhou")
+        .send()
+        .await
+        .expect("DescribeBackupGatewayList");
+    assert_eq!(listed.total_elements, Some(1));
+    let gateways = listed
+        .items
+        .and_then(|i| i.backup_gateway)
+        .expect("gateways");
+    // The ID as a string here (the spec: the operations that take it declare an integer).
+    assert_eq!(gateways[0].backup_gateway_id.as_deref(), Some("1234567"));
+    assert_eq!(gateways[0].region.as_deref(), Some("cn-hangzhou"));
 }
