@@ -158,6 +158,17 @@ impl Fault {
         );
         let mut problems = Vec::new();
         if self.kind == FaultKind::TaskFailure {
+            if self
+                .action
+                .as_deref()
+                .is_some_and(|a| a != "StartRestoreTask")
+            {
+                problems.push(
+                    "kind task_failure applies to StartRestoreTask only: give action \
+                     StartRestoreTask or leave it out"
+                        .to_owned(),
+                );
+            }
             for (set, field) in [
                 (self.status.is_some(), "status"),
                 (self.retry_after_ms.is_some(), "retry_after_ms"),
@@ -402,6 +413,40 @@ mod tests {
             long.check(),
             Err("code must be at most 128 characters, got 129".to_owned())
         );
+    }
+
+    #[test]
+    fn task_failure_is_for_start_restore_task_and_taken_only_when_a_task_starts() {
+        let fault = Fault {
+            status: Some(503),
+            code: Some("C".to_owned()),
+            ..Fault::new("CreateRestoreTask", FaultKind::TaskFailure)
+        };
+        assert_eq!(
+            fault.check(),
+            Err(
+                "kind task_failure applies to StartRestoreTask only: give action \
+                 StartRestoreTask or leave it out; status is not used by kind task_failure"
+                    .to_owned()
+            )
+        );
+        let fault = Fault {
+            code: Some("C".to_owned()),
+            message: Some("M".to_owned()),
+            ..Fault::new("StartRestoreTask", FaultKind::TaskFailure)
+        };
+        assert_eq!(fault.check(), Ok(()));
+        let mut faults = Faults::default();
+        faults.add(fault);
+        assert_eq!(faults.take("StartRestoreTask", true), None);
+        assert_eq!(faults.take("StartRestoreTask", false), None);
+        assert_eq!(
+            faults
+                .take_at("StartRestoreTask", Stage::TaskStart)
+                .map(|f| f.kind),
+            Some(FaultKind::TaskFailure)
+        );
+        assert!(faults.list().is_empty());
     }
 
     #[test]

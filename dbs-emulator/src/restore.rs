@@ -304,7 +304,7 @@ pub(crate) struct RestoreStore {
     anchors: HashMap<String, i64>,
     /// Task ID → its run. At most one per task, so bounded by the task limit.
     runs: HashMap<String, Run>,
-    /// The seed's backup gateways, by region, in seed order.
+    /// The seed's backup gateways, in seed order (each ID once).
     pub(crate) gateways: Vec<Gateway>,
 }
 

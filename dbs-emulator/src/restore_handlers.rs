@@ -60,6 +60,9 @@ macro_rules! answer {
 const DEFAULT_PAGE_SIZE: i32 = 30;
 /// The largest `PageSize` (the spec's range is 1 to 100).
 const MAX_PAGE_SIZE: i32 = 100;
+/// The most IDs of `DescribeRestoreTaskList`'s `RestoreTaskId` read: ten pages of the largest
+/// size (the rest are ignored, so a request costs a bounded number of lookups).
+const MAX_TASK_IDS: usize = 1000;
 
 /// `PageNum` (from 0) and `PageSize`, with the spec's defaults; dispatch has checked ranges.
 fn paging(page_num: Option<i32>, page_size: Option<i32>) -> (i64, i64) {
@@ -226,8 +229,8 @@ pub(crate) fn describe_restore_task_list(
         text.split(',')
             .map(str::trim)
             .filter(|id| !id.is_empty())
-            // Bounded by the page: more IDs than a page holds could not be shown anyway.
-            .take(usize::try_from(MAX_PAGE_SIZE).unwrap_or(100) * 10)
+            // Bounded: at most ten pages of the largest size are read.
+            .take(MAX_TASK_IDS)
             .collect()
     });
     if ids.is_none() {

@@ -206,7 +206,7 @@ struct StoredTask {
 /// Which restore tasks `DescribeRestoreTaskList` shows.
 #[derive(Debug)]
 pub(crate) struct TaskFilter<'a> {
-    /// The plan's tasks, when `ids` is `None`; with `ids`, a plan to keep ("" for any).
+    /// The plan whose tasks are shown, when `ids` is `None`.
     pub(crate) plan_id: &'a str,
     /// The tasks named (`RestoreTaskId`, comma-separated).
     pub(crate) ids: Option<&'a [&'a str]>,
@@ -438,55 +438,43 @@ impl State {
     }
 
     /// One page of the tasks that `filter` keeps, oldest first, and how many it keeps in all.
-    /// By plan, the plan's tasks are walked (bounded by the task limit) only when a time
-    /// range is given; otherwise the page is cut from the plan's index directly.
+    /// By plan without a time range, the page is cut from the plan's index (the page's cost);
+    /// with a time range, the plan's tasks are walked (at most the task limit); by IDs, each
+    /// ID is looked up.
     pub(crate) fn task_page(&self, filter: &TaskFilter<'_>) -> (usize, Vec<RestoreTask>) {
-        let in_range = |task: &RestoreTask| {
-            filter
-                .from
-                .is_none_or(|from| task.restore_task_create_time >= from)
-                && filter
-                    .to
-                    .is_none_or(|to| task.restore_task_create_time <= to)
-        };
-        let indexes: Vec<usize> = match filter.ids {
-            Some(ids) => {
-                let mut found: Vec<usize> = ids
-                    .iter()
-                    .filter_map(|id| self.ids.get(*id).copied())
-                    .collect();
-                found.sort_unstable();
-                found.dedup();
-                found
-            }
-            None => self
-                .by_plan
-                .get(filter.plan_id)
-                .cloned()
-                .unwrap_or_default(),
-        };
-        let keep = |index: &usize| {
+        let in_range = |index: &usize| {
             self.tasks.get(*index).is_some_and(|stored| {
-                in_range(&stored.task)
-                    && (filter.ids.is_none()
-                        || filter.plan_id.is_empty()
-                        || stored.task.backup_plan_id == filter.plan_id)
+                let created = stored.task.restore_task_create_time;
+                filter.from.is_none_or(|from| created >= from)
+                    && filter.to.is_none_or(|to| created <= to)
             })
         };
-        let kept: Vec<usize> =
-            if filter.from.is_none() && filter.to.is_none() && filter.ids.is_none() {
-                indexes
-            } else {
-                indexes.into_iter().filter(keep).collect()
-            };
-        let page = kept
-            .iter()
-            .skip(filter.page.saturating_mul(filter.page_size))
-            .take(filter.page_size)
-            .filter_map(|&index| self.tasks.get(index))
-            .map(|stored| stored.task.clone())
-            .collect();
-        (kept.len(), page)
+        let page = |kept: &[usize]| -> Vec<RestoreTask> {
+            kept.iter()
+                .skip(filter.page.saturating_mul(filter.page_size))
+                .take(filter.page_size)
+                .filter_map(|&index| self.tasks.get(index))
+                .map(|stored| self.shown(&stored.task))
+                .collect()
+        };
+        let plan: &[usize] = self.by_plan.get(filter.plan_id).map_or(&[], Vec::as_slice);
+        match filter.ids {
+            None if filter.from.is_none() && filter.to.is_none() => (plan.len(), page(plan)),
+            None => {
+                let kept: Vec<usize> = plan.iter().copied().filter(in_range).collect();
+                (kept.len(), page(&kept))
+            }
+            Some(ids) => {
+                let mut kept: Vec<usize> = ids
+                    .iter()
+                    .filter_map(|id| self.ids.get(*id).copied())
+                    .filter(in_range)
+                    .collect();
+                kept.sort_unstable();
+                kept.dedup();
+                (kept.len(), page(&kept))
+            }
+        }
     }
 
     /// Everything, every task included.
