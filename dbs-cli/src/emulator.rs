@@ -8,8 +8,8 @@ use clap::{Arg, ArgMatches};
 use dbs_api::Credentials;
 use dbs_emulator::{
     AccessKey, DEFAULT_BODY_BUDGET_BYTES, DEFAULT_MAX_CLIENT_TOKENS, DEFAULT_MAX_NONCES,
-    DEFAULT_MAX_RESTORE_TASK_BYTES, DEFAULT_MAX_RESTORE_TASKS, Emulator, EmulatorConfig,
-    EmulatorHandle, Seed, ServeError, account_options, serve_foreground,
+    DEFAULT_MAX_RESTORE_TASK_BYTES, DEFAULT_MAX_RESTORE_TASKS, DEFAULT_TASK_DURATION_MS, Emulator,
+    EmulatorConfig, EmulatorHandle, Seed, ServeError, account_options, serve_foreground,
 };
 
 use crate::cli;
@@ -76,9 +76,11 @@ const MAX_RESTORE_TASK_BYTES: &str = "max-restore-task-bytes";
 const MAX_CLIENT_TOKENS: &str = "max-client-tokens";
 /// `dbs emulator --body-budget-bytes N`.
 const BODY_BUDGET_BYTES: &str = "body-budget-bytes";
+/// `dbs emulator --task-duration-ms MS`.
+const TASK_DURATION_MS: &str = "task-duration-ms";
 
 /// The limit flags of `dbs emulator`, as the dbs-emulator binary has them.
-pub(crate) fn limit_args() -> [Arg; 5] {
+pub(crate) fn limit_args() -> [Arg; 6] {
     let count = |id: &'static str, default: usize, help: &'static str| {
         Arg::new(id)
             .long(id)
@@ -114,6 +116,14 @@ pub(crate) fn limit_args() -> [Arg; 5] {
             DEFAULT_BODY_BUDGET_BYTES,
             "Most bytes of request bodies held at once across connections; past it, HTTP 503",
         ),
+        Arg::new(TASK_DURATION_MS)
+            .long(TASK_DURATION_MS)
+            .value_name("MS")
+            .value_parser(clap::value_parser!(u64))
+            .help(format!(
+                "How long a started restore task takes, in milliseconds (a tenth of it is the \
+                 precheck) [default: {DEFAULT_TASK_DURATION_MS}]"
+            )),
     ]
 }
 
@@ -150,7 +160,13 @@ pub(crate) async fn run_foreground(matches: &ArgMatches) -> Result<(), Failure> 
             DEFAULT_MAX_RESTORE_TASK_BYTES,
         ))
         .max_client_tokens(limit(MAX_CLIENT_TOKENS, DEFAULT_MAX_CLIENT_TOKENS))
-        .body_budget_bytes(limit(BODY_BUDGET_BYTES, DEFAULT_BODY_BUDGET_BYTES));
+        .body_budget_bytes(limit(BODY_BUDGET_BYTES, DEFAULT_BODY_BUDGET_BYTES))
+        .task_duration_ms(
+            matches
+                .get_one::<u64>(TASK_DURATION_MS)
+                .copied()
+                .unwrap_or(DEFAULT_TASK_DURATION_MS),
+        );
     for key in accounts {
         config = config.access_key(key);
     }

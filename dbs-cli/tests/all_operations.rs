@@ -129,9 +129,7 @@ fn dry_run(server: &Server, args: &[&str]) -> Output {
 
 /// `dbs --endpoint URL args...` with the demo credentials.
 fn call(server: &Server, args: &[&str]) -> Output {
-    let mut all = vec!["--endpoint", server.url.as_str()];
-    all.extend_from_slice(args);
-    dbs(&all, &DEMO_CREDENTIALS)
+    call_url(&server.url, args)
 }
 
 fn assert_refused_before_sending(output: &Output, server: &Server) -> String {
@@ -334,19 +332,44 @@ fn an_enum_flag_takes_the_spec_values_in_any_case_and_lists_them_when_unknown() 
     let known = format!("Language: must be one of {}", values.join(", "));
     assert!(text.contains(&known), "{known}\n{text}");
     assert!(text.contains("\"klingon\""), "{text}");
-    // The emulator takes a known value and answers.
-    let output = dbs(
+    // The emulator takes a known value and answers (for a task it holds).
+    let emulator = common::Emulator::start_alone();
+    let id = create_task(&emulator.url);
+    let output = call_url(
+        &emulator.url,
         &[
-            "--emulator",
             "describe-job-error-code",
             "--task-id",
-            "r1iv62ud1234",
+            &id,
             "--language",
             &values[0],
         ],
-        &[],
     );
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+}
+
+/// Creates a restore task on the emulator at `url` with `dbs create-restore-task` (the demo
+/// MySQL plan into RDS) and returns its ID.
+fn create_task(url: &str) -> String {
+    let home = tempfile::tempdir().expect("temp HOME");
+    let created = dbs_command(home.path())
+        .args(["--endpoint", url])
+        .args(common::MYSQL_TO_RDS)
+        .envs(DEMO_CREDENTIALS)
+        .env(common::PASSWORD_VAR, "pw")
+        .output()
+        .expect("run dbs");
+    assert_eq!(
+        created.status.code(),
+        Some(0),
+        "stderr: {}",
+        stderr(&created)
+    );
+    let created: Value = serde_json::from_slice(&created.stdout).expect("stdout is JSON");
+    created["RestoreTaskId"]
+        .as_str()
+        .expect("RestoreTaskId")
+        .to_owned()
 }
 
 #[test]
@@ -552,34 +575,35 @@ fn a_forbidden_pair_is_refused_naming_the_parameter_and_the_rule() {
 
 #[test]
 fn a_nested_list_response_prints_as_json() {
-    // The emulator answers DescribeRestoreTaskList with the spec's official example.
-    let operation = spec_operation("DescribeRestoreTaskList");
-    let example: Value = serde_json::from_str(
-        operation["response"]["example"]
-            .as_str()
-            .expect("the official example"),
-    )
-    .expect("example JSON");
-    let items = example["Items"]["RestoreTaskDetail"]
-        .as_array()
-        .expect("the example's list");
-    assert!(!items.is_empty());
-    let output = dbs(
+    // A task created through `dbs`, then listed: the emulator answers from its state.
+    let emulator = common::Emulator::start_alone();
+    let id = create_task(&emulator.url);
+
+    let output = call_url(
+        &emulator.url,
         &[
-            "--emulator",
             "describe-restore-task-list",
             "--backup-plan-id",
             "dbsdemomysql01",
         ],
-        &[],
     );
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     assert_eq!(stderr(&output), "");
     let printed: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
-    assert_eq!(printed["Items"], example["Items"]);
-    assert_eq!(printed["TotalElements"], example["TotalElements"]);
+    assert_eq!(printed["TotalElements"], 1);
+    let items = printed["Items"]["RestoreTaskDetail"]
+        .as_array()
+        .expect("the list");
+    assert_eq!(items.len(), 1);
+    let task = &items[0];
+    // What the create request said (MYSQL_TO_RDS), and a task not started (`init`).
+    assert_eq!(task["RestoreTaskId"], id);
+    assert_eq!(task["BackupPlanId"], "dbsdemomysql01");
+    assert_eq!(task["RestoreTaskName"], "restore-demo");
+    assert_eq!(task["DestinationEndpointInstanceID"], "rm-bp1p8c29demo");
+    assert_eq!(task["RestoreStatus"], "init");
     // Pretty-printed at every depth: a field of a list item sits three levels in.
-    let first_field = items[0]
+    let first_field = task
         .as_object()
         .expect("an object")
         .keys()
@@ -587,6 +611,13 @@ fn a_nested_list_response_prints_as_json() {
         .expect("a field");
     let indented = format!("\n        \"{first_field}\": ");
     assert!(stdout(&output).contains(&indented), "{}", stdout(&output));
+}
+
+/// `dbs --endpoint URL args...` with the demo credentials.
+fn call_url(url: &str, args: &[&str]) -> Output {
+    let mut all = vec!["--endpoint", url];
+    all.extend_from_slice(args);
+    dbs(&all, &DEMO_CREDENTIALS)
 }
 
 #[test]

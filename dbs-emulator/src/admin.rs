@@ -93,7 +93,7 @@ pub(crate) fn handle(
                 error(format!(
                     "invalid fault: {e}; expected JSON like \
                      {{\"action\":\"CreateRestoreTask\",\"kind\":\"status\",\"count\":1,\"status\":503}} \
-                     with kind status, throttle, reset, delay or apply_then_fail"
+                     with kind status, throttle, reset, delay, apply_then_fail or task_failure"
                 )),
             ),
             Ok(fault) => match shared.inject_fault(fault) {

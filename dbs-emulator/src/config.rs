@@ -32,6 +32,10 @@ pub const DEFAULT_MAX_NONCES: usize = 1_000_000;
 /// How many restore tasks are kept at most by default: 10,000. Past it, `CreateRestoreTask`
 /// answers the business error `QuotaExceeded`.
 pub const DEFAULT_MAX_RESTORE_TASKS: usize = 10_000;
+
+/// How long a started restore task takes by default, in milliseconds
+/// ([`EmulatorConfig::task_duration_ms`]).
+pub const DEFAULT_TASK_DURATION_MS: u64 = 5000;
 /// How many bytes the restore tasks may take at most by default, roughly (their text and a
 /// fixed cost per task and parameter): 256 MiB. Past it, `CreateRestoreTask` answers
 /// `QuotaExceeded`.
@@ -186,6 +190,7 @@ pub struct EmulatorConfig {
     pub(crate) max_restore_task_bytes: usize,
     pub(crate) max_client_tokens: usize,
     pub(crate) body_budget_bytes: usize,
+    pub(crate) task_duration_ms: u64,
 }
 
 impl Default for EmulatorConfig {
@@ -202,6 +207,7 @@ impl Default for EmulatorConfig {
             max_restore_task_bytes: DEFAULT_MAX_RESTORE_TASK_BYTES,
             max_client_tokens: DEFAULT_MAX_CLIENT_TOKENS,
             body_budget_bytes: DEFAULT_BODY_BUDGET_BYTES,
+            task_duration_ms: DEFAULT_TASK_DURATION_MS,
         }
     }
 }
@@ -295,6 +301,14 @@ impl EmulatorConfig {
     /// least [`max_body_bytes`](Self::max_body_bytes), or the emulator does not start.
     pub fn body_budget_bytes(mut self, bytes: usize) -> Self {
         self.body_budget_bytes = bytes;
+        self
+    }
+
+    /// How long a restore task takes once `StartRestoreTask` starts it, in milliseconds
+    /// ([`DEFAULT_TASK_DURATION_MS`] by default): the first tenth is its precheck, then its
+    /// progress fields rise until it finishes (see [`crate::restore`]).
+    pub fn task_duration_ms(mut self, ms: u64) -> Self {
+        self.task_duration_ms = ms;
         self
     }
 

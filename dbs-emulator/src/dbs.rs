@@ -12,6 +12,7 @@ use dbs_api::{
 use crate::idempotency::{Fingerprint, Lookup, Remembered, TokenKey};
 use crate::plan_handlers;
 use crate::reply::{BusinessError, GatewayError, Reply};
+use crate::restore_handlers;
 use crate::server::Shared;
 use crate::state::{Created, RestoreTask};
 
@@ -174,13 +175,21 @@ struct Service<'a> {
 /// `name: Input => Output, ErrorCode = function;`.
 macro_rules! plan_operations {
     ($($method:ident: $input:ident => $output:ident, $code:ident = $handler:ident;)*) => {
+        handled_by! { plan_handlers: $($method: $input => $output, $code = $handler;)* }
+    };
+}
+
+/// Handler methods that hand the input to a function of `$module`:
+/// `name: Input => Output, ErrorCode = function;`.
+macro_rules! handled_by {
+    ($module:ident: $($method:ident: $input:ident => $output:ident, $code:ident = $handler:ident;)*) => {
         $(
             fn $method(
                 &self,
                 input: dbs_api::$input,
                 context: &RequestContext<'_>,
             ) -> Result<dbs_api::$output, dbs_api::server::BusinessError<dbs_api::$code>> {
-                plan_handlers::$handler(input, context, self.shared)
+                $module::$handler(input, context, self.shared)
             }
         )*
     };
@@ -216,27 +225,31 @@ impl DbsHandler for Service<'_> {
         upgrade_backup_plan: UpgradeBackupPlanInput => UpgradeBackupPlanOutput, UpgradeBackupPlanErrorCode = upgrade;
     }
 
+    // Restoring: tasks' runs and the plans' backup history (see `crate::restore`).
+    handled_by! { restore_handlers:
+        describe_backup_gateway_list: DescribeBackupGatewayListInput => DescribeBackupGatewayListOutput, DescribeBackupGatewayListErrorCode = describe_backup_gateway_list;
+        describe_full_backup_list: DescribeFullBackupListInput => DescribeFullBackupListOutput, DescribeFullBackupListErrorCode = describe_full_backup_list;
+        describe_increment_backup_list: DescribeIncrementBackupListInput => DescribeIncrementBackupListOutput, DescribeIncrementBackupListErrorCode = describe_increment_backup_list;
+        describe_job_error_code: DescribeJobErrorCodeInput => DescribeJobErrorCodeOutput, DescribeJobErrorCodeErrorCode = describe_job_error_code;
+        describe_pre_check_progress_list: DescribePreCheckProgressListInput => DescribePreCheckProgressListOutput, DescribePreCheckProgressListErrorCode = describe_pre_check_progress_list;
+        describe_restore_range_info: DescribeRestoreRangeInfoInput => DescribeRestoreRangeInfoOutput, DescribeRestoreRangeInfoErrorCode = describe_restore_range_info;
+        describe_restore_task_list: DescribeRestoreTaskListInput => DescribeRestoreTaskListOutput, DescribeRestoreTaskListErrorCode = describe_restore_task_list;
+        start_restore_task: StartRestoreTaskInput => StartRestoreTaskOutput, StartRestoreTaskErrorCode = start_restore_task;
+    }
+
     // Operations without behaviour yet answer the spec's example (listed in the crate docs).
     crate::examples::example_answers! {
         create_full_backup_set_download: CreateFullBackupSetDownloadInput => CreateFullBackupSetDownloadOutput, CreateFullBackupSetDownloadErrorCode;
         create_get_db_list_from_agent_task: CreateGetDBListFromAgentTaskInput => CreateGetDBListFromAgentTaskOutput, CreateGetDBListFromAgentTaskErrorCode;
         create_increment_backup_set_download: CreateIncrementBackupSetDownloadInput => CreateIncrementBackupSetDownloadOutput, CreateIncrementBackupSetDownloadErrorCode;
-        describe_backup_gateway_list: DescribeBackupGatewayListInput => DescribeBackupGatewayListOutput, DescribeBackupGatewayListErrorCode;
         describe_backup_plan_billing: DescribeBackupPlanBillingInput => DescribeBackupPlanBillingOutput, DescribeBackupPlanBillingErrorCode;
         describe_backup_set_download_task_list: DescribeBackupSetDownloadTaskListInput => DescribeBackupSetDownloadTaskListOutput, DescribeBackupSetDownloadTaskListErrorCode;
         describe_dla_service: DescribeDLAServiceInput => DescribeDLAServiceOutput, DescribeDLAServiceErrorCode;
-        describe_full_backup_list: DescribeFullBackupListInput => DescribeFullBackupListOutput, DescribeFullBackupListErrorCode;
-        describe_increment_backup_list: DescribeIncrementBackupListInput => DescribeIncrementBackupListOutput, DescribeIncrementBackupListErrorCode;
-        describe_job_error_code: DescribeJobErrorCodeInput => DescribeJobErrorCodeOutput, DescribeJobErrorCodeErrorCode;
         describe_node_cidr_list: DescribeNodeCidrListInput => DescribeNodeCidrListOutput, DescribeNodeCidrListErrorCode;
-        describe_pre_check_progress_list: DescribePreCheckProgressListInput => DescribePreCheckProgressListOutput, DescribePreCheckProgressListErrorCode;
         describe_regions: DescribeRegionsInput => DescribeRegionsOutput, DescribeRegionsErrorCode;
-        describe_restore_range_info: DescribeRestoreRangeInfoInput => DescribeRestoreRangeInfoOutput, DescribeRestoreRangeInfoErrorCode;
-        describe_restore_task_list: DescribeRestoreTaskListInput => DescribeRestoreTaskListOutput, DescribeRestoreTaskListErrorCode;
         get_db_list_from_agent: GetDBListFromAgentInput => GetDBListFromAgentOutput, GetDBListFromAgentErrorCode;
         initialize_dbs_service_linked_role: InitializeDbsServiceLinkedRoleInput => InitializeDbsServiceLinkedRoleOutput, InitializeDbsServiceLinkedRoleErrorCode;
         modify_backup_set_download_rules: ModifyBackupSetDownloadRulesInput => ModifyBackupSetDownloadRulesOutput, ModifyBackupSetDownloadRulesErrorCode;
-        start_restore_task: StartRestoreTaskInput => StartRestoreTaskOutput, StartRestoreTaskErrorCode;
     }
 }
 
@@ -258,6 +271,7 @@ fn create_restore_task(
     input
         .validate(&ValidationContext::new().with_source_database_type(database_type))
         .map_err(invalid_parameter)?;
+    check_restorable(&input, plan_id, shared)?;
 
     let mut parameters = BTreeMap::new();
     let mut fingerprint = BTreeMap::new();
@@ -314,6 +328,63 @@ fn create_restore_task(
 fn invalid_parameter(e: ValidationError) -> CreateError {
     // The validator's text already says which parameter and rule, and where to read more.
     CreateError::with_message(CommonErrorCode::InvalidParameter.into(), e.to_string())
+}
+
+/// Refuses a `RestoreTime` the plan cannot restore to (`InvalidParameter`: the value is not
+/// valid for this plan, saying what is) and a `BackupSetId` that is not one of the plan's full
+/// backup sets (`Param.NotFound`: the object it names does not exist in the plan), as the
+/// service would before creating anything. Empty values count as absent.
+fn check_restorable(
+    input: &CreateRestoreTaskInput,
+    plan_id: &str,
+    shared: &Shared,
+) -> Result<(), CreateError> {
+    let time = input.restore_time;
+    let set = input.backup_set_id.as_deref().filter(|s| !s.is_empty());
+    if time.is_none() && set.is_none() {
+        return Ok(());
+    }
+    let state = shared.lock();
+    let history = state
+        .plans
+        .get(plan_id)
+        .and_then(|plan| state.restores.history(plan, now_ms()));
+    let Some(history) = history else {
+        return Err(common(
+            CommonErrorCode::InvalidParameter,
+            format!(
+                "BackupPlanId: backup plan {plan_id:?} has no backup yet (it has not run; \
+                 StartBackupPlan starts it), so there is nothing to restore."
+            ),
+        ));
+    };
+    if let Some(set) = set
+        && history.find_full(plan_id, set).is_none()
+    {
+        return Err(common(
+            CommonErrorCode::ParamNotFound,
+            format!(
+                "BackupSetId: {set:?} is not a full backup set of backup plan {plan_id:?} \
+                 (DescribeFullBackupList lists them)."
+            ),
+        ));
+    }
+    if let Some(time) = time
+        && !history.restorable(time)
+    {
+        let span = history.span().map_or_else(String::new, |(from, to)| {
+            format!(" between {from} and {to}")
+        });
+        return Err(common(
+            CommonErrorCode::InvalidParameter,
+            format!(
+                "RestoreTime: {time} is outside the restorable range of backup plan \
+                 {plan_id:?}: restorable times lie{span} (DescribeRestoreRangeInfo lists the \
+                 ranges and points)."
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The engine of the plan `id`, which decides the engine-dependent rules.

@@ -11,10 +11,12 @@
 //! | `reset` | same | closes the connection without an answer |
 //! | `delay` | same | waits `delay_ms`, then handles the request normally, even if the client has given up |
 //! | `apply_then_fail` | after the gateway accepted the request (signature, timestamp, nonce) | does the work (a task is created, a token recorded), then answers `status` (default 503) instead of the result: the lost-response case |
+//! | `task_failure` | when `StartRestoreTask` starts a task (give `action: "StartRestoreTask"`) | the request succeeds, and the task fails half-way through its run: `RestoreStatus` `stop`, `ErrMessage` the fault's `message`, and `DescribeJobErrorCode` gives its `code` and message (defaults: `RESTORE_FULL_DATA_FAILED`, the emulator's own code, and a message saying the destination refused the connection); see [`crate::restore`] |
 //!
 //! Optional fields: `delay_ms` (every kind: wait this long before acting; for
 //! `apply_then_fail`, after doing the work), `retry_after_ms` (error kinds: adds the header
-//! `x-acs-retry-after: <ms>`), `code` and `message` (error kinds: override the defaults).
+//! `x-acs-retry-after: <ms>`), `code` and `message` (error kinds and `task_failure`: override
+//! the defaults).
 //! A request takes at most one of the first four kinds and at most one `apply_then_fail`.
 //! A request that names no action, or is sent to a path other than `/`, matches no fault.
 //!
@@ -55,6 +57,16 @@ pub enum FaultKind {
     Delay,
     /// Do the work, then answer an error status (the response is "lost").
     ApplyThenFail,
+    /// Make the restore task that `StartRestoreTask` starts fail half-way through its run.
+    TaskFailure,
+}
+
+/// When a fault is taken: as the request is read, after its work, or when a task starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stage {
+    Early,
+    AfterWork,
+    TaskStart,
 }
 
 /// A fault to inject; the JSON body of `POST /_emulator/faults`.
@@ -145,6 +157,28 @@ impl Fault {
             FaultKind::Status | FaultKind::Throttle | FaultKind::ApplyThenFail
         );
         let mut problems = Vec::new();
+        if self.kind == FaultKind::TaskFailure {
+            if self
+                .action
+                .as_deref()
+                .is_some_and(|a| a != "StartRestoreTask")
+            {
+                problems.push(
+                    "kind task_failure applies to StartRestoreTask only: give action \
+                     StartRestoreTask or leave it out"
+                        .to_owned(),
+                );
+            }
+            for (set, field) in [
+                (self.status.is_some(), "status"),
+                (self.retry_after_ms.is_some(), "retry_after_ms"),
+                (self.delay_ms.is_some(), "delay_ms"),
+            ] {
+                if set {
+                    problems.push(format!("{field} is not used by kind task_failure"));
+                }
+            }
+        }
         if self.count == 0 {
             problems.push("count must be at least 1".to_owned());
         }
@@ -153,7 +187,7 @@ impl Fault {
         {
             problems.push(format!("status must be between 400 and 599, got {status}"));
         }
-        if !answers_error {
+        if !answers_error && self.kind != FaultKind::TaskFailure {
             for (set, field) in [
                 (self.status.is_some(), "status"),
                 (self.retry_after_ms.is_some(), "retry_after_ms"),
@@ -204,12 +238,18 @@ impl Fault {
             FaultKind::Reset => "reset",
             FaultKind::Delay => "delay",
             FaultKind::ApplyThenFail => "apply_then_fail",
+            FaultKind::TaskFailure => "task_failure",
         }
     }
 
-    /// Whether it is taken before the gateway checks (every kind but `apply_then_fail`).
-    pub(crate) fn is_early(&self) -> bool {
-        self.kind != FaultKind::ApplyThenFail
+    /// When it is taken: before the gateway checks (every error kind but `apply_then_fail`),
+    /// after the work (`apply_then_fail`), or when a restore task starts (`task_failure`).
+    pub(crate) fn stage(&self) -> Stage {
+        match self.kind {
+            FaultKind::ApplyThenFail => Stage::AfterWork,
+            FaultKind::TaskFailure => Stage::TaskStart,
+            _ => Stage::Early,
+        }
     }
 
     pub(crate) fn matches(&self, action: &str) -> bool {
@@ -283,10 +323,21 @@ impl Faults {
     /// Takes one use of the first fault for `action` of the early kinds (`early`) or of
     /// `apply_then_fail` (`!early`).
     pub(crate) fn take(&mut self, action: &str, early: bool) -> Option<Fault> {
+        self.take_at(
+            action,
+            if early {
+                Stage::Early
+            } else {
+                Stage::AfterWork
+            },
+        )
+    }
+
+    pub(crate) fn take_at(&mut self, action: &str, stage: Stage) -> Option<Fault> {
         let index = self
             .list
             .iter()
-            .position(|f| f.is_early() == early && f.matches(action))?;
+            .position(|f| f.stage() == stage && f.matches(action))?;
         let fault = &mut self.list[index];
         fault.count = fault.count.saturating_sub(1);
         let taken = fault.clone();
@@ -362,6 +413,40 @@ mod tests {
             long.check(),
             Err("code must be at most 128 characters, got 129".to_owned())
         );
+    }
+
+    #[test]
+    fn task_failure_is_for_start_restore_task_and_taken_only_when_a_task_starts() {
+        let fault = Fault {
+            status: Some(503),
+            code: Some("C".to_owned()),
+            ..Fault::new("CreateRestoreTask", FaultKind::TaskFailure)
+        };
+        assert_eq!(
+            fault.check(),
+            Err(
+                "kind task_failure applies to StartRestoreTask only: give action \
+                 StartRestoreTask or leave it out; status is not used by kind task_failure"
+                    .to_owned()
+            )
+        );
+        let fault = Fault {
+            code: Some("C".to_owned()),
+            message: Some("M".to_owned()),
+            ..Fault::new("StartRestoreTask", FaultKind::TaskFailure)
+        };
+        assert_eq!(fault.check(), Ok(()));
+        let mut faults = Faults::default();
+        faults.add(fault);
+        assert_eq!(faults.take("StartRestoreTask", true), None);
+        assert_eq!(faults.take("StartRestoreTask", false), None);
+        assert_eq!(
+            faults
+                .take_at("StartRestoreTask", Stage::TaskStart)
+                .map(|f| f.kind),
+            Some(FaultKind::TaskFailure)
+        );
+        assert!(faults.list().is_empty());
     }
 
     #[test]

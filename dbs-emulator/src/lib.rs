@@ -144,6 +144,8 @@
 //! | --- | --- |
 //! | a value does not parse, an enum value is unknown, a rule is broken | `InvalidParameter`, naming every parameter and rule (`… [R1] (see <reference>)`), never a password |
 //! | `BackupPlanId` is not a plan the emulator holds (seeded or created through the API) | `Param.NotFound` |
+//! | `RestoreTime` is not restorable for the plan (outside its range, or the plan has no backup yet) | `InvalidParameter`, saying the restorable span ([`restore`]) |
+//! | `BackupSetId` is not one of the plan's full backup sets (another plan's, or none) | `Param.NotFound` (the common table's code for an object that does not exist) |
 //! | `ClientToken` reused with other parameters | `IdempotentParameterMismatch`, naming the parameters that differ |
 //! | a new `ClientToken` while the emulator remembers its limit of them ([below](#clienttoken-idempotency)) | `Throttling`, naming the limit and the flag that raises it |
 //! | the emulator holds its limit of restore tasks ([`EmulatorConfig::max_restore_tasks`], 10,000 by default, or [`EmulatorConfig::max_restore_task_bytes`], 256 MiB) | `QuotaExceeded`, naming the limit and the flag that raises it (in the spec's error table: the name Alibaba's services use for a quota, which clients do not retry) |
@@ -174,6 +176,23 @@
 //! the plan's `DatabaseType`. No password is kept; no order is placed (`OrderId` is absent);
 //! the Modify operations answer `NeedPrecheck: false`. A `CreateBackupPlan` retried with its
 //! `ClientToken` after its answer was lost buys no second plan ([below](#clienttoken-idempotency)).
+//!
+//! ## Restoring
+//!
+//! `StartRestoreTask` starts a task `CreateRestoreTask` made, and `DescribeRestoreTaskList`
+//! (by `BackupPlanId`, or by `RestoreTaskId`, comma-separated; `StartTimestamp` and
+//! `EndTimestamp` bound `RestoreTaskCreateTime`; pages from 0), `DescribePreCheckProgressList`
+//! and `DescribeJobErrorCode` follow it: its precheck, then `init` → `running` → `check_pass`
+//! (finished), its progress fields rising over [`EmulatorConfig::task_duration_ms`]
+//! (`--task-duration-ms`, 5 seconds by default), computed from the clock when read. An unknown
+//! `RestoreTaskId` is `Param.NotFound`; starting a task that is already started or finished is
+//! `InvalidParameter` (a failed one may be started again). The fault kind `task_failure` makes
+//! a task fail half-way (`stop`, with `ErrMessage`) with a job error `DescribeJobErrorCode`
+//! explains. A running plan has backup history: `DescribeFullBackupList`,
+//! `DescribeIncrementBackupList`, `DescribeRestoreRangeInfo`; the seed's `BackupGatewayId`s
+//! are the gateways of `DescribeBackupGatewayList`. `CreateRestoreTask` refuses a
+//! `RestoreTime` the plan cannot restore to (`InvalidParameter`) and a `BackupSetId` that is
+//! not one of the plan's (`Param.NotFound`). [`restore`] has the details and the choices made.
 //!
 //! ## `ClientToken` idempotency
 //!
@@ -217,28 +236,20 @@
 //! - `CreateFullBackupSetDownload`
 //! - `CreateGetDBListFromAgentTask`
 //! - `CreateIncrementBackupSetDownload`
-//! - `DescribeBackupGatewayList`
 //! - `DescribeBackupPlanBilling`
 //! - `DescribeBackupSetDownloadTaskList`
 //! - `DescribeDLAService`
-//! - `DescribeFullBackupList`
-//! - `DescribeIncrementBackupList`
-//! - `DescribeJobErrorCode`
 //! - `DescribeNodeCidrList`
-//! - `DescribePreCheckProgressList`
 //! - `DescribeRegions`
-//! - `DescribeRestoreRangeInfo`
-//! - `DescribeRestoreTaskList`
 //! - `GetDBListFromAgent`
 //! - `InitializeDbsServiceLinkedRole`
 //! - `ModifyBackupSetDownloadRules`
-//! - `StartRestoreTask`
 //! <!-- example-answered operations: end -->
 //!
 //! The example is the metadata's as it is, fields and all: several official success examples
 //! also carry `ErrCode` and `ErrMessage` (`DescribeRegions`' even `HttpStatusCode: 400`) beside
-//! `Success: true`, and clients read them as successes. The example does not look at the request: `DescribeRestoreTaskList` shows the example's task,
-//! not the tasks `CreateRestoreTask` made (the state page does, see [`admin`]).
+//! `Success: true`, and clients read them as successes. The example does not look at the
+//! request.
 //!
 //! # Admin API, seed, faults
 //!
@@ -258,6 +269,8 @@ mod idempotency;
 mod plan_handlers;
 pub mod plans;
 mod reply;
+pub mod restore;
+mod restore_handlers;
 pub mod seed;
 mod server;
 mod state;
@@ -266,8 +279,8 @@ pub use config::{
     AccessKey, AccessKeyValueParser, CLIENT_TOKEN_WINDOW, DEFAULT_BODY_BUDGET_BYTES,
     DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CLIENT_TOKENS,
     DEFAULT_MAX_NONCES, DEFAULT_MAX_RESTORE_TASK_BYTES, DEFAULT_MAX_RESTORE_TASKS,
-    DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, EmulatorConfig, MAX_FAULTS, NONCE_WINDOW,
-    ParseAccessKeyError, TIMESTAMP_WINDOW,
+    DEFAULT_TASK_DURATION_MS, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, EmulatorConfig,
+    MAX_FAULTS, NONCE_WINDOW, ParseAccessKeyError, TIMESTAMP_WINDOW,
 };
 pub use faults::{Fault, FaultKind};
 pub use foreground::{ACCESS_KEY_VAR, ServeError, account_options, serve_foreground};

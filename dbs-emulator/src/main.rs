@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use dbs_emulator::{
     AccessKey, DEFAULT_BODY_BUDGET_BYTES, DEFAULT_MAX_CLIENT_TOKENS, DEFAULT_MAX_NONCES,
-    DEFAULT_MAX_RESTORE_TASK_BYTES, DEFAULT_MAX_RESTORE_TASKS, EmulatorConfig, Seed,
-    account_options, serve_foreground,
+    DEFAULT_MAX_RESTORE_TASK_BYTES, DEFAULT_MAX_RESTORE_TASKS, DEFAULT_TASK_DURATION_MS,
+    EmulatorConfig, Seed, account_options, serve_foreground,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -67,6 +67,11 @@ struct Args {
     /// request is answered ServiceUnavailable (HTTP 503).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_BODY_BUDGET_BYTES)]
     body_budget_bytes: usize,
+
+    /// How long a restore task takes once started, in milliseconds: a tenth of it is the
+    /// precheck, then its progress fields rise until it finishes (RestoreStatus check_pass).
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_TASK_DURATION_MS)]
+    task_duration_ms: u64,
 }
 
 #[tokio::main]
@@ -102,7 +107,8 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .max_restore_tasks(args.max_restore_tasks)
         .max_restore_task_bytes(args.max_restore_task_bytes)
         .max_client_tokens(args.max_client_tokens)
-        .body_budget_bytes(args.body_budget_bytes);
+        .body_budget_bytes(args.body_budget_bytes)
+        .task_duration_ms(args.task_duration_ms);
     for key in account_options(args.access_keys)? {
         config = config.access_key(key);
     }

@@ -156,16 +156,20 @@ pub(crate) fn create_and_start(
     context: &RequestContext<'_>,
     shared: &Shared,
 ) -> Answer<CreateAndStartBackupPlanOutput, CreateAndStartBackupPlanErrorCode> {
-    let id = shared
-        .lock()
+    let now = now_ms();
+    let mut state = shared.lock();
+    let id = state
         .plans
         .create_and_start(
             plan_order!(input),
             plan_config!(input),
             input.backup_plan_id.as_deref(),
-            now_ms(),
+            now,
         )
         .map_err(refused)?;
+    // Running from now: its first full backup is taken at once (see `crate::restore`).
+    state.restores.plan_started(&id, now);
+    drop(state);
     answer!(
         CreateAndStartBackupPlanOutput,
         context,
@@ -203,7 +207,11 @@ pub(crate) fn start(
     shared: &Shared,
 ) -> Answer<StartBackupPlanOutput, StartBackupPlanErrorCode> {
     let id = plan_id(&input.backup_plan_id);
-    shared.lock().plans.start(id).map_err(refused)?;
+    let mut state = shared.lock();
+    state.plans.start(id).map_err(refused)?;
+    // Running from now: its first full backup is taken at once (see `crate::restore`).
+    state.restores.plan_started(id, now_ms());
+    drop(state);
     answer!(
         StartBackupPlanOutput,
         context,

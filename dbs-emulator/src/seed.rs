@@ -107,6 +107,11 @@ pub struct Seed {
 }
 
 /// The built-in plans: (ID, engine, name).
+/// Where the demo plans' backup history begins: 2019-04-06 14:21:17 UTC, the reference's
+/// example `RestoreTime` for `CreateRestoreTask`, so the reference's example request restores
+/// against the built-in seed.
+const DEMO_HISTORY_BEGIN_MS: i64 = 1_554_560_477_000;
+
 const DEMO_PLANS: &[(&str, SourceDatabaseType, &str)] = &[
     (
         "dbsdemomysql01",
@@ -155,7 +160,11 @@ impl Default for Seed {
         Self {
             backup_plans: DEMO_PLANS
                 .iter()
-                .map(|(id, engine, name)| BackupPlan::new(*id, engine.clone()).with_name(*name))
+                .map(|(id, engine, name)| {
+                    BackupPlan::new(*id, engine.clone())
+                        .with_name(*name)
+                        .with_field("BeginTimestampForRestore", DEMO_HISTORY_BEGIN_MS)
+                })
                 .collect(),
         }
     }

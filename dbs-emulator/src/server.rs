@@ -28,6 +28,7 @@ use dbs_api::CommonErrorCode;
 
 use crate::plans::{DEFAULT_MAX_BACKUP_PLANS, PlanStore};
 use crate::reply::{GatewayError, Reply, new_request_id};
+use crate::restore::RestoreStore;
 use crate::seed::SeedError;
 use crate::state::{RestoreTask, State, StatePage, StateQuery, StateSnapshot, TaskLimitReached};
 
@@ -69,14 +70,22 @@ impl Shared {
             body_budget: Semaphore::new(config.body_budget_bytes.min(Semaphore::MAX_PERMITS)),
             body_budget_bytes: config.body_budget_bytes,
             salt: format!("{:032x}", rand::random::<u128>()),
-            state: Mutex::new(State::new(
-                config.max_nonces,
-                config.max_restore_tasks,
-                config.max_restore_task_bytes,
-                // `start` checked the seed (`Seed::check` converts every plan the same way).
-                PlanStore::from_seed(&config.seed.backup_plans, DEFAULT_MAX_BACKUP_PLANS)
-                    .unwrap_or_else(|_| PlanStore::new(DEFAULT_MAX_BACKUP_PLANS)),
-            )),
+            state: Mutex::new({
+                let mut state = State::new(
+                    config.max_nonces,
+                    config.max_restore_tasks,
+                    config.max_restore_task_bytes,
+                    // `start` checked the seed (`Seed::check` converts every plan the same way).
+                    PlanStore::from_seed(&config.seed.backup_plans, DEFAULT_MAX_BACKUP_PLANS)
+                        .unwrap_or_else(|_| PlanStore::new(DEFAULT_MAX_BACKUP_PLANS)),
+                );
+                state.restores = RestoreStore::new(
+                    i64::try_from(config.task_duration_ms).unwrap_or(i64::MAX),
+                    crate::dbs::now_ms(),
+                    &state.plans.all(),
+                );
+                state
+            }),
             tokens: Mutex::new(TokenCache::new(
                 config.max_client_tokens,
                 i64::try_from(CLIENT_TOKEN_WINDOW.as_secs()).unwrap_or(i64::MAX),

@@ -1,12 +1,13 @@
 //! What the emulator remembers between requests.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::faults::{Fault, Faults};
 use crate::plans::{PlanRecord, PlanStore};
+use crate::restore::RestoreStore;
 
 /// A restore task created by `CreateRestoreTask`.
 ///
@@ -26,7 +27,8 @@ pub struct RestoreTask {
     /// The `ClientToken` it was created with, if any.
     #[serde(rename = "ClientToken")]
     pub client_token: Option<String>,
-    /// `RestoreStatus`: `init` (created, not started).
+    /// `RestoreStatus`: `init` (created, not started); in a state snapshot, where a started
+    /// task's run is (`init` in its precheck, `running`, `check_pass` finished, `stop` failed).
     #[serde(rename = "RestoreStatus")]
     pub restore_status: String,
     /// `RestoreTaskCreateTime`: milliseconds since the Unix epoch.
@@ -201,6 +203,22 @@ struct StoredTask {
     fingerprint: Option<BTreeMap<String, String>>,
 }
 
+/// Which restore tasks `DescribeRestoreTaskList` shows.
+#[derive(Debug)]
+pub(crate) struct TaskFilter<'a> {
+    /// The plan whose tasks are shown, when `ids` is `None`.
+    pub(crate) plan_id: &'a str,
+    /// The tasks named (`RestoreTaskId`, comma-separated).
+    pub(crate) ids: Option<&'a [&'a str]>,
+    /// `RestoreTaskCreateTime` at least this.
+    pub(crate) from: Option<i64>,
+    /// `RestoreTaskCreateTime` at most this.
+    pub(crate) to: Option<i64>,
+    /// From 0.
+    pub(crate) page: usize,
+    pub(crate) page_size: usize,
+}
+
 /// What `CreateRestoreTask` does with the state.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Created {
@@ -258,8 +276,9 @@ pub(crate) struct State {
     /// Roughly how many bytes the tasks take ([`approx_bytes`]), and the most they may.
     task_bytes: usize,
     max_task_bytes: usize,
-    /// Every `RestoreTaskId` given, so a fresh one is found without a scan.
-    ids: HashSet<String>,
+    /// Every `RestoreTaskId` given → its index in `tasks`, so a fresh ID is found, and a task
+    /// looked up, without a scan.
+    ids: HashMap<String, usize>,
     /// `BackupPlanId` → indexes in `tasks`, oldest first, for a filtered page.
     by_plan: HashMap<String, Vec<usize>>,
     /// (AccessKeyId, ClientToken) → index in `tasks`.
@@ -269,6 +288,8 @@ pub(crate) struct State {
     pub(crate) faults: Faults,
     /// The backup plans.
     pub(crate) plans: PlanStore,
+    /// Backup history, gateways and the runs of started restore tasks.
+    pub(crate) restores: RestoreStore,
 }
 
 impl State {
@@ -283,13 +304,14 @@ impl State {
             max_tasks,
             task_bytes: 0,
             max_task_bytes,
-            ids: HashSet::new(),
+            ids: HashMap::new(),
             by_plan: HashMap::new(),
             tokens: HashMap::new(),
             requests: BTreeMap::new(),
             nonces: NonceCache::new(max_nonces),
             faults: Faults::default(),
             plans,
+            restores: RestoreStore::default(),
         }
     }
 
@@ -364,7 +386,7 @@ impl State {
             _ => return Created::Full(TaskLimitReached::Bytes(self.max_task_bytes)),
         }
         let id = task.restore_task_id.clone();
-        self.ids.insert(id.clone());
+        self.ids.insert(id.clone(), self.tasks.len());
         self.by_plan
             .entry(task.backup_plan_id.clone())
             .or_default()
@@ -392,8 +414,65 @@ impl State {
     fn fresh_task_id(&self) -> String {
         loop {
             let id = format!("r{:012x}", rand::random::<u64>() >> 16);
-            if !self.ids.contains(&id) {
+            if !self.ids.contains_key(&id) {
                 return id;
+            }
+        }
+    }
+
+    /// A task as the state shows it: its `RestoreStatus` where its run is now.
+    fn shown(&self, task: &RestoreTask) -> RestoreTask {
+        let mut shown = task.clone();
+        if let Some(run) = self.restores.run(&task.restore_task_id) {
+            shown.restore_status = run.at(crate::dbs::now_ms()).status.to_owned();
+        }
+        shown
+    }
+
+    /// The task `id`, if there is one.
+    pub(crate) fn task(&self, id: &str) -> Option<&RestoreTask> {
+        self.ids
+            .get(id)
+            .and_then(|&index| self.tasks.get(index))
+            .map(|stored| &stored.task)
+    }
+
+    /// One page of the tasks that `filter` keeps, oldest first, and how many it keeps in all.
+    /// By plan without a time range, the page is cut from the plan's index (the page's cost);
+    /// with a time range, the plan's tasks are walked (at most the task limit); by IDs, each
+    /// ID is looked up.
+    pub(crate) fn task_page(&self, filter: &TaskFilter<'_>) -> (usize, Vec<RestoreTask>) {
+        let in_range = |index: &usize| {
+            self.tasks.get(*index).is_some_and(|stored| {
+                let created = stored.task.restore_task_create_time;
+                filter.from.is_none_or(|from| created >= from)
+                    && filter.to.is_none_or(|to| created <= to)
+            })
+        };
+        let page = |kept: &[usize]| -> Vec<RestoreTask> {
+            kept.iter()
+                .skip(filter.page.saturating_mul(filter.page_size))
+                .take(filter.page_size)
+                .filter_map(|&index| self.tasks.get(index))
+                .map(|stored| self.shown(&stored.task))
+                .collect()
+        };
+        let plan: &[usize] = self.by_plan.get(filter.plan_id).map_or(&[], Vec::as_slice);
+        match filter.ids {
+            None if filter.from.is_none() && filter.to.is_none() => (plan.len(), page(plan)),
+            None => {
+                let kept: Vec<usize> = plan.iter().copied().filter(in_range).collect();
+                (kept.len(), page(&kept))
+            }
+            Some(ids) => {
+                let mut kept: Vec<usize> = ids
+                    .iter()
+                    .filter_map(|id| self.ids.get(*id).copied())
+                    .filter(in_range)
+                    .collect();
+                kept.sort_unstable();
+                kept.dedup();
+                (kept.len(), page(&kept))
             }
         }
     }
@@ -402,7 +481,7 @@ impl State {
     pub(crate) fn snapshot(&self) -> StateSnapshot {
         StateSnapshot {
             backup_plans: self.plans.all(),
-            restore_tasks: self.tasks.iter().map(|t| t.task.clone()).collect(),
+            restore_tasks: self.tasks.iter().map(|t| self.shown(&t.task)).collect(),
             requests: self.requests.clone(),
             faults: self.faults.list().to_vec(),
         }
@@ -422,7 +501,7 @@ impl State {
                     .iter()
                     .skip(skip)
                     .take(query.page_size)
-                    .map(|t| t.task.clone())
+                    .map(|t| self.shown(&t.task))
                     .collect(),
             ),
             Some(plan) => {
@@ -434,7 +513,7 @@ impl State {
                         .skip(skip)
                         .take(query.page_size)
                         .filter_map(|&i| self.tasks.get(i))
-                        .map(|t| t.task.clone())
+                        .map(|t| self.shown(&t.task))
                         .collect(),
                 )
             }

@@ -40,7 +40,7 @@ async fn health_and_state() {
     );
     assert!(!state.to_string().contains(PASSWORD));
     let plans = state["backup_plans"].as_array().expect("plans");
-    assert!(plans.contains(&json!({"BackupPlanId": "dbsdemomssql01", "DatabaseType": "MSSQL", "BackupPlanName": "demo SQL Server plan", "BackupPlanStatus": "running"})));
+    assert!(plans.contains(&json!({"BackupPlanId": "dbsdemomssql01", "DatabaseType": "MSSQL", "BackupPlanName": "demo SQL Server plan", "BackupPlanStatus": "running", "BeginTimestampForRestore": 1_554_560_477_000_i64})));
     // The JSON is the snapshot type.
     let typed: dbs_emulator::StateSnapshot = serde_json::from_value(state).expect("snapshot");
     assert_eq!(typed, emulator.state());

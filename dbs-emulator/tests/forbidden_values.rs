@@ -40,7 +40,15 @@ fn assert_refused(answer: &Answer, expected: &[&str]) {
 
 #[tokio::test]
 async fn forbidden_values_are_invalid_parameter_whatever_the_signature() {
-    let emulator = start().await;
+    // The demo MySQL plan with backup history from the epoch, so that the bound RestoreTime 0
+    // is restorable and only the parameter rules are tested.
+    let seed = dbs_emulator::Seed {
+        backup_plans: vec![
+            dbs_emulator::BackupPlan::new("dbsdemomysql01", dbs_api::SourceDatabaseType::MySql)
+                .with_field("BeginTimestampForRestore", 0),
+        ],
+    };
+    let emulator = start_with(dbs_emulator::EmulatorConfig::default().seed(seed)).await;
     let url = emulator.url();
     let cases: &[(&str, &str, &[&str])] = &[
         (

@@ -126,7 +126,8 @@ pub struct Case {
     /// The input, as the builder our client takes.
     pub input: CreateRestoreTaskInputBuilder,
     /// Whether it names a plan of the emulator's seed and everything the spec requires of it
-    /// (with the plan's engine known), so the emulator should create the task.
+    /// (with the plan's engine known), and asks for a time or backup set the plan can restore,
+    /// so the emulator should create the task.
     pub emulator_valid: bool,
 }
 
@@ -413,15 +414,26 @@ fn random_case(rng: &mut SplitMix64, index: usize) -> Case {
             .collect();
         b = b.restore_objects(objects);
     }
+    // Whether the emulator can restore what the set asks for: its demo plans have backup
+    // history from 2019-04-06 14:21:17 UTC (the reference's example RestoreTime) until the last
+    // hourly increment, and their own backup set IDs only (see `dbs_emulator::restore`).
+    let mut restorable = true;
     if rng.chance(50) {
         // A restore time is milliseconds since the epoch, never negative (its unit's bounds).
         let t = match rng.below(3) {
             0 => *rng.pick(&[0, 1, i64::MAX, 1_554_560_477_000]),
             _ => rng.range_i64(0, 4_000_000_000_000),
         };
+        let an_hour_ago = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            - 3_600_000;
+        restorable &= (1_554_560_477_000..=an_hour_ago).contains(&t);
         b = b.restore_time(t);
     }
     if let Some(v) = optional(rng) {
+        // An empty BackupSetId is no backup set.
+        restorable &= v.is_empty();
         b = b.backup_set_id(v);
     }
     if let Some(v) = optional(rng) {
@@ -467,6 +479,6 @@ fn random_case(rng: &mut SplitMix64, index: usize) -> Case {
     Case {
         index,
         input: b,
-        emulator_valid: plan_roll <= 6 && credentials,
+        emulator_valid: plan_roll <= 6 && credentials && restorable,
     }
 }
