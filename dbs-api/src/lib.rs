@@ -147,6 +147,7 @@ pub mod local_file;
 #[cfg(test)]
 mod nested_tests;
 pub mod operation;
+pub mod paginator;
 pub mod params;
 pub mod sensitive;
 pub mod signing;
@@ -163,6 +164,7 @@ pub use error::{Error, ServiceError};
 pub use error_code::{ErrorCode, ErrorEntry};
 pub use generated::*;
 pub use operation::{ContextFactMeta, Operation, OperationMeta, Pagination, ParamKind, ParamMeta};
+pub use paginator::{Paged, Paginator};
 pub use sensitive::Sensitive;
 pub use signing::SignatureVersion;
 pub use validation::{ValidationError, Violation};
@@ -178,6 +180,7 @@ pub mod __private {
     pub use crate::operation::{
         ContextFactMeta, Operation, OperationMeta, Pagination, ParamKind, ParamMeta,
     };
+    pub use crate::paginator::Paged;
     pub use crate::params::{
         Member, ParamSpec, Slot, Value, WireEnum, is, present, read_wire_params, to_wire_params,
         validate,
