@@ -67,7 +67,25 @@
 //!
 //! Each output also serializes back to JSON under the wire's field names.
 //! Paged operations carry their pagination facts (page parameters, totals, the items' path) in
-//! [`OperationMeta::pagination`]; paginators built on them come with issue 11.
+//! [`OperationMeta::pagination`], and a paginator built on them walks every page for you:
+//! `.into_paginator()` on the call gives a [`Paginator`], whose `.items()` is a stream of every
+//! page's items in order and `.send()` a stream of the pages (see [`paginator`]).
+//!
+//! ```no_run
+//! # use dbs_api::Client;
+//! # async fn run(client: &Client) -> Result<(), dbs_api::Error> {
+//! use futures_util::TryStreamExt as _;
+//! let pages: Vec<_> = client
+//!     .describe_restore_task_list()
+//!     .backup_plan_id("dbs1hvb0ww****")
+//!     .page_size(30)
+//!     .into_paginator()
+//!     .send()
+//!     .try_collect()
+//!     .await?;
+//! println!("{} pages", pages.len());
+//! # Ok(()) }
+//! ```
 //!
 //! # What happens on `send()`
 //!
