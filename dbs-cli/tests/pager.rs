@@ -202,3 +202,26 @@ fn a_query_that_does_not_compile_is_refused_before_sending() {
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(!server.was_contacted());
 }
+
+#[test]
+fn pager_against_a_server_that_never_stops_announcing_pages_is_capped() {
+    let server = common::Server::answering(common::response(
+        200,
+        "application/json",
+        &[],
+        r#"{"RequestId":"r","Success":true,"TotalPages":1000000,"TotalElements":1000000,"Items":{"BackupPlanDetail":[{"BackupPlanId":"p"}]}}"#,
+    ));
+    let output = dbs(
+        &server.url,
+        &["describe-backup-plan-list", "--page-size", "1", "--pager"],
+    );
+    // Sent, so exit 1; nothing half-merged on stdout; the cap is named.
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("DescribeBackupPlanList") && message.contains("1000 page(s)"),
+        "{message}"
+    );
+    assert_eq!(server.requests(), 1000);
+}

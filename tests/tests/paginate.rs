@@ -261,3 +261,58 @@ async fn a_validation_error_is_the_first_and_only_item() {
     assert!(matches!(result, Err(Error::Validation(_))), "{result:?}");
     assert!(server.requests().is_empty());
 }
+
+#[tokio::test]
+async fn call_all_pages_merges_every_page_by_the_registry_entry() {
+    let (handle, client, ids) = emulator_with_plans().await;
+    let operation = dbs_api::operation("DescribeBackupPlanList").unwrap();
+    let params = dbs_tests::form::pairs(&[("ResourceGroupId", RESOURCE_GROUP), ("PageSize", "10")]);
+    let merged = client
+        .call_all_pages(operation, &params, None, 100)
+        .await
+        .unwrap();
+    let got: Vec<&str> = merged["Items"]["BackupPlanDetail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|plan| plan["BackupPlanId"].as_str().unwrap())
+        .collect();
+    assert_eq!(got, ids);
+    assert_eq!(merged["TotalElements"], 35);
+    assert_eq!(merged["TotalPages"], 4);
+    // From page 3 (the fourth): the last five.
+    let params = dbs_tests::form::pairs(&[
+        ("ResourceGroupId", RESOURCE_GROUP),
+        ("PageSize", "10"),
+        ("PageNum", "3"),
+    ]);
+    let tail = client
+        .call_all_pages(operation, &params, None, 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        tail["Items"]["BackupPlanDetail"].as_array().map(Vec::len),
+        Some(5)
+    );
+    // The cap holds here too.
+    let params = dbs_tests::form::pairs(&[("ResourceGroupId", RESOURCE_GROUP), ("PageSize", "10")]);
+    let capped = client.call_all_pages(operation, &params, None, 2).await;
+    assert!(
+        matches!(capped, Err(Error::TooManyPages { pages: 2, .. })),
+        "{capped:?}"
+    );
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn call_all_pages_refuses_an_operation_that_does_not_page() {
+    let server = Server::start(|_, n| lying_page(n)).await;
+    let operation = dbs_api::operation("DescribeJobErrorCode").unwrap();
+    assert!(operation.pagination.is_none());
+    let params = dbs_tests::form::pairs(&[("TaskId", "t-1")]);
+    let result = client(server.url())
+        .call_all_pages(operation, &params, None, 10)
+        .await;
+    assert!(matches!(result, Err(Error::Config(_))), "{result:?}");
+    assert!(server.requests().is_empty());
+}
