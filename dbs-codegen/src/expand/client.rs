@@ -138,17 +138,19 @@ fn paged(cx: &Cx<'_>, op: &Operation) -> TokenStream {
         }
         _ => quote!(builder.#number_field(page)),
     };
+    // Without the field, the function ignores its argument (named `_output`, so it says so).
     let total = |wire: &Option<String>| match wire
         .as_ref()
         .and_then(|w| op.response.iter().find(|f| &f.wire == w))
     {
         Some(f) => {
             let field = ident(&f.rust);
-            quote!(output.#field.map(<i64>::from))
+            (quote!(output), quote!(output.#field.map(<i64>::from)))
         }
-        None => quote!(::std::option::Option::None),
+        None => (quote!(_output), quote!(::std::option::Option::None)),
     };
-    let (total_pages, total_items) = (total(&p.total_pages), total(&p.total_items));
+    let ((pages_arg, total_pages), (items_arg, total_items)) =
+        (total(&p.total_pages), total(&p.total_items));
     // The path: a top-level field (always optional), then structure members (plain when required).
     let mut fields: &[crate::model::Field] = &op.response;
     let mut borrowed = quote!(output);
@@ -208,11 +210,11 @@ fn paged(cx: &Cx<'_>, op: &Operation) -> TokenStream {
                 self.#size_field.map(<i64>::from)
             }
 
-            fn total_pages(output: &Self::Output) -> ::std::option::Option<i64> {
+            fn total_pages(#pages_arg: &Self::Output) -> ::std::option::Option<i64> {
                 #total_pages
             }
 
-            fn total_items(output: &Self::Output) -> ::std::option::Option<i64> {
+            fn total_items(#items_arg: &Self::Output) -> ::std::option::Option<i64> {
                 #total_items
             }
 
