@@ -235,7 +235,7 @@ fn own_global_args() -> [Arg; 15] {
             .conflicts_with(DRY_RUN)
             .help("Paged operations: fetch every page and print one answer holding all the items")
             .long_help(
-                "For a paged operation (a Describe*List), fetch every page, from --page-num or \
+                "For a paged operation (its help says \"Paged\"), fetch every page, from the page number given or \
                  the first, and print one answer: the first page's, with its list holding every \
                  page's items in order (the totals are the service's). As the Alibaba Cloud \
                  CLI's --pager. At most 1000 pages. Refused on operations that do not page.",
