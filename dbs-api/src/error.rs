@@ -82,6 +82,18 @@ pub enum Error {
         /// The `ClientToken` the call used, when the service may have acted on it.
         client_token: Option<String>,
     },
+
+    /// A paginator fetched as many pages as it may and the service still announced more:
+    /// the pages fetched were given; the rest were not asked for.
+    #[error(
+        "{action}: stopped after {pages} page(s), the most allowed, while the service announced more"
+    )]
+    TooManyPages {
+        /// The operation, `DescribeBackupPlanList`.
+        action: &'static str,
+        /// How many pages were fetched.
+        pages: u32,
+    },
 }
 
 /// An error the service returned, with everything needed to act on it or report it.
@@ -151,7 +163,10 @@ impl Error {
         match self {
             Self::Validation(_) | Self::Config(_) | Self::Credentials(_) => false,
             Self::Transport { sent, .. } => *sent,
-            Self::Timeout { .. } | Self::Service(_) | Self::UnexpectedResponse { .. } => true,
+            Self::Timeout { .. }
+            | Self::Service(_)
+            | Self::UnexpectedResponse { .. }
+            | Self::TooManyPages { .. } => true,
         }
     }
 
@@ -164,7 +179,10 @@ impl Error {
             | Self::Timeout { client_token, .. }
             | Self::UnexpectedResponse { client_token, .. } => client_token.as_deref(),
             Self::Service(e) => e.client_token.as_deref(),
-            Self::Validation(_) | Self::Config(_) | Self::Credentials(_) => None,
+            Self::Validation(_)
+            | Self::Config(_)
+            | Self::Credentials(_)
+            | Self::TooManyPages { .. } => None,
         }
     }
 
@@ -189,7 +207,10 @@ impl Error {
             | Self::Timeout { client_token, .. }
             | Self::UnexpectedResponse { client_token, .. } => client_token,
             Self::Service(e) => &mut e.client_token,
-            Self::Validation(_) | Self::Config(_) | Self::Credentials(_) => return,
+            Self::Validation(_)
+            | Self::Config(_)
+            | Self::Credentials(_)
+            | Self::TooManyPages { .. } => return,
         };
         *slot = Some(token.to_owned());
     }

@@ -67,7 +67,25 @@
 //!
 //! Each output also serializes back to JSON under the wire's field names.
 //! Paged operations carry their pagination facts (page parameters, totals, the items' path) in
-//! [`OperationMeta::pagination`]; paginators built on them come with issue 11.
+//! [`OperationMeta::pagination`], and a paginator built on them walks every page for you:
+//! `.into_paginator()` on the call gives a [`Paginator`], whose `.items()` is a stream of every
+//! page's items in order and `.send()` a stream of the pages (see [`paginator`]).
+//!
+//! ```no_run
+//! # use dbs_api::Client;
+//! # async fn run(client: &Client) -> Result<(), dbs_api::Error> {
+//! use futures_util::TryStreamExt as _;
+//! let pages: Vec<_> = client
+//!     .describe_restore_task_list()
+//!     .backup_plan_id("dbs1hvb0ww****")
+//!     .page_size(30)
+//!     .into_paginator()
+//!     .send()
+//!     .try_collect()
+//!     .await?;
+//! println!("{} pages", pages.len());
+//! # Ok(()) }
+//! ```
 //!
 //! # What happens on `send()`
 //!
@@ -147,6 +165,7 @@ pub mod local_file;
 #[cfg(test)]
 mod nested_tests;
 pub mod operation;
+pub mod paginator;
 pub mod params;
 pub mod sensitive;
 pub mod signing;
@@ -163,6 +182,7 @@ pub use error::{Error, ServiceError};
 pub use error_code::{ErrorCode, ErrorEntry};
 pub use generated::*;
 pub use operation::{ContextFactMeta, Operation, OperationMeta, Pagination, ParamKind, ParamMeta};
+pub use paginator::{Paged, Paginator};
 pub use sensitive::Sensitive;
 pub use signing::SignatureVersion;
 pub use validation::{ValidationError, Violation};
@@ -178,6 +198,7 @@ pub mod __private {
     pub use crate::operation::{
         ContextFactMeta, Operation, OperationMeta, Pagination, ParamKind, ParamMeta,
     };
+    pub use crate::paginator::Paged;
     pub use crate::params::{
         Member, ParamSpec, Slot, Value, WireEnum, is, present, read_wire_params, to_wire_params,
         validate,

@@ -40,10 +40,18 @@ pub(crate) const READ_TIMEOUT: &str = "read-timeout";
 pub(crate) const OPERATION_TIMEOUT: &str = "operation-timeout";
 /// The global option `--max-attempts N`.
 pub(crate) const MAX_ATTEMPTS: &str = "max-attempts";
+/// The global flag `--pager`: every page of a paged operation, merged.
+pub(crate) const PAGER: &str = "pager";
+/// The global option `--output json|table`.
+pub(crate) const OUTPUT: &str = "output";
+/// The global option `--columns A,B` of `--output table`.
+pub(crate) const COLUMNS: &str = "columns";
+/// The global option `--query EXPR` (JMESPath).
+pub(crate) const QUERY: &str = "query";
 
 /// The global options that only make sense when calling an operation, besides the context
 /// facts' (see [`call_only`]).
-const CALL_ONLY: [&str; 10] = [
+const CALL_ONLY: [&str; 14] = [
     ENDPOINT,
     REGION,
     PROFILE,
@@ -54,6 +62,10 @@ const CALL_ONLY: [&str; 10] = [
     READ_TIMEOUT,
     OPERATION_TIMEOUT,
     MAX_ATTEMPTS,
+    PAGER,
+    OUTPUT,
+    COLUMNS,
+    QUERY,
 ];
 
 /// The global options that only make sense when calling an operation: [`CALL_ONLY`] and one per
@@ -148,7 +160,7 @@ fn global_args() -> Vec<Arg> {
     args
 }
 
-fn own_global_args() -> [Arg; 11] {
+fn own_global_args() -> [Arg; 15] {
     [
         Arg::new(ENDPOINT)
             .long(ENDPOINT)
@@ -217,6 +229,52 @@ fn own_global_args() -> [Arg; 11] {
             .global(true)
             .help_heading(GLOBAL_HEADING)
             .help("Print the signed request, secrets masked, and send nothing"),
+        Arg::new(PAGER)
+            .long(PAGER)
+            .action(ArgAction::SetTrue)
+            .global(true)
+            .help_heading(GLOBAL_HEADING)
+            .conflicts_with(DRY_RUN)
+            .help("Paged operations: fetch every page and print one answer holding all the items")
+            .long_help(
+                "For a paged operation (its help says \"Paged\"), fetch every page, from the page number given or \
+                 the first, and print one answer: the first page's, with its list holding every \
+                 page's items in order (the totals are the service's). As the Alibaba Cloud \
+                 CLI's --pager. At most 1000 pages. Refused on operations that do not page.",
+            ),
+        Arg::new(OUTPUT)
+            .long(OUTPUT)
+            .value_name("FORMAT")
+            .global(true)
+            .help_heading(GLOBAL_HEADING)
+            .conflicts_with(DRY_RUN)
+            .value_parser(PossibleValuesParser::new([crate::output::JSON, crate::output::TABLE]))
+            .help("How to print the answer: json (the default) or table"),
+        Arg::new(COLUMNS)
+            .long(COLUMNS)
+            .value_name("A,B,...")
+            .global(true)
+            .help_heading(GLOBAL_HEADING)
+            .conflicts_with(DRY_RUN)
+            .help("The columns of --output table: fields of the list's items, or of the answer")
+            .long_help(
+                "The columns of --output table, comma-separated: fields of the list's items for \
+                 a list operation (BackupPlanId,BackupPlanStatus), otherwise top-level fields of \
+                 the answer (or of each element of what --query selected). Default: every field \
+                 that is not a structure or a list.",
+            ),
+        Arg::new(QUERY)
+            .long(QUERY)
+            .value_name("EXPR")
+            .global(true)
+            .help_heading(GLOBAL_HEADING)
+            .conflicts_with(DRY_RUN)
+            .help("A JMESPath expression applied to the answer before printing")
+            .long_help(
+                "A JMESPath expression (https://jmespath.org) applied to the answer, after \
+                 --pager merged the pages and before --output prints it: \
+                 'Items.BackupPlanDetail[].BackupPlanId'. Checked before anything is sent.",
+            ),
         Arg::new(CONNECT_TIMEOUT)
             .long(CONNECT_TIMEOUT)
             // A negative value reaches the parser, which says what is wrong with it.
@@ -562,7 +620,7 @@ fn pagination_words(operation: &OperationMeta, paging: &dbs_api::Pagination) -> 
     }
     text.push_str(&format!(
         ". To read every page, repeat the call with the next --{number} until the pages run \
-         out; a --pager option that fetches and merges every page comes with issue 11.",
+         out, or pass --pager, which fetches every page and merges the items into one answer.",
         number = flag(paging.page_number),
     ));
     if let Some(note) = paging.note {

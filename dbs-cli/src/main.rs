@@ -21,6 +21,7 @@
 
 mod cli;
 mod emulator;
+mod output;
 mod params;
 mod report;
 mod run;

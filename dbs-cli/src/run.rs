@@ -10,6 +10,7 @@ use dbs_api::{
 };
 
 use crate::cli;
+use crate::output::Format;
 use crate::params;
 use crate::report::{Failure, SecretHint};
 use crate::secrets::{Recording, Seen};
@@ -41,6 +42,19 @@ async fn run_operation(
     let hints = params::missing_secrets(operation, &params);
     let signature = signature_version(matches)?;
     let dry_run = matches.get_flag(cli::DRY_RUN);
+    let pager = matches.get_flag(cli::PAGER);
+    if pager && operation.pagination.is_none() {
+        return Err(Failure::usage(format!(
+            "--pager: `{}` does not page (its answer is not a list split into pages); call it \
+             without --pager",
+            operation.command
+        )));
+    }
+    let text = |id: &str| matches.get_one::<String>(id).map(String::as_str);
+    let printed = Printed {
+        format: Format::new(text(cli::OUTPUT), text(cli::COLUMNS), text(cli::QUERY))?,
+        pager,
+    };
     // One option per context fact (`--source-database-type`): the facts given, by name.
     // The credentials the call signs with, to redact from what the server answers.
     let seen = Seen::default();
@@ -73,7 +87,7 @@ async fn run_operation(
         );
         let context = context(&facts);
         let outcome = call(
-            operation, &params, &hints, &context, builder, signature, dry_run, &seen,
+            operation, &params, &hints, &context, builder, signature, dry_run, &seen, &printed,
         )
         .await;
         emulator.shutdown().await;
@@ -102,9 +116,16 @@ async fn run_operation(
     let builder = deadlines(builder, matches);
     let context = context(&facts);
     call(
-        operation, &params, &hints, &context, builder, signature, dry_run, &seen,
+        operation, &params, &hints, &context, builder, signature, dry_run, &seen, &printed,
     )
     .await
+}
+
+/// What to fetch and how to print it: `--pager`, `--output`, `--columns`, `--query`.
+#[derive(Debug)]
+struct Printed {
+    format: Format,
+    pager: bool,
 }
 
 /// The variables that choose the target and the credentials source, besides the AccessKey
@@ -199,6 +220,7 @@ async fn call(
     signature: SignatureVersion,
     dry_run: bool,
     seen: &Seen,
+    printed: &Printed,
 ) -> Result<(), Failure> {
     let client = builder
         .signature_version(signature)
@@ -211,18 +233,26 @@ async fn call(
             .map_err(|e| Failure::from_sdk_with_hints(&e, hints))?;
         format!("{prepared}\n")
     } else {
-        let response = client
-            .call(operation, params, Some(context))
-            .await
+        let response = if printed.pager {
+            client
+                .call_all_pages(
+                    operation,
+                    params,
+                    Some(context),
+                    dbs_api::paginator::DEFAULT_MAX_PAGES,
+                )
+                .await
+        } else {
+            client.call(operation, params, Some(context)).await
+        };
+        let response = response
             .map_err(|e| Failure::from_sdk_with_hints(&e, hints).with_token_hint(&e, operation))?;
         // The SDK hands a successful answer back as the server sent it: a server that echoes
         // the password or the AccessKeySecret in a field must not get it printed.
         let response = seen.redactor(operation, params).redact_json(&response);
-        let mut text = serde_json::to_string_pretty(&response)
-            .map(|json| crate::report::terminal_safe_json(&json))
-            .map_err(|e| Failure::sent(format!("cannot print the response: {e}")))?;
-        text.push('\n');
-        text
+        printed
+            .format
+            .render(response, operation.pagination.map(|p| p.items))?
     };
     let mut stdout = std::io::stdout().lock();
     stdout

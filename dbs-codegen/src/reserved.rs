@@ -21,6 +21,7 @@ pub const CLIENT_METHODS: &[&str] = &[
     "endpoint",
     // client/request.rs
     "call",
+    "call_all_pages",
     "dry_run",
     // derived and implemented traits
     "clone",
@@ -43,6 +44,7 @@ pub const REQUEST_BUILDER_METHODS: &[&str] = &[
     "validation_context",
     "send",
     "dry_run",
+    "into_paginator",
     "fmt",
 ];
 
@@ -62,6 +64,14 @@ pub const INPUT_METHODS: &[&str] = &[
     "from_wire_params",
     "from_wire_params_partial",
     "from_builder",
+    // dbs-api/src/paginator.rs `Paged`, implemented by paged inputs.
+    "with_page_number",
+    "first_page_asked",
+    "page_size_asked",
+    "total_pages",
+    "total_items",
+    "item_count",
+    "into_items",
 ];
 
 /// Every method a parameter's Rust name becomes a setter or field beside.
@@ -95,7 +105,9 @@ pub const RUNTIME_TYPES: &[&str] = &[
     "ErrorEntry",
     "Operation",
     "OperationMeta",
+    "Paged",
     "Pagination",
+    "Paginator",
     "ParamKind",
     "ParamMeta",
     "PreparedRequest",
@@ -140,6 +152,10 @@ pub const CLI_GLOBAL_FLAGS: &[&str] = &[
     "read-timeout",
     "operation-timeout",
     "max-attempts",
+    "pager",
+    "output",
+    "columns",
+    "query",
     "verbose",
     "help",
     "version",

@@ -336,6 +336,29 @@ fn response_with_int64_and_boolean_fields() {
 fn nested_response_with_service_shape_pagination_and_example() {
     let code = fixture("nested-response");
     insta::assert_snapshot!("nested-response", code);
+    // The paginator's facts: the page number set through the builder, the totals and the items
+    // read from the spec's fields, and the registry pointing at the same `Pagination`.
+    assert!(
+        has(
+            &code,
+            "impl ::dbs_api::__private::Paged for DescribeFixtureTaskListInput { type Item = RestoreTaskDetail;"
+        ),
+        "{code}"
+    );
+    assert!(
+        has(
+            &code,
+            "output.items.and_then(|v| v.restore_task_detail).unwrap_or_default()"
+        ),
+        "{code}"
+    );
+    assert!(
+        has(
+            &code,
+            "pagination: ::std::option::Option::Some(<DescribeFixtureTaskListInput as ::dbs_api::__private::Paged>::PAGINATION,),"
+        ),
+        "{code}"
+    );
     // The response nests: an object, a list of structures, a service enum and an operation enum.
     assert!(
         has(
@@ -568,4 +591,22 @@ fn added_operation_is_a_handler_method_and_a_dispatch_arm() {
     );
     // Users' builds without the feature do not compile it.
     assert!(has(&code, "#[cfg(feature = \"server\")] pub mod server {"));
+}
+
+/// A paginator over an int64 page number, without totals, whose items sit under a required
+/// member: the other branches of the generated `Paged` impl.
+#[test]
+fn paged_int64_without_totals_under_a_required_member() {
+    let code = fixture("paged-int64-no-totals");
+    insta::assert_snapshot!("paged-int64-no-totals", code);
+    for item in [
+        "type Item = ::std::string::String;",
+        "fn with_page_number(builder: Self::Builder, page: i64) -> Self::Builder { builder.page_number(page) }",
+        "fn total_pages(_output: &Self::Output) -> ::std::option::Option<i64> { ::std::option::Option::None }",
+        "output.data.as_ref().map(|v| &v.rows).map_or(0, |items| items.len())",
+        "output.data.map(|v| v.rows).unwrap_or_default()",
+        "first_page: 1,",
+    ] {
+        assert!(has(&code, item), "{item}\n{code}");
+    }
 }

@@ -19,9 +19,11 @@ use crate::signing::SignatureVersion;
 
 pub use classify::{MAX_RESPONSE_BYTES, MAX_RESPONSE_JSON_MARKS};
 pub use clock::ClockSkew;
+pub(crate) use pipeline::CallOptions;
 pub use prepared::PreparedRequest;
 pub use redact::Redactor;
 pub use request::RequestBuilder;
+pub(crate) use request::page_request;
 pub use retry::RetryConfig;
 
 /// The `user-agent` every request carries.

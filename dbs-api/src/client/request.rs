@@ -11,6 +11,7 @@ use super::{Client, Inner, RetryConfig};
 use crate::ValidationContext;
 use crate::error::Error;
 use crate::operation::{Operation, OperationMeta};
+use crate::paginator::{PageCursor, Paged, Paginator, at_path_mut};
 use crate::signing::SignatureVersion;
 use crate::validation::{ValidationError, Violations};
 
@@ -111,6 +112,29 @@ impl<'c, I: Operation> RequestBuilder<'c, I> {
     }
 }
 
+impl<'c, I: Paged> RequestBuilder<'c, I> {
+    /// Every page of this call, as a stream of pages (`.send()`) or of items (`.items()`),
+    /// with this call's parameters and options. See [`Paginator`].
+    pub fn into_paginator(self) -> Paginator<I> {
+        Paginator::new(self.client.clone(), self.builder, self.options)
+    }
+}
+
+/// Sends one page of a paginator through the pipeline, as `send` would.
+pub(crate) async fn page_request<I: Operation>(
+    client: &Client,
+    builder: I::Builder,
+    options: CallOptions,
+) -> Result<I::Output, Error> {
+    RequestBuilder::<I> {
+        client,
+        builder,
+        options,
+    }
+    .send()
+    .await
+}
+
 /// Validates a fluent call's input into a [`Call`]. A free function, not a method: the
 /// generated setters are `impl RequestBuilder`, so a private method would reserve its name.
 fn prepare_call<I: Operation>(request: &RequestBuilder<'_, I>) -> Result<Call, Error> {
@@ -168,6 +192,70 @@ impl Client {
             .await
     }
 
+    /// Calls a paged operation by its registry entry for every page, as `call` does each, and
+    /// merges them (the Alibaba Cloud CLI's `--pager`): the first page's answer, with the list
+    /// at the spec's `items` path holding every page's items in order. The walk is a
+    /// [`Paginator`]'s: from the page number given or the first page, at most `max_pages` pages.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::call`] for each page; a validation error when the operation has no
+    /// pagination; [`Error::TooManyPages`] past `max_pages`.
+    pub async fn call_all_pages(
+        &self,
+        operation: &OperationMeta,
+        params: &[(String, String)],
+        context: Option<&ValidationContext>,
+        max_pages: u32,
+    ) -> Result<serde_json::Value, Error> {
+        let Some(paging) = operation.pagination else {
+            return Err(Error::Config(format!(
+                "{} is not a paged operation (its spec has no pagination)",
+                operation.name
+            )));
+        };
+        let given = |name: &str| {
+            params
+                .iter()
+                .find(|(key, _)| key == name)
+                .and_then(|(_, value)| value.trim().parse::<i64>().ok())
+        };
+        let size = given(paging.page_size);
+        let mut cursor = PageCursor::new(paging, given(paging.page_number), max_pages);
+        let mut merged: Option<serde_json::Value> = None;
+        let mut items = Vec::new();
+        while let Some(page) = cursor.next_page(operation.name) {
+            let page = page?;
+            let mut params: Vec<(String, String)> = params
+                .iter()
+                .filter(|(key, _)| key != paging.page_number)
+                .cloned()
+                .collect();
+            params.push((paging.page_number.to_owned(), page.to_string()));
+            let mut answer = self.call(operation, &params, context).await?;
+            let total = |field: Option<&str>| {
+                field
+                    .and_then(|f| answer.get(f))
+                    .and_then(serde_json::Value::as_i64)
+            };
+            let (pages, total_items) = (total(paging.total_pages), total(paging.total_items));
+            let list = at_path_mut(&mut answer, paging.items).map(serde_json::Value::take);
+            let list = match list {
+                Some(serde_json::Value::Array(list)) => list,
+                _ => Vec::new(),
+            };
+            cursor.record(list.len(), size, pages, total_items);
+            items.extend(list);
+            merged.get_or_insert(answer);
+        }
+        let mut merged = merged.unwrap_or_default();
+        match at_path_mut(&mut merged, paging.items) {
+            Some(slot) => *slot = serde_json::Value::Array(items),
+            None => set_path(&mut merged, paging.items, serde_json::Value::Array(items)),
+        }
+        Ok(merged)
+    }
+
     /// Prepares a call by registry entry without sending it (the CLI's `--dry-run`).
     ///
     /// # Errors
@@ -215,4 +303,19 @@ impl Inner {
         check_token(&call, operation.documentation)?;
         Ok(call)
     }
+}
+
+/// Sets the value at a dotted path, making the objects on the way (a first page without items).
+fn set_path(root: &mut serde_json::Value, path: &str, value: serde_json::Value) {
+    let mut slot = root;
+    for step in path.split('.') {
+        if !slot.is_object() {
+            *slot = serde_json::Value::Object(serde_json::Map::new());
+        }
+        let serde_json::Value::Object(map) = slot else {
+            return;
+        };
+        slot = map.entry(step).or_insert(serde_json::Value::Null);
+    }
+    *slot = value;
 }

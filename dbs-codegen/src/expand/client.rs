@@ -72,6 +72,7 @@ pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
         },
         url = op.documentation,
     ));
+    let paged = paged(cx, op);
     let request_doc = doc(&format!(
         "A `{}` call being built: the parameter setters, then `send()`.",
         op.name
@@ -111,6 +112,119 @@ pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
 
         impl<'c> #rt::RequestBuilder<'c, #input> {
             #(#setters)*
+        }
+
+        #paged
+    }
+}
+
+/// `impl Paged` for an operation with `pagination`: how a paginator sets the page number and
+/// reads a page's totals and items, from the spec's field names (`check` has walked the path).
+fn paged(cx: &Cx<'_>, op: &Operation) -> TokenStream {
+    let Some(p) = &op.pagination else {
+        return TokenStream::new();
+    };
+    let rt = &cx.rt;
+    let input = ident(&format!("{}Input", op.name));
+    let param = |wire: &str| op.params.iter().find(|param| param.wire == wire);
+    let (Some(number), Some(size)) = (param(&p.page_number), param(&p.page_size)) else {
+        return TokenStream::new();
+    };
+    let number_field = ident(&number.rust);
+    let size_field = ident(&size.rust);
+    let set_number = match number.ty {
+        Type::Int32 => {
+            quote!(builder.#number_field(<i32>::try_from(page).unwrap_or(<i32>::MAX)))
+        }
+        _ => quote!(builder.#number_field(page)),
+    };
+    // Without the field, the function ignores its argument (named `_output`, so it says so).
+    let total = |wire: &Option<String>| match wire
+        .as_ref()
+        .and_then(|w| op.response.iter().find(|f| &f.wire == w))
+    {
+        Some(f) => {
+            let field = ident(&f.rust);
+            (quote!(output), quote!(output.#field.map(<i64>::from)))
+        }
+        None => (quote!(_output), quote!(::std::option::Option::None)),
+    };
+    let ((pages_arg, total_pages), (items_arg, total_items)) =
+        (total(&p.total_pages), total(&p.total_items));
+    // The path: a top-level field (always optional), then structure members (plain when required).
+    let mut fields: &[crate::model::Field] = &op.response;
+    let mut borrowed = quote!(output);
+    let mut owned = quote!(output);
+    let mut item = None;
+    for (i, step) in p.items.split('.').enumerate() {
+        let Some(f) = fields.iter().find(|f| f.wire == step) else {
+            return TokenStream::new();
+        };
+        let field = ident(&f.rust);
+        if i == 0 {
+            borrowed = quote!(#borrowed.#field.as_ref());
+            owned = quote!(#owned.#field);
+        } else if f.required {
+            borrowed = quote!(#borrowed.map(|v| &v.#field));
+            owned = quote!(#owned.map(|v| v.#field));
+        } else {
+            borrowed = quote!(#borrowed.and_then(|v| v.#field.as_ref()));
+            owned = quote!(#owned.and_then(|v| v.#field));
+        }
+        match f.ty {
+            Type::Shape(s) => match &op.shape(s).kind {
+                ShapeKind::Structure { members } => fields = members,
+                ShapeKind::List { member, .. } => {
+                    fields = &[];
+                    item = Some(cx.rust_type(op, *member));
+                }
+                _ => fields = &[],
+            },
+            _ => fields = &[],
+        }
+    }
+    let Some(item) = item else {
+        return TokenStream::new();
+    };
+    let pagination = pagination_literal(cx, p);
+    let (number_wire, size_wire, items_path) = (&p.page_number, &p.page_size, &p.items);
+    let d = doc(&format!(
+        "Pages by `{number_wire}` (from {}), `{size_wire}` items a page; the items are `{items_path}`.",
+        p.first_page
+    ));
+    quote! {
+        #d
+        impl #rt::Paged for #input {
+            type Item = #item;
+            const PAGINATION: &'static #rt::Pagination = &#pagination;
+
+            fn with_page_number(builder: Self::Builder, page: i64) -> Self::Builder {
+                #set_number
+            }
+
+            fn first_page_asked(&self) -> ::std::option::Option<i64> {
+                self.#number_field.map(<i64>::from)
+            }
+
+            fn page_size_asked(&self) -> ::std::option::Option<i64> {
+                self.#size_field.map(<i64>::from)
+            }
+
+            fn total_pages(#pages_arg: &Self::Output) -> ::std::option::Option<i64> {
+                #total_pages
+            }
+
+            fn total_items(#items_arg: &Self::Output) -> ::std::option::Option<i64> {
+                #total_items
+            }
+
+            fn item_count(output: &Self::Output) -> usize {
+                #borrowed.map_or(0, |items| items.len())
+            }
+
+            fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
+                #owned.unwrap_or_default()
+            }
         }
     }
 }
@@ -181,28 +295,9 @@ pub(crate) fn registry(cx: &Cx<'_>) -> TokenStream {
             }
             None => quote!(::std::option::Option::None),
         };
-        let opt = |text: &Option<String>| match text {
-            Some(t) => {
-                let t = lit(t);
-                quote!(::std::option::Option::Some(#t))
-            }
-            None => quote!(::std::option::Option::None),
-        };
+        // The one copy of the facts is the paginator's, where the input is paged.
         let pagination = match &op.pagination {
-            Some(p) => {
-                let (number, size, items) = (lit(&p.page_number), lit(&p.page_size), lit(&p.items));
-                let first = proc_macro2::Literal::i64_unsuffixed(p.first_page);
-                let (pages, total, note) = (opt(&p.total_pages), opt(&p.total_items), opt(&p.note));
-                quote!(::std::option::Option::Some(&#rt::Pagination {
-                    page_number: #number,
-                    page_size: #size,
-                    first_page: #first,
-                    total_pages: #pages,
-                    total_items: #total,
-                    items: #items,
-                    note: #note,
-                }))
-            }
+            Some(_) => quote!(::std::option::Option::Some(<#input as #rt::Paged>::PAGINATION)),
             None => quote!(::std::option::Option::None),
         };
         quote! {
@@ -239,6 +334,30 @@ pub(crate) fn registry(cx: &Cx<'_>) -> TokenStream {
             OPERATIONS.iter().find(|op| op.name == action)
         }
     }
+}
+
+/// The `Pagination` value of a spec's `pagination`.
+fn pagination_literal(cx: &Cx<'_>, p: &crate::model::Pagination) -> TokenStream {
+    let rt = &cx.rt;
+    let opt = |text: &Option<String>| match text {
+        Some(t) => {
+            let t = lit(t);
+            quote!(::std::option::Option::Some(#t))
+        }
+        None => quote!(::std::option::Option::None),
+    };
+    let (number, size, items) = (lit(&p.page_number), lit(&p.page_size), lit(&p.items));
+    let first = proc_macro2::Literal::i64_unsuffixed(p.first_page);
+    let (pages, total, note) = (opt(&p.total_pages), opt(&p.total_items), opt(&p.note));
+    quote!(#rt::Pagination {
+        page_number: #number,
+        page_size: #size,
+        first_page: #first,
+        total_pages: #pages,
+        total_items: #total,
+        items: #items,
+        note: #note,
+    })
 }
 
 /// The names of the context facts a parameter's requirement and prohibition test, in the order
