@@ -498,7 +498,7 @@ fn operation_command(operation: &'static OperationMeta) -> Command {
 }
 
 /// A flag of a non-sensitive parameter.
-fn param_arg(param: &'static ParamMeta) -> Arg {
+pub(crate) fn param_arg(param: &'static ParamMeta) -> Arg {
     let arg = Arg::new(param.name())
         .long(param.flag)
         .alias(param.name())
@@ -516,6 +516,11 @@ fn param_arg(param: &'static ParamMeta) -> Arg {
             .num_args(0..=1)
             .default_missing_value("true")
             .require_equals(false),
+        // A time also takes RFC 3339, turned into milliseconds here.
+        ParamKind::Int64 if crate::times::is_epoch_millis(param) => arg
+            .allow_negative_numbers(true)
+            .value_name(crate::times::VALUE_NAME)
+            .value_parser(crate::times::parse),
         ParamKind::Int32 | ParamKind::Int64 => arg.allow_negative_numbers(true),
         _ => arg,
     }
@@ -523,7 +528,7 @@ fn param_arg(param: &'static ParamMeta) -> Arg {
 
 /// A hidden flag of a sensitive parameter: it takes an optional value so that any spelling of
 /// it is caught and refused with a pointer to the environment variable (see `params`).
-fn refused_secret_arg(param: &'static ParamMeta) -> Arg {
+pub(crate) fn refused_secret_arg(param: &'static ParamMeta) -> Arg {
     Arg::new(param.name())
         .long(param.flag)
         .alias(param.name())
@@ -538,6 +543,10 @@ fn long_help(param: &ParamMeta) -> String {
     let mut help = format!("{}\n\n{}", param.description, rules_long(param));
     if let Some(unit) = param.unit() {
         help.push_str(&format!(" Unit: {unit}."));
+    }
+    if crate::times::is_epoch_millis(param) {
+        help.push(' ');
+        help.push_str(crate::times::HELP);
     }
     if let Some(bounds) = bounds_words(param) {
         help.push_str(&format!(" {bounds}."));

@@ -26,6 +26,7 @@ mod params;
 mod report;
 mod run;
 mod secrets;
+mod times;
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
