@@ -140,7 +140,9 @@ pub(crate) fn command() -> Command {
     for operation in operations {
         command = command.subcommand(operation_command(operation));
     }
-    command.subcommand(emulator_command())
+    command
+        .subcommand(crate::restore::command())
+        .subcommand(emulator_command())
 }
 
 /// The help heading of the global options.

@@ -24,6 +24,7 @@ mod emulator;
 mod output;
 mod params;
 mod report;
+mod restore;
 mod run;
 mod secrets;
 mod times;

@@ -19,6 +19,7 @@ use crate::secrets::{Recording, Seen};
 pub(crate) async fn run(matches: &ArgMatches) -> Result<(), Failure> {
     match matches.subcommand() {
         Some((cli::EMULATOR_COMMAND, sub)) => crate::emulator::run_foreground(sub).await,
+        Some((crate::restore::COMMAND, sub)) => crate::restore::run(sub).await,
         Some((command, sub)) => match dbs_api::OPERATIONS.iter().find(|op| op.command == command) {
             Some(operation) => run_operation(operation, sub).await,
             None => Err(Failure::usage(format!(
@@ -200,7 +201,7 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 /// The validation context: the facts known (the backup plan's engine, say), by name; the rules
 /// that need a fact not known are skipped here and left to the service.
-fn context(facts: &[(&ContextFactMeta, String)]) -> ValidationContext {
+pub(crate) fn context(facts: &[(&ContextFactMeta, String)]) -> ValidationContext {
     let mut context = ValidationContext::new();
     for (fact, value) in facts {
         (fact.set)(&mut context, value);
@@ -259,6 +260,58 @@ async fn call(
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
         .map_err(|e| Failure::sent(format!("cannot write the response to stdout: {e}")))
+}
+
+/// A client for a workflow of several calls (`dbs restore`), configured by the global options
+/// as [`run_operation`] configures one call: the in-process emulator with `--emulator` (returned,
+/// to shut down after the last call), else the target and credentials chain. Credentials used are
+/// noted in `seen`.
+pub(crate) async fn connect(
+    matches: &ArgMatches,
+    seen: &Seen,
+) -> Result<(Client, Option<crate::emulator::InProcess>), Failure> {
+    let signature = signature_version(matches)?;
+    let (builder, emulator) = if matches.get_flag(cli::EMULATOR) {
+        let emulator = crate::emulator::InProcess::start().await?;
+        seen.record(&emulator.credentials());
+        let builder = Client::builder()
+            .endpoint_url(emulator.url())
+            .credentials(emulator.credentials());
+        (builder, Some(emulator))
+    } else {
+        refuse_unreadable_settings(|name| {
+            matches!(std::env::var(name), Err(std::env::VarError::NotUnicode(_)))
+        })?;
+        let profile = matches.get_one::<String>(cli::PROFILE);
+        let target = resolve_target(
+            matches.get_one::<String>(cli::ENDPOINT).cloned(),
+            matches.get_one::<String>(cli::REGION).cloned(),
+            |name| std::env::var(name).ok(),
+            || profile_region(profile.map(String::as_str)),
+        )?;
+        let mut chain = DefaultChain::new();
+        if let Some(profile) = profile {
+            chain = chain.with_profile(profile.as_str());
+        }
+        let builder = match target {
+            Target::Endpoint(url) => Client::builder().endpoint_url(url),
+            Target::Region(region) => Client::builder().region(region),
+        }
+        .credentials_provider(Recording::new(chain.build(), seen));
+        (builder, None)
+    };
+    let built = deadlines(builder, matches)
+        .signature_version(signature)
+        .build();
+    match built {
+        Ok(client) => Ok((client, emulator)),
+        Err(error) => {
+            if let Some(emulator) = emulator {
+                emulator.shutdown().await;
+            }
+            Err(Failure::from_sdk(&error))
+        }
+    }
 }
 
 fn signature_version(matches: &ArgMatches) -> Result<SignatureVersion, Failure> {

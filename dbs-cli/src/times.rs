@@ -44,7 +44,6 @@ pub(crate) fn parse(text: &str) -> Result<String, String> {
 
 /// `ms` (milliseconds since the epoch) as an RFC 3339 time in UTC, for messages; the number
 /// itself when it is out of range.
-#[allow(dead_code)] // used by the restore workflow
 pub(crate) fn format(ms: i64) -> String {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
