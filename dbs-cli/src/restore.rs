@@ -243,17 +243,23 @@ impl Workflow<'_> {
             .to_owned();
         eprintln!("created restore task {task_id}");
 
+        // A rerun with the same ClientToken finds the task it created, maybe started already:
+        // past `init`, or in `init` with its precheck under way.
         let task = self.task(&task_id).await?;
-        let status = task.get("RestoreStatus").and_then(Value::as_str);
-        if status.is_none_or(|s| s == NOT_STARTED) {
+        let status = task
+            .get("RestoreStatus")
+            .and_then(Value::as_str)
+            .unwrap_or(NOT_STARTED)
+            .to_owned();
+        let started = status != NOT_STARTED || self.prechecking(&plan_id, &task_id).await?;
+        if started {
+            eprintln!(
+                "restore task {task_id} is already started (RestoreStatus {status}); not \
+                 starting it again"
+            );
+        } else {
             self.start(&task_id).await?;
             eprintln!("started restore task {task_id}");
-        } else {
-            eprintln!(
-                "restore task {task_id} is already started (RestoreStatus {}); not starting it \
-                 again",
-                status.unwrap_or_default()
-            );
         }
         let task = self.task(&task_id).await?;
         let task = seen.redactor(self.create, &params).redact_json(&task);
@@ -419,16 +425,28 @@ impl Workflow<'_> {
             })
     }
 
+    /// Whether the task's precheck has begun: `DescribePreCheckProgressList` gives a `Status`
+    /// only for a task started.
+    async fn prechecking(&self, plan_id: &str, task_id: &str) -> Result<bool, Failure> {
+        let answer = self
+            .read(
+                "DescribePreCheckProgressList",
+                &[pair(PLAN_ID, plan_id), pair(TASK_ID, task_id)],
+            )
+            .await
+            .map_err(|failure| created(failure, task_id))?;
+        Ok(answer
+            .get("Status")
+            .and_then(Value::as_str)
+            .is_some_and(|status| !status.is_empty()))
+    }
+
     /// The task as `DescribeRestoreTaskList` gives it.
     async fn task(&self, task_id: &str) -> Result<Value, Failure> {
         let answer = self
             .read("DescribeRestoreTaskList", &[pair(TASK_ID, task_id)])
             .await
-            .map_err(|mut failure| {
-                let _ = write!(failure.message, " (restore task {task_id} was created)");
-                failure.code = crate::report::EXIT_SENT;
-                failure
-            })?;
+            .map_err(|failure| created(failure, task_id))?;
         items(&answer, "RestoreTaskDetail")
             .into_iter()
             .find(|task| task.get(TASK_ID).and_then(Value::as_str) == Some(task_id))
@@ -441,6 +459,13 @@ impl Workflow<'_> {
                 ))
             })
     }
+}
+
+/// A failure after the task was created: says so, and exits 1.
+fn created(mut failure: Failure, task_id: &str) -> Failure {
+    let _ = write!(failure.message, " (restore task {task_id} was created)");
+    failure.code = crate::report::EXIT_SENT;
+    failure
 }
 
 /// The entries of a list answer, `Items.<member>[]`.
