@@ -153,7 +153,8 @@ struct Workflow<'a> {
     hints: &'a [SecretHint],
 }
 
-/// Where to restore to: a time or a backup set, with how it was chosen.
+/// Where to restore to: a time or a backup set.
+#[derive(Debug, PartialEq, Eq)]
 enum Point {
     Time(i64),
     Set(String),
@@ -359,46 +360,7 @@ impl Workflow<'_> {
     /// The latest restorable point of the plan, and how to say it.
     async fn latest(&self, plan_id: &str) -> Result<(Point, String), Failure> {
         let ranges = self.ranges(plan_id, 0, now_ms()).await?;
-        let mut best: Option<(i64, Point, String)> = None;
-        for range in &ranges {
-            let candidate = if is_point(range) {
-                full_backups(range)
-                    .filter_map(|set| {
-                        Some((
-                            set.get("EndTime")?.as_i64()?,
-                            set.get(BACKUP_SET_ID)?.as_str()?,
-                        ))
-                    })
-                    .max_by_key(|(time, _)| *time)
-                    .map(|(time, id)| {
-                        let how = format!(
-                            "backup set {id}, taken at {} (--backup-set-id {id})",
-                            crate::times::format(time)
-                        );
-                        (time, Point::Set(id.to_owned()), how)
-                    })
-            } else {
-                int(range, "EndTimestampForRestore").map(|end| {
-                    let how = format!(
-                        "{} (--restore-time {end}), the end of its continuous range",
-                        crate::times::format(end)
-                    );
-                    (end, Point::Time(end), how)
-                })
-            };
-            // A later point wins; at the same time, a time of a continuous range.
-            if let Some(c) = candidate
-                && best.as_ref().is_none_or(|(t, p, _)| {
-                    c.0 > *t
-                        || (c.0 == *t
-                            && matches!(p, Point::Set(_))
-                            && matches!(c.1, Point::Time(_)))
-                })
-            {
-                best = Some(c);
-            }
-        }
-        best.map(|(_, point, how)| (point, how)).ok_or_else(|| {
+        latest_point(&ranges).ok_or_else(|| {
             Failure::sent(format!(
                 "backup plan {plan_id} has no restorable point yet (DescribeRestoreRangeInfo \
                  lists none); nothing was created"
@@ -459,6 +421,48 @@ impl Workflow<'_> {
                 ))
             })
     }
+}
+
+/// The latest restorable point of `ranges` (`DBSRecoverRange` entries) and how to say it: the
+/// end of a continuous range, or the latest full backup set of a point entry; at the same time,
+/// the continuous range's.
+fn latest_point(ranges: &[Value]) -> Option<(Point, String)> {
+    let mut best: Option<(i64, Point, String)> = None;
+    for range in ranges {
+        let candidate = if is_point(range) {
+            full_backups(range)
+                .filter_map(|set| {
+                    Some((
+                        set.get("EndTime")?.as_i64()?,
+                        set.get(BACKUP_SET_ID)?.as_str()?,
+                    ))
+                })
+                .max_by_key(|(time, _)| *time)
+                .map(|(time, id)| {
+                    let how = format!(
+                        "backup set {id}, taken at {} (--backup-set-id {id})",
+                        crate::times::format(time)
+                    );
+                    (time, Point::Set(id.to_owned()), how)
+                })
+        } else {
+            int(range, "EndTimestampForRestore").map(|end| {
+                let how = format!(
+                    "{} (--restore-time {end}), the end of its continuous range",
+                    crate::times::format(end)
+                );
+                (end, Point::Time(end), how)
+            })
+        };
+        if let Some(c) = candidate
+            && best.as_ref().is_none_or(|(time, _, _)| {
+                c.0 > *time || (c.0 == *time && matches!(c.1, Point::Time(_)))
+            })
+        {
+            best = Some(c);
+        }
+    }
+    best.map(|(_, point, how)| (point, how))
 }
 
 /// A failure after the task was created: says so, and exits 1.
@@ -552,6 +556,25 @@ mod tests {
             !restorable(&point, 20),
             "between two points is not restorable"
         );
+    }
+
+    #[test]
+    fn the_latest_point_is_a_range_s_end_or_the_latest_set() {
+        let range = |end: i64| json!({"RangeType": "range", "BeginTimestampForRestore": 0, "EndTimestampForRestore": end});
+        let point = json!({"RangeType": "point", "BeginTimestampForRestore": 10, "EndTimestampForRestore": 30,
+            "FullBackupList": {"FullBackupDetail": [
+                {"BackupSetId": "b", "StartTime": 30, "EndTime": 30},
+                {"BackupSetId": "a", "StartTime": 10, "EndTime": 10}]}});
+        let latest = |ranges: &[Value]| latest_point(ranges).map(|(p, _)| p);
+        assert_eq!(latest(&[point.clone(), range(40)]), Some(Point::Time(40)));
+        assert_eq!(
+            latest(&[range(20), point.clone()]),
+            Some(Point::Set("b".into()))
+        );
+        assert_eq!(latest(&[point.clone(), range(30)]), Some(Point::Time(30)));
+        assert_eq!(latest(&[]), None);
+        let (_, how) = latest_point(&[point]).expect("a point");
+        assert!(how.contains("--backup-set-id b"), "{how}");
     }
 
     #[test]

@@ -268,6 +268,8 @@ fn refusals_before_anything_is_created() {
         &["--wait"][..],
         &["--restore-time", "1", "--backup-set-id", "x"][..],
         &["--restore-time", "last tuesday"][..],
+        &["--dry-run"][..],
+        &["--pager"][..],
     ] {
         let output = restore(url, PLAN, extra);
         assert_eq!(
