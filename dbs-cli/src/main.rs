@@ -13,6 +13,9 @@
 //!     --restore-objects '[{"DBName":"test","NewDBName":"test_restored"}]'
 //! ```
 //!
+//! `dbs restore` runs the whole restore of a backup plan (check the restore point, create the
+//! task, start it); see the `restore` module.
+//!
 //! Success prints the response as pretty JSON on stdout and exits 0. A failure prints
 //! `error: ...` on stderr and exits 2 when nothing was sent (usage, invalid parameters,
 //! configuration, credentials, every connection refused) or 1 when the request may have reached

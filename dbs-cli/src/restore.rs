@@ -35,8 +35,10 @@ const RESTORE_TIME: &str = "RestoreTime";
 const BACKUP_SET_ID: &str = "BackupSetId";
 const CLIENT_TOKEN: &str = "ClientToken";
 const TASK_ID: &str = "RestoreTaskId";
-/// `RestoreStatus` of a task created and not started.
+/// `RestoreStatus` of a task created and not started (or whose precheck failed).
 const NOT_STARTED: &str = "init";
+/// The `PreCheckStatus` values of a started task's precheck, running or passed.
+const PRECHECK_STARTED: [&str; 2] = ["running", "finish"];
 
 fn create_operation() -> &'static OperationMeta {
     dbs_api::operation(CREATE).expect("the spec has CreateRestoreTask")
@@ -387,8 +389,9 @@ impl Workflow<'_> {
             })
     }
 
-    /// Whether the task's precheck has begun: `DescribePreCheckProgressList` gives a `Status`
-    /// only for a task started.
+    /// Whether the task's precheck is under way or passed (`DescribePreCheckProgressList`'s
+    /// `Status` `running` or `finish`): the task was started. A precheck that `failed` leaves the
+    /// task in `init`, to be started again.
     async fn prechecking(&self, plan_id: &str, task_id: &str) -> Result<bool, Failure> {
         let answer = self
             .read(
@@ -400,7 +403,7 @@ impl Workflow<'_> {
         Ok(answer
             .get("Status")
             .and_then(Value::as_str)
-            .is_some_and(|status| !status.is_empty()))
+            .is_some_and(|status| PRECHECK_STARTED.contains(&status)))
     }
 
     /// The task as `DescribeRestoreTaskList` gives it.
