@@ -19,34 +19,14 @@ use std::time::Duration;
 
 use common::*;
 use dbs_api::{
-    BackupMethod, Client, Credentials, DatabaseType, DestinationEndpointInstanceType, Error,
-    InstanceClass, PayType, PeriodUnit, RestoreObject, RestoreTaskDetail, RetryConfig,
-    ServiceError, SourceDatabaseType, SourceEndpointInstanceType,
+    BackupMethod, Client, DatabaseType, DestinationEndpointInstanceType, InstanceClass, PayType,
+    PeriodUnit, RestoreObject, RestoreTaskDetail, SourceDatabaseType,
 };
-use dbs_emulator::{BackupPlan, EmulatorConfig, EmulatorHandle, Fault, FaultKind, Seed};
+use dbs_emulator::{BackupPlan, EmulatorConfig, Fault, FaultKind, Seed};
 
 /// The demo MySQL plan and the demo PostgreSQL plan of the built-in seed.
 const MYSQL: &str = "dbsdemomysql01";
 const PGSQL: &str = "dbsdemopgsql01";
-
-fn client(emulator: &EmulatorHandle) -> Client {
-    Client::builder()
-        .endpoint_url(emulator.url())
-        .credentials(Credentials::new(
-            emulator.access_key_id(),
-            emulator.access_key_secret(),
-        ))
-        .retry_config(RetryConfig::standard().with_initial_backoff(Duration::from_millis(5)))
-        .build()
-        .expect("client")
-}
-
-fn service_error<T: std::fmt::Debug>(result: Result<T, Error>) -> ServiceError {
-    match result {
-        Err(Error::Service(e)) => *e,
-        other => panic!("expected Error::Service, got {other:?}"),
-    }
-}
 
 fn now_ms() -> i64 {
     i64::try_from(
@@ -133,7 +113,7 @@ async fn follow(
 #[tokio::test]
 async fn a_seeded_plan_has_full_backups_increments_and_a_restorable_range() {
     let emulator = start().await;
-    let client = client(&emulator);
+    let client = sdk_client(&emulator);
     let full = client
         .describe_full_backup_list()
         .backup_plan_id(MYSQL)
@@ -215,7 +195,7 @@ async fn a_seeded_plan_has_full_backups_increments_and_a_restorable_range() {
 #[tokio::test]
 async fn a_started_task_rises_through_its_progress_and_finishes() {
     let emulator = start_with(EmulatorConfig::default().task_duration_ms(1500)).await;
-    let client = client(&emulator);
+    let client = sdk_client(&emulator);
     let time = latest_restorable(&client, MYSQL).await;
     let id = restore(&client, MYSQL)
         .restore_time(time)
@@ -319,7 +299,7 @@ async fn a_started_task_rises_through_its_progress_and_finishes() {
 async fn starting_a_running_task_is_refused() {
     // Long enough that the task is still running when started again.
     let emulator = start_with(EmulatorConfig::default().task_duration_ms(600_000)).await;
-    let client = client(&emulator);
+    let client = sdk_client(&emulator);
     let id = restore(&client, MYSQL)
         .send()
         .await
@@ -346,7 +326,7 @@ async fn starting_a_running_task_is_refused() {
 #[tokio::test]
 async fn a_task_failure_fault_stops_the_task_half_way_with_a_job_error() {
     let emulator = start_with(EmulatorConfig::default().task_duration_ms(400)).await;
-    let client = client(&emulator);
+    let client = sdk_client(&emulator);
     let message = "Access denied for user 'restore_user' on the destination.";
     emulator
         .inject_fault(Fault {
@@ -408,7 +388,7 @@ async fn a_task_failure_fault_stops_the_task_half_way_with_a_job_error() {
 #[tokio::test]
 async fn a_restore_time_outside_the_plans_range_is_refused() {
     let emulator = start().await;
-    let client = client(&emulator);
+    let client = sdk_client(&emulator);
     let latest = latest_restorable(&client, MYSQL).await;
     for time in [latest + 86_400_000, 1_554_560_477_000 - 1] {
         let e = service_error(restore(&client, MYSQL).restore_time(time).send().await);
@@ -430,7 +410,7 @@ async fn a_restore_time_outside_the_plans_range_is_refused() {
 #[tokio::test]
 async fn a_backup_set_of_another_plan_is_refused() {
     let emulator = start().await;
-    let client = client(&emulator);
+    let client = sdk_client(&emulator);
     let first_set = |plan: &'static str| {
         let client = client.clone();
         async move {
@@ -470,7 +450,7 @@ async fn a_backup_set_of_another_plan_is_refused() {
 #[tokio::test]
 async fn restore_task_list_pages_filters_by_ids_and_by_time() {
     let emulator = start().await;
-    let client = client(&emulator);
+    let client = sdk_client(&emulator);
     let before = now_ms() - 1;
     let mut ids = Vec::new();
     for _ in 0..5 {
@@ -562,27 +542,9 @@ async fn restore_task_list_pages_filters_by_ids_and_by_time() {
 
 #[tokio::test]
 async fn a_plan_has_backups_once_started_through_the_api() {
-    let emulator = start_with(EmulatorConfig::default().seed(Seed::empty())).await;
-    let client = client(&emulator);
-    // The metadata's CreateAndStartBackupPlan example: pay-as-you-go, RDS MySQL source.
-    let running = client
-        .create_and_start_backup_plan()
-        .region("cn-hangzhou")
-        .instance_class(InstanceClass::Micro)
-        .database_type(DatabaseType::MySql)
-        .backup_method(BackupMethod::Logical)
-        .pay_type(PayType::Postpay)
-        .database_region("cn-hangzhou")
-        .storage_region("cn-hangzhou")
-        .instance_type("RDS")
-        .source_endpoint_instance_type(SourceEndpointInstanceType::Rds)
-        .source_endpoint_region("cn-hangzhou")
-        .source_endpoint_instance_id("rm-uf6wjk5abcdefgh")
-        .source_endpoint_user_name("testRDS")
-        .source_endpoint_password("testPassword")
-        .backup_period("Monday")
-        .backup_start_time("14:22")
-        .backup_plan_name("orders")
+    let emulator = start_empty().await;
+    let client = sdk_client(&emulator);
+    let running = create_and_start_example(&client)
         .send()
         .await
         .expect("CreateAndStartBackupPlan")
@@ -652,7 +614,7 @@ async fn the_seeds_gateways_are_listed_by_region() {
         ],
     };
     let emulator = start_with(EmulatorConfig::default().seed(seed)).await;
-    let client = client(&emulator);
+    let client = sdk_client(&emulator);
     let listed = client
         .describe_backup_gateway_list()
         .region("cn-hangzhou")
