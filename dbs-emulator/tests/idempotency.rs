@@ -264,15 +264,7 @@ async fn a_lost_answer_retried_by_our_client_buys_exactly_one_plan() {
         .inject_fault(Fault::new("CreateBackupPlan", FaultKind::ApplyThenFail))
         .expect("fault");
     // No token given: the client makes one and sends it with every attempt.
-    let output = sdk_client(&emulator)
-        .create_backup_plan()
-        .region("cn-hangzhou")
-        .instance_class(InstanceClass::Micro)
-        .database_type(DatabaseType::MySql)
-        .backup_method(BackupMethod::Logical)
-        .period(PeriodUnit::Month)
-        .used_time(1)
-        .pay_type(PayType::Prepay)
+    let output = create_backup_plan_example(&sdk_client(&emulator))
         .send()
         .await
         .expect("CreateBackupPlan, after a retry");

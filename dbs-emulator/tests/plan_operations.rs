@@ -18,23 +18,18 @@ use std::collections::BTreeSet;
 use common::*;
 use dbs_api::{
     BackupMethod, BackupObject, BackupPlanDetail, BackupPlanStatus, Client, DatabaseType,
-    DestinationEndpointInstanceType, InstanceClass, PayType, PeriodUnit, RestoreObject,
+    DestinationEndpointInstanceType, InstanceClass, PeriodUnit, RestoreObject,
     SourceEndpointInstanceType, StopMethod,
 };
 use dbs_emulator::EXAMPLE_HEADER;
 use serde_json::Value;
 
-/// The metadata's CreateBackupPlan example: micro, MySQL, logical, one month, subscription.
+/// The metadata's CreateBackupPlan example in `region` for `database_type`, in resource group
+/// `group`.
 async fn buy(client: &Client, database_type: DatabaseType, region: &str, group: &str) -> String {
-    client
-        .create_backup_plan()
+    create_backup_plan_example(client)
         .region(region)
-        .instance_class(InstanceClass::Micro)
         .database_type(database_type)
-        .backup_method(BackupMethod::Logical)
-        .period(PeriodUnit::Month)
-        .used_time(1)
-        .pay_type(PayType::Prepay)
         .resource_group_id(group)
         .send()
         .await

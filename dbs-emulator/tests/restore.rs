@@ -19,8 +19,7 @@ use std::time::Duration;
 
 use common::*;
 use dbs_api::{
-    BackupMethod, Client, DatabaseType, DestinationEndpointInstanceType, InstanceClass, PayType,
-    PeriodUnit, RestoreObject, RestoreTaskDetail, SourceDatabaseType,
+    Client, DestinationEndpointInstanceType, RestoreObject, RestoreTaskDetail, SourceDatabaseType,
 };
 use dbs_emulator::{BackupPlan, EmulatorConfig, Fault, FaultKind, Seed};
 
@@ -570,15 +569,7 @@ async fn a_plan_has_backups_once_started_through_the_api() {
         .expect("restore from the first full backup");
 
     // A plan bought but never started has nothing to restore.
-    let bought = client
-        .create_backup_plan()
-        .region("cn-hangzhou")
-        .instance_class(InstanceClass::Micro)
-        .database_type(DatabaseType::MySql)
-        .backup_method(BackupMethod::Logical)
-        .period(PeriodUnit::Month)
-        .used_time(1)
-        .pay_type(PayType::Prepay)
+    let bought = create_backup_plan_example(&client)
         .send()
         .await
         .expect("CreateBackupPlan")

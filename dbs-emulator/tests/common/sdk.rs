@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use dbs_api::{
-    BackupMethod, Client, Credentials, DatabaseType, Error, InstanceClass, PayType, RetryConfig,
-    ServiceError, SourceEndpointInstanceType,
+    BackupMethod, Client, Credentials, DatabaseType, Error, InstanceClass, PayType, PeriodUnit,
+    RetryConfig, ServiceError, SourceEndpointInstanceType,
 };
 use dbs_emulator::EmulatorHandle;
 
@@ -27,6 +27,20 @@ pub fn service_error<T: std::fmt::Debug>(result: Result<T, Error>) -> ServiceErr
         Err(Error::Service(e)) => *e,
         other => panic!("expected Error::Service, got {other:?}"),
     }
+}
+
+/// The metadata's CreateBackupPlan example: micro, MySQL, logical, one month, subscription, in
+/// `cn-hangzhou`.
+pub fn create_backup_plan_example(client: &Client) -> dbs_api::CreateBackupPlanRequest<'_> {
+    client
+        .create_backup_plan()
+        .region("cn-hangzhou")
+        .instance_class(InstanceClass::Micro)
+        .database_type(DatabaseType::MySql)
+        .backup_method(BackupMethod::Logical)
+        .period(PeriodUnit::Month)
+        .used_time(1)
+        .pay_type(PayType::Prepay)
 }
 
 /// The metadata's CreateAndStartBackupPlan example: pay-as-you-go, RDS MySQL source, named
