@@ -51,6 +51,25 @@ fn restore<'c>(client: &'c Client, plan: &str) -> dbs_api::CreateRestoreTaskRequ
         .restore_objects([RestoreObject::new("app")])
 }
 
+/// The first page of the plan's full backups (`DescribeFullBackupList` with only `BackupPlanId`).
+async fn full_backups(client: &Client, plan: &str) -> dbs_api::DescribeFullBackupListOutput {
+    client
+        .describe_full_backup_list()
+        .backup_plan_id(plan)
+        .send()
+        .await
+        .expect("DescribeFullBackupList")
+}
+
+/// The `BackupSetId` of the first set on a page of full backups.
+fn first_set(page: dbs_api::DescribeFullBackupListOutput) -> String {
+    page.items
+        .and_then(|i| i.full_backup_file)
+        .and_then(|files| files.into_iter().next())
+        .and_then(|f| f.backup_set_id)
+        .expect("a backup set")
+}
+
 /// The latest instant of the plan's continuous (`range`) restorable range.
 async fn latest_restorable(client: &Client, plan: &str) -> i64 {
     let ranges = client
@@ -410,24 +429,8 @@ async fn a_restore_time_outside_the_plans_range_is_refused() {
 async fn a_backup_set_of_another_plan_is_refused() {
     let emulator = start().await;
     let client = sdk_client(&emulator);
-    let first_set = |plan: &'static str| {
-        let client = client.clone();
-        async move {
-            client
-                .describe_full_backup_list()
-                .backup_plan_id(plan)
-                .send()
-                .await
-                .expect("DescribeFullBackupList")
-                .items
-                .and_then(|i| i.full_backup_file)
-                .and_then(|files| files.into_iter().next())
-                .and_then(|f| f.backup_set_id)
-                .expect("a backup set")
-        }
-    };
-    let pg_set = first_set(PGSQL).await;
-    let mysql_set = first_set(MYSQL).await;
+    let pg_set = first_set(full_backups(&client, PGSQL).await);
+    let mysql_set = first_set(full_backups(&client, MYSQL).await);
     assert_ne!(pg_set, mysql_set);
     let e = service_error(restore(&client, MYSQL).backup_set_id(&pg_set).send().await);
     assert_eq!(e.code, "Param.NotFound", "{e:?}");
@@ -549,19 +552,9 @@ async fn a_plan_has_backups_once_started_through_the_api() {
         .expect("CreateAndStartBackupPlan")
         .backup_plan_id
         .expect("BackupPlanId");
-    let full = client
-        .describe_full_backup_list()
-        .backup_plan_id(&running)
-        .send()
-        .await
-        .expect("DescribeFullBackupList");
+    let full = full_backups(&client, &running).await;
     assert_eq!(full.total_elements, Some(1), "a first full backup at start");
-    let set = full
-        .items
-        .and_then(|i| i.full_backup_file)
-        .and_then(|f| f.into_iter().next())
-        .and_then(|f| f.backup_set_id)
-        .expect("its set");
+    let set = first_set(full);
     restore(&client, &running)
         .backup_set_id(&set)
         .send()
@@ -575,12 +568,7 @@ async fn a_plan_has_backups_once_started_through_the_api() {
         .expect("CreateBackupPlan")
         .backup_plan_id
         .expect("BackupPlanId");
-    let none = client
-        .describe_full_backup_list()
-        .backup_plan_id(&bought)
-        .send()
-        .await
-        .expect("DescribeFullBackupList");
+    let none = full_backups(&client, &bought).await;
     assert_eq!(none.total_elements, Some(0));
     let e = service_error(
         restore(&client, &bought)
