@@ -298,8 +298,10 @@ async fn create_and_start_runs_a_plan_and_a_pay_as_you_go_plan_can_be_released()
         .await
         .expect("DescribeBackupPlanList");
     assert_eq!(list.total_elements, Some(0));
-    let e = service_error(client.start_backup_plan().backup_plan_id(&id).send().await);
-    assert_eq!(e.code, "Param.NotFound", "{e:?}");
+    refused(
+        client.start_backup_plan().backup_plan_id(&id).send().await,
+        "Param.NotFound",
+    );
 }
 
 #[tokio::test]
@@ -478,34 +480,38 @@ async fn wrong_states_are_invalid_parameter_and_unknown_ids_param_not_found() {
 
     // The metadata's ErrMessage example for a plan that cannot take the action.
     let cannot = "This backupPlan can't support this action";
-    let e = service_error(client.start_backup_plan().backup_plan_id(&id).send().await);
-    assert_eq!(e.code, "InvalidParameter", "{e:?}");
+    let e = refused(
+        client.start_backup_plan().backup_plan_id(&id).send().await,
+        "InvalidParameter",
+    );
     assert!(
         e.message.contains(cannot) && e.message.contains("wait"),
         "{e:?}"
     );
-    let e = service_error(
+    let e = refused(
         client
             .stop_backup_plan()
             .backup_plan_id(&id)
             .stop_method(StopMethod::All)
             .send()
             .await,
+        "InvalidParameter",
     );
-    assert_eq!(e.code, "InvalidParameter", "{e:?}");
     assert!(e.message.contains(cannot), "{e:?}");
-    let e = service_error(client.enable_backup_log().backup_plan_id(&id).send().await);
-    assert_eq!(e.code, "InvalidParameter", "{e:?}");
+    refused(
+        client.enable_backup_log().backup_plan_id(&id).send().await,
+        "InvalidParameter",
+    );
     // A subscription plan is not released (the metadata: ReleaseBackupPlan is for
     // pay-as-you-go plans).
-    let e = service_error(
+    let e = refused(
         client
             .release_backup_plan()
             .backup_plan_id(&id)
             .send()
             .await,
+        "InvalidParameter",
     );
-    assert_eq!(e.code, "InvalidParameter", "{e:?}");
     assert!(e.message.contains("prepay"), "{e:?}");
     // Nothing changed.
     assert_eq!(
@@ -524,7 +530,7 @@ async fn wrong_states_are_invalid_parameter_and_unknown_ids_param_not_found() {
     );
     assert_eq!((e.code.as_str(), e.http_status), ("Param.NotFound", 400));
     assert!(e.message.contains(unknown), "{e:?}");
-    let e = service_error(
+    refused(
         client
             .configure_backup_plan()
             .backup_plan_id(unknown)
@@ -535,9 +541,9 @@ async fn wrong_states_are_invalid_parameter_and_unknown_ids_param_not_found() {
             .backup_strategy_type("manual")
             .send()
             .await,
+        "Param.NotFound",
     );
-    assert_eq!(e.code, "Param.NotFound", "{e:?}");
-    let e = service_error(
+    refused(
         client
             .modify_backup_source_endpoint()
             .backup_plan_id(unknown)
@@ -548,17 +554,17 @@ async fn wrong_states_are_invalid_parameter_and_unknown_ids_param_not_found() {
             .backup_gateway_id(1_i64)
             .send()
             .await,
+        "Param.NotFound",
     );
-    assert_eq!(e.code, "Param.NotFound", "{e:?}");
-    let e = service_error(
+    refused(
         client
             .upgrade_backup_plan()
             .backup_plan_id(unknown)
             .instance_class(InstanceClass::Large)
             .send()
             .await,
+        "Param.NotFound",
     );
-    assert_eq!(e.code, "Param.NotFound", "{e:?}");
 }
 
 #[tokio::test]
@@ -569,7 +575,7 @@ async fn modify_backup_source_endpoint_checks_its_rules_with_the_plans_engine() 
     configure(&client, &id, "pg").await;
     // MBSE-R5: a PostgreSQL source needs SourceEndpointDatabaseName; the client does not know
     // the engine, the emulator does.
-    let e = service_error(
+    let e = refused(
         client
             .modify_backup_source_endpoint()
             .backup_plan_id(&id)
@@ -581,8 +587,8 @@ async fn modify_backup_source_endpoint_checks_its_rules_with_the_plans_engine() 
             .backup_objects([BackupObject::new("app")])
             .send()
             .await,
+        "InvalidParameter",
     );
-    assert_eq!(e.code, "InvalidParameter", "{e:?}");
     assert!(
         e.message.contains("SourceEndpointDatabaseName") && e.message.contains("MBSE-R5"),
         "{e:?}"
@@ -608,8 +614,7 @@ async fn a_plan_created_through_the_api_can_be_restored_from_with_its_engine() {
             .restore_objects([RestoreObject::new("app")])
     };
     // R5: a PostgreSQL plan's restore needs DestinationEndpointDatabaseName.
-    let e = service_error(restore(&pg, "no-database").send().await);
-    assert_eq!(e.code, "InvalidParameter", "{e:?}");
+    let e = refused(restore(&pg, "no-database").send().await, "InvalidParameter");
     assert!(
         e.message.contains("DestinationEndpointDatabaseName") && e.message.contains("R5"),
         "{e:?}"

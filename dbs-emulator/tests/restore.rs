@@ -294,23 +294,23 @@ async fn a_started_task_rises_through_its_progress_and_finishes() {
     );
 
     // A finished task is not started again; an unknown one is not found.
-    let e = service_error(
+    let e = refused(
         client
             .start_restore_task()
             .restore_task_id(&id)
             .send()
             .await,
+        "InvalidParameter",
     );
-    assert_eq!(e.code, "InvalidParameter", "{e:?}");
     assert!(e.message.contains("check_pass"), "{e:?}");
-    let e = service_error(
+    refused(
         client
             .start_restore_task()
             .restore_task_id("r000000000000")
             .send()
             .await,
+        "Param.NotFound",
     );
-    assert_eq!(e.code, "Param.NotFound", "{e:?}");
 }
 
 #[tokio::test]
@@ -330,14 +330,14 @@ async fn starting_a_running_task_is_refused() {
         .send()
         .await
         .expect("StartRestoreTask");
-    let e = service_error(
+    let e = refused(
         client
             .start_restore_task()
             .restore_task_id(&id)
             .send()
             .await,
+        "InvalidParameter",
     );
-    assert_eq!(e.code, "InvalidParameter", "{e:?}");
     assert!(e.message.contains("already started"), "{e:?}");
 }
 
@@ -393,14 +393,14 @@ async fn a_task_failure_fault_stops_the_task_half_way_with_a_job_error() {
     // The fault was used up: the fault list is empty again.
     assert!(emulator.state().faults.is_empty());
 
-    let e = service_error(
+    refused(
         client
             .describe_job_error_code()
             .task_id("r000000000000")
             .send()
             .await,
+        "Param.NotFound",
     );
-    assert_eq!(e.code, "Param.NotFound", "{e:?}");
 }
 
 #[tokio::test]
@@ -409,8 +409,10 @@ async fn a_restore_time_outside_the_plans_range_is_refused() {
     let client = sdk_client(&emulator);
     let latest = latest_restorable(&client, MYSQL).await;
     for time in [latest + 86_400_000, 1_554_560_477_000 - 1] {
-        let e = service_error(restore(&client, MYSQL).restore_time(time).send().await);
-        assert_eq!(e.code, "InvalidParameter", "{e:?}");
+        let e = refused(
+            restore(&client, MYSQL).restore_time(time).send().await,
+            "InvalidParameter",
+        );
         assert!(
             e.message.contains("RestoreTime") && e.message.contains("outside"),
             "{e:?}"
@@ -432,8 +434,10 @@ async fn a_backup_set_of_another_plan_is_refused() {
     let pg_set = first_set(full_backups(&client, PGSQL).await);
     let mysql_set = first_set(full_backups(&client, MYSQL).await);
     assert_ne!(pg_set, mysql_set);
-    let e = service_error(restore(&client, MYSQL).backup_set_id(&pg_set).send().await);
-    assert_eq!(e.code, "Param.NotFound", "{e:?}");
+    let e = refused(
+        restore(&client, MYSQL).backup_set_id(&pg_set).send().await,
+        "Param.NotFound",
+    );
     assert!(e.message.contains("BackupSetId"), "{e:?}");
     assert!(emulator.state().restore_tasks.is_empty());
     let id = restore(&client, MYSQL)
@@ -570,13 +574,13 @@ async fn a_plan_has_backups_once_started_through_the_api() {
         .expect("BackupPlanId");
     let none = full_backups(&client, &bought).await;
     assert_eq!(none.total_elements, Some(0));
-    let e = service_error(
+    let e = refused(
         restore(&client, &bought)
             .restore_time(now_ms())
             .send()
             .await,
+        "InvalidParameter",
     );
-    assert_eq!(e.code, "InvalidParameter", "{e:?}");
     assert!(e.message.contains("no backup"), "{e:?}");
 }
 

@@ -29,6 +29,13 @@ pub fn service_error<T: std::fmt::Debug>(result: Result<T, Error>) -> ServiceErr
     }
 }
 
+/// Asserts a call was refused with the service error `code`, and returns the error.
+pub fn refused<T: std::fmt::Debug>(result: Result<T, Error>, code: &str) -> ServiceError {
+    let e = service_error(result);
+    assert_eq!(e.code, code, "{e:?}");
+    e
+}
+
 /// The metadata's CreateBackupPlan example: micro, MySQL, logical, one month, subscription, in
 /// `cn-hangzhou`.
 pub fn create_backup_plan_example(client: &Client) -> dbs_api::CreateBackupPlanRequest<'_> {
