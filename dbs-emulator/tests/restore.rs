@@ -70,6 +70,16 @@ fn first_set(page: dbs_api::DescribeFullBackupListOutput) -> String {
         .expect("a backup set")
 }
 
+/// Sends a CreateRestoreTask and returns the new task's `RestoreTaskId`.
+async fn created(request: dbs_api::CreateRestoreTaskRequest<'_>) -> String {
+    request
+        .send()
+        .await
+        .expect("CreateRestoreTask")
+        .restore_task_id
+        .expect("RestoreTaskId")
+}
+
 /// The latest instant of the plan's continuous (`range`) restorable range.
 async fn latest_restorable(client: &Client, plan: &str) -> i64 {
     let ranges = client
@@ -215,13 +225,7 @@ async fn a_started_task_rises_through_its_progress_and_finishes() {
     let emulator = start_with(EmulatorConfig::default().task_duration_ms(1500)).await;
     let client = sdk_client(&emulator);
     let time = latest_restorable(&client, MYSQL).await;
-    let id = restore(&client, MYSQL)
-        .restore_time(time)
-        .send()
-        .await
-        .expect("CreateRestoreTask")
-        .restore_task_id
-        .expect("RestoreTaskId");
+    let id = created(restore(&client, MYSQL).restore_time(time)).await;
     let created = task(&client, &id).await;
     assert_eq!(status(&created), "init");
     assert_eq!(created.restore_time, Some(time));
@@ -318,12 +322,7 @@ async fn starting_a_running_task_is_refused() {
     // Long enough that the task is still running when started again.
     let emulator = start_with(EmulatorConfig::default().task_duration_ms(600_000)).await;
     let client = sdk_client(&emulator);
-    let id = restore(&client, MYSQL)
-        .send()
-        .await
-        .expect("CreateRestoreTask")
-        .restore_task_id
-        .expect("RestoreTaskId");
+    let id = created(restore(&client, MYSQL)).await;
     client
         .start_restore_task()
         .restore_task_id(&id)
@@ -353,12 +352,7 @@ async fn a_task_failure_fault_stops_the_task_half_way_with_a_job_error() {
             ..Fault::new("StartRestoreTask", FaultKind::TaskFailure)
         })
         .expect("a valid fault");
-    let id = restore(&client, MYSQL)
-        .send()
-        .await
-        .expect("CreateRestoreTask")
-        .restore_task_id
-        .expect("RestoreTaskId");
+    let id = created(restore(&client, MYSQL)).await;
     client
         .start_restore_task()
         .restore_task_id(&id)
@@ -440,13 +434,7 @@ async fn a_backup_set_of_another_plan_is_refused() {
     );
     assert!(e.message.contains("BackupSetId"), "{e:?}");
     assert!(emulator.state().restore_tasks.is_empty());
-    let id = restore(&client, MYSQL)
-        .backup_set_id(&mysql_set)
-        .send()
-        .await
-        .expect("CreateRestoreTask")
-        .restore_task_id
-        .expect("RestoreTaskId");
+    let id = created(restore(&client, MYSQL).backup_set_id(&mysql_set)).await;
     assert_eq!(
         task(&client, &id).await.backup_set_id.as_deref(),
         Some(mysql_set.as_str())
@@ -460,14 +448,7 @@ async fn restore_task_list_pages_filters_by_ids_and_by_time() {
     let before = now_ms() - 1;
     let mut ids = Vec::new();
     for _ in 0..5 {
-        ids.push(
-            restore(&client, MYSQL)
-                .send()
-                .await
-                .expect("CreateRestoreTask")
-                .restore_task_id
-                .expect("RestoreTaskId"),
-        );
+        ids.push(created(restore(&client, MYSQL)).await);
     }
     // Another plan's task is not listed with the MySQL plan's.
     restore(&client, PGSQL)
