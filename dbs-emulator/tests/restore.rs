@@ -80,6 +80,14 @@ async fn created(request: dbs_api::CreateRestoreTaskRequest<'_>) -> String {
         .expect("RestoreTaskId")
 }
 
+/// Sends a StartRestoreTask for the task `id`.
+async fn start_task(
+    client: &Client,
+    id: &str,
+) -> Result<dbs_api::StartRestoreTaskOutput, dbs_api::Error> {
+    client.start_restore_task().restore_task_id(id).send().await
+}
+
 /// The latest instant of the plan's continuous (`range`) restorable range.
 async fn latest_restorable(client: &Client, plan: &str) -> i64 {
     let ranges = client
@@ -232,12 +240,7 @@ async fn a_started_task_rises_through_its_progress_and_finishes() {
     assert_eq!(created.full_data_restore_progress, Some(0));
     assert_eq!(created.restore_task_finish_time, None);
 
-    let started = client
-        .start_restore_task()
-        .restore_task_id(&id)
-        .send()
-        .await
-        .expect("StartRestoreTask");
+    let started = start_task(&client, &id).await.expect("StartRestoreTask");
     assert_eq!(started.restore_task_id.as_deref(), Some(id.as_str()));
 
     let seen = follow(&client, &id, |t| status(t) == "check_pass").await;
@@ -298,23 +301,9 @@ async fn a_started_task_rises_through_its_progress_and_finishes() {
     );
 
     // A finished task is not started again; an unknown one is not found.
-    let e = refused(
-        client
-            .start_restore_task()
-            .restore_task_id(&id)
-            .send()
-            .await,
-        "InvalidParameter",
-    );
+    let e = refused(start_task(&client, &id).await, "InvalidParameter");
     assert!(e.message.contains("check_pass"), "{e:?}");
-    refused(
-        client
-            .start_restore_task()
-            .restore_task_id("r000000000000")
-            .send()
-            .await,
-        "Param.NotFound",
-    );
+    refused(start_task(&client, "r000000000000").await, "Param.NotFound");
 }
 
 #[tokio::test]
@@ -323,20 +312,8 @@ async fn starting_a_running_task_is_refused() {
     let emulator = start_with(EmulatorConfig::default().task_duration_ms(600_000)).await;
     let client = sdk_client(&emulator);
     let id = created(restore(&client, MYSQL)).await;
-    client
-        .start_restore_task()
-        .restore_task_id(&id)
-        .send()
-        .await
-        .expect("StartRestoreTask");
-    let e = refused(
-        client
-            .start_restore_task()
-            .restore_task_id(&id)
-            .send()
-            .await,
-        "InvalidParameter",
-    );
+    start_task(&client, &id).await.expect("StartRestoreTask");
+    let e = refused(start_task(&client, &id).await, "InvalidParameter");
     assert!(e.message.contains("already started"), "{e:?}");
 }
 
@@ -353,10 +330,7 @@ async fn a_task_failure_fault_stops_the_task_half_way_with_a_job_error() {
         })
         .expect("a valid fault");
     let id = created(restore(&client, MYSQL)).await;
-    client
-        .start_restore_task()
-        .restore_task_id(&id)
-        .send()
+    start_task(&client, &id)
         .await
         .expect("StartRestoreTask succeeds; the task fails later");
     let seen = follow(&client, &id, |t| {
