@@ -265,6 +265,7 @@ mod examples;
 pub mod faults;
 mod foreground;
 mod gateway;
+mod handler;
 mod idempotency;
 mod plan_handlers;
 pub mod plans;

@@ -25,32 +25,17 @@ use dbs_api::{
 };
 
 use crate::dbs::now_ms;
+use crate::handler::{Answer, answer, refuse};
 use crate::plans::{
     PlanConfig, PlanError, PlanFilter, PlanOrder, PlanRecord, SourceEndpoint, StopMethod, Storage,
     Strategy,
 };
 use crate::server::Shared;
 
-/// What a handler answers: its output, or a business error with one of its codes.
-type Answer<O, C> = Result<O, BusinessError<C>>;
-
 /// The store's refusal as the operation's business error: the code of the spec's common table,
 /// its message, then what was wrong.
 fn refused<C: ErrorCode + From<CommonErrorCode>>(e: PlanError) -> BusinessError<C> {
-    BusinessError::with_detail(C::from(e.code()), e)
-}
-
-/// A success output of `$output` with the envelope every DBS answer carries (`RequestId`,
-/// `Success: true`, `HttpStatusCode: 200`) and the fields given.
-macro_rules! answer {
-    ($output:ty, $context:expr $(, $field:ident = $value:expr)* $(,)?) => {{
-        let mut output = <$output>::default();
-        output.request_id = Some($context.request_id.to_owned());
-        output.success = Some(true);
-        output.http_status_code = Some(200);
-        $(output.$field = $value;)*
-        Ok(output)
-    }};
+    refuse(e.code(), e)
 }
 
 /// The required `BackupPlanId` (dispatch has checked it is there).

@@ -25,6 +25,7 @@ use dbs_api::{
 
 use crate::dbs::now_ms;
 use crate::faults::Stage;
+use crate::handler::{Answer, answer, refuse};
 use crate::plans::PlanRecord;
 use crate::restore::{
     DEFAULT_JOB_ERROR_CODE, DEFAULT_JOB_ERROR_MESSAGE, Failure, History, PRECHECK_ITEMS, Progress,
@@ -33,27 +34,20 @@ use crate::restore::{
 use crate::server::Shared;
 use crate::state::{RestoreTask, State, TaskFilter};
 
-/// What a handler answers: its output, or a business error with one of its codes.
-type Answer<O, C> = Result<O, BusinessError<C>>;
-
-/// A business error with a code of the common table and what was wrong.
-fn refuse<C: ErrorCode + From<CommonErrorCode>>(
-    code: CommonErrorCode,
-    detail: impl std::fmt::Display,
-) -> BusinessError<C> {
-    BusinessError::with_detail(C::from(code), detail)
-}
-
-/// A success output of `$output` with the envelope and the fields given.
-macro_rules! answer {
-    ($output:ty, $context:expr $(, $field:ident = $value:expr)* $(,)?) => {{
-        let mut output = <$output>::default();
-        output.request_id = Some($context.request_id.to_owned());
-        output.success = Some(true);
-        output.http_status_code = Some(200);
-        $(output.$field = $value;)*
-        Ok(output)
-    }};
+/// A success output of `$output` holding one page: `PageNum` and `PageSize` as read, `$total`
+/// items in all, and `Items`.
+macro_rules! page_answer {
+    ($output:ty, $context:expr, ($page:expr, $size:expr, $total:expr), $items:expr $(,)?) => {
+        answer!(
+            $output,
+            $context,
+            page_num = int32($page),
+            page_size = int32($size),
+            total_elements = int32($total),
+            total_pages = total_pages($total, $size),
+            items = Some($items),
+        )
+    };
 }
 
 /// The default `PageSize` of the paged operations (the spec's default).
@@ -92,6 +86,14 @@ fn plan<'s, C: ErrorCode + From<CommonErrorCode>>(
             format!("BackupPlanId: backup plan {id:?} does not exist."),
         )
     })
+}
+
+/// `StorageMethod` of a backup file: shown only when `ShowStorageType` is true; every set the
+/// emulator keeps is in standard storage.
+fn storage_method<T: From<&'static str>>(show_storage_type: Option<bool>) -> Option<T> {
+    show_storage_type
+        .filter(|show| *show)
+        .map(|_| "Standard".into())
 }
 
 /// The plan's history at `now`, or none (a plan that never ran has no backups).
@@ -251,14 +253,11 @@ pub(crate) fn describe_restore_task_list(
     let total = i64::try_from(total).unwrap_or(i64::MAX);
     let mut items = DescribeRestoreTaskListItems::default();
     items.restore_task_detail = Some(details);
-    answer!(
+    page_answer!(
         DescribeRestoreTaskListOutput,
         context,
-        page_num = int32(page),
-        page_size = int32(size),
-        total_elements = int32(total),
-        total_pages = total_pages(total, size),
-        items = Some(items),
+        (page, size, total),
+        items
     )
 }
 
@@ -409,10 +408,7 @@ pub(crate) fn describe_full_backup_list(
                     f.finish_time = Some(set.time_ms);
                     f.backup_objects = record.backup_objects.clone();
                     f.source_endpoint_ip_port = record.source_endpoint_ip_port.clone();
-                    f.storage_method = input
-                        .show_storage_type
-                        .filter(|show| *show)
-                        .map(|_| "Standard".into());
+                    f.storage_method = storage_method(input.show_storage_type);
                     f
                 })
                 .collect()
@@ -420,14 +416,11 @@ pub(crate) fn describe_full_backup_list(
         .unwrap_or_default();
     let mut items = DescribeFullBackupListItems::default();
     items.full_backup_file = Some(files);
-    answer!(
+    page_answer!(
         DescribeFullBackupListOutput,
         context,
-        page_num = int32(page),
-        page_size = int32(size),
-        total_elements = int32(total),
-        total_pages = total_pages(total, size),
-        items = Some(items),
+        (page, size, total),
+        items
     )
 }
 
@@ -476,10 +469,7 @@ pub(crate) fn describe_increment_backup_list(
                     f.start_time = Some(inc.start_ms);
                     f.end_time = Some(inc.end_ms);
                     f.source_endpoint_ip_port = record.source_endpoint_ip_port.clone();
-                    f.storage_method = input
-                        .show_storage_type
-                        .filter(|show| *show)
-                        .map(|_| "Standard".into());
+                    f.storage_method = storage_method(input.show_storage_type);
                     f
                 })
                 .collect()
@@ -487,14 +477,11 @@ pub(crate) fn describe_increment_backup_list(
         .unwrap_or_default();
     let mut items = DescribeIncrementBackupListItems::default();
     items.increment_backup_file = Some(files);
-    answer!(
+    page_answer!(
         DescribeIncrementBackupListOutput,
         context,
-        page_num = int32(page),
-        page_size = int32(size),
-        total_elements = int32(total),
-        total_pages = total_pages(total, size),
-        items = Some(items),
+        (page, size, total),
+        items
     )
 }
 
@@ -610,14 +597,11 @@ pub(crate) fn describe_backup_gateway_list(
         .collect();
     let mut items = DescribeBackupGatewayListItems::default();
     items.backup_gateway = Some(list);
-    answer!(
+    page_answer!(
         DescribeBackupGatewayListOutput,
         context,
-        page_num = int32(page),
-        page_size = int32(size),
-        total_elements = int32(total),
-        total_pages = total_pages(total, size),
-        items = Some(items),
+        (page, size, total),
+        items
     )
 }
 

@@ -14,14 +14,9 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::*;
-use dbs_api::{
-    BackupMethod, Client, CommonErrorCode, Credentials, DatabaseType, InstanceClass, PayType,
-    PeriodUnit, RetryConfig,
-};
-use dbs_emulator::{AccessKey, EmulatorConfig, EmulatorHandle, Fault, FaultKind, Seed};
+use dbs_api::{BackupMethod, CommonErrorCode, DatabaseType, InstanceClass, PayType, PeriodUnit};
+use dbs_emulator::{AccessKey, EmulatorHandle, Fault, FaultKind};
 use serde_json::Value;
 
 /// The metadata's CreateBackupPlan example (micro, MySQL, logical, one month, prepay).
@@ -39,15 +34,6 @@ fn buy_params(token: Option<&str>) -> Vec<(String, String)> {
         set(&mut params, "ClientToken", token);
     }
     params
-}
-
-/// A V1-signed request for `action`, its parameters in `placement`.
-fn signed(action: &str, params: Vec<(String, String)>, placement: Placement) -> Raw {
-    V1::new(params, placement).set("Action", action).build()
-}
-
-async fn call(url: &str, action: &str, params: Vec<(String, String)>) -> Answer {
-    send(url, &signed(action, params, Placement::Body)).await
 }
 
 /// A success's `BackupPlanId`.
@@ -77,13 +63,9 @@ fn without_request_id(answer: &Answer) -> Value {
     body
 }
 
-fn empty_config() -> EmulatorConfig {
-    EmulatorConfig::default().seed(Seed::empty())
-}
-
 #[tokio::test]
 async fn create_backup_plan_sent_again_with_its_token_buys_one_plan() {
-    let emulator = start_with(empty_config()).await;
+    let emulator = start_empty().await;
     let url = emulator.url();
     let first = call(&url, "CreateBackupPlan", buy_params(Some("buy-1"))).await;
     let id = plan_id(&first);
@@ -237,7 +219,7 @@ async fn every_non_idempotent_operation_with_a_token_takes_part() {
 
 #[tokio::test]
 async fn a_sensitive_parameter_is_compared_but_never_shown() {
-    let emulator = start_with(empty_config()).await;
+    let emulator = start_empty().await;
     let url = emulator.url();
     let id = plan_id(&call(&url, "CreateBackupPlan", buy_params(None)).await);
     // The metadata's ConfigureBackupPlan example, for the plan just bought.
@@ -275,34 +257,14 @@ async fn a_sensitive_parameter_is_compared_but_never_shown() {
     assert!(!state.contains(PASSWORD) && !state.contains("another-Pa55word"));
 }
 
-fn client(emulator: &EmulatorHandle) -> Client {
-    Client::builder()
-        .endpoint_url(emulator.url())
-        .credentials(Credentials::new(
-            emulator.access_key_id(),
-            emulator.access_key_secret(),
-        ))
-        .retry_config(RetryConfig::standard().with_initial_backoff(Duration::from_millis(5)))
-        .build()
-        .expect("client")
-}
-
 #[tokio::test]
 async fn a_lost_answer_retried_by_our_client_buys_exactly_one_plan() {
-    let emulator = start_with(empty_config()).await;
+    let emulator = start_empty().await;
     emulator
         .inject_fault(Fault::new("CreateBackupPlan", FaultKind::ApplyThenFail))
         .expect("fault");
     // No token given: the client makes one and sends it with every attempt.
-    let output = client(&emulator)
-        .create_backup_plan()
-        .region("cn-hangzhou")
-        .instance_class(InstanceClass::Micro)
-        .database_type(DatabaseType::MySql)
-        .backup_method(BackupMethod::Logical)
-        .period(PeriodUnit::Month)
-        .used_time(1)
-        .pay_type(PayType::Prepay)
+    let output = create_backup_plan_example(&sdk_client(&emulator))
         .send()
         .await
         .expect("CreateBackupPlan, after a retry");
@@ -322,7 +284,7 @@ async fn a_lost_answer_retried_by_our_client_buys_exactly_one_plan() {
             FaultKind::ApplyThenFail,
         ))
         .expect("fault");
-    let output = client(&emulator)
+    let output = sdk_client(&emulator)
         .create_and_start_backup_plan()
         .region("cn-hangzhou")
         .instance_class(InstanceClass::Micro)
@@ -442,7 +404,7 @@ fn which_operations_take_part_is_the_registrys_word() {
 /// not that lock.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn simultaneous_requests_with_one_token_buy_one_plan() {
-    let emulator = start_with(empty_config()).await;
+    let emulator = start_empty().await;
     let url = emulator.url();
     let requests: Vec<Raw> = (0..16)
         .map(|_| {

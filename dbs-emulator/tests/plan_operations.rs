@@ -14,52 +14,22 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 use common::*;
 use dbs_api::{
-    BackupMethod, BackupObject, BackupPlanDetail, BackupPlanStatus, Client, Credentials,
-    DatabaseType, DestinationEndpointInstanceType, Error, InstanceClass, PayType, PeriodUnit,
-    RestoreObject, RetryConfig, ServiceError, SourceEndpointInstanceType, StopMethod,
+    BackupMethod, BackupObject, BackupPlanDetail, BackupPlanStatus, Client, DatabaseType,
+    DestinationEndpointInstanceType, InstanceClass, PeriodUnit, RestoreObject,
+    SourceEndpointInstanceType, StopMethod,
 };
-use dbs_emulator::{EXAMPLE_HEADER, EmulatorConfig, EmulatorHandle, Seed};
+use dbs_emulator::EXAMPLE_HEADER;
 use serde_json::Value;
 
-/// An emulator without the demo plans, so totals count only what a test creates.
-async fn empty() -> EmulatorHandle {
-    start_with(EmulatorConfig::default().seed(Seed::empty())).await
-}
-
-fn client(emulator: &EmulatorHandle) -> Client {
-    Client::builder()
-        .endpoint_url(emulator.url())
-        .credentials(Credentials::new(
-            emulator.access_key_id(),
-            emulator.access_key_secret(),
-        ))
-        .retry_config(RetryConfig::standard().with_initial_backoff(Duration::from_millis(5)))
-        .build()
-        .expect("client")
-}
-
-fn service_error<T: std::fmt::Debug>(result: Result<T, Error>) -> ServiceError {
-    match result {
-        Err(Error::Service(e)) => *e,
-        other => panic!("expected Error::Service, got {other:?}"),
-    }
-}
-
-/// The metadata's CreateBackupPlan example: micro, MySQL, logical, one month, subscription.
+/// The metadata's CreateBackupPlan example in `region` for `database_type`, in resource group
+/// `group`.
 async fn buy(client: &Client, database_type: DatabaseType, region: &str, group: &str) -> String {
-    client
-        .create_backup_plan()
+    create_backup_plan_example(client)
         .region(region)
-        .instance_class(InstanceClass::Micro)
         .database_type(database_type)
-        .backup_method(BackupMethod::Logical)
-        .period(PeriodUnit::Month)
-        .used_time(1)
-        .pay_type(PayType::Prepay)
         .resource_group_id(group)
         .send()
         .await
@@ -108,8 +78,8 @@ async fn listed(client: &Client, id: &str) -> BackupPlanDetail {
 
 #[tokio::test]
 async fn a_plan_is_bought_configured_started_paused_and_renamed_and_the_list_shows_each_step() {
-    let emulator = empty().await;
-    let client = client(&emulator);
+    let emulator = start_empty().await;
+    let client = sdk_client(&emulator);
 
     let id = buy(
         &client,
@@ -194,8 +164,8 @@ async fn a_plan_is_bought_configured_started_paused_and_renamed_and_the_list_sho
 
 #[tokio::test]
 async fn the_modify_operations_and_the_log_switch_are_reflected_by_the_list() {
-    let emulator = empty().await;
-    let client = client(&emulator);
+    let emulator = start_empty().await;
+    let client = sdk_client(&emulator);
     let id = buy(&client, DatabaseType::MySql, "cn-hangzhou", "rg-a").await;
     configure(&client, &id, "orders").await;
 
@@ -303,27 +273,9 @@ async fn the_modify_operations_and_the_log_switch_are_reflected_by_the_list() {
 
 #[tokio::test]
 async fn create_and_start_runs_a_plan_and_a_pay_as_you_go_plan_can_be_released() {
-    let emulator = empty().await;
-    let client = client(&emulator);
-    // The metadata's CreateAndStartBackupPlan example: pay-as-you-go, RDS MySQL source.
-    let output = client
-        .create_and_start_backup_plan()
-        .region("cn-hangzhou")
-        .instance_class(InstanceClass::Micro)
-        .database_type(DatabaseType::MySql)
-        .backup_method(BackupMethod::Logical)
-        .pay_type(PayType::Postpay)
-        .database_region("cn-hangzhou")
-        .storage_region("cn-hangzhou")
-        .instance_type("RDS")
-        .source_endpoint_instance_type(SourceEndpointInstanceType::Rds)
-        .source_endpoint_region("cn-hangzhou")
-        .source_endpoint_instance_id("rm-uf6wjk5abcdefgh")
-        .source_endpoint_user_name("testRDS")
-        .source_endpoint_password("testPassword")
-        .backup_period("Monday")
-        .backup_start_time("14:22")
-        .backup_plan_name("orders")
+    let emulator = start_empty().await;
+    let client = sdk_client(&emulator);
+    let output = create_and_start_example(&client)
         .send()
         .await
         .expect("CreateAndStartBackupPlan");
@@ -346,14 +298,16 @@ async fn create_and_start_runs_a_plan_and_a_pay_as_you_go_plan_can_be_released()
         .await
         .expect("DescribeBackupPlanList");
     assert_eq!(list.total_elements, Some(0));
-    let e = service_error(client.start_backup_plan().backup_plan_id(&id).send().await);
-    assert_eq!(e.code, "Param.NotFound", "{e:?}");
+    refused(
+        client.start_backup_plan().backup_plan_id(&id).send().await,
+        "Param.NotFound",
+    );
 }
 
 #[tokio::test]
 async fn filters_and_pages_across_35_plans() {
-    let emulator = empty().await;
-    let client = client(&emulator);
+    let emulator = start_empty().await;
+    let client = sdk_client(&emulator);
     let mut hangzhou = Vec::new();
     let mut beijing = Vec::new();
     let mut created = Vec::new();
@@ -520,40 +474,44 @@ async fn filters_and_pages_across_35_plans() {
 
 #[tokio::test]
 async fn wrong_states_are_invalid_parameter_and_unknown_ids_param_not_found() {
-    let emulator = empty().await;
-    let client = client(&emulator);
+    let emulator = start_empty().await;
+    let client = sdk_client(&emulator);
     let id = buy(&client, DatabaseType::MySql, "cn-hangzhou", "rg-a").await;
 
     // The metadata's ErrMessage example for a plan that cannot take the action.
     let cannot = "This backupPlan can't support this action";
-    let e = service_error(client.start_backup_plan().backup_plan_id(&id).send().await);
-    assert_eq!(e.code, "InvalidParameter", "{e:?}");
+    let e = refused(
+        client.start_backup_plan().backup_plan_id(&id).send().await,
+        "InvalidParameter",
+    );
     assert!(
         e.message.contains(cannot) && e.message.contains("wait"),
         "{e:?}"
     );
-    let e = service_error(
+    let e = refused(
         client
             .stop_backup_plan()
             .backup_plan_id(&id)
             .stop_method(StopMethod::All)
             .send()
             .await,
+        "InvalidParameter",
     );
-    assert_eq!(e.code, "InvalidParameter", "{e:?}");
     assert!(e.message.contains(cannot), "{e:?}");
-    let e = service_error(client.enable_backup_log().backup_plan_id(&id).send().await);
-    assert_eq!(e.code, "InvalidParameter", "{e:?}");
+    refused(
+        client.enable_backup_log().backup_plan_id(&id).send().await,
+        "InvalidParameter",
+    );
     // A subscription plan is not released (the metadata: ReleaseBackupPlan is for
     // pay-as-you-go plans).
-    let e = service_error(
+    let e = refused(
         client
             .release_backup_plan()
             .backup_plan_id(&id)
             .send()
             .await,
+        "InvalidParameter",
     );
-    assert_eq!(e.code, "InvalidParameter", "{e:?}");
     assert!(e.message.contains("prepay"), "{e:?}");
     // Nothing changed.
     assert_eq!(
@@ -572,7 +530,7 @@ async fn wrong_states_are_invalid_parameter_and_unknown_ids_param_not_found() {
     );
     assert_eq!((e.code.as_str(), e.http_status), ("Param.NotFound", 400));
     assert!(e.message.contains(unknown), "{e:?}");
-    let e = service_error(
+    refused(
         client
             .configure_backup_plan()
             .backup_plan_id(unknown)
@@ -583,9 +541,9 @@ async fn wrong_states_are_invalid_parameter_and_unknown_ids_param_not_found() {
             .backup_strategy_type("manual")
             .send()
             .await,
+        "Param.NotFound",
     );
-    assert_eq!(e.code, "Param.NotFound", "{e:?}");
-    let e = service_error(
+    refused(
         client
             .modify_backup_source_endpoint()
             .backup_plan_id(unknown)
@@ -596,28 +554,28 @@ async fn wrong_states_are_invalid_parameter_and_unknown_ids_param_not_found() {
             .backup_gateway_id(1_i64)
             .send()
             .await,
+        "Param.NotFound",
     );
-    assert_eq!(e.code, "Param.NotFound", "{e:?}");
-    let e = service_error(
+    refused(
         client
             .upgrade_backup_plan()
             .backup_plan_id(unknown)
             .instance_class(InstanceClass::Large)
             .send()
             .await,
+        "Param.NotFound",
     );
-    assert_eq!(e.code, "Param.NotFound", "{e:?}");
 }
 
 #[tokio::test]
 async fn modify_backup_source_endpoint_checks_its_rules_with_the_plans_engine() {
-    let emulator = empty().await;
-    let client = client(&emulator);
+    let emulator = start_empty().await;
+    let client = sdk_client(&emulator);
     let id = buy(&client, DatabaseType::PostgreSql, "cn-hangzhou", "rg-a").await;
     configure(&client, &id, "pg").await;
     // MBSE-R5: a PostgreSQL source needs SourceEndpointDatabaseName; the client does not know
     // the engine, the emulator does.
-    let e = service_error(
+    let e = refused(
         client
             .modify_backup_source_endpoint()
             .backup_plan_id(&id)
@@ -629,8 +587,8 @@ async fn modify_backup_source_endpoint_checks_its_rules_with_the_plans_engine() 
             .backup_objects([BackupObject::new("app")])
             .send()
             .await,
+        "InvalidParameter",
     );
-    assert_eq!(e.code, "InvalidParameter", "{e:?}");
     assert!(
         e.message.contains("SourceEndpointDatabaseName") && e.message.contains("MBSE-R5"),
         "{e:?}"
@@ -640,8 +598,8 @@ async fn modify_backup_source_endpoint_checks_its_rules_with_the_plans_engine() 
 
 #[tokio::test]
 async fn a_plan_created_through_the_api_can_be_restored_from_with_its_engine() {
-    let emulator = empty().await;
-    let client = client(&emulator);
+    let emulator = start_empty().await;
+    let client = sdk_client(&emulator);
     let pg = buy(&client, DatabaseType::PostgreSql, "cn-hangzhou", "rg-a").await;
     let restore = |plan: &str, name: &str| {
         client
@@ -656,8 +614,7 @@ async fn a_plan_created_through_the_api_can_be_restored_from_with_its_engine() {
             .restore_objects([RestoreObject::new("app")])
     };
     // R5: a PostgreSQL plan's restore needs DestinationEndpointDatabaseName.
-    let e = service_error(restore(&pg, "no-database").send().await);
-    assert_eq!(e.code, "InvalidParameter", "{e:?}");
+    let e = refused(restore(&pg, "no-database").send().await, "InvalidParameter");
     assert!(
         e.message.contains("DestinationEndpointDatabaseName") && e.message.contains("R5"),
         "{e:?}"
@@ -686,8 +643,8 @@ async fn a_plan_created_through_the_api_can_be_restored_from_with_its_engine() {
 
 #[tokio::test]
 async fn the_state_page_shows_plans_created_through_the_api() {
-    let emulator = empty().await;
-    let client = client(&emulator);
+    let emulator = start_empty().await;
+    let client = sdk_client(&emulator);
     let id = buy(&client, DatabaseType::MySql, "cn-hangzhou", "rg-a").await;
     configure(&client, &id, "orders").await;
     let state = admin_get(&emulator.url(), &format!("state?backup_plan_id={id}")).await;
@@ -698,17 +655,6 @@ async fn the_state_page_shows_plans_created_through_the_api() {
     assert_eq!(plan["BackupPlanStatus"], "init", "{state}");
     assert_eq!(plan["DatabaseType"], "MySQL", "{state}");
     assert!(!state.to_string().contains("testPassword"), "{state}");
-}
-
-/// A raw V1-signed request for `action` with `params`.
-async fn call(url: &str, action: &str, params: &[(&str, &str)]) -> Answer {
-    send(
-        url,
-        &V1::new(pairs(params), Placement::Body)
-            .set("Action", action)
-            .build(),
-    )
-    .await
 }
 
 fn is_example(answer: &Answer) -> bool {
@@ -727,8 +673,8 @@ async fn an_example_answer_is_marked_and_has_a_fresh_request_id() {
     let example: Value =
         serde_json::from_str(op.example_response().expect("an example")).expect("JSON");
 
-    let first = call(&url, op.name, &[("Region", "cn-hangzhou")]).await;
-    let second = call(&url, op.name, &[("Region", "cn-hangzhou")]).await;
+    let first = call(&url, op.name, pairs(&[("Region", "cn-hangzhou")])).await;
+    let second = call(&url, op.name, pairs(&[("Region", "cn-hangzhou")])).await;
     let mut ids = BTreeSet::new();
     for answer in [&first, &second] {
         assert_eq!(answer.status, 200, "{}", answer.text);
@@ -761,13 +707,13 @@ async fn an_example_answer_is_marked_and_has_a_fresh_request_id() {
     assert_eq!(ids.len(), 2, "a fresh RequestId each time");
 
     // The input is still checked: DescribeNodeCidrList requires Region.
-    let invalid = call(&url, op.name, &[]).await;
+    let invalid = call(&url, op.name, Vec::new()).await;
     assert_business_error(&invalid, 200, "InvalidParameter");
     assert!(invalid.message().contains("Region"), "{}", invalid.text);
     assert!(!is_example(&invalid));
 
     // An answer from state is not marked.
-    let listed = call(&url, "DescribeBackupPlanList", &[]).await;
+    let listed = call(&url, "DescribeBackupPlanList", Vec::new()).await;
     assert_eq!(listed.body["Success"], true, "{}", listed.text);
     assert!(!is_example(&listed));
 }
@@ -809,11 +755,7 @@ async fn exactly_the_documented_operations_answer_their_example() {
             params.retain(|(name, _)| !e.violations().iter().any(|v| v.parameter() == name));
             assert!(params.len() < before, "{}: {e}", op.name);
         }
-        let params: Vec<(&str, &str)> = params
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        let answer = call(&url, op.name, &params).await;
+        let answer = call(&url, op.name, params).await;
         if is_example(&answer) {
             // InitializeDbsServiceLinkedRole's metadata declares `Success` a string ("true").
             let success = &answer.body["Success"];

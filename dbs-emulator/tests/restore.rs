@@ -19,34 +19,13 @@ use std::time::Duration;
 
 use common::*;
 use dbs_api::{
-    BackupMethod, Client, Credentials, DatabaseType, DestinationEndpointInstanceType, Error,
-    InstanceClass, PayType, PeriodUnit, RestoreObject, RestoreTaskDetail, RetryConfig,
-    ServiceError, SourceDatabaseType, SourceEndpointInstanceType,
+    Client, DestinationEndpointInstanceType, RestoreObject, RestoreTaskDetail, SourceDatabaseType,
 };
-use dbs_emulator::{BackupPlan, EmulatorConfig, EmulatorHandle, Fault, FaultKind, Seed};
+use dbs_emulator::{BackupPlan, EmulatorConfig, Fault, FaultKind, Seed};
 
 /// The demo MySQL plan and the demo PostgreSQL plan of the built-in seed.
 const MYSQL: &str = "dbsdemomysql01";
 const PGSQL: &str = "dbsdemopgsql01";
-
-fn client(emulator: &EmulatorHandle) -> Client {
-    Client::builder()
-        .endpoint_url(emulator.url())
-        .credentials(Credentials::new(
-            emulator.access_key_id(),
-            emulator.access_key_secret(),
-        ))
-        .retry_config(RetryConfig::standard().with_initial_backoff(Duration::from_millis(5)))
-        .build()
-        .expect("client")
-}
-
-fn service_error<T: std::fmt::Debug>(result: Result<T, Error>) -> ServiceError {
-    match result {
-        Err(Error::Service(e)) => *e,
-        other => panic!("expected Error::Service, got {other:?}"),
-    }
-}
 
 fn now_ms() -> i64 {
     i64::try_from(
@@ -70,6 +49,43 @@ fn restore<'c>(client: &'c Client, plan: &str) -> dbs_api::CreateRestoreTaskRequ
         .destination_endpoint_user_name("restore_user")
         .destination_endpoint_password(PASSWORD)
         .restore_objects([RestoreObject::new("app")])
+}
+
+/// The first page of the plan's full backups (`DescribeFullBackupList` with only `BackupPlanId`).
+async fn full_backups(client: &Client, plan: &str) -> dbs_api::DescribeFullBackupListOutput {
+    client
+        .describe_full_backup_list()
+        .backup_plan_id(plan)
+        .send()
+        .await
+        .expect("DescribeFullBackupList")
+}
+
+/// The `BackupSetId` of the first set on a page of full backups.
+fn first_set(page: dbs_api::DescribeFullBackupListOutput) -> String {
+    page.items
+        .and_then(|i| i.full_backup_file)
+        .and_then(|files| files.into_iter().next())
+        .and_then(|f| f.backup_set_id)
+        .expect("a backup set")
+}
+
+/// Sends a CreateRestoreTask and returns the new task's `RestoreTaskId`.
+async fn created(request: dbs_api::CreateRestoreTaskRequest<'_>) -> String {
+    request
+        .send()
+        .await
+        .expect("CreateRestoreTask")
+        .restore_task_id
+        .expect("RestoreTaskId")
+}
+
+/// Sends a StartRestoreTask for the task `id`.
+async fn start_task(
+    client: &Client,
+    id: &str,
+) -> Result<dbs_api::StartRestoreTaskOutput, dbs_api::Error> {
+    client.start_restore_task().restore_task_id(id).send().await
 }
 
 /// The latest instant of the plan's continuous (`range`) restorable range.
@@ -133,7 +149,7 @@ async fn follow(
 #[tokio::test]
 async fn a_seeded_plan_has_full_backups_increments_and_a_restorable_range() {
     let emulator = start().await;
-    let client = client(&emulator);
+    let client = sdk_client(&emulator);
     let full = client
         .describe_full_backup_list()
         .backup_plan_id(MYSQL)
@@ -215,27 +231,16 @@ async fn a_seeded_plan_has_full_backups_increments_and_a_restorable_range() {
 #[tokio::test]
 async fn a_started_task_rises_through_its_progress_and_finishes() {
     let emulator = start_with(EmulatorConfig::default().task_duration_ms(1500)).await;
-    let client = client(&emulator);
+    let client = sdk_client(&emulator);
     let time = latest_restorable(&client, MYSQL).await;
-    let id = restore(&client, MYSQL)
-        .restore_time(time)
-        .send()
-        .await
-        .expect("CreateRestoreTask")
-        .restore_task_id
-        .expect("RestoreTaskId");
+    let id = created(restore(&client, MYSQL).restore_time(time)).await;
     let created = task(&client, &id).await;
     assert_eq!(status(&created), "init");
     assert_eq!(created.restore_time, Some(time));
     assert_eq!(created.full_data_restore_progress, Some(0));
     assert_eq!(created.restore_task_finish_time, None);
 
-    let started = client
-        .start_restore_task()
-        .restore_task_id(&id)
-        .send()
-        .await
-        .expect("StartRestoreTask");
+    let started = start_task(&client, &id).await.expect("StartRestoreTask");
     assert_eq!(started.restore_task_id.as_deref(), Some(id.as_str()));
 
     let seen = follow(&client, &id, |t| status(t) == "check_pass").await;
@@ -296,57 +301,26 @@ async fn a_started_task_rises_through_its_progress_and_finishes() {
     );
 
     // A finished task is not started again; an unknown one is not found.
-    let e = service_error(
-        client
-            .start_restore_task()
-            .restore_task_id(&id)
-            .send()
-            .await,
-    );
-    assert_eq!(e.code, "InvalidParameter", "{e:?}");
+    let e = refused(start_task(&client, &id).await, "InvalidParameter");
     assert!(e.message.contains("check_pass"), "{e:?}");
-    let e = service_error(
-        client
-            .start_restore_task()
-            .restore_task_id("r000000000000")
-            .send()
-            .await,
-    );
-    assert_eq!(e.code, "Param.NotFound", "{e:?}");
+    refused(start_task(&client, "r000000000000").await, "Param.NotFound");
 }
 
 #[tokio::test]
 async fn starting_a_running_task_is_refused() {
     // Long enough that the task is still running when started again.
     let emulator = start_with(EmulatorConfig::default().task_duration_ms(600_000)).await;
-    let client = client(&emulator);
-    let id = restore(&client, MYSQL)
-        .send()
-        .await
-        .expect("CreateRestoreTask")
-        .restore_task_id
-        .expect("RestoreTaskId");
-    client
-        .start_restore_task()
-        .restore_task_id(&id)
-        .send()
-        .await
-        .expect("StartRestoreTask");
-    let e = service_error(
-        client
-            .start_restore_task()
-            .restore_task_id(&id)
-            .send()
-            .await,
-    );
-    assert_eq!(e.code, "InvalidParameter", "{e:?}");
+    let client = sdk_client(&emulator);
+    let id = created(restore(&client, MYSQL)).await;
+    start_task(&client, &id).await.expect("StartRestoreTask");
+    let e = refused(start_task(&client, &id).await, "InvalidParameter");
     assert!(e.message.contains("already started"), "{e:?}");
 }
 
 #[tokio::test]
 async fn a_task_failure_fault_stops_the_task_half_way_with_a_job_error() {
     let emulator = start_with(EmulatorConfig::default().task_duration_ms(400)).await;
-    let client = client(&emulator);
+    let client = sdk_client(&emulator);
     let message = "Access denied for user 'restore_user' on the destination.";
     emulator
         .inject_fault(Fault {
@@ -355,16 +329,8 @@ async fn a_task_failure_fault_stops_the_task_half_way_with_a_job_error() {
             ..Fault::new("StartRestoreTask", FaultKind::TaskFailure)
         })
         .expect("a valid fault");
-    let id = restore(&client, MYSQL)
-        .send()
-        .await
-        .expect("CreateRestoreTask")
-        .restore_task_id
-        .expect("RestoreTaskId");
-    client
-        .start_restore_task()
-        .restore_task_id(&id)
-        .send()
+    let id = created(restore(&client, MYSQL)).await;
+    start_task(&client, &id)
         .await
         .expect("StartRestoreTask succeeds; the task fails later");
     let seen = follow(&client, &id, |t| {
@@ -395,24 +361,26 @@ async fn a_task_failure_fault_stops_the_task_half_way_with_a_job_error() {
     // The fault was used up: the fault list is empty again.
     assert!(emulator.state().faults.is_empty());
 
-    let e = service_error(
+    refused(
         client
             .describe_job_error_code()
             .task_id("r000000000000")
             .send()
             .await,
+        "Param.NotFound",
     );
-    assert_eq!(e.code, "Param.NotFound", "{e:?}");
 }
 
 #[tokio::test]
 async fn a_restore_time_outside_the_plans_range_is_refused() {
     let emulator = start().await;
-    let client = client(&emulator);
+    let client = sdk_client(&emulator);
     let latest = latest_restorable(&client, MYSQL).await;
     for time in [latest + 86_400_000, 1_554_560_477_000 - 1] {
-        let e = service_error(restore(&client, MYSQL).restore_time(time).send().await);
-        assert_eq!(e.code, "InvalidParameter", "{e:?}");
+        let e = refused(
+            restore(&client, MYSQL).restore_time(time).send().await,
+            "InvalidParameter",
+        );
         assert!(
             e.message.contains("RestoreTime") && e.message.contains("outside"),
             "{e:?}"
@@ -430,37 +398,17 @@ async fn a_restore_time_outside_the_plans_range_is_refused() {
 #[tokio::test]
 async fn a_backup_set_of_another_plan_is_refused() {
     let emulator = start().await;
-    let client = client(&emulator);
-    let first_set = |plan: &'static str| {
-        let client = client.clone();
-        async move {
-            client
-                .describe_full_backup_list()
-                .backup_plan_id(plan)
-                .send()
-                .await
-                .expect("DescribeFullBackupList")
-                .items
-                .and_then(|i| i.full_backup_file)
-                .and_then(|files| files.into_iter().next())
-                .and_then(|f| f.backup_set_id)
-                .expect("a backup set")
-        }
-    };
-    let pg_set = first_set(PGSQL).await;
-    let mysql_set = first_set(MYSQL).await;
+    let client = sdk_client(&emulator);
+    let pg_set = first_set(full_backups(&client, PGSQL).await);
+    let mysql_set = first_set(full_backups(&client, MYSQL).await);
     assert_ne!(pg_set, mysql_set);
-    let e = service_error(restore(&client, MYSQL).backup_set_id(&pg_set).send().await);
-    assert_eq!(e.code, "Param.NotFound", "{e:?}");
+    let e = refused(
+        restore(&client, MYSQL).backup_set_id(&pg_set).send().await,
+        "Param.NotFound",
+    );
     assert!(e.message.contains("BackupSetId"), "{e:?}");
     assert!(emulator.state().restore_tasks.is_empty());
-    let id = restore(&client, MYSQL)
-        .backup_set_id(&mysql_set)
-        .send()
-        .await
-        .expect("CreateRestoreTask")
-        .restore_task_id
-        .expect("RestoreTaskId");
+    let id = created(restore(&client, MYSQL).backup_set_id(&mysql_set)).await;
     assert_eq!(
         task(&client, &id).await.backup_set_id.as_deref(),
         Some(mysql_set.as_str())
@@ -470,18 +418,11 @@ async fn a_backup_set_of_another_plan_is_refused() {
 #[tokio::test]
 async fn restore_task_list_pages_filters_by_ids_and_by_time() {
     let emulator = start().await;
-    let client = client(&emulator);
+    let client = sdk_client(&emulator);
     let before = now_ms() - 1;
     let mut ids = Vec::new();
     for _ in 0..5 {
-        ids.push(
-            restore(&client, MYSQL)
-                .send()
-                .await
-                .expect("CreateRestoreTask")
-                .restore_task_id
-                .expect("RestoreTaskId"),
-        );
+        ids.push(created(restore(&client, MYSQL)).await);
     }
     // Another plan's task is not listed with the MySQL plan's.
     restore(&client, PGSQL)
@@ -562,45 +503,17 @@ async fn restore_task_list_pages_filters_by_ids_and_by_time() {
 
 #[tokio::test]
 async fn a_plan_has_backups_once_started_through_the_api() {
-    let emulator = start_with(EmulatorConfig::default().seed(Seed::empty())).await;
-    let client = client(&emulator);
-    // The metadata's CreateAndStartBackupPlan example: pay-as-you-go, RDS MySQL source.
-    let running = client
-        .create_and_start_backup_plan()
-        .region("cn-hangzhou")
-        .instance_class(InstanceClass::Micro)
-        .database_type(DatabaseType::MySql)
-        .backup_method(BackupMethod::Logical)
-        .pay_type(PayType::Postpay)
-        .database_region("cn-hangzhou")
-        .storage_region("cn-hangzhou")
-        .instance_type("RDS")
-        .source_endpoint_instance_type(SourceEndpointInstanceType::Rds)
-        .source_endpoint_region("cn-hangzhou")
-        .source_endpoint_instance_id("rm-uf6wjk5abcdefgh")
-        .source_endpoint_user_name("testRDS")
-        .source_endpoint_password("testPassword")
-        .backup_period("Monday")
-        .backup_start_time("14:22")
-        .backup_plan_name("orders")
+    let emulator = start_empty().await;
+    let client = sdk_client(&emulator);
+    let running = create_and_start_example(&client)
         .send()
         .await
         .expect("CreateAndStartBackupPlan")
         .backup_plan_id
         .expect("BackupPlanId");
-    let full = client
-        .describe_full_backup_list()
-        .backup_plan_id(&running)
-        .send()
-        .await
-        .expect("DescribeFullBackupList");
+    let full = full_backups(&client, &running).await;
     assert_eq!(full.total_elements, Some(1), "a first full backup at start");
-    let set = full
-        .items
-        .and_then(|i| i.full_backup_file)
-        .and_then(|f| f.into_iter().next())
-        .and_then(|f| f.backup_set_id)
-        .expect("its set");
+    let set = first_set(full);
     restore(&client, &running)
         .backup_set_id(&set)
         .send()
@@ -608,34 +521,21 @@ async fn a_plan_has_backups_once_started_through_the_api() {
         .expect("restore from the first full backup");
 
     // A plan bought but never started has nothing to restore.
-    let bought = client
-        .create_backup_plan()
-        .region("cn-hangzhou")
-        .instance_class(InstanceClass::Micro)
-        .database_type(DatabaseType::MySql)
-        .backup_method(BackupMethod::Logical)
-        .period(PeriodUnit::Month)
-        .used_time(1)
-        .pay_type(PayType::Prepay)
+    let bought = create_backup_plan_example(&client)
         .send()
         .await
         .expect("CreateBackupPlan")
         .backup_plan_id
         .expect("BackupPlanId");
-    let none = client
-        .describe_full_backup_list()
-        .backup_plan_id(&bought)
-        .send()
-        .await
-        .expect("DescribeFullBackupList");
+    let none = full_backups(&client, &bought).await;
     assert_eq!(none.total_elements, Some(0));
-    let e = service_error(
+    let e = refused(
         restore(&client, &bought)
             .restore_time(now_ms())
             .send()
             .await,
+        "InvalidParameter",
     );
-    assert_eq!(e.code, "InvalidParameter", "{e:?}");
     assert!(e.message.contains("no backup"), "{e:?}");
 }
 
@@ -652,7 +552,7 @@ async fn the_seeds_gateways_are_listed_by_region() {
         ],
     };
     let emulator = start_with(EmulatorConfig::default().seed(seed)).await;
-    let client = client(&emulator);
+    let client = sdk_client(&emulator);
     let listed = client
         .describe_backup_gateway_list()
         .region("cn-hangzhou")

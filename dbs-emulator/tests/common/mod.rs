@@ -3,16 +3,21 @@
 //! The signer (`V1`, `V3`, `Raw`) is the shared test-side one, `dbs_tests::signer`, written
 //! independently of `dbs_api::signing` so the emulator's verifier is not judged by the code it
 //! shares with the client; this module adds sending over HTTP and the answers' checks.
+//! `sdk` holds what tests going through our client share.
 
 #![allow(dead_code)] // each test binary uses a different part
 
-use dbs_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+use dbs_emulator::{Emulator, EmulatorConfig, EmulatorHandle, Seed};
 #[allow(unused_imports)]
 pub use dbs_tests::pairs;
 #[allow(unused_imports)]
 pub use dbs_tests::signer::{ACTION, Placement, Raw, V1, V3, VERSION, now, remove, set};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+mod sdk;
+#[allow(unused_imports)]
+pub use sdk::*;
 
 pub const PASSWORD: &str = "Pa55-w0rd secret";
 
@@ -22,6 +27,26 @@ pub async fn start() -> EmulatorHandle {
 
 pub async fn start_with(config: EmulatorConfig) -> EmulatorHandle {
     Emulator::start(config).await.expect("emulator starts")
+}
+
+/// The default configuration without the demo plans, so totals count only what a test creates.
+pub fn empty_config() -> EmulatorConfig {
+    EmulatorConfig::default().seed(Seed::empty())
+}
+
+/// An emulator started with [`empty_config`].
+pub async fn start_empty() -> EmulatorHandle {
+    start_with(empty_config()).await
+}
+
+/// A V1-signed request for `action`, its parameters in `placement`.
+pub fn signed(action: &str, params: Vec<(String, String)>, placement: Placement) -> Raw {
+    V1::new(params, placement).set("Action", action).build()
+}
+
+/// Sends a V1-signed request for `action` with `params` in the body.
+pub async fn call(url: &str, action: &str, params: Vec<(String, String)>) -> Answer {
+    send(url, &signed(action, params, Placement::Body)).await
 }
 
 /// A valid CreateRestoreTask for the MySQL demo plan into an RDS instance.
