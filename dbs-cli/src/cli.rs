@@ -116,7 +116,10 @@ pub(crate) fn command() -> Command {
             "Calls the Alibaba Cloud Database Backup (DBS) OpenAPI, version 2019-03-06: one \
              subcommand for each of its {} operations, in alphabetical order, one flag per \
              parameter. `dbs <command> --help` gives every parameter: its description, when it \
-             is required or forbidden, its unit, values and an example.\n\n\
+             is required or forbidden, its unit, values and an example. Besides them, \
+             `dbs restore` restores a backup in one command (checks the plan and the restore \
+             point, creates the task with a ClientToken, starts it) and `dbs emulator` serves a \
+             local DBS emulator.\n\n\
              Credentials come from the SDK's chain, never from the command line: \
              ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (and \
              ALIBABA_CLOUD_SECURITY_TOKEN), then ~/.aliyun/config.json (`aliyun configure`), then \
