@@ -170,6 +170,7 @@ pub mod params;
 pub mod sensitive;
 pub mod signing;
 pub mod validation;
+pub mod waiter;
 pub mod wire;
 
 mod generated {
@@ -186,6 +187,7 @@ pub use paginator::{Paged, Paginator};
 pub use sensitive::Sensitive;
 pub use signing::SignatureVersion;
 pub use validation::{ValidationError, Violation};
+pub use waiter::{Wait, Waiter, WaiterExplain, WaiterSpec};
 pub use wire::WireParam;
 
 /// What generated code refers to. Not a public API.
@@ -205,6 +207,7 @@ pub mod __private {
     };
     pub use crate::sensitive::Sensitive;
     pub use crate::validation::{Presence, ValidationError, Violations, all_of, any_of, value_in};
+    pub use crate::waiter::{Wait, Waiter, WaiterExplain, WaiterSpec};
     pub use crate::wire::{WireParam, de, to_json};
     pub use serde;
     pub use serde_json;
