@@ -252,15 +252,15 @@ fn waiter(cx: &Cx<'_>, op: &Operation, w: &crate::model::Waiter) -> TokenStream 
         w.name, op.name, w.description
     ));
     let method_doc = doc(&format!(
-        "Waits until `{status}` of the object whose `{id}` is `id` is {success} (then returns its item),          polling `{op}`.
-
-{description}
-
-         By default the first wait between polls is {delay} ms, doubling up to {max_delay} ms          (with jitter), for at most {timeout} ms; set them, and a progress callback, on the          returned [`Wait`]({rt_doc}::Wait), then `.send().await`.
-
-         # Errors
-
-         [`Error::WaiterFailed`](crate::Error::WaiterFailed) when it is {failure}{explain};          [`Error::WaiterNotFound`](crate::Error::WaiterNotFound) when `{op}` lists no such object;          [`Error::WaiterTimeout`](crate::Error::WaiterTimeout); or the error of a poll.",
+        "Waits until `{status}` of the object whose `{id}` is `id` is {success} (then returns \
+         its item), polling `{op}`.\n\n{description}\n\n\
+         By default the first wait between polls is {delay} ms, doubling up to {max_delay} ms \
+         (with jitter), for at most {timeout} ms; set them, and a progress callback, on the \
+         returned [`Wait`]({rt_doc}::Wait), then `.send().await`.\n\n\
+         # Errors\n\n\
+         [`Error::WaiterFailed`](crate::Error::WaiterFailed) when it is {failure}{explain}; \
+         [`Error::WaiterNotFound`](crate::Error::WaiterNotFound) when `{op}` lists no such \
+         object; [`Error::WaiterTimeout`](crate::Error::WaiterTimeout); or the error of a poll.",
         status = w.status,
         id = w.input,
         success = states(&w.success),
