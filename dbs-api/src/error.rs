@@ -125,6 +125,16 @@ pub enum Error {
         last_status: Option<String>,
     },
 
+    /// [`Client::validation_context_for`](crate::Client::validation_context_for): the source
+    /// operation listed no object with the ID.
+    #[error("{fact_source}: the service lists no object {id:?}")]
+    ContextNotFound {
+        /// The fact's source, `DescribeBackupPlanList.Items.BackupPlanDetail.DatabaseType`.
+        fact_source: &'static str,
+        /// The ID asked for.
+        id: String,
+    },
+
     /// A waiter's poll listed no object with its ID.
     #[error("{waiter}: the service lists no object {id:?}")]
     WaiterNotFound {
@@ -208,7 +218,8 @@ impl Error {
             | Self::TooManyPages { .. }
             | Self::WaiterFailed { .. }
             | Self::WaiterTimeout { .. }
-            | Self::WaiterNotFound { .. } => true,
+            | Self::WaiterNotFound { .. }
+            | Self::ContextNotFound { .. } => true,
         }
     }
 
@@ -227,7 +238,8 @@ impl Error {
             | Self::TooManyPages { .. }
             | Self::WaiterFailed { .. }
             | Self::WaiterTimeout { .. }
-            | Self::WaiterNotFound { .. } => None,
+            | Self::WaiterNotFound { .. }
+            | Self::ContextNotFound { .. } => None,
         }
     }
 
@@ -258,7 +270,8 @@ impl Error {
             | Self::TooManyPages { .. }
             | Self::WaiterFailed { .. }
             | Self::WaiterTimeout { .. }
-            | Self::WaiterNotFound { .. } => return,
+            | Self::WaiterNotFound { .. }
+            | Self::ContextNotFound { .. } => return,
         };
         *slot = Some(token.to_owned());
     }

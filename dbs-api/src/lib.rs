@@ -167,6 +167,7 @@ mod nested_tests;
 pub mod operation;
 pub mod paginator;
 pub mod params;
+mod plan_context;
 pub mod sensitive;
 pub mod signing;
 pub mod validation;

@@ -75,6 +75,9 @@ pub(crate) fn check(cx: &mut Ctxt, service: Option<&Service>, ops: &[Operation])
     check_type_names(cx, service, ops);
     check_structure_sides(cx, service, ops);
     if let Some(service) = service {
+        check_context_sources(cx, service, ops);
+    }
+    if let Some(service) = service {
         check_nesting(cx, &service.file, &service.shapes, false);
     }
     for op in ops {
@@ -821,6 +824,19 @@ fn check_waiters(cx: &mut Ctxt, op: &Operation, ops: &[Operation]) {
             );
             cx.error(&op.file, &w.at.at("name"), message);
         }
+        // The waiter's unit type `<name>Waiter` shares the crate root with every other type.
+        let ty = format!("{}Waiter", w.name);
+        let taken = reserved::RUNTIME_TYPES.contains(&ty.as_str())
+            || ops.iter().any(|o| {
+                o.shapes.iter().any(|s| s.name == ty)
+                    || reserved::OPERATION_TYPE_SUFFIXES
+                        .iter()
+                        .any(|suffix| format!("{}{suffix}", o.name) == ty)
+            });
+        if taken {
+            let message = format!("the waiter's type `{ty}` is already a type of the crate");
+            cx.error(&op.file, &w.at.at("name"), message);
+        }
         match op.params.iter().find(|p| p.wire == w.input) {
             Some(p) if p.ty == Type::String => {}
             Some(_) => cx.error(
@@ -1173,6 +1189,68 @@ fn check_context_fields(cx: &mut Ctxt, service: &Service) {
             }
         } else {
             fields.insert(&fact.rust_name, fact);
+        }
+    }
+}
+
+// A fact with a `source_key` is fetched by calling its source operation with that parameter and
+// reading the source path of the answer (lists read through their first item): where the spec has
+// the operation, the parameter and the path must exist.
+fn check_context_sources(cx: &mut Ctxt, service: &Service, ops: &[Operation]) {
+    for fact in &service.context {
+        let Some(key) = &fact.source_key else {
+            continue;
+        };
+        let at = fact.at.at("source_key");
+        let (name, path) = fact.source.split_once('.').unwrap_or((&fact.source, ""));
+        // A spec of some operations only (a fixture) may leave the source out: then the client
+        // cannot fetch the fact, and says so when asked.
+        let Some(op) = ops.iter().find(|o| o.name == name) else {
+            continue;
+        };
+        match op.params.iter().find(|p| &p.wire == key) {
+            Some(p) if p.ty == Type::String => {}
+            Some(_) => cx.error(
+                &service.file,
+                &at,
+                format!("`{key}` of {name} must be a string parameter"),
+            ),
+            None => cx.error(
+                &service.file,
+                &at,
+                format!("{name} has no parameter `{key}`"),
+            ),
+        }
+        let mut fields: &[Field] = &op.response;
+        let mut ty = None;
+        for step in path.split('.') {
+            if let Some(t) = ty {
+                let mut t = t;
+                // Lists are read through their first item.
+                if let Type::Shape(i) = t
+                    && let ShapeKind::List { member, .. } = &op.shape(i).kind
+                {
+                    t = *member;
+                }
+                fields = match t {
+                    Type::Shape(i) => match &op.shape(i).kind {
+                        ShapeKind::Structure { members } => members,
+                        _ => &[],
+                    },
+                    _ => &[],
+                };
+            }
+            match fields.iter().find(|f| f.wire == step) {
+                Some(f) => ty = Some(f.ty),
+                None => {
+                    let message = format!(
+                        "the source `{}` has no field or member `{step}`",
+                        fact.source
+                    );
+                    cx.error(&service.file, &fact.at.at("source"), message);
+                    break;
+                }
+            }
         }
     }
 }

@@ -266,6 +266,7 @@ pub(crate) static CONTEXT_FACT: Object = Object {
         required("name", Val::Def("typeName")).doc("The fact's name, such as `SourceDatabaseType`; also its Rust type name."),
         required("description", TEXT).doc("What the fact is and where it comes from."),
         required("source", TEXT).doc("The API field the fact is read from, written `<Operation>.<Member>.<...>.<Field>` (a list operation's response path to the field)."),
+        optional("source_key", Val::Def("wireName")).doc("The string parameter of the source operation that names the object the fact belongs to (`BackupPlanId`): the client fetches the facts of one object with one call of that operation."),
         required("values", Val::Def("enumValues")).doc("The known values."),
     ],
     rules: None,

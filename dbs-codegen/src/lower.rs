@@ -399,6 +399,7 @@ impl<'c> Reader<'c> {
         let name = self.type_name(&obj);
         let description = self.string(&obj, "description").unwrap_or_default();
         let source = self.string(&obj, "source").unwrap_or_default();
+        let source_key = self.string(&obj, "source_key");
         let values = self.enum_values(&obj);
         let (name, values) = (name?, values?);
         Some(ContextFact {
@@ -406,6 +407,7 @@ impl<'c> Reader<'c> {
             rust_name: names::snake_case(&name),
             description,
             source,
+            source_key,
             name,
             values,
         })

@@ -55,6 +55,8 @@ pub struct ContextFact {
     pub description: String,
     /// The API field the fact is read from.
     pub source: String,
+    /// The string parameter of the source operation naming the object the fact belongs to.
+    pub source_key: Option<String>,
     /// The known values.
     pub values: Vec<EnumValue>,
 }

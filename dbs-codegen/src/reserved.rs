@@ -23,6 +23,8 @@ pub const CLIENT_METHODS: &[&str] = &[
     "call",
     "call_all_pages",
     "dry_run",
+    // plan_context.rs
+    "validation_context_for",
     // derived and implemented traits
     "clone",
     "clone_from",
@@ -120,6 +122,10 @@ pub const RUNTIME_TYPES: &[&str] = &[
     "ValidationContext",
     "ValidationError",
     "Violation",
+    "Wait",
+    "Waiter",
+    "WaiterExplain",
+    "WaiterSpec",
     "WireParam",
 ];
 
