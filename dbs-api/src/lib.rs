@@ -188,7 +188,7 @@ pub use paginator::{Paged, Paginator};
 pub use sensitive::Sensitive;
 pub use signing::SignatureVersion;
 pub use validation::{ValidationError, Violation};
-pub use waiter::{Wait, Waiter, WaiterExplain, WaiterSpec};
+pub use waiter::{Wait, WaitJson, Waiter, WaiterExplain, WaiterSpec};
 pub use wire::WireParam;
 
 /// What generated code refers to. Not a public API.

@@ -155,79 +155,228 @@ impl<'c, W: Waiter> Wait<'c, W> {
     /// [`Error::WaiterFailed`] when it reaches a failure state (with the explaining
     /// operation's answer), [`Error::WaiterNotFound`] when the answer lists no object,
     /// [`Error::WaiterTimeout`] when the timeout passes first, or the error of a poll.
-    pub async fn send(mut self) -> Result<W::Item, Error> {
-        let spec = W::SPEC;
-        let deadline = tokio::time::Instant::now() + self.timeout;
-        let mut last_status = None;
-        let mut attempt: u32 = 0;
-        loop {
-            let call = RequestBuilder::<W::Input>::new(self.client)
-                .input(W::request(&self.id))
-                .send();
-            let output = match tokio::time::timeout_at(deadline, call).await {
-                Ok(output) => output?,
-                Err(_) => return Err(self.timed_out(last_status)),
-            };
-            let Some(item) = W::item(output) else {
-                return Err(Error::WaiterNotFound {
-                    waiter: spec.name,
-                    id: self.id,
-                });
-            };
-            if let Some(callback) = &mut self.on_progress {
-                callback(&item);
+    pub async fn send(self) -> Result<W::Item, Error> {
+        let Self {
+            client,
+            id,
+            delay,
+            max_delay,
+            timeout,
+            mut on_progress,
+        } = self;
+        let settings = Settings {
+            spec: W::SPEC,
+            delay,
+            max_delay,
+            timeout,
+        };
+        let poll = async || {
+            let output = RequestBuilder::<W::Input>::new(client)
+                .input(W::request(&id))
+                .send()
+                .await?;
+            Ok(W::item(output))
+        };
+        let seen = |item: &W::Item| {
+            if let Some(callback) = &mut on_progress {
+                callback(item);
             }
-            let status = W::status(&item);
-            let is = |states: &[&str]| {
-                status
-                    .as_deref()
-                    .is_some_and(|s| states.iter().any(|x| x.eq_ignore_ascii_case(s)))
-            };
-            if is(spec.success) {
-                return Ok(item);
-            }
-            if is(spec.failure) {
-                let explanation = self.explain().await;
-                return Err(Error::WaiterFailed {
-                    waiter: spec.name,
-                    id: self.id,
-                    status: status.unwrap_or_default(),
-                    message: W::message(&item),
-                    explanation,
-                });
-            }
-            last_status = status;
-            attempt = attempt.saturating_add(1);
-            let wait = jittered(backoff(self.delay, self.max_delay, attempt));
-            if tokio::time::Instant::now() + wait >= deadline {
-                tokio::time::sleep_until(deadline).await;
-                return Err(self.timed_out(last_status));
-            }
-            tokio::time::sleep(wait).await;
+        };
+        run(client, &settings, &id, poll, seen, W::status, W::message).await
+    }
+}
+
+/// A wait that reads the object as JSON, by the names of a [`WaiterSpec`] alone: for code that
+/// works from names (the CLI). From [`Client::wait_until`].
+pub struct WaitJson<'c> {
+    client: &'c Client,
+    id: String,
+    settings: Settings,
+    on_progress: Option<Callback<'c, serde_json::Value>>,
+}
+
+impl fmt::Debug for WaitJson<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitJson")
+            .field("waiter", &self.settings.spec.name)
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Waits for the object `id` as the waiter `spec` says (one of [`WAITERS`](crate::WAITERS)),
+    /// reading the items as JSON: the typed `wait_until_<waiter>` methods are the same wait.
+    pub fn wait_until(&self, spec: &'static WaiterSpec, id: impl Into<String>) -> WaitJson<'_> {
+        WaitJson {
+            client: self,
+            id: id.into(),
+            settings: Settings {
+                spec,
+                delay: spec.delay,
+                max_delay: spec.max_delay,
+                timeout: spec.timeout,
+            },
+            on_progress: None,
         }
     }
+}
 
-    fn timed_out(&self, last_status: Option<String>) -> Error {
-        Error::WaiterTimeout {
-            waiter: W::SPEC.name,
-            id: self.id.clone(),
-            after: self.timeout,
-            last_status,
-        }
+impl<'c> WaitJson<'c> {
+    /// The first wait between polls (the spec's by default); later waits double.
+    pub fn delay(mut self, delay: Duration) -> Self {
+        self.settings.delay = delay;
+        self
     }
 
-    /// The explaining operation's answer for the object, when the spec names one and the call
-    /// succeeds (a failure to explain does not hide the failure being explained).
-    async fn explain(&self) -> Option<serde_json::Value> {
-        let explain = W::SPEC.explain?;
-        let operation = crate::operation(explain.operation)?;
-        let params = [(explain.input.to_owned(), self.id.clone())];
-        match self.client.call(operation, &params, None).await {
-            Ok(answer) => Some(answer),
-            Err(e) => {
-                tracing::debug!(waiter = W::SPEC.name, error = %e, "the explaining call failed");
-                None
+    /// The longest wait between polls (the spec's by default).
+    pub fn max_delay(mut self, max_delay: Duration) -> Self {
+        self.settings.max_delay = max_delay;
+        self
+    }
+
+    /// How long to wait in all (the spec's by default); then [`Error::WaiterTimeout`].
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.settings.timeout = timeout;
+        self
+    }
+
+    /// Called with each item observed (as JSON), the final one included.
+    pub fn on_progress(mut self, callback: impl FnMut(&serde_json::Value) + Send + 'c) -> Self {
+        self.on_progress = Some(Box::new(callback));
+        self
+    }
+
+    /// Polls until the object reaches a final state; the final item as JSON.
+    ///
+    /// # Errors
+    ///
+    /// As [`Wait::send`]; [`Error::Config`] when the spec's operation is not in the registry.
+    pub async fn send(self) -> Result<serde_json::Value, Error> {
+        let Self {
+            client,
+            id,
+            settings,
+            mut on_progress,
+        } = self;
+        let spec = settings.spec;
+        let operation = crate::operation(spec.operation).ok_or_else(|| {
+            Error::Config(format!(
+                "waiter {}: no operation {}",
+                spec.name, spec.operation
+            ))
+        })?;
+        let params = [(spec.input.to_owned(), id.clone())];
+        let poll = async || {
+            let answer = client.call(operation, &params, None).await?;
+            Ok(first_item(&answer, spec.items).cloned())
+        };
+        let seen = |item: &serde_json::Value| {
+            if let Some(callback) = &mut on_progress {
+                callback(item);
             }
+        };
+        let text = |item: &serde_json::Value, name: Option<&str>| {
+            name.and_then(|n| item.get(n))
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
+        let status = |item: &serde_json::Value| text(item, Some(spec.status));
+        let message = |item: &serde_json::Value| text(item, spec.message);
+        run(client, &settings, &id, poll, seen, status, message).await
+    }
+}
+
+/// The first element of the list at the dotted `path` of an answer.
+fn first_item<'a>(answer: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {
+    path.split('.')
+        .try_fold(answer, |v, step| v.get(step))?
+        .as_array()?
+        .first()
+}
+
+/// The delays and timeout of one wait, and the waiter's facts.
+#[derive(Clone, Copy, Debug)]
+struct Settings {
+    spec: &'static WaiterSpec,
+    delay: Duration,
+    max_delay: Duration,
+    timeout: Duration,
+}
+
+/// The wait itself: poll, show the item, stop on a final state, else back off; bounded by the
+/// timeout (a poll in flight at the deadline is abandoned).
+async fn run<T>(
+    client: &Client,
+    settings: &Settings,
+    id: &str,
+    mut poll: impl AsyncFnMut() -> Result<Option<T>, Error>,
+    mut seen: impl FnMut(&T),
+    status: impl Fn(&T) -> Option<String>,
+    message: impl Fn(&T) -> Option<String>,
+) -> Result<T, Error> {
+    let spec = settings.spec;
+    let deadline = tokio::time::Instant::now() + settings.timeout;
+    let timed_out = |last_status| Error::WaiterTimeout {
+        waiter: spec.name,
+        id: id.to_owned(),
+        after: settings.timeout,
+        last_status,
+    };
+    let mut last_status = None;
+    let mut attempt: u32 = 0;
+    loop {
+        let item = match tokio::time::timeout_at(deadline, poll()).await {
+            Ok(item) => item?,
+            Err(_) => return Err(timed_out(last_status)),
+        };
+        let Some(item) = item else {
+            return Err(Error::WaiterNotFound {
+                waiter: spec.name,
+                id: id.to_owned(),
+            });
+        };
+        seen(&item);
+        let state = status(&item);
+        let is = |states: &[&str]| {
+            state
+                .as_deref()
+                .is_some_and(|s| states.iter().any(|x| x.eq_ignore_ascii_case(s)))
+        };
+        if is(spec.success) {
+            return Ok(item);
+        }
+        if is(spec.failure) {
+            return Err(Error::WaiterFailed {
+                waiter: spec.name,
+                id: id.to_owned(),
+                status: state.unwrap_or_default(),
+                message: message(&item),
+                explanation: explain(client, spec, id).await,
+            });
+        }
+        last_status = state;
+        attempt = attempt.saturating_add(1);
+        let wait = jittered(backoff(settings.delay, settings.max_delay, attempt));
+        if tokio::time::Instant::now() + wait >= deadline {
+            tokio::time::sleep_until(deadline).await;
+            return Err(timed_out(last_status));
+        }
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// The explaining operation's answer for the object, when the spec names one and the call
+/// succeeds (a failure to explain does not hide the failure being explained).
+async fn explain(client: &Client, spec: &WaiterSpec, id: &str) -> Option<serde_json::Value> {
+    let explain = spec.explain?;
+    let operation = crate::operation(explain.operation)?;
+    let params = [(explain.input.to_owned(), id.to_owned())];
+    match client.call(operation, &params, None).await {
+        Ok(answer) => Some(answer),
+        Err(e) => {
+            tracing::debug!(waiter = spec.name, error = %e, "the explaining call failed");
+            None
         }
     }
 }

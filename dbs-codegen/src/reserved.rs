@@ -25,6 +25,8 @@ pub const CLIENT_METHODS: &[&str] = &[
     "dry_run",
     // plan_context.rs
     "validation_context_for",
+    // waiter.rs
+    "wait_until",
     // derived and implemented traits
     "clone",
     "clone_from",
@@ -123,6 +125,7 @@ pub const RUNTIME_TYPES: &[&str] = &[
     "ValidationError",
     "Violation",
     "Wait",
+    "WaitJson",
     "Waiter",
     "WaiterExplain",
     "WaiterSpec",

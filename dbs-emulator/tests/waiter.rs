@@ -212,3 +212,38 @@ fn the_waiter_carries_the_specs_facts() {
         ("DescribeJobErrorCode", "TaskId")
     );
 }
+
+#[tokio::test]
+async fn the_same_wait_by_name_reads_the_items_as_json() {
+    let emulator = start_with(EmulatorConfig::default().task_duration_ms(400)).await;
+    let client = client(&emulator);
+    let spec = dbs_api::WAITERS
+        .iter()
+        .find(|w| w.name == "RestoreTaskFinished")
+        .expect("the spec's waiter");
+    let id = started_task(&client).await;
+    let mut statuses = Vec::new();
+    let task = client
+        .wait_until(spec, &id)
+        .delay(Duration::from_millis(20))
+        .max_delay(Duration::from_millis(60))
+        .timeout(Duration::from_secs(60))
+        .on_progress(|t| statuses.push(t["RestoreStatus"].as_str().unwrap_or("").to_owned()))
+        .send()
+        .await
+        .expect("the task finishes");
+    assert_eq!(task["RestoreTaskId"], id.as_str());
+    assert_eq!(task["RestoreStatus"], "check_pass");
+    assert_eq!(task["FullDataRestoreProgress"], 100);
+    assert_eq!(statuses.last().map(String::as_str), Some("check_pass"));
+
+    let unknown = client
+        .wait_until(spec, "r000000000000")
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await;
+    assert!(
+        matches!(unknown, Err(Error::WaiterNotFound { .. })),
+        "{unknown:?}"
+    );
+}

@@ -538,7 +538,17 @@ pub(crate) fn registry(cx: &Cx<'_>) -> TokenStream {
             }
         }
     });
+    let waiters = cx.spec.operations.iter().flat_map(|op| {
+        op.waiters.iter().map(|w| {
+            let ty = ident(&format!("{}Waiter", w.name));
+            quote!(<#ty as #rt::Waiter>::SPEC)
+        })
+    });
     quote! {
+        /// Every waiter of the spec, in operation order, for code that works from names
+        /// (`Client::wait_until`).
+        pub const WAITERS: &[&#rt::WaiterSpec] = &[#(#waiters),*];
+
         /// Every operation of the spec, in file-name order, with its parameters' facts.
         pub const OPERATIONS: &[#rt::OperationMeta] = &[#(#ops),*];
 
