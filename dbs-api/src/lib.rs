@@ -87,11 +87,17 @@
 //! # Ok(()) }
 //! ```
 //!
+//! A started restore task is followed by the waiter the spec declares on
+//! `DescribeRestoreTaskList` ([`waiter`]): `client.wait_until_restore_task_finished(id)` polls
+//! with backoff and jitter until the task finishes, and returns it, or [`Error::WaiterFailed`]
+//! (with `DescribeJobErrorCode`'s explanation) or [`Error::WaiterTimeout`].
+//!
 //! # What happens on `send()`
 //!
 //! 1. **Validate**: every rule of the spec, all violations at once ([`Error::Validation`]; nothing
 //!    is sent). Rules that depend on the backup plan's engine run when a [`ValidationContext`]
-//!    names it (`.validation_context(ValidationContext::new().with_source_database_type(..))`).
+//!    names it (`.validation_context(ValidationContext::new().with_source_database_type(..))`,
+//!    or fetched with one call: `client.validation_context_for(backup_plan_id).await?`).
 //! 2. **Serialize**: `POST /` with the parameters in an `application/x-www-form-urlencoded` body,
 //!    never in the URL, so the destination password stays out of URLs and proxy logs.
 //! 3. **Idempotency**: an operation with a `ClientToken` gets a UUID v4 once per call when you
