@@ -17,6 +17,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
+
 use crate::client::{Client, RequestBuilder};
 use crate::error::Error;
 use crate::operation::Operation;
@@ -170,19 +172,85 @@ impl<'c, W: Waiter> Wait<'c, W> {
             max_delay,
             timeout,
         };
-        let poll = async || {
-            let output = RequestBuilder::<W::Input>::new(client)
-                .input(W::request(&id))
-                .send()
-                .await?;
-            Ok(W::item(output))
+        let source = Typed::<W> {
+            client,
+            id: &id,
+            waiter: std::marker::PhantomData,
         };
-        let seen = |item: &W::Item| {
-            if let Some(callback) = &mut on_progress {
-                callback(item);
-            }
-        };
-        run(client, &settings, &id, poll, seen, W::status, W::message).await
+        run(client, &settings, &id, &source, &mut on_progress).await
+    }
+}
+
+/// How a wait reads its object.
+trait Source: Sync {
+    /// The object's item.
+    type Item: Send;
+    /// One poll: the object's item, if the answer lists it.
+    fn poll(&self) -> BoxFuture<'_, Result<Option<Self::Item>, Error>>;
+    /// The item's state, as the service spelled it.
+    fn status(&self, item: &Self::Item) -> Option<String>;
+    /// The item's failure message.
+    fn message(&self, item: &Self::Item) -> Option<String>;
+}
+
+/// The typed reading of a generated [`Waiter`].
+struct Typed<'a, W> {
+    client: &'a Client,
+    id: &'a str,
+    waiter: std::marker::PhantomData<fn() -> W>,
+}
+
+impl<W: Waiter> Source for Typed<'_, W> {
+    type Item = W::Item;
+
+    fn poll(&self) -> BoxFuture<'_, Result<Option<W::Item>, Error>> {
+        let call = RequestBuilder::<W::Input>::new(self.client)
+            .input(W::request(self.id))
+            .send();
+        Box::pin(async move { call.await.map(W::item) })
+    }
+
+    fn status(&self, item: &W::Item) -> Option<String> {
+        W::status(item)
+    }
+
+    fn message(&self, item: &W::Item) -> Option<String> {
+        W::message(item)
+    }
+}
+
+/// The JSON reading, by the spec's names.
+struct Json<'a> {
+    client: &'a Client,
+    spec: &'static WaiterSpec,
+    operation: &'static crate::OperationMeta,
+    params: [(String, String); 1],
+}
+
+impl Json<'_> {
+    fn text(item: &serde_json::Value, name: Option<&str>) -> Option<String> {
+        name.and_then(|n| item.get(n))
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    }
+}
+
+impl Source for Json<'_> {
+    type Item = serde_json::Value;
+
+    fn poll(&self) -> BoxFuture<'_, Result<Option<serde_json::Value>, Error>> {
+        Box::pin(async move {
+            let answer = self.client.call(self.operation, &self.params, None).await?;
+            Ok(first_item(&answer, self.spec.items).cloned())
+        })
+    }
+
+    fn status(&self, item: &serde_json::Value) -> Option<String> {
+        Self::text(item, Some(self.spec.status))
+    }
+
+    fn message(&self, item: &serde_json::Value) -> Option<String> {
+        Self::text(item, self.spec.message)
     }
 }
 
@@ -266,24 +334,13 @@ impl<'c> WaitJson<'c> {
                 spec.name, spec.operation
             ))
         })?;
-        let params = [(spec.input.to_owned(), id.clone())];
-        let poll = async || {
-            let answer = client.call(operation, &params, None).await?;
-            Ok(first_item(&answer, spec.items).cloned())
+        let source = Json {
+            client,
+            spec,
+            operation,
+            params: [(spec.input.to_owned(), id.clone())],
         };
-        let seen = |item: &serde_json::Value| {
-            if let Some(callback) = &mut on_progress {
-                callback(item);
-            }
-        };
-        let text = |item: &serde_json::Value, name: Option<&str>| {
-            name.and_then(|n| item.get(n))
-                .and_then(serde_json::Value::as_str)
-                .map(str::to_owned)
-        };
-        let status = |item: &serde_json::Value| text(item, Some(spec.status));
-        let message = |item: &serde_json::Value| text(item, spec.message);
-        run(client, &settings, &id, poll, seen, status, message).await
+        run(client, &settings, &id, &source, &mut on_progress).await
     }
 }
 
@@ -306,15 +363,13 @@ struct Settings {
 
 /// The wait itself: poll, show the item, stop on a final state, else back off; bounded by the
 /// timeout (a poll in flight at the deadline is abandoned).
-async fn run<T>(
+async fn run<S: Source>(
     client: &Client,
     settings: &Settings,
     id: &str,
-    mut poll: impl AsyncFnMut() -> Result<Option<T>, Error>,
-    mut seen: impl FnMut(&T),
-    status: impl Fn(&T) -> Option<String>,
-    message: impl Fn(&T) -> Option<String>,
-) -> Result<T, Error> {
+    source: &S,
+    on_progress: &mut Option<Callback<'_, S::Item>>,
+) -> Result<S::Item, Error> {
     let spec = settings.spec;
     let deadline = tokio::time::Instant::now() + settings.timeout;
     let timed_out = |last_status| Error::WaiterTimeout {
@@ -326,7 +381,7 @@ async fn run<T>(
     let mut last_status = None;
     let mut attempt: u32 = 0;
     loop {
-        let item = match tokio::time::timeout_at(deadline, poll()).await {
+        let item = match tokio::time::timeout_at(deadline, source.poll()).await {
             Ok(item) => item?,
             Err(_) => return Err(timed_out(last_status)),
         };
@@ -336,8 +391,10 @@ async fn run<T>(
                 id: id.to_owned(),
             });
         };
-        seen(&item);
-        let state = status(&item);
+        if let Some(callback) = on_progress {
+            callback(&item);
+        }
+        let state = source.status(&item);
         let is = |states: &[&str]| {
             state
                 .as_deref()
@@ -351,7 +408,7 @@ async fn run<T>(
                 waiter: spec.name,
                 id: id.to_owned(),
                 status: state.unwrap_or_default(),
-                message: message(&item),
+                message: source.message(&item),
                 explanation: explain(client, spec, id).await,
             });
         }
@@ -404,6 +461,30 @@ mod tests {
         let waits: Vec<u128> = (1..=6).map(|a| backoff(d, max, a).as_millis()).collect();
         assert_eq!(waits, [100, 200, 400, 800, 1000, 1000]);
         assert_eq!(backoff(d, max, u32::MAX), max);
+    }
+
+    /// The futures can be sent to another task (`tokio::spawn` of a task that owns the
+    /// client): a compile-time check, the function is never awaited.
+    #[test]
+    fn the_waits_are_send() {
+        fn send<T: Send>(_: &T) {}
+        let client = Client::builder()
+            .endpoint_url("http://127.0.0.1:9")
+            .credentials(crate::Credentials::new("id", "secret"))
+            .build();
+        let Ok(client) = client else {
+            panic!("a client for a loopback URL builds");
+        };
+        let typed = client.wait_until_restore_task_finished("r1").send();
+        send(&typed);
+        let spec = crate::WAITERS.first().copied();
+        let Some(spec) = spec else {
+            panic!("the spec declares a waiter");
+        };
+        let json = client.wait_until(spec, "r1").send();
+        send(&json);
+        let context = client.validation_context_for("dbs1");
+        send(&context);
     }
 
     #[test]
