@@ -94,6 +94,55 @@ pub enum Error {
         /// How many pages were fetched.
         pages: u32,
     },
+
+    /// A waiter saw its object reach a failure state (a restore task `stop`).
+    #[error("{waiter}: {id} reached {status:?}{}{}", message.as_ref().map(|m| format!(": {m}")).unwrap_or_default(), explanation.as_ref().map(|e| format!(" (explained: {e})")).unwrap_or_default())]
+    WaiterFailed {
+        /// The waiter, `RestoreTaskFinished`.
+        waiter: &'static str,
+        /// The object waited for.
+        id: String,
+        /// Its state, as the service spelled it.
+        status: String,
+        /// Its failure message (the spec's `message` member), when it had one.
+        message: Option<String>,
+        /// The answer of the operation that explains the failure (`DescribeJobErrorCode`), as
+        /// JSON; `None` when the spec names none or that call failed.
+        explanation: Option<serde_json::Value>,
+    },
+
+    /// A waiter's timeout passed before its object reached a final state; the object is still
+    /// there (a restore task keeps running).
+    #[error("{waiter}: {id} not finished after {after:?} (last state {last_status:?})")]
+    WaiterTimeout {
+        /// The waiter, `RestoreTaskFinished`.
+        waiter: &'static str,
+        /// The object waited for.
+        id: String,
+        /// The timeout that passed.
+        after: Duration,
+        /// The last state seen, if any.
+        last_status: Option<String>,
+    },
+
+    /// [`Client::validation_context_for`](crate::Client::validation_context_for): the source
+    /// operation listed no object with the ID.
+    #[error("{fact_source}: the service lists no object {id:?}")]
+    ContextNotFound {
+        /// The fact's source, `DescribeBackupPlanList.Items.BackupPlanDetail.DatabaseType`.
+        fact_source: &'static str,
+        /// The ID asked for.
+        id: String,
+    },
+
+    /// A waiter's poll listed no object with its ID.
+    #[error("{waiter}: the service lists no object {id:?}")]
+    WaiterNotFound {
+        /// The waiter, `RestoreTaskFinished`.
+        waiter: &'static str,
+        /// The ID asked for.
+        id: String,
+    },
 }
 
 /// An error the service returned, with everything needed to act on it or report it.
@@ -166,7 +215,11 @@ impl Error {
             Self::Timeout { .. }
             | Self::Service(_)
             | Self::UnexpectedResponse { .. }
-            | Self::TooManyPages { .. } => true,
+            | Self::TooManyPages { .. }
+            | Self::WaiterFailed { .. }
+            | Self::WaiterTimeout { .. }
+            | Self::WaiterNotFound { .. }
+            | Self::ContextNotFound { .. } => true,
         }
     }
 
@@ -182,7 +235,11 @@ impl Error {
             Self::Validation(_)
             | Self::Config(_)
             | Self::Credentials(_)
-            | Self::TooManyPages { .. } => None,
+            | Self::TooManyPages { .. }
+            | Self::WaiterFailed { .. }
+            | Self::WaiterTimeout { .. }
+            | Self::WaiterNotFound { .. }
+            | Self::ContextNotFound { .. } => None,
         }
     }
 
@@ -210,7 +267,11 @@ impl Error {
             Self::Validation(_)
             | Self::Config(_)
             | Self::Credentials(_)
-            | Self::TooManyPages { .. } => return,
+            | Self::TooManyPages { .. }
+            | Self::WaiterFailed { .. }
+            | Self::WaiterTimeout { .. }
+            | Self::WaiterNotFound { .. }
+            | Self::ContextNotFound { .. } => return,
         };
         *slot = Some(token.to_owned());
     }

@@ -87,11 +87,17 @@
 //! # Ok(()) }
 //! ```
 //!
+//! A started restore task is followed by the waiter the spec declares on
+//! `DescribeRestoreTaskList` ([`waiter`]): `client.wait_until_restore_task_finished(id)` polls
+//! with backoff and jitter until the task finishes, and returns it, or [`Error::WaiterFailed`]
+//! (with `DescribeJobErrorCode`'s explanation) or [`Error::WaiterTimeout`].
+//!
 //! # What happens on `send()`
 //!
 //! 1. **Validate**: every rule of the spec, all violations at once ([`Error::Validation`]; nothing
 //!    is sent). Rules that depend on the backup plan's engine run when a [`ValidationContext`]
-//!    names it (`.validation_context(ValidationContext::new().with_source_database_type(..))`).
+//!    names it (`.validation_context(ValidationContext::new().with_source_database_type(..))`,
+//!    or fetched with one call: `client.validation_context_for(backup_plan_id).await?`).
 //! 2. **Serialize**: `POST /` with the parameters in an `application/x-www-form-urlencoded` body,
 //!    never in the URL, so the destination password stays out of URLs and proxy logs.
 //! 3. **Idempotency**: an operation with a `ClientToken` gets a UUID v4 once per call when you
@@ -167,9 +173,11 @@ mod nested_tests;
 pub mod operation;
 pub mod paginator;
 pub mod params;
+mod plan_context;
 pub mod sensitive;
 pub mod signing;
 pub mod validation;
+pub mod waiter;
 pub mod wire;
 
 mod generated {
@@ -186,6 +194,7 @@ pub use paginator::{Paged, Paginator};
 pub use sensitive::Sensitive;
 pub use signing::SignatureVersion;
 pub use validation::{ValidationError, Violation};
+pub use waiter::{Wait, WaitJson, Waiter, WaiterExplain, WaiterSpec};
 pub use wire::WireParam;
 
 /// What generated code refers to. Not a public API.
@@ -205,6 +214,7 @@ pub mod __private {
     };
     pub use crate::sensitive::Sensitive;
     pub use crate::validation::{Presence, ValidationError, Violations, all_of, any_of, value_in};
+    pub use crate::waiter::{Wait, Waiter, WaiterExplain, WaiterSpec};
     pub use crate::wire::{WireParam, de, to_json};
     pub use serde;
     pub use serde_json;

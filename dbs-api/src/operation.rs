@@ -124,6 +124,10 @@ pub struct ContextFactMeta {
     pub description: &'static str,
     /// The API field it is read from, `DescribeBackupPlanList.Items.BackupPlanDetail.DatabaseType`.
     pub source: &'static str,
+    /// The string parameter of the source operation that names the object the fact belongs to
+    /// (`BackupPlanId`), when the spec says: [`Client::validation_context_for`](crate::Client::validation_context_for)
+    /// fetches the fact with it.
+    pub source_key: Option<&'static str>,
     /// The last part of `source`, the field of the record that holds it: `DatabaseType`.
     pub field: &'static str,
     /// The values the spec knows, in spec order.

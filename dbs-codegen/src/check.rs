@@ -12,7 +12,8 @@ use std::collections::{HashMap, HashSet};
 
 use crate::error::{Ctxt, Pointer};
 use crate::model::{
-    Condition, EnumValue, ErrorCode, Operation, Requirement, Service, ShapeKind, Type, reached,
+    Condition, EnumValue, ErrorCode, Field, Operation, Requirement, Service, ShapeKind, Type,
+    reached,
 };
 use crate::{names, reserved};
 
@@ -64,6 +65,7 @@ pub(crate) fn check(cx: &mut Ctxt, service: Option<&Service>, ops: &[Operation])
         check_response_fields(cx, op);
         check_example(cx, op);
         check_pagination(cx, op);
+        check_waiters(cx, op, ops);
         check_parameter_rules(cx, op);
         check_parameter_examples(cx, op);
     }
@@ -72,6 +74,9 @@ pub(crate) fn check(cx: &mut Ctxt, service: Option<&Service>, ops: &[Operation])
     check_cli_commands(cx, ops);
     check_type_names(cx, service, ops);
     check_structure_sides(cx, service, ops);
+    if let Some(service) = service {
+        check_context_sources(cx, service, ops);
+    }
     if let Some(service) = service {
         check_nesting(cx, &service.file, &service.shapes, false);
     }
@@ -760,6 +765,203 @@ fn check_pagination(cx: &mut Ctxt, op: &Operation) {
     }
 }
 
+/// The members of the item structure of the list at `path` (dotted response field and member
+/// names), or why the path does not end at a list of structures.
+fn list_item_members<'o>(op: &'o Operation, path: &str) -> Result<&'o [Field], String> {
+    let mut fields: &[Field] = &op.response;
+    let mut ty = None;
+    for step in path.split('.') {
+        match ty {
+            None => {}
+            Some(Type::Shape(i)) => match &op.shape(i).kind {
+                ShapeKind::Structure { members } => fields = members,
+                _ => {
+                    return Err(format!(
+                        "`{path}`: `{step}` follows a value that is not a structure"
+                    ));
+                }
+            },
+            Some(_) => {
+                return Err(format!(
+                    "`{path}`: `{step}` follows a value that is not a structure"
+                ));
+            }
+        }
+        match fields.iter().find(|f| f.wire == step) {
+            Some(f) => ty = Some(f.ty),
+            None => return Err(format!("`{path}`: no field or member `{step}`")),
+        }
+    }
+    let Some(Type::Shape(i)) = ty else {
+        return Err(format!("`{path}` must end at a list of structures"));
+    };
+    let ShapeKind::List {
+        member: Type::Shape(m),
+        ..
+    } = &op.shape(i).kind
+    else {
+        return Err(format!("`{path}` must end at a list of structures"));
+    };
+    match &op.shape(*m).kind {
+        ShapeKind::Structure { members } => Ok(members),
+        _ => Err(format!("`{path}` must end at a list of structures")),
+    }
+}
+
+// The generated waiter reads the object's parameter, the item's state, message and progress,
+// and calls the explaining operation, by these names.
+fn check_waiters(cx: &mut Ctxt, op: &Operation, ops: &[Operation]) {
+    let integer = |ty: Type| matches!(ty, Type::Int32 | Type::Int64);
+    for w in &op.waiters {
+        let elsewhere = ops
+            .iter()
+            .flat_map(|o| o.waiters.iter().map(move |x| (o, x)))
+            .find(|(o, x)| x.name == w.name && !(o.name == op.name && std::ptr::eq(*x, w)));
+        if let Some((other, _)) = elsewhere {
+            let message = format!(
+                "waiter `{}` is also declared by {}; waiter names are unique across the spec",
+                w.name, other.name
+            );
+            cx.error(&op.file, &w.at.at("name"), message);
+        }
+        // The waiter's unit type `<name>Waiter` shares the crate root with every other type.
+        let ty = format!("{}Waiter", w.name);
+        let taken = reserved::RUNTIME_TYPES.contains(&ty.as_str())
+            || ops.iter().any(|o| {
+                o.shapes.iter().any(|s| s.name == ty)
+                    || reserved::OPERATION_TYPE_SUFFIXES
+                        .iter()
+                        .any(|suffix| format!("{}{suffix}", o.name) == ty)
+            });
+        if taken {
+            let message = format!("the waiter's type `{ty}` is already a type of the crate");
+            cx.error(&op.file, &w.at.at("name"), message);
+        }
+        match op.params.iter().find(|p| p.wire == w.input) {
+            Some(p) if p.ty == Type::String => {}
+            Some(_) => cx.error(
+                &op.file,
+                &w.at.at("input"),
+                format!("`{}` must be a string parameter", w.input),
+            ),
+            None => cx.error(
+                &op.file,
+                &w.at.at("input"),
+                format!("unknown parameter `{}`", w.input),
+            ),
+        }
+        for (key, values) in [("success", &w.success), ("failure", &w.failure)] {
+            if values.is_empty() {
+                cx.error(&op.file, &w.at.at(key), "expected at least one state");
+            }
+        }
+        if let Some(both) = w.success.iter().find(|v| w.failure.contains(v)) {
+            let message = format!("state `{both}` is both a success and a failure");
+            cx.error(&op.file, &w.at.at("failure"), message);
+        }
+        if w.max_delay_ms < w.delay_ms {
+            cx.error(
+                &op.file,
+                &w.at.at("max_delay_ms"),
+                "the longest wait is shorter than the first one",
+            );
+        }
+        let members = match list_item_members(op, &w.items) {
+            Ok(members) => members,
+            Err(message) => {
+                cx.error(&op.file, &w.at.at("items"), message);
+                continue;
+            }
+        };
+        match members.iter().find(|m| m.wire == w.status) {
+            Some(m) => match m.ty {
+                Type::String => {}
+                Type::Shape(i) => match &op.shape(i).kind {
+                    ShapeKind::Enum { values, .. } => {
+                        for (key, states) in [("success", &w.success), ("failure", &w.failure)] {
+                            for (n, state) in states.iter().enumerate() {
+                                if !values.iter().any(|v| v.value.eq_ignore_ascii_case(state)) {
+                                    let message =
+                                        format!("`{state}` is not a value of `{}`", w.status);
+                                    cx.error(&op.file, &w.at.at(key).at(n), message);
+                                }
+                            }
+                        }
+                    }
+                    _ => cx.error(
+                        &op.file,
+                        &w.at.at("status"),
+                        format!("member `{}` must be a string or an enum", w.status),
+                    ),
+                },
+                _ => cx.error(
+                    &op.file,
+                    &w.at.at("status"),
+                    format!("member `{}` must be a string or an enum", w.status),
+                ),
+            },
+            None => cx.error(
+                &op.file,
+                &w.at.at("status"),
+                format!("the item has no member `{}`", w.status),
+            ),
+        }
+        if let Some(message) = &w.message {
+            match members.iter().find(|m| &m.wire == message) {
+                Some(m) if m.ty == Type::String => {}
+                Some(_) => cx.error(
+                    &op.file,
+                    &w.at.at("message"),
+                    format!("member `{message}` must be a string"),
+                ),
+                None => cx.error(
+                    &op.file,
+                    &w.at.at("message"),
+                    format!("the item has no member `{message}`"),
+                ),
+            }
+        }
+        for (n, progress) in w.progress.iter().enumerate() {
+            match members.iter().find(|m| &m.wire == progress) {
+                Some(m) if integer(m.ty) => {}
+                Some(_) => cx.error(
+                    &op.file,
+                    &w.at.at("progress").at(n),
+                    format!("member `{progress}` must be an int32 or int64"),
+                ),
+                None => cx.error(
+                    &op.file,
+                    &w.at.at("progress").at(n),
+                    format!("the item has no member `{progress}`"),
+                ),
+            }
+        }
+        if let Some((name, input)) = &w.explain {
+            let at = w.at.at("explain");
+            match ops.iter().find(|o| &o.name == name) {
+                Some(explain) => match explain.params.iter().find(|p| &p.wire == input) {
+                    Some(p) if p.ty == Type::String => {}
+                    Some(_) => cx.error(
+                        &op.file,
+                        &at.at("input"),
+                        format!("`{input}` of {name} must be a string parameter"),
+                    ),
+                    None => cx.error(
+                        &op.file,
+                        &at.at("input"),
+                        format!("{name} has no parameter `{input}`"),
+                    ),
+                },
+                None => cx.error(
+                    &op.file,
+                    &at.at("operation"),
+                    format!("unknown operation `{name}`"),
+                ),
+            }
+        }
+    }
+}
+
 // A rule that tests its own parameter can never hold usefully (`forbidden` when present: the
 // parameter can never be sent; `required` when absent: always required, said as a rule; when
 // present: nothing), and a parameter required and forbidden on the same condition, or required
@@ -987,6 +1189,68 @@ fn check_context_fields(cx: &mut Ctxt, service: &Service) {
             }
         } else {
             fields.insert(&fact.rust_name, fact);
+        }
+    }
+}
+
+// A fact with a `source_key` is fetched by calling its source operation with that parameter and
+// reading the source path of the answer (lists read through their first item): where the spec has
+// the operation, the parameter and the path must exist.
+fn check_context_sources(cx: &mut Ctxt, service: &Service, ops: &[Operation]) {
+    for fact in &service.context {
+        let Some(key) = &fact.source_key else {
+            continue;
+        };
+        let at = fact.at.at("source_key");
+        let (name, path) = fact.source.split_once('.').unwrap_or((&fact.source, ""));
+        // A spec of some operations only (a fixture) may leave the source out: then the client
+        // cannot fetch the fact, and says so when asked.
+        let Some(op) = ops.iter().find(|o| o.name == name) else {
+            continue;
+        };
+        match op.params.iter().find(|p| &p.wire == key) {
+            Some(p) if p.ty == Type::String => {}
+            Some(_) => cx.error(
+                &service.file,
+                &at,
+                format!("`{key}` of {name} must be a string parameter"),
+            ),
+            None => cx.error(
+                &service.file,
+                &at,
+                format!("{name} has no parameter `{key}`"),
+            ),
+        }
+        let mut fields: &[Field] = &op.response;
+        let mut ty = None;
+        for step in path.split('.') {
+            if let Some(t) = ty {
+                let mut t = t;
+                // Lists are read through their first item.
+                if let Type::Shape(i) = t
+                    && let ShapeKind::List { member, .. } = &op.shape(i).kind
+                {
+                    t = *member;
+                }
+                fields = match t {
+                    Type::Shape(i) => match &op.shape(i).kind {
+                        ShapeKind::Structure { members } => members,
+                        _ => &[],
+                    },
+                    _ => &[],
+                };
+            }
+            match fields.iter().find(|f| f.wire == step) {
+                Some(f) => ty = Some(f.ty),
+                None => {
+                    let message = format!(
+                        "the source `{}` has no field or member `{step}`",
+                        fact.source
+                    );
+                    cx.error(&service.file, &fact.at.at("source"), message);
+                    break;
+                }
+            }
         }
     }
 }

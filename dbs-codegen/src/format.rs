@@ -266,6 +266,7 @@ pub(crate) static CONTEXT_FACT: Object = Object {
         required("name", Val::Def("typeName")).doc("The fact's name, such as `SourceDatabaseType`; also its Rust type name."),
         required("description", TEXT).doc("What the fact is and where it comes from."),
         required("source", TEXT).doc("The API field the fact is read from, written `<Operation>.<Member>.<...>.<Field>` (a list operation's response path to the field)."),
+        optional("source_key", Val::Def("wireName")).doc("The string parameter of the source operation that names the object the fact belongs to (`BackupPlanId`): the client fetches the facts of one object with one call of that operation."),
         required("values", Val::Def("enumValues")).doc("The known values."),
     ],
     rules: None,
@@ -321,6 +322,7 @@ pub(crate) static OPERATION: Object = Object {
             .doc("Request parameters. Wire and Rust names must be unique."),
         required("response", Val::Def("response")).doc("The response."),
         optional("pagination", Val::Def("pagination")).doc("How a list operation pages, for paginators."),
+        optional("waiters", Val::Array("waiter")).doc("Waiters: how to poll this operation until an object (a task) reaches a final state. Names must be unique across the spec."),
         optional("errors", Val::Array("errorCode")).doc("Errors documented for this operation."),
     ],
     rules: None,
@@ -688,8 +690,53 @@ pub(crate) static PAGINATION: Object = Object {
     rules: None,
 };
 
+/// A waiter of an operation.
+pub(crate) static WAITER: Object = Object {
+    name: "waiter",
+    description: Some("How to poll an operation until one object it lists reaches a final state (checked by `dbs-codegen check`)."),
+    keys: &[
+        required("name", Val::Def("typeName")).doc("The waiter's name, such as `RestoreTaskFinished`; the client method is `wait_until_<name in snake_case>`. Unique across the spec."),
+        required("description", TEXT).doc("What reaching the final state means."),
+        required("input", Val::Def("wireName")).doc("Wire name of the string parameter of this operation that names the object, such as `RestoreTaskId`."),
+        required("items", TEXT).doc("Dotted path of response field and member names to the list of items (`Items.RestoreTaskDetail`); the first item is the object."),
+        required("status", Val::Def("wireName")).doc("The string or enum member of the item that holds the object's state."),
+        required("success", Val::Def("conditionValues")).doc("States that end the wait with the item."),
+        required("failure", Val::Def("conditionValues")).doc("States that end the wait with an error."),
+        optional("message", Val::Def("wireName")).doc("The string member of the item with the failure message."),
+        optional("progress", Val::Schema(wire_names)).doc("Integer members of the item that say how far the object is (percentages), in the order they are shown."),
+        optional("explain", Val::Def("waiterExplain")).doc("An operation that explains a failure, called with the object's ID."),
+        required("delay_ms", Val::Integer { min: Some(1), max: None }).doc("The first wait between polls, in milliseconds; later waits double, with jitter."),
+        required("max_delay_ms", Val::Integer { min: Some(1), max: None }).doc("The longest wait between polls, in milliseconds; at least `delay_ms`."),
+        required("timeout_ms", Val::Integer { min: Some(1), max: None }).doc("How long to wait in all by default, in milliseconds."),
+    ],
+    rules: None,
+};
+
+/// A waiter's `explain`.
+pub(crate) static WAITER_EXPLAIN: Object = Object {
+    name: "waiterExplain",
+    description: Some(
+        "The operation that explains a failed object, and its parameter that takes the object's ID.",
+    ),
+    keys: &[
+        required("operation", Val::Def("typeName"))
+            .doc("The operation's name, `DescribeJobErrorCode`."),
+        required("input", Val::Def("wireName"))
+            .doc("Wire name of its string parameter that takes the object's ID, such as `TaskId`."),
+    ],
+    rules: None,
+};
+
+fn wire_names() -> Value {
+    json!({
+        "type": "array",
+        "minItems": 1,
+        "items": { "$ref": "#/$defs/wireName" }
+    })
+}
+
 /// Every object kind, each a `$defs` entry.
-pub(crate) const OBJECTS: [&Object; 22] = [
+pub(crate) const OBJECTS: [&Object; 24] = [
     &SERVICE,
     &ERROR_CODE,
     &CONTEXT_FACT,
@@ -712,6 +759,8 @@ pub(crate) const OBJECTS: [&Object; 22] = [
     &RESPONSE,
     &RESPONSE_FIELD,
     &PAGINATION,
+    &WAITER,
+    &WAITER_EXPLAIN,
 ];
 
 /// The `$defs` entries that are not objects with keys: strings with a form, and unions.

@@ -399,6 +399,7 @@ impl<'c> Reader<'c> {
         let name = self.type_name(&obj);
         let description = self.string(&obj, "description").unwrap_or_default();
         let source = self.string(&obj, "source").unwrap_or_default();
+        let source_key = self.string(&obj, "source_key");
         let values = self.enum_values(&obj);
         let (name, values) = (name?, values?);
         Some(ContextFact {
@@ -406,6 +407,7 @@ impl<'c> Reader<'c> {
             rust_name: names::snake_case(&name),
             description,
             source,
+            source_key,
             name,
             values,
         })
@@ -559,6 +561,7 @@ impl<'c> Reader<'c> {
         });
         let (response, example) = self.response(&obj, &shapes);
         let pagination = self.pagination(&obj);
+        let waiters = self.waiters(&obj);
         let errors = self.errors(&obj);
         let name = name?;
         Some(Operation {
@@ -580,7 +583,87 @@ impl<'c> Reader<'c> {
             errors,
             example,
             pagination,
+            waiters,
         })
+    }
+
+    /// An operation's `waiters`, each read for its form; `check` resolves their names.
+    fn waiters(&mut self, obj: &Obj<'_>) -> Vec<Waiter> {
+        let mut waiters = Vec::new();
+        for (at, value) in self.array(obj, "waiters") {
+            let Some(w) = self.object(value, at, &format::WAITER) else {
+                continue;
+            };
+            let name = self.string(&w, "name");
+            let description = self.string(&w, "description");
+            let input = self.string(&w, "input");
+            let items = self.string(&w, "items");
+            let status = self.string(&w, "status");
+            let success = self.strings(&w, "success");
+            let failure = self.strings(&w, "failure");
+            let message = self.string(&w, "message");
+            let progress = self.strings(&w, "progress");
+            let explain = match self.get(&w, "explain") {
+                Some(value) => {
+                    let e = self.object(value, w.at.at("explain"), &format::WAITER_EXPLAIN);
+                    e.and_then(|e| Some((self.string(&e, "operation")?, self.string(&e, "input")?)))
+                }
+                None => None,
+            };
+            let delay_ms = self.positive(&w, "delay_ms");
+            let max_delay_ms = self.positive(&w, "max_delay_ms");
+            let timeout_ms = self.positive(&w, "timeout_ms");
+            let (Some(name), Some(description), Some(input), Some(items), Some(status)) =
+                (name, description, input, items, status)
+            else {
+                continue;
+            };
+            let (Some(delay_ms), Some(max_delay_ms), Some(timeout_ms)) =
+                (delay_ms, max_delay_ms, timeout_ms)
+            else {
+                continue;
+            };
+            waiters.push(Waiter {
+                at: w.at,
+                name,
+                description,
+                input,
+                items,
+                status,
+                success,
+                failure,
+                message,
+                progress,
+                explain,
+                delay_ms,
+                max_delay_ms,
+                timeout_ms,
+            });
+        }
+        waiters
+    }
+
+    /// The texts of an array of strings at `key` (empty when absent; each mistake reported).
+    fn strings(&mut self, obj: &Obj<'_>, key: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for (at, value) in self.array(obj, key) {
+            if let Some(text) = self.string_value(value, at) {
+                out.push(text);
+            }
+        }
+        out
+    }
+
+    /// The integer at `key`, which must be at least 1.
+    fn positive(&mut self, obj: &Obj<'_>, key: &str) -> Option<u64> {
+        let value = self.get(obj, key)?;
+        match value.as_u64().filter(|n| *n >= 1) {
+            Some(n) => Some(n),
+            None => {
+                self.error(&obj.at.at(key), "expected an integer of at least 1");
+                None
+            }
+        }
     }
 
     /// An operation's `pagination`, read for its form; `check` resolves its names.

@@ -55,6 +55,8 @@ pub struct ContextFact {
     pub description: String,
     /// The API field the fact is read from.
     pub source: String,
+    /// The string parameter of the source operation naming the object the fact belongs to.
+    pub source_key: Option<String>,
     /// The known values.
     pub values: Vec<EnumValue>,
 }
@@ -133,6 +135,41 @@ pub struct Operation {
     pub example: Option<String>,
     /// How a list operation pages, for paginators.
     pub pagination: Option<Pagination>,
+    /// Waiters: how to poll this operation until an object reaches a final state.
+    pub waiters: Vec<Waiter>,
+}
+
+/// How to poll an operation until the object it lists reaches a final state.
+#[derive(Clone, Debug)]
+pub struct Waiter {
+    /// Where it is in its file (`/waiters/0`).
+    pub at: Pointer,
+    /// The waiter's name (`RestoreTaskFinished`).
+    pub name: String,
+    /// What reaching the final state means.
+    pub description: String,
+    /// Wire name of the string parameter that names the object.
+    pub input: String,
+    /// Dotted path of response field names to the list of items.
+    pub items: String,
+    /// The item member holding the state.
+    pub status: String,
+    /// States that end the wait with the item.
+    pub success: Vec<String>,
+    /// States that end the wait with an error.
+    pub failure: Vec<String>,
+    /// The item member with the failure message.
+    pub message: Option<String>,
+    /// Integer item members that say how far the object is.
+    pub progress: Vec<String>,
+    /// The operation (name, string parameter) that explains a failure.
+    pub explain: Option<(String, String)>,
+    /// The first wait between polls, in milliseconds.
+    pub delay_ms: u64,
+    /// The longest wait between polls, in milliseconds.
+    pub max_delay_ms: u64,
+    /// How long to wait in all by default, in milliseconds.
+    pub timeout_ms: u64,
 }
 
 /// How a list operation pages.

@@ -23,6 +23,10 @@ pub const CLIENT_METHODS: &[&str] = &[
     "call",
     "call_all_pages",
     "dry_run",
+    // plan_context.rs
+    "validation_context_for",
+    // waiter.rs
+    "wait_until",
     // derived and implemented traits
     "clone",
     "clone_from",
@@ -120,6 +124,11 @@ pub const RUNTIME_TYPES: &[&str] = &[
     "ValidationContext",
     "ValidationError",
     "Violation",
+    "Wait",
+    "WaitJson",
+    "Waiter",
+    "WaiterExplain",
+    "WaiterSpec",
     "WireParam",
 ];
 

@@ -610,3 +610,26 @@ fn paged_int64_without_totals_under_a_required_member() {
         assert!(has(&code, item), "{item}\n{code}");
     }
 }
+
+/// A waiter: its unit type, the `impl Waiter` reading an enum status, an optional message and a
+/// required progress member from the items of a list, and the client method named after it.
+#[test]
+fn a_waiter_generates_its_type_impl_and_client_method() {
+    let code = fixture("waiter");
+    insta::assert_snapshot!("waiter", code);
+    for item in [
+        "pub struct FixtureJobDoneWaiter;",
+        "impl ::dbs_api::__private::Waiter for FixtureJobDoneWaiter",
+        "type Item = FixtureJob;",
+        "success: &[\"done\"],",
+        "failure: &[\"failed\"],",
+        "operation: \"ExplainFixtureJob\", input: \"JobId\"",
+        "DescribeFixtureJobsInput::builder().job_id(id)",
+        "output.jobs.and_then(|v| v.job).and_then(|items| items.into_iter().next())",
+        "item.status.as_ref().map(|v| v.as_str().to_owned())",
+        "(\"Progress\", ::std::option::Option::Some(<i64>::from(item.progress)))",
+        "pub fn wait_until_fixture_job_done(",
+    ] {
+        assert!(has(&code, item), "{item}\n{code}");
+    }
+}

@@ -615,3 +615,80 @@ fn an_overlay_example_in_cjk_text_is_refused() {
         "CJK text",
     );
 }
+
+#[test]
+fn waiters_that_name_what_the_metadata_lacks_are_refused() {
+    let waiter = json!({
+        "name": "WidgetReady",
+        "description": "The widget is ready.",
+        "input": "Nope",
+        "items": "Items.Nope",
+        "status": "Status",
+        "success": ["running"],
+        "failure": ["broken"],
+        "delay_ms": 100,
+        "max_delay_ms": 1000,
+        "timeout_ms": 60000,
+        "colour": "blue",
+        "explain": { "operation": "PingWidget", "input": "WidgetId", "extra": 1 }
+    });
+    let case = Case::new();
+    case.edit("DescribeWidgetList.json", |v| {
+        v["waiters"] = json!([waiter])
+    });
+    let errors = case.errors();
+    for (pointer, words) in [
+        (
+            "/waiters/0/input",
+            "not a parameter of the metadata's operation",
+        ),
+        ("/waiters/0/items", "not the path of an array"),
+        ("/waiters/0/colour", "colour"),
+        ("/waiters/0/explain/extra", "extra"),
+    ] {
+        assert!(
+            errors.iter().any(|(f, p, m)| f == "DescribeWidgetList.json"
+                && p == pointer
+                && m.contains(words)),
+            "no error at {pointer} saying {words:?} in {errors:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_waiter_the_metadata_has_names_for_is_checked_on_the_built_spec() {
+    // `WidgetStatus` is a metadata parameter, but an enum, not the string naming a widget; the
+    // state `broken` is not a `WidgetStatus` value: the spec check names the built file.
+    let case = Case::new();
+    case.edit("DescribeWidgetList.json", |v| {
+        v["waiters"] = json!([{
+            "name": "WidgetReady",
+            "description": "The widget is ready.",
+            "input": "WidgetStatus",
+            "items": "Items.Widget",
+            "status": "Status",
+            "success": ["running"],
+            "failure": ["broken"],
+            "delay_ms": 100,
+            "max_delay_ms": 1000,
+            "timeout_ms": 60000
+        }]);
+    });
+    let errors = case.errors();
+    for (pointer, words) in [
+        ("/waiters/0/input", "must be a string parameter"),
+        (
+            "/waiters/0/failure/0",
+            "`broken` is not a value of `Status`",
+        ),
+    ] {
+        assert!(
+            errors
+                .iter()
+                .any(|(f, p, m)| f == "(imported)/DescribeWidgetList.json"
+                    && p == pointer
+                    && m.contains(words)),
+            "no error at {pointer} saying {words:?} in {errors:#?}"
+        );
+    }
+}

@@ -73,6 +73,7 @@ pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
         url = op.documentation,
     ));
     let paged = paged(cx, op);
+    let waiters = op.waiters.iter().map(|w| waiter(cx, op, w));
     let request_doc = doc(&format!(
         "A `{}` call being built: the parameter setters, then `send()`.",
         op.name
@@ -115,6 +116,218 @@ pub(crate) fn expand(cx: &Cx<'_>, op: &Operation) -> TokenStream {
         }
 
         #paged
+
+        #(#waiters)*
+    }
+}
+
+/// A waiter's unit type, its `impl Waiter` (how to ask for the object and read its item's state,
+/// message and progress, by the spec's names; `check` has resolved them) and the client method.
+fn waiter(cx: &Cx<'_>, op: &Operation, w: &crate::model::Waiter) -> TokenStream {
+    let rt = &cx.rt;
+    let input = ident(&format!("{}Input", op.name));
+    let ty = ident(&format!("{}Waiter", w.name));
+    let method = ident(&format!("wait_until_{}", crate::names::snake_case(&w.name)));
+    let Some(param) = op.params.iter().find(|p| p.wire == w.input) else {
+        return TokenStream::new();
+    };
+    let set_id = ident(&param.rust);
+    // The path to the list, owned: a top-level field (always optional), then members.
+    let mut fields: &[crate::model::Field] = &op.response;
+    let mut owned = quote!(output);
+    let mut item = None;
+    for (i, step) in w.items.split('.').enumerate() {
+        let Some(f) = fields.iter().find(|f| f.wire == step) else {
+            return TokenStream::new();
+        };
+        let field = ident(&f.rust);
+        owned = if i == 0 {
+            quote!(#owned.#field)
+        } else if f.required {
+            quote!(#owned.map(|v| v.#field))
+        } else {
+            quote!(#owned.and_then(|v| v.#field))
+        };
+        fields = &[];
+        if let Type::Shape(s) = f.ty {
+            match &op.shape(s).kind {
+                ShapeKind::Structure { members } => fields = members,
+                ShapeKind::List { member, .. } => {
+                    item = Some(*member);
+                }
+                ShapeKind::Enum { .. } => {}
+            }
+        }
+    }
+    let Some(item) = item else {
+        return TokenStream::new();
+    };
+    let Type::Shape(item_shape) = item else {
+        return TokenStream::new();
+    };
+    let ShapeKind::Structure { members } = &op.shape(item_shape).kind else {
+        return TokenStream::new();
+    };
+    let item_ty = cx.rust_type(op, item);
+    let member = |wire: &str| members.iter().find(|m| m.wire == wire);
+    let Some(status) = member(&w.status) else {
+        return TokenStream::new();
+    };
+    let status_field = ident(&status.rust);
+    let status_text = match status.ty {
+        Type::String => quote!(v.clone()),
+        _ => quote!(v.as_str().to_owned()),
+    };
+    let read_status = if status.required {
+        quote!({ let v = &item.#status_field; ::std::option::Option::Some(#status_text) })
+    } else {
+        quote!(item.#status_field.as_ref().map(|v| #status_text))
+    };
+    let read_message = match w.message.as_deref().and_then(member) {
+        Some(m) => {
+            let field = ident(&m.rust);
+            if m.required {
+                quote!(::std::option::Option::Some(item.#field.clone()))
+            } else {
+                quote!(item.#field.clone())
+            }
+        }
+        None => quote!({
+            let _ = item;
+            ::std::option::Option::None
+        }),
+    };
+    let progress = w.progress.iter().filter_map(|wire| {
+        let m = member(wire)?;
+        let field = ident(&m.rust);
+        let name = lit(wire);
+        Some(if m.required {
+            quote!((#name, ::std::option::Option::Some(<i64>::from(item.#field))))
+        } else {
+            quote!((#name, item.#field.map(<i64>::from)))
+        })
+    });
+    let strs = |values: &[String]| {
+        let values = values.iter().map(|v| lit(v));
+        quote!(&[#(#values),*])
+    };
+    let opt = |text: &Option<String>| match text {
+        Some(t) => {
+            let t = lit(t);
+            quote!(::std::option::Option::Some(#t))
+        }
+        None => quote!(::std::option::Option::None),
+    };
+    let explain = match &w.explain {
+        Some((operation, param)) => {
+            let (operation, param) = (lit(operation), lit(param));
+            quote!(::std::option::Option::Some(#rt::WaiterExplain { operation: #operation, input: #param }))
+        }
+        None => quote!(::std::option::Option::None),
+    };
+    let (name, operation, id_wire, items, status_wire) = (
+        lit(&w.name),
+        lit(&op.name),
+        lit(&w.input),
+        lit(&w.items),
+        lit(&w.status),
+    );
+    let (success, failure, progress_names) =
+        (strs(&w.success), strs(&w.failure), strs(&w.progress));
+    let message = opt(&w.message);
+    let (delay, max_delay, timeout) = (
+        proc_macro2::Literal::u64_unsuffixed(w.delay_ms),
+        proc_macro2::Literal::u64_unsuffixed(w.max_delay_ms),
+        proc_macro2::Literal::u64_unsuffixed(w.timeout_ms),
+    );
+    let states = |values: &[String]| {
+        values
+            .iter()
+            .map(|v| format!("`{v}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let type_doc = doc(&format!(
+        "The waiter `{}` of `{}`: {}",
+        w.name, op.name, w.description
+    ));
+    let method_doc = doc(&format!(
+        "Waits until `{status}` of the object whose `{id}` is `id` is {success} (then returns \
+         its item), polling `{op}`.\n\n{description}\n\n\
+         By default the first wait between polls is {delay} ms, doubling up to {max_delay} ms \
+         (with jitter), for at most {timeout} ms; set them, and a progress callback, on the \
+         returned [`Wait`]({rt_doc}::Wait), then `.send().await`.\n\n\
+         # Errors\n\n\
+         [`Error::WaiterFailed`](crate::Error::WaiterFailed) when it is {failure}{explain}; \
+         [`Error::WaiterNotFound`](crate::Error::WaiterNotFound) when `{op}` lists no such \
+         object; [`Error::WaiterTimeout`](crate::Error::WaiterTimeout); or the error of a poll.",
+        status = w.status,
+        id = w.input,
+        success = states(&w.success),
+        failure = states(&w.failure),
+        op = op.name,
+        description = w.description,
+        delay = w.delay_ms,
+        max_delay = w.max_delay_ms,
+        timeout = w.timeout_ms,
+        rt_doc = "crate::waiter",
+        explain = w
+            .explain
+            .as_ref()
+            .map(|(o, _)| format!(", with `{o}`'s answer"))
+            .unwrap_or_default(),
+    ));
+    quote! {
+        #type_doc
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+        pub struct #ty;
+
+        impl #rt::Waiter for #ty {
+            type Input = #input;
+            type Item = #item_ty;
+            const SPEC: &'static #rt::WaiterSpec = &#rt::WaiterSpec {
+                name: #name,
+                operation: #operation,
+                input: #id_wire,
+                items: #items,
+                status: #status_wire,
+                success: #success,
+                failure: #failure,
+                message: #message,
+                progress: #progress_names,
+                explain: #explain,
+                delay: ::std::time::Duration::from_millis(#delay),
+                max_delay: ::std::time::Duration::from_millis(#max_delay),
+                timeout: ::std::time::Duration::from_millis(#timeout),
+            };
+
+            fn request(id: &str) -> <#input as #rt::Operation>::Builder {
+                #input::builder().#set_id(id)
+            }
+
+            fn item(output: <#input as #rt::Operation>::Output) -> ::std::option::Option<Self::Item> {
+                #owned.and_then(|items| items.into_iter().next())
+            }
+
+            fn status(item: &Self::Item) -> ::std::option::Option<::std::string::String> {
+                #read_status
+            }
+
+            fn message(item: &Self::Item) -> ::std::option::Option<::std::string::String> {
+                #read_message
+            }
+
+            fn progress(item: &Self::Item) -> ::std::vec::Vec<(&'static str, ::std::option::Option<i64>)> {
+                ::std::vec![#(#progress),*]
+            }
+        }
+
+        impl #rt::Client {
+            #method_doc
+            pub fn #method(&self, id: impl ::std::convert::Into<::std::string::String>) -> #rt::Wait<'_, #ty> {
+                #rt::Wait::new(self, id)
+            }
+        }
     }
 }
 
@@ -325,7 +538,17 @@ pub(crate) fn registry(cx: &Cx<'_>) -> TokenStream {
             }
         }
     });
+    let waiters = cx.spec.operations.iter().flat_map(|op| {
+        op.waiters.iter().map(|w| {
+            let ty = ident(&format!("{}Waiter", w.name));
+            quote!(<#ty as #rt::Waiter>::SPEC)
+        })
+    });
     quote! {
+        /// Every waiter of the spec, in operation order, for code that works from names
+        /// (`Client::wait_until`).
+        pub const WAITERS: &[&#rt::WaiterSpec] = &[#(#waiters),*];
+
         /// Every operation of the spec, in file-name order, with its parameters' facts.
         pub const OPERATIONS: &[#rt::OperationMeta] = &[#(#ops),*];
 

@@ -75,6 +75,13 @@ pub(crate) fn expand(cx: &Cx<'_>) -> TokenStream {
         // The record field that holds it: the last part of `Operation.Path.Field`.
         let field = lit(fact.source.rsplit('.').next().unwrap_or(&fact.source));
         let values = fact.values.iter().map(|v| lit(&v.value));
+        let source_key = match &fact.source_key {
+            Some(key) => {
+                let key = lit(key);
+                quote!(::std::option::Option::Some(#key))
+            }
+            None => quote!(::std::option::Option::None),
+        };
         let (field_name, ty) = (ident(&fact.rust_name), ident(&fact.name));
         quote! {
             #rt::ContextFactMeta {
@@ -82,6 +89,7 @@ pub(crate) fn expand(cx: &Cx<'_>) -> TokenStream {
                 flag: #flag,
                 description: #description,
                 source: #source,
+                source_key: #source_key,
                 field: #field,
                 values: &[#(#values),*],
                 set: |context, value| {

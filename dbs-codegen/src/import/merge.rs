@@ -8,8 +8,8 @@ use super::metadata::{Api, Field, Kind, Metadata, escape};
 use super::overlay::{Doc, Overlay};
 use super::rules::{
     ERROR_KEYS, FIELD_KEYS, OPERATION_KEYS, OPERATION_KINDS, PAGINATION_KEYS, PARAMETER_KEYS,
-    RESPONSE_KEYS, RESPONSE_SHAPE_KEYS, SERVICE_KEYS, SERVICE_KINDS, check_service_defaults,
-    check_shape, english, is_cjk, kinds, unknown_keys,
+    RESPONSE_KEYS, RESPONSE_SHAPE_KEYS, SERVICE_KEYS, SERVICE_KINDS, WAITER_EXPLAIN_KEYS,
+    WAITER_KEYS, check_service_defaults, check_shape, english, is_cjk, kinds, unknown_keys,
 };
 use super::write::{keyed, object, shape};
 use super::{Errors, ImportedFile};
@@ -338,6 +338,10 @@ impl<'a> Operation<'a> {
         entries.push(("response".to_owned(), response));
         if let Some(p) = self.pagination() {
             entries.push(("pagination".to_owned(), p));
+        }
+        let waiters = self.waiters();
+        if !waiters.is_empty() {
+            entries.push(("waiters".to_owned(), Json::Array(waiters)));
         }
         let errors = self.operation_errors();
         if !errors.is_empty() {
@@ -746,6 +750,60 @@ impl<'a> Operation<'a> {
             );
         }
         Some(keyed("pagination", &value))
+    }
+
+    /// The overlay's waiters, re-keyed; their input must be a metadata parameter and their items
+    /// a metadata array (`check` resolves the rest on the spec).
+    fn waiters(&mut self) -> Vec<Json> {
+        let Some(value) = self.ov("waiters").cloned() else {
+            return Vec::new();
+        };
+        let file = self.doc.file.clone();
+        let Some(items) = value.as_array() else {
+            self.error("/waiters", "expected an array of waiters");
+            return Vec::new();
+        };
+        let api = self.api;
+        let mut paths = Vec::new();
+        collect_arrays(&api.fields, "", &mut paths);
+        let mut out = Vec::new();
+        for (i, waiter) in items.iter().enumerate() {
+            let at = format!("/waiters/{i}");
+            unknown_keys(waiter, WAITER_KEYS, &file, &at, self.errors);
+            let input = waiter.get("input").and_then(Json::as_str);
+            if !input.is_some_and(|n| api.parameters.iter().any(|p| p.name == n)) {
+                self.error(
+                    &format!("{at}/input"),
+                    "not a parameter of the metadata's operation",
+                );
+            }
+            if !waiter
+                .get("items")
+                .and_then(Json::as_str)
+                .is_some_and(|p| paths.iter().any(|known| known == p))
+            {
+                self.error(
+                    &format!("{at}/items"),
+                    "not the path of an array in the metadata's response (through objects only, not through another array)",
+                );
+            }
+            let entries = waiter
+                .as_object()
+                .unwrap_or_default()
+                .iter()
+                .map(|(k, v)| {
+                    if k == "explain" {
+                        let at = format!("{at}/explain");
+                        unknown_keys(v, WAITER_EXPLAIN_KEYS, &file, &at, self.errors);
+                        (k.clone(), keyed("waiterExplain", v))
+                    } else {
+                        (k.clone(), v.clone())
+                    }
+                })
+                .collect();
+            out.push(object("waiter", entries));
+        }
+        out
     }
 
     fn operation_errors(&mut self) -> Vec<Json> {

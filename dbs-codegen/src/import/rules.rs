@@ -18,6 +18,7 @@ pub(super) const OPERATION_KEYS: &[&str] = &[
     "parameters",
     "response",
     "pagination",
+    "waiters",
     "errors",
 ];
 pub(super) const PARAMETER_KEYS: &[&str] = &[
@@ -44,6 +45,22 @@ pub(super) const PAGINATION_KEYS: &[&str] = &[
     "items",
     "note",
 ];
+pub(super) const WAITER_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "input",
+    "items",
+    "status",
+    "success",
+    "failure",
+    "message",
+    "progress",
+    "explain",
+    "delay_ms",
+    "max_delay_ms",
+    "timeout_ms",
+];
+pub(super) const WAITER_EXPLAIN_KEYS: &[&str] = &["operation", "input"];
 pub(super) const SERVICE_KEYS: &[&str] = &[
     "description",
     "documentation",
