@@ -145,6 +145,7 @@ pub(crate) fn command() -> Command {
     }
     command
         .subcommand(crate::restore::command())
+        .subcommand(crate::restore::wait_command())
         .subcommand(emulator_command())
 }
 

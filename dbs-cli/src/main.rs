@@ -31,6 +31,7 @@ mod restore;
 mod run;
 mod secrets;
 mod times;
+mod wait;
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;

@@ -89,6 +89,91 @@ pub(crate) fn command() -> Command {
         command = command.arg(arg);
     }
     command
+        .arg(
+            clap::Arg::new(crate::wait::WAIT)
+                .long(crate::wait::WAIT)
+                .action(clap::ArgAction::SetTrue)
+                .help(
+                    "After starting, wait until the task finishes (progress on stderr) and print \
+                     the final task; a failed task exits 1",
+                ),
+        )
+        .arg(crate::wait::timeout_arg().requires(crate::wait::WAIT))
+}
+
+/// The subcommand `dbs wait`, whose one subcommand waits for a restore task.
+pub(crate) const WAIT_COMMAND: &str = "wait";
+/// `dbs wait restore-task`.
+const WAIT_TASK: &str = "restore-task";
+/// The operation listing restore tasks, whose waiter `--wait` uses.
+const LIST_TASKS: &str = "DescribeRestoreTaskList";
+
+/// `dbs wait restore-task --restore-task-id ID [--wait-timeout D]`.
+pub(crate) fn wait_command() -> Command {
+    Command::new(WAIT_COMMAND)
+        .about("Wait for an object of the service to finish")
+        .subcommand_required(true)
+        .subcommand(
+            Command::new(WAIT_TASK)
+                .about("Wait until a started restore task finishes and print it")
+                .long_about(
+                    "Polls DescribeRestoreTaskList with the spec's waiter until the restore task \
+                     finishes, printing its status and progress on stderr, then prints the final \
+                     task. Exit status: 0 when it finished; 1 when it failed (with the status, \
+                     its message and DescribeJobErrorCode's explanation) or the wait timed out; \
+                     130 after Ctrl-C (the task goes on).",
+                )
+                .arg(
+                    clap::Arg::new(TASK_ID)
+                        .long("restore-task-id")
+                        .value_name("ID")
+                        .required(true)
+                        .help("The restore task (RestoreTaskId)"),
+                )
+                .arg(crate::wait::timeout_arg()),
+        )
+}
+
+/// The spec's waiter of restore tasks.
+fn waiter() -> Result<&'static dbs_api::WaiterSpec, Failure> {
+    dbs_api::WAITERS
+        .iter()
+        .copied()
+        .find(|spec| spec.operation == LIST_TASKS)
+        .ok_or_else(|| Failure::usage(format!("this build's spec has no waiter on {LIST_TASKS}")))
+}
+
+/// The command that waits again for the task.
+fn resume_hint(task_id: &str) -> String {
+    format!("dbs {WAIT_COMMAND} {WAIT_TASK} --restore-task-id {task_id}")
+}
+
+/// Runs `dbs wait restore-task`.
+pub(crate) async fn run_wait(matches: &ArgMatches) -> Result<(), Failure> {
+    let Some((_, sub)) = matches.subcommand() else {
+        return Err(Failure::usage(format!(
+            "`dbs {WAIT_COMMAND}` needs a subcommand"
+        )));
+    };
+    let spec = waiter()?;
+    let task_id = sub.get_one::<String>(TASK_ID).cloned().unwrap_or_default();
+    let timeout = sub
+        .get_one::<std::time::Duration>(crate::wait::WAIT_TIMEOUT)
+        .copied();
+    let text = |id: &str| matches.get_one::<String>(id).map(String::as_str);
+    let format = Format::new(text(cli::OUTPUT), text(cli::COLUMNS), text(cli::QUERY))?;
+    let seen = Seen::default();
+    let (client, emulator) = crate::run::connect(matches, &seen).await?;
+    let outcome = crate::wait::wait(&client, spec, &task_id, timeout, &resume_hint(&task_id)).await;
+    if let Some(emulator) = emulator {
+        emulator.shutdown().await;
+    }
+    let text = format.render(outcome?, None)?;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Failure::sent(format!("cannot write the task to stdout: {e}")))
 }
 
 /// Runs `dbs restore`.
@@ -119,10 +204,21 @@ pub(crate) async fn run(matches: &ArgMatches) -> Result<(), Failure> {
 
     let seen = Seen::default();
     let (client, emulator) = crate::run::connect(matches, &seen).await?;
+    let wait = if matches.get_flag(crate::wait::WAIT) {
+        Some((
+            waiter()?,
+            matches
+                .get_one::<std::time::Duration>(crate::wait::WAIT_TIMEOUT)
+                .copied(),
+        ))
+    } else {
+        None
+    };
     let workflow = Workflow {
         client: &client,
         create,
         hints: &hints,
+        wait,
     };
     let outcome = workflow.restore(params, facts, &seen, &format).await;
     if let Some(emulator) = emulator {
@@ -153,6 +249,8 @@ struct Workflow<'a> {
     client: &'a Client,
     create: &'static OperationMeta,
     hints: &'a [SecretHint],
+    /// With `--wait`: the waiter and the timeout given.
+    wait: Option<(&'static dbs_api::WaiterSpec, Option<std::time::Duration>)>,
 }
 
 /// Where to restore to: a time or a backup set.
@@ -264,7 +362,13 @@ impl Workflow<'_> {
             self.start(&task_id).await?;
             eprintln!("started restore task {task_id}");
         }
-        let task = self.task(&task_id).await?;
+        let task = match self.wait {
+            Some((spec, timeout)) => {
+                crate::wait::wait(self.client, spec, &task_id, timeout, &resume_hint(&task_id))
+                    .await?
+            }
+            None => self.task(&task_id).await?,
+        };
         let task = seen.redactor(self.create, &params).redact_json(&task);
         format.render(task, None)
     }
@@ -604,9 +708,10 @@ mod tests {
             "s",
         ]);
         assert_eq!(both.expect_err("exclusive").exit_code(), 2);
+        assert!(parse(&["--backup-plan-id", "p", "--wait"]).is_ok());
         assert!(
-            parse(&["--backup-plan-id", "p", "--wait"]).is_err(),
-            "no --wait yet"
+            parse(&["--backup-plan-id", "p", "--wait-timeout", "1s"]).is_err(),
+            "--wait-timeout needs --wait"
         );
     }
 }

@@ -20,6 +20,7 @@ pub(crate) async fn run(matches: &ArgMatches) -> Result<(), Failure> {
     match matches.subcommand() {
         Some((cli::EMULATOR_COMMAND, sub)) => crate::emulator::run_foreground(sub).await,
         Some((crate::restore::COMMAND, sub)) => crate::restore::run(sub).await,
+        Some((crate::restore::WAIT_COMMAND, sub)) => crate::restore::run_wait(sub).await,
         Some((command, sub)) => match dbs_api::OPERATIONS.iter().find(|op| op.command == command) {
             Some(operation) => run_operation(operation, sub).await,
             None => Err(Failure::usage(format!(

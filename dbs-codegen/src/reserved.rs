@@ -172,7 +172,7 @@ pub const CLI_GLOBAL_FLAGS: &[&str] = &[
 
 /// Subcommands of the `dbs` CLI besides the operations': `emulator` (dbs-cli/src/cli.rs
 /// `EMULATOR_COMMAND`), `restore` (dbs-cli/src/restore.rs `COMMAND`) and clap's `help`.
-pub const CLI_COMMANDS: &[&str] = &["emulator", "help", "restore"];
+pub const CLI_COMMANDS: &[&str] = &["emulator", "help", "restore", "wait"];
 
 /// Parameters the runtime itself sends with every request (dbs-api/src/signing/mod.rs
 /// `COMMON_PARAMETERS`, which `sign_v1` sends; the V3 signer sends the same facts as headers).
