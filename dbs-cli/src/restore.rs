@@ -67,13 +67,16 @@ pub(crate) fn command() -> Command {
              printed on stderr: rerun with the same --client-token to reuse that task instead of \
              creating another. Then starts it (StartRestoreTask), unless it is already started, \
              and prints the task as DescribeRestoreTaskList gives it. The restore goes on in the \
-             service: follow it with `dbs describe-restore-task-list --restore-task-id ID`.",
+             service: follow it with `dbs describe-restore-task-list --restore-task-id ID`, or \
+             give --wait to wait until it finishes (progress on stderr, the finished task on \
+             stdout; `dbs wait restore-task --restore-task-id ID` waits again later).",
         )
         .after_long_help(
             "The destination flags are those of `dbs create-restore-task` (see its help); the \
              destination password is read from DBS_DESTINATION_ENDPOINT_PASSWORD. Exit status: 0 \
              when the task is started; 2 when nothing was sent; 1 otherwise (a check refused, a \
-             service error), and the message says whether a task was created.",
+             service error, with --wait a failed task or a wait that timed out), and the message \
+             says whether a task was created; 130 after Ctrl-C while waiting (the task goes on).",
         );
     for (index, param) in create.params.iter().enumerate() {
         let arg = if param.sensitive() {
