@@ -266,9 +266,9 @@ fn a_backup_set_of_another_plan_is_refused_and_the_plan_s_own_is_restored() {
 fn refusals_before_anything_is_created() {
     let (emulator, _home) = emulator();
     let url = emulator.url.as_str();
-    // --wait is not built yet; --restore-time and --backup-set-id exclude each other.
+    // --wait-timeout needs --wait; --restore-time and --backup-set-id exclude each other.
     for extra in [
-        &["--wait"][..],
+        &["--wait-timeout", "1s"][..],
         &["--restore-time", "1", "--backup-set-id", "x"][..],
         &["--restore-time", "last tuesday"][..],
         &["--dry-run"][..],
