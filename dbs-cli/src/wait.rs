@@ -97,3 +97,25 @@ pub(crate) async fn wait(
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_progress_line_has_the_state_and_the_progress_fields_present() {
+        // The spec's one waiter, on restore tasks.
+        let spec = dbs_api::WAITERS
+            .first()
+            .copied()
+            .expect("the spec's restore-task waiter");
+        let item = serde_json::json!({
+            "RestoreTaskId": "r1", "RestoreStatus": "running",
+            "FullDataRestoreProgress": 40, "ContinuousRestoreProgress": 0,
+        });
+        assert_eq!(
+            progress_line(spec, "r1", &item),
+            "r1: RestoreStatus running, FullDataRestoreProgress 40, ContinuousRestoreProgress 0"
+        );
+    }
+}
