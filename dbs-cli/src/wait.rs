@@ -41,6 +41,28 @@ pub(crate) fn progress_line(spec: &WaiterSpec, id: &str, item: &Value) -> String
     line
 }
 
+/// Characters of the terminal's progress bar.
+const BAR_WIDTH: usize = 24;
+
+/// The terminal's line: a bar of the mean of the progress fields the object has (percentages),
+/// the percentage and the state.
+pub(crate) fn bar_line(spec: &WaiterSpec, id: &str, item: &Value) -> String {
+    let status = item.get(spec.status).and_then(Value::as_str).unwrap_or("?");
+    let values: Vec<usize> = spec
+        .progress
+        .iter()
+        .filter_map(|field| item.get(*field).and_then(Value::as_i64))
+        .map(|value| usize::try_from(value.clamp(0, 100)).unwrap_or(0))
+        .collect();
+    let percent = values.iter().sum::<usize>() / values.len().max(1);
+    let filled = percent * BAR_WIDTH / 100;
+    format!(
+        "{id} [{}{}] {percent:>3}% {status}",
+        "#".repeat(filled),
+        "-".repeat(BAR_WIDTH - filled)
+    )
+}
+
 /// Waits for `id` with `spec`, showing each change on stderr; `resume` is the command that
 /// waits again, said when the wait stops early.
 pub(crate) async fn wait(
@@ -54,12 +76,16 @@ pub(crate) async fn wait(
     let mut last = String::new();
     let label = id.to_owned();
     let mut wait = client.wait_until(spec, id).on_progress(move |item| {
-        let line = progress_line(spec, &label, item);
+        let line = if terminal {
+            bar_line(spec, &label, item)
+        } else {
+            progress_line(spec, &label, item)
+        };
         if line == last {
             return;
         }
         let mut stderr = std::io::stderr().lock();
-        // On a terminal the line is rewritten in place; elsewhere one line per change.
+        // On a terminal the bar is rewritten in place; elsewhere one line per change.
         let _ = if terminal {
             write!(stderr, "\r{line}\x1b[K")
         } else {
@@ -116,6 +142,35 @@ mod tests {
         assert_eq!(
             progress_line(spec, "r1", &item),
             "r1: RestoreStatus running, FullDataRestoreProgress 40, ContinuousRestoreProgress 0"
+        );
+    }
+
+    #[test]
+    fn the_bar_shows_the_mean_of_the_progress_fields_present() {
+        let spec = dbs_api::WAITERS
+            .first()
+            .copied()
+            .expect("the spec's restore-task waiter");
+        // Two of the four fields: (40 + 0) / 2 = 20 %, 24 * 20 / 100 = 4 marks.
+        let item = serde_json::json!({
+            "RestoreStatus": "running",
+            "FullDataRestoreProgress": 40, "ContinuousRestoreProgress": 0,
+        });
+        assert_eq!(
+            bar_line(spec, "r1", &item),
+            "r1 [####--------------------]  20% running"
+        );
+        // Out-of-range values are clamped; no field at all is 0 %.
+        let done =
+            serde_json::json!({ "RestoreStatus": "check_pass", "FullDataRestoreProgress": 250 });
+        assert_eq!(
+            bar_line(spec, "r1", &done),
+            "r1 [########################] 100% check_pass"
+        );
+        let none = serde_json::json!({ "RestoreStatus": "init" });
+        assert_eq!(
+            bar_line(spec, "r1", &none),
+            "r1 [------------------------]   0% init"
         );
     }
 }
