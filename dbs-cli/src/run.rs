@@ -96,26 +96,7 @@ async fn run_operation(
         return outcome.map_err(fresh_emulator_hint);
     }
 
-    refuse_unreadable_settings(|name| {
-        matches!(std::env::var(name), Err(std::env::VarError::NotUnicode(_)))
-    })?;
-    let profile = matches.get_one::<String>(cli::PROFILE);
-    let target = resolve_target(
-        matches.get_one::<String>(cli::ENDPOINT).cloned(),
-        matches.get_one::<String>(cli::REGION).cloned(),
-        |name| std::env::var(name).ok(),
-        || profile_region(profile.map(String::as_str)),
-    )?;
-    let mut chain = DefaultChain::new();
-    if let Some(profile) = profile {
-        chain = chain.with_profile(profile.as_str());
-    }
-    let builder = match target {
-        Target::Endpoint(url) => Client::builder().endpoint_url(url),
-        Target::Region(region) => Client::builder().region(region),
-    }
-    .credentials_provider(Recording::new(chain.build(), &seen));
-    let builder = deadlines(builder, matches);
+    let builder = deadlines(service_builder(matches, &seen)?, matches);
     let context = context(&facts);
     call(
         operation, &params, &hints, &context, builder, signature, dry_run, &seen, &printed,
@@ -267,6 +248,30 @@ async fn call(
 /// as [`run_operation`] configures one call: the in-process emulator with `--emulator` (returned,
 /// to shut down after the last call), else the target and credentials chain. Credentials used are
 /// noted in `seen`.
+/// A client builder for the real service: the endpoint or region from the flags, the
+/// environment or the profile, and the credential chain, recorded in `seen` for redaction.
+fn service_builder(matches: &ArgMatches, seen: &Seen) -> Result<ClientBuilder, Failure> {
+    refuse_unreadable_settings(|name| {
+        matches!(std::env::var(name), Err(std::env::VarError::NotUnicode(_)))
+    })?;
+    let profile = matches.get_one::<String>(cli::PROFILE);
+    let target = resolve_target(
+        matches.get_one::<String>(cli::ENDPOINT).cloned(),
+        matches.get_one::<String>(cli::REGION).cloned(),
+        |name| std::env::var(name).ok(),
+        || profile_region(profile.map(String::as_str)),
+    )?;
+    let mut chain = DefaultChain::new();
+    if let Some(profile) = profile {
+        chain = chain.with_profile(profile.as_str());
+    }
+    Ok(match target {
+        Target::Endpoint(url) => Client::builder().endpoint_url(url),
+        Target::Region(region) => Client::builder().region(region),
+    }
+    .credentials_provider(Recording::new(chain.build(), seen)))
+}
+
 pub(crate) async fn connect(
     matches: &ArgMatches,
     seen: &Seen,
@@ -280,26 +285,7 @@ pub(crate) async fn connect(
             .credentials(emulator.credentials());
         (builder, Some(emulator))
     } else {
-        refuse_unreadable_settings(|name| {
-            matches!(std::env::var(name), Err(std::env::VarError::NotUnicode(_)))
-        })?;
-        let profile = matches.get_one::<String>(cli::PROFILE);
-        let target = resolve_target(
-            matches.get_one::<String>(cli::ENDPOINT).cloned(),
-            matches.get_one::<String>(cli::REGION).cloned(),
-            |name| std::env::var(name).ok(),
-            || profile_region(profile.map(String::as_str)),
-        )?;
-        let mut chain = DefaultChain::new();
-        if let Some(profile) = profile {
-            chain = chain.with_profile(profile.as_str());
-        }
-        let builder = match target {
-            Target::Endpoint(url) => Client::builder().endpoint_url(url),
-            Target::Region(region) => Client::builder().region(region),
-        }
-        .credentials_provider(Recording::new(chain.build(), seen));
-        (builder, None)
+        (service_builder(matches, seen)?, None)
     };
     let built = deadlines(builder, matches)
         .signature_version(signature)

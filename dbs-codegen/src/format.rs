@@ -720,7 +720,7 @@ pub(crate) static WAITER_EXPLAIN: Object = Object {
     ),
     keys: &[
         required("operation", Val::Def("typeName"))
-            .doc("The operation's name, `DescribeJobErrorCode`."),
+            .doc("The name of an operation of the spec, in UpperCamelCase."),
         required("input", Val::Def("wireName"))
             .doc("Wire name of its string parameter that takes the object's ID, such as `TaskId`."),
     ],

@@ -233,7 +233,7 @@ impl<'c> Reader<'c> {
         if key == "ram_action" && text.contains(|c: char| c.is_whitespace() || c == '`') {
             self.error(
                 &obj.at.at(key),
-                "a RAM action has no spaces or backticks (`dbs:CreateRestoreTask`): the generated docs show it as code",
+                "a RAM action has no spaces or backticks (`<product>:<Operation>`): the generated docs show it as code",
             );
         }
         // A value's example is shown in backticks in the generated docs; the response's example
