@@ -15,6 +15,17 @@ use dbs_api::credentials::{
     ProvideCredentials, SharedCredentialsFileProvider,
 };
 
+/// Reads a local source (memory, environment, files): its future is ready at once, so these
+/// tests need no runtime.
+trait Now: std::future::Future + Sized {
+    fn now(self) -> Self::Output {
+        futures_util::FutureExt::now_or_never(Box::pin(self))
+            .expect("a local credentials source answers without waiting")
+    }
+}
+
+impl<F: std::future::Future> Now for F {}
+
 const INI: &str =
     "[default]\ntype = access_key\naccess_key_id = LTAIfile\naccess_key_secret = file-Secret-1\n";
 const JSON: &str = r#"{"current":"default","profiles":[{"name":"default","mode":"AK","access_key_id":"LTAIcli","access_key_secret":"cli-Secret-1"}]}"#;
@@ -45,7 +56,7 @@ fn provide_bounded(
 ) -> Result<Credentials, CredentialsError> {
     let (send, receive) = mpsc::channel();
     std::thread::spawn(move || {
-        let _ = send.send(provider.provide());
+        let _ = send.send(provider.provide().now());
     });
     receive
         .recv_timeout(Duration::from_secs(30))
@@ -115,9 +126,9 @@ fn a_directory_is_refused() {
     fs::create_dir_all(home.path().join(".alibabacloud/credentials")).expect("mkdir");
     fs::create_dir_all(home.path().join(".aliyun/config.json")).expect("mkdir");
     for reason in [
-        invalid_reason(shared_in(home.path()).provide()),
-        invalid_reason(cli_in(home.path()).provide()),
-        invalid_reason(explicit(home.path()).provide()),
+        invalid_reason(shared_in(home.path()).provide().now()),
+        invalid_reason(cli_in(home.path()).provide().now()),
+        invalid_reason(explicit(home.path()).provide().now()),
     ] {
         assert!(
             reason.contains("is a directory, not a regular file"),
@@ -140,12 +151,13 @@ fn files_over_one_mib_are_refused_and_files_at_the_cap_are_read() {
     fs::write(&path, &at_cap).expect("write");
     let credentials = explicit(&path)
         .provide()
+        .now()
         .expect("a file at the cap is read");
     assert_eq!(credentials.access_key_id(), "LTAIfile");
 
     // One byte more, and 2 MiB, at each place.
     fs::write(&path, format!("{at_cap}#")).expect("write");
-    let reason = invalid_reason(explicit(&path).provide());
+    let reason = invalid_reason(explicit(&path).provide().now());
     assert!(
         reason.contains("at-cap.ini") && reason.contains("1048576 bytes"),
         "{reason}"
@@ -154,8 +166,8 @@ fn files_over_one_mib_are_refused_and_files_at_the_cap_are_read() {
     fs::write(place(home.path(), ".alibabacloud/credentials"), &big).expect("write");
     fs::write(place(home.path(), ".aliyun/config.json"), &big).expect("write");
     for reason in [
-        invalid_reason(shared_in(home.path()).provide()),
-        invalid_reason(cli_in(home.path()).provide()),
+        invalid_reason(shared_in(home.path()).provide().now()),
+        invalid_reason(cli_in(home.path()).provide().now()),
     ] {
         assert!(reason.contains("larger than 1048576 bytes"), "{reason}");
     }
@@ -187,7 +199,7 @@ fn warnings(provider: &dyn ProvideCredentials) -> (String, Result<Credentials, C
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
-    let result = tracing::subscriber::with_default(subscriber, || provider.provide());
+    let result = tracing::subscriber::with_default(subscriber, || provider.provide().now());
     let text = String::from_utf8_lossy(&buffer.0.lock().unwrap_or_else(PoisonError::into_inner))
         .into_owned();
     (text, result)

@@ -12,6 +12,17 @@ use dbs_api::credentials::{
 };
 use tempfile::TempDir;
 
+/// Reads a local source (memory, environment, files): its future is ready at once, so these
+/// tests need no runtime.
+trait Now: std::future::Future + Sized {
+    fn now(self) -> Self::Output {
+        futures_util::FutureExt::now_or_never(Box::pin(self))
+            .expect("a local credentials source answers without waiting")
+    }
+}
+
+impl<F: std::future::Future> Now for F {}
+
 const ID: &str = "LTAI-test-id";
 const SECRET: &str = "S3cr3t-Value-never-printed-0123456789";
 const TOKEN: &str = "CAIS-T0ken+Value/never=printed";
@@ -172,7 +183,7 @@ fn credentials_accessors_and_redacted_debug() {
 fn static_provider_returns_its_credentials() {
     let provider = StaticProvider::new(Credentials::new(ID, SECRET));
     assert_eq!(provider.name(), "static");
-    let credentials = provider.provide().expect("static credentials");
+    let credentials = provider.provide().now().expect("static credentials");
     assert_eq!(credentials, Credentials::new(ID, SECRET));
     assert_no_secret(&format!("{provider:?}"));
 }
@@ -188,6 +199,7 @@ fn environment_found() {
     ]));
     let credentials = provider
         .provide()
+        .now()
         .expect("credentials from the environment");
     assert_eq!(credentials.access_key_id(), ID);
     assert_eq!(credentials.access_key_secret().expose(), SECRET);
@@ -204,6 +216,7 @@ fn environment_security_token_is_carried() {
     ]));
     let credentials = provider
         .provide()
+        .now()
         .expect("STS credentials from the environment");
     assert_eq!(
         credentials
@@ -220,7 +233,7 @@ fn environment_trims_values_and_ignores_an_empty_token() {
         ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET),
         ("ALIBABA_CLOUD_SECURITY_TOKEN", ""),
     ]));
-    let credentials = provider.provide().expect("credentials");
+    let credentials = provider.provide().now().expect("credentials");
     assert_eq!(credentials.access_key_id(), ID);
     assert!(credentials.security_token().is_none());
 }
@@ -228,7 +241,7 @@ fn environment_trims_values_and_ignores_an_empty_token() {
 #[test]
 fn environment_not_found_when_unset_or_empty() {
     let reason = expect_not_found(
-        EnvironmentProvider::from_lookup(env(&[])).provide(),
+        EnvironmentProvider::from_lookup(env(&[])).provide().now(),
         "environment",
     );
     assert_eq!(reason, "ALIBABA_CLOUD_ACCESS_KEY_ID is not set");
@@ -238,13 +251,13 @@ fn environment_not_found_when_unset_or_empty() {
         ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "  "),
         ("ALIBABA_CLOUD_SECURITY_TOKEN", ""),
     ]));
-    expect_not_found(empty.provide(), "environment");
+    expect_not_found(empty.provide().now(), "environment");
 }
 
 #[test]
 fn environment_half_set_is_invalid() {
     let id_only = EnvironmentProvider::from_lookup(env(&[("ALIBABA_CLOUD_ACCESS_KEY_ID", ID)]));
-    let reason = expect_invalid(id_only.provide(), "environment");
+    let reason = expect_invalid(id_only.provide().now(), "environment");
     assert!(
         reason.contains("ALIBABA_CLOUD_ACCESS_KEY_SECRET is not"),
         "{reason}"
@@ -252,7 +265,7 @@ fn environment_half_set_is_invalid() {
 
     let secret_only =
         EnvironmentProvider::from_lookup(env(&[("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)]));
-    let reason = expect_invalid(secret_only.provide(), "environment");
+    let reason = expect_invalid(secret_only.provide().now(), "environment");
     assert!(
         reason.contains("ALIBABA_CLOUD_ACCESS_KEY_ID is not"),
         "{reason}"
@@ -261,7 +274,7 @@ fn environment_half_set_is_invalid() {
 
     let token_only =
         EnvironmentProvider::from_lookup(env(&[("ALIBABA_CLOUD_SECURITY_TOKEN", TOKEN)]));
-    let reason = expect_invalid(token_only.provide(), "environment");
+    let reason = expect_invalid(token_only.provide().now(), "environment");
     assert!(
         reason.contains("ALIBABA_CLOUD_SECURITY_TOKEN is set"),
         "{reason}"
@@ -277,7 +290,7 @@ fn cli_profile_current_ak_profile_and_region() {
     let home = home();
     write_cli_config(home.path(), &cli_config());
     let provider = cli(&home);
-    let credentials = provider.provide().expect("current profile");
+    let credentials = provider.provide().now().expect("current profile");
     assert_eq!(credentials.access_key_id(), ID);
     assert_eq!(credentials.access_key_secret().expose(), SECRET);
     // AK mode ignores sts_token, even when present.
@@ -295,7 +308,7 @@ fn cli_profile_sts_token_mode_carries_the_token() {
     let home = home();
     write_cli_config(home.path(), &cli_config());
     let provider = cli(&home).with_profile("sts");
-    let credentials = provider.provide().expect("StsToken profile");
+    let credentials = provider.provide().now().expect("StsToken profile");
     assert_eq!(credentials.access_key_id(), format!("STS.{ID}"));
     assert_eq!(
         credentials
@@ -313,7 +326,11 @@ fn cli_profile_named_profile_and_alibaba_cloud_profile() {
 
     let named = cli(&home).with_profile("prod");
     assert_eq!(
-        named.provide().expect("named profile").access_key_id(),
+        named
+            .provide()
+            .now()
+            .expect("named profile")
+            .access_key_id(),
         format!("prod-{ID}")
     );
     assert_eq!(named.region().as_deref(), Some("ap-southeast-1"));
@@ -322,6 +339,7 @@ fn cli_profile_named_profile_and_alibaba_cloud_profile() {
     assert_eq!(
         from_env
             .provide()
+            .now()
             .expect("profile from env")
             .access_key_id(),
         format!("prod-{ID}")
@@ -332,7 +350,10 @@ fn cli_profile_named_profile_and_alibaba_cloud_profile() {
         .with_env_lookup(env(&[("ALIBABA_CLOUD_PROFILE", "prod")]))
         .with_profile("sts");
     assert_eq!(
-        both.provide().expect("profile from code").access_key_id(),
+        both.provide()
+            .now()
+            .expect("profile from code")
+            .access_key_id(),
         format!("STS.{ID}")
     );
 }
@@ -344,7 +365,11 @@ fn cli_profile_home_from_env_lookup() {
     let home_str = home.path().to_str().expect("UTF-8 temp path");
     let provider = AliyunCliProfileProvider::new().with_env_lookup(env(&[("HOME", home_str)]));
     assert_eq!(
-        provider.provide().expect("found via HOME").access_key_id(),
+        provider
+            .provide()
+            .now()
+            .expect("found via HOME")
+            .access_key_id(),
         ID
     );
 }
@@ -352,17 +377,17 @@ fn cli_profile_home_from_env_lookup() {
 #[test]
 fn cli_profile_not_found_cases() {
     let home = home();
-    let reason = expect_not_found(cli(&home).provide(), "aliyun CLI profile");
+    let reason = expect_not_found(cli(&home).provide().now(), "aliyun CLI profile");
     assert!(reason.contains("config.json does not exist"), "{reason}");
     assert!(cli(&home).region().is_none());
 
     let no_home = AliyunCliProfileProvider::new().with_env_lookup(env(&[]));
-    let reason = expect_not_found(no_home.provide(), "aliyun CLI profile");
+    let reason = expect_not_found(no_home.provide().now(), "aliyun CLI profile");
     assert!(reason.contains("HOME"), "{reason}");
 
     write_cli_config(home.path(), &cli_config());
     let reason = expect_not_found(
-        cli(&home).with_profile("missing").provide(),
+        cli(&home).with_profile("missing").provide().now(),
         "aliyun CLI profile",
     );
     assert!(reason.contains("no profile 'missing'"), "{reason}");
@@ -370,14 +395,14 @@ fn cli_profile_not_found_cases() {
 
     let disabled =
         cli(&home).with_env_lookup(env(&[("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")]));
-    let reason = expect_not_found(disabled.provide(), "aliyun CLI profile");
+    let reason = expect_not_found(disabled.provide().now(), "aliyun CLI profile");
     assert!(
         reason.contains("ALIBABA_CLOUD_CLI_PROFILE_DISABLED"),
         "{reason}"
     );
 
     write_cli_config(home.path(), r#"{"current": "", "profiles": []}"#);
-    let reason = expect_not_found(cli(&home).provide(), "aliyun CLI profile");
+    let reason = expect_not_found(cli(&home).provide().now(), "aliyun CLI profile");
     assert!(reason.contains("no profiles"), "{reason}");
 }
 
@@ -392,7 +417,10 @@ fn cli_profile_mode_is_case_insensitive() {
         ),
     );
     // No `current`: the profile `default` is used.
-    assert_eq!(cli(&home).provide().expect("ak mode").access_key_id(), ID);
+    assert_eq!(
+        cli(&home).provide().now().expect("ak mode").access_key_id(),
+        ID
+    );
 }
 
 #[test]
@@ -403,7 +431,7 @@ fn cli_profile_broken_cases_are_invalid() {
         home.path(),
         &format!("{{\"current\": \"default\", \"profiles\": [{SECRET}"),
     );
-    let reason = expect_invalid(cli(&home).provide(), "aliyun CLI profile");
+    let reason = expect_invalid(cli(&home).provide().now(), "aliyun CLI profile");
     assert!(reason.contains("is not valid JSON"), "{reason}");
     assert!(reason.contains("line 1"), "{reason}");
 
@@ -414,7 +442,7 @@ fn cli_profile_broken_cases_are_invalid() {
                 "access_key_id": "{ID}", "region_id": "cn-beijing"}}]}}"#
         ),
     );
-    let reason = expect_invalid(cli(&home).provide(), "aliyun CLI profile");
+    let reason = expect_invalid(cli(&home).provide().now(), "aliyun CLI profile");
     assert!(reason.contains("has no access_key_secret"), "{reason}");
     assert!(
         reason.contains("aliyun configure --profile default"),
@@ -429,7 +457,7 @@ fn cli_profile_broken_cases_are_invalid() {
                 "access_key_id": "{ID}", "access_key_secret": "{SECRET}", "sts_token": ""}}]}}"#
         ),
     );
-    let reason = expect_invalid(cli(&home).provide(), "aliyun CLI profile");
+    let reason = expect_invalid(cli(&home).provide().now(), "aliyun CLI profile");
     assert!(reason.contains("has no sts_token"), "{reason}");
 
     write_cli_config(
@@ -440,7 +468,7 @@ fn cli_profile_broken_cases_are_invalid() {
                 "ram_role_arn": "acs:ram::1:role/x", "region_id": "cn-hangzhou"}}]}}"#
         ),
     );
-    let reason = expect_invalid(cli(&home).provide(), "aliyun CLI profile");
+    let reason = expect_invalid(cli(&home).provide().now(), "aliyun CLI profile");
     assert!(
         reason.contains("mode RamRoleArn, which is not supported yet; use AK or StsToken"),
         "{reason}"
@@ -452,7 +480,7 @@ fn cli_profile_broken_cases_are_invalid() {
         home.path(),
         r#"{"current": "default", "profiles": [{"name": "default", "mode": ""}]}"#,
     );
-    let reason = expect_invalid(cli(&home).provide(), "aliyun CLI profile");
+    let reason = expect_invalid(cli(&home).provide().now(), "aliyun CLI profile");
     assert!(reason.contains("has no mode"), "{reason}");
 
     write_cli_config(
@@ -462,15 +490,15 @@ fn cli_profile_broken_cases_are_invalid() {
                 "access_key_id": "{ID}", "access_key_secret": ["{SECRET}"]}}]}}"#
         ),
     );
-    let reason = expect_invalid(cli(&home).provide(), "aliyun CLI profile");
+    let reason = expect_invalid(cli(&home).provide().now(), "aliyun CLI profile");
     assert!(reason.contains("access_key_secret"), "{reason}");
     assert!(reason.contains("not a JSON string"), "{reason}");
 
     write_cli_config(home.path(), r#"{"profiles": {"name": "default"}}"#);
-    expect_invalid(cli(&home).provide(), "aliyun CLI profile");
+    expect_invalid(cli(&home).provide().now(), "aliyun CLI profile");
 
     write_cli_config(home.path(), "[]");
-    expect_invalid(cli(&home).provide(), "aliyun CLI profile");
+    expect_invalid(cli(&home).provide().now(), "aliyun CLI profile");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -481,7 +509,7 @@ fn shared_file_default_section() {
     let home = home();
     write_shared_file(home.path(), &shared_file());
     let provider = shared(&home);
-    let credentials = provider.provide().expect("default section");
+    let credentials = provider.provide().now().expect("default section");
     assert_eq!(credentials.access_key_id(), format!("file-{ID}"));
     assert_eq!(credentials.access_key_secret().expose(), SECRET);
     assert!(credentials.security_token().is_none());
@@ -499,6 +527,7 @@ fn shared_file_sts_type_carries_the_token() {
     let credentials = shared(&home)
         .with_profile("sts")
         .provide()
+        .now()
         .expect("sts section");
     assert_eq!(credentials.access_key_id(), format!("STS.file-{ID}"));
     assert_eq!(
@@ -517,13 +546,14 @@ fn shared_file_named_section_and_alibaba_cloud_profile() {
         shared(&home)
             .with_profile("prod")
             .provide()
+            .now()
             .expect("named")
             .access_key_id(),
         format!("file-prod-{ID}")
     );
     let from_env = shared(&home).with_env_lookup(env(&[("ALIBABA_CLOUD_PROFILE", "prod")]));
     assert_eq!(
-        from_env.provide().expect("from env").access_key_id(),
+        from_env.provide().now().expect("from env").access_key_id(),
         format!("file-prod-{ID}")
     );
 }
@@ -538,7 +568,11 @@ fn shared_file_alibaba_cloud_credentials_file() {
         .with_env_lookup(env(&[("ALIBABA_CLOUD_CREDENTIALS_FILE", path_str)]));
     assert_eq!(provider.file_path(), Some(path.clone()));
     assert_eq!(
-        provider.provide().expect("explicit file").access_key_id(),
+        provider
+            .provide()
+            .now()
+            .expect("explicit file")
+            .access_key_id(),
         format!("file-{ID}")
     );
 
@@ -546,7 +580,7 @@ fn shared_file_alibaba_cloud_credentials_file() {
     let missing_str = missing.to_str().expect("UTF-8 temp path");
     let provider =
         shared(&home).with_env_lookup(env(&[("ALIBABA_CLOUD_CREDENTIALS_FILE", missing_str)]));
-    let reason = expect_invalid(provider.provide(), "shared credentials file");
+    let reason = expect_invalid(provider.provide().now(), "shared credentials file");
     assert!(
         reason.contains("ALIBABA_CLOUD_CREDENTIALS_FILE points to"),
         "{reason}"
@@ -556,15 +590,15 @@ fn shared_file_alibaba_cloud_credentials_file() {
 #[test]
 fn shared_file_not_found_cases() {
     let home = home();
-    let reason = expect_not_found(shared(&home).provide(), "shared credentials file");
+    let reason = expect_not_found(shared(&home).provide().now(), "shared credentials file");
     assert!(reason.contains("credentials does not exist"), "{reason}");
 
     let no_home = SharedCredentialsFileProvider::new().with_env_lookup(env(&[]));
-    expect_not_found(no_home.provide(), "shared credentials file");
+    expect_not_found(no_home.provide().now(), "shared credentials file");
 
     write_shared_file(home.path(), &shared_file());
     let reason = expect_not_found(
-        shared(&home).with_profile("missing").provide(),
+        shared(&home).with_profile("missing").provide().now(),
         "shared credentials file",
     );
     assert!(reason.contains("no [missing] section"), "{reason}");
@@ -579,7 +613,7 @@ fn shared_file_broken_cases_are_invalid() {
         home.path(),
         &format!("[default]\ntype = access_key\naccess_key_id = {ID}\n{SECRET}\n"),
     );
-    let reason = expect_invalid(shared(&home).provide(), "shared credentials file");
+    let reason = expect_invalid(shared(&home).provide().now(), "shared credentials file");
     assert!(reason.contains("line 4"), "{reason}");
     assert_no_secret(&reason);
 
@@ -587,28 +621,28 @@ fn shared_file_broken_cases_are_invalid() {
         home.path(),
         &format!("[default]\ntype = access_key\naccess_key_id = {ID}\naccess_key_secret =\n"),
     );
-    let reason = expect_invalid(shared(&home).provide(), "shared credentials file");
+    let reason = expect_invalid(shared(&home).provide().now(), "shared credentials file");
     assert!(reason.contains("has no access_key_secret"), "{reason}");
 
     write_shared_file(
         home.path(),
         &format!("[default]\ntype = sts\naccess_key_id = {ID}\naccess_key_secret = {SECRET}\n"),
     );
-    let reason = expect_invalid(shared(&home).provide(), "shared credentials file");
+    let reason = expect_invalid(shared(&home).provide().now(), "shared credentials file");
     assert!(reason.contains("has no security_token"), "{reason}");
 
     write_shared_file(
         home.path(),
         &format!("[default]\naccess_key_id = {ID}\naccess_key_secret = {SECRET}\n"),
     );
-    let reason = expect_invalid(shared(&home).provide(), "shared credentials file");
+    let reason = expect_invalid(shared(&home).provide().now(), "shared credentials file");
     assert!(reason.contains("has no `type`"), "{reason}");
 
     write_shared_file(
         home.path(),
         "[default]\ntype = ecs_ram_role\nrole_name = r\n",
     );
-    let reason = expect_invalid(shared(&home).provide(), "shared credentials file");
+    let reason = expect_invalid(shared(&home).provide().now(), "shared credentials file");
     assert!(
         reason.contains("type = ecs_ram_role, which is not supported yet; use access_key or sts"),
         "{reason}"
@@ -630,7 +664,7 @@ fn chain_environment_beats_files() {
             ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET),
         ],
     );
-    let (credentials, source) = chain.provide_with_source().expect("env credentials");
+    let (credentials, source) = chain.provide_with_source().now().expect("env credentials");
     assert_eq!(credentials.access_key_id(), "env-id");
     assert_eq!(source, "environment");
     assert_eq!(
@@ -648,7 +682,7 @@ fn chain_cli_profile_beats_shared_file() {
     let home = home();
     write_cli_config(home.path(), &cli_config());
     write_shared_file(home.path(), &shared_file());
-    let (credentials, source) = chain(&home, &[]).provide_with_source().expect("CLI");
+    let (credentials, source) = chain(&home, &[]).provide_with_source().now().expect("CLI");
     assert_eq!(credentials.access_key_id(), ID);
     assert_eq!(source, "aliyun CLI profile");
 }
@@ -657,7 +691,7 @@ fn chain_cli_profile_beats_shared_file() {
 fn chain_falls_through_to_shared_file() {
     let home = home();
     write_shared_file(home.path(), &shared_file());
-    let (credentials, source) = chain(&home, &[]).provide_with_source().expect("file");
+    let (credentials, source) = chain(&home, &[]).provide_with_source().now().expect("file");
     assert_eq!(credentials.access_key_id(), format!("file-{ID}"));
     assert_eq!(source, "shared credentials file");
 }
@@ -683,12 +717,14 @@ fn chain_profile_name_reaches_both_files() {
     };
     let (credentials, source) = chain_for("only-in-file")
         .provide_with_source()
+        .now()
         .expect("shared file section");
     assert_eq!(credentials.access_key_id(), "shared-only");
     assert_eq!(source, "shared credentials file");
 
     let (credentials, source) = chain_for("prod")
         .provide_with_source()
+        .now()
         .expect("CLI profile");
     assert_eq!(credentials.access_key_id(), format!("prod-{ID}"));
     assert_eq!(source, "aliyun CLI profile");
@@ -696,7 +732,7 @@ fn chain_profile_name_reaches_both_files() {
     // ALIBABA_CLOUD_PROFILE reaches both too.
     let chain = chain(&home, &[("ALIBABA_CLOUD_PROFILE", "only-in-file")]);
     assert_eq!(
-        chain.provide().expect("from env").access_key_id(),
+        chain.provide().now().expect("from env").access_key_id(),
         "shared-only"
     );
 }
@@ -706,7 +742,10 @@ fn chain_stops_at_a_broken_source() {
     let home = home();
     write_cli_config(home.path(), "{ not json");
     write_shared_file(home.path(), &shared_file());
-    let error = chain(&home, &[]).provide().expect_err("broken CLI config");
+    let error = chain(&home, &[])
+        .provide()
+        .now()
+        .expect_err("broken CLI config");
     assert!(!error.is_not_found());
     assert_eq!(error.source_name(), Some("aliyun CLI profile"));
     assert!(
@@ -718,6 +757,7 @@ fn chain_stops_at_a_broken_source() {
     // A half-set environment stops the chain before any file is read.
     let error = chain(&home, &[("ALIBABA_CLOUD_ACCESS_KEY_ID", ID)])
         .provide()
+        .now()
         .expect_err("half-set environment");
     assert_eq!(error.source_name(), Some("environment"));
 }
@@ -725,7 +765,10 @@ fn chain_stops_at_a_broken_source() {
 #[test]
 fn chain_lists_every_skipped_source() {
     let home = home();
-    let error = chain(&home, &[]).provide().expect_err("nothing configured");
+    let error = chain(&home, &[])
+        .provide()
+        .now()
+        .expect_err("nothing configured");
     assert!(error.is_not_found());
     let CredentialsError::NoneFound(skipped) = &error else {
         panic!("expected NoneFound, got {error:?}");
@@ -771,12 +814,12 @@ fn custom_chain_and_nested_chains() {
         Box::new(first_empty),
         Box::new(StaticProvider::new(Credentials::new(ID, SECRET))),
     ]);
-    let (credentials, source) = custom.provide_with_source().expect("static");
+    let (credentials, source) = custom.provide_with_source().now().expect("static");
     assert_eq!(credentials.access_key_id(), ID);
     assert_eq!(source, "static");
 
     let empty = ChainProvider::new(Vec::new());
-    let error = empty.provide().expect_err("no providers");
+    let error = empty.provide().now().expect_err("no providers");
     assert!(
         error
             .to_string()
@@ -789,7 +832,7 @@ fn custom_chain_and_nested_chains() {
         Box::new(chain(&home, &[])),
         Box::new(EnvironmentProvider::from_lookup(env(&[]))),
     ]);
-    let Err(CredentialsError::NoneFound(skipped)) = outer.provide() else {
+    let Err(CredentialsError::NoneFound(skipped)) = outer.provide().now() else {
         panic!("expected NoneFound");
     };
     assert_eq!(skipped.len(), 4);
@@ -834,13 +877,17 @@ fn no_error_or_debug_output_contains_a_secret() {
         ("ALIBABA_CLOUD_SECURITY_TOKEN", TOKEN),
     ];
     outputs.push(describe(
-        EnvironmentProvider::from_lookup(env(&full)).provide(),
+        EnvironmentProvider::from_lookup(env(&full)).provide().now(),
     ));
     outputs.push(describe(
-        EnvironmentProvider::from_lookup(env(&full[1..])).provide(),
+        EnvironmentProvider::from_lookup(env(&full[1..]))
+            .provide()
+            .now(),
     ));
     outputs.push(describe(
-        EnvironmentProvider::from_lookup(env(&full[2..])).provide(),
+        EnvironmentProvider::from_lookup(env(&full[2..]))
+            .provide()
+            .now(),
     ));
     outputs.push(format!(
         "{:?}",
@@ -850,8 +897,8 @@ fn no_error_or_debug_output_contains_a_secret() {
 
     // CLI config: valid, and broken right next to the secret and token.
     write_cli_config(home.path(), &cli_config());
-    outputs.push(describe(cli(&home).provide()));
-    outputs.push(describe(cli(&home).with_profile("sts").provide()));
+    outputs.push(describe(cli(&home).provide().now()));
+    outputs.push(describe(cli(&home).with_profile("sts").provide().now()));
     for broken in [
         format!(r#"{{"profiles": [{{"name": "default", "access_key_secret": "{SECRET}"#),
         format!(r#"{{"profiles": [{{"name": "default", "sts_token": {TOKEN}}}]}}"#),
@@ -869,14 +916,14 @@ fn no_error_or_debug_output_contains_a_secret() {
         ),
     ] {
         write_cli_config(home.path(), &broken);
-        outputs.push(describe(cli(&home).provide()));
-        outputs.push(describe(chain(&home, &[]).provide()));
+        outputs.push(describe(cli(&home).provide().now()));
+        outputs.push(describe(chain(&home, &[]).provide().now()));
     }
 
     // Shared file: valid, and broken lines holding the secret and token.
     write_shared_file(home.path(), &shared_file());
-    outputs.push(describe(shared(&home).provide()));
-    outputs.push(describe(shared(&home).with_profile("sts").provide()));
+    outputs.push(describe(shared(&home).provide().now()));
+    outputs.push(describe(shared(&home).with_profile("sts").provide().now()));
     for broken in [
         format!("[default]\ntype = sts\naccess_key_secret {SECRET}\n"),
         format!("[default]\ntype = sts\n{TOKEN}\n"),
@@ -885,12 +932,12 @@ fn no_error_or_debug_output_contains_a_secret() {
         format!("[{SECRET}\n"),
     ] {
         write_shared_file(home.path(), &broken);
-        outputs.push(describe(shared(&home).provide()));
+        outputs.push(describe(shared(&home).provide().now()));
     }
     fs::remove_file(home.path().join(".aliyun/config.json")).expect("remove CLI config");
-    outputs.push(describe(chain(&home, &[]).provide()));
+    outputs.push(describe(chain(&home, &[]).provide().now()));
     fs::remove_file(home.path().join(".alibabacloud/credentials")).expect("remove file");
-    outputs.push(describe(chain(&home, &[]).provide()));
+    outputs.push(describe(chain(&home, &[]).provide().now()));
 
     outputs.push(format!(
         "{:?}",

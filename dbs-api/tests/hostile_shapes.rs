@@ -360,6 +360,7 @@ async fn a_registry_call_refuses_names_that_are_not_parameters() {
     );
     let error = client
         .dry_run(meta, &pairs(&[("BackupPlanID", "p")]), None)
+        .await
         .expect_err("misspelt");
     assert!(
         error.to_string().contains(
@@ -374,7 +375,7 @@ async fn a_registry_call_refuses_names_that_are_not_parameters() {
         .iter()
         .map(|p| (p.name().to_owned(), p.example.unwrap_or("1").to_owned()))
         .collect();
-    if let Err(Error::Validation(v)) = client.dry_run(meta, &every, None) {
+    if let Err(Error::Validation(v)) = client.dry_run(meta, &every, None).await {
         assert!(
             v.violations()
                 .iter()

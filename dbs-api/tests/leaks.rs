@@ -88,13 +88,14 @@ fn values_do_not_print_secrets() {
     assert_clean("request builder", &format!("{request:?} {request:#?}"));
 }
 
-#[test]
-fn a_dry_run_masks_every_secret() {
+#[tokio::test]
+async fn a_dry_run_masks_every_secret() {
     for version in [SignatureVersion::V1, SignatureVersion::V3] {
         let client = offline_client(version);
         let prepared = restore_task(&client)
             .destination_endpoint_password(PASSWORD)
             .dry_run()
+            .await
             .expect("a valid call");
         assert_clean_debug_display(&format!("{version} dry run"), &prepared);
         assert_clean("url", prepared.url());
@@ -127,14 +128,15 @@ fn a_dry_run_masks_every_secret() {
     }
 }
 
-#[test]
-fn a_validation_error_does_not_print_the_password() {
+#[tokio::test]
+async fn a_validation_error_does_not_print_the_password() {
     let client = offline_client(SignatureVersion::V3);
     let call = client
         .create_restore_task()
         .destination_endpoint_password(PASSWORD);
     let error = call
         .dry_run()
+        .await
         .expect_err("BackupPlanId and more are missing");
     assert!(
         !error.was_sent() && error.as_validation_error().is_some(),

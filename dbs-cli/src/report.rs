@@ -207,15 +207,18 @@ mod tests {
         assert_eq!(one_line("a\n  b\tc "), "a b c");
     }
 
-    #[test]
-    fn validation_errors_list_every_violation_and_exit_2() {
+    #[tokio::test]
+    async fn validation_errors_list_every_violation_and_exit_2() {
         let op = dbs_api::operation("CreateRestoreTask").expect("operation");
         let client = dbs_api::Client::builder()
             .endpoint_url("http://127.0.0.1:9")
             .credentials(dbs_api::Credentials::new("id", "secret"))
             .build()
             .expect("client");
-        let error = client.dry_run(op, &[], None).expect_err("nothing set");
+        let error = client
+            .dry_run(op, &[], None)
+            .await
+            .expect_err("nothing set");
         let failure = Failure::from_sdk(&error);
         assert_eq!(failure.code, EXIT_NOT_SENT);
         let mut lines = failure.message.lines();

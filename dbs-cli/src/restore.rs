@@ -280,6 +280,7 @@ impl Workflow<'_> {
         }
         self.client
             .dry_run(self.create, &early, Some(&crate::run::context(&facts)))
+            .await
             .map_err(|e| Failure::from_sdk_with_hints(&e, self.hints))?;
 
         let plan_id = param(&params, PLAN_ID).unwrap_or_default().to_owned();
@@ -319,6 +320,7 @@ impl Workflow<'_> {
         // Checked again with the point chosen and the plan's facts, still before creating.
         self.client
             .dry_run(self.create, &params, Some(&context))
+            .await
             .map_err(|e| Failure::from_sdk_with_hints(&e, self.hints))?;
 
         let token = param(&params, CLIENT_TOKEN).unwrap_or_default().to_owned();

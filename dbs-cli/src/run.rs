@@ -213,6 +213,7 @@ async fn call(
     let text = if dry_run {
         let prepared = client
             .dry_run(operation, params, Some(context))
+            .await
             .map_err(|e| Failure::from_sdk_with_hints(&e, hints))?;
         format!("{prepared}\n")
     } else {

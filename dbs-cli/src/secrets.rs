@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use dbs_api::credentials::{CredentialsError, ProvideCredentials};
+use dbs_api::credentials::{ProvideCredentials, ProvideFuture};
 use dbs_api::{Credentials, OperationMeta, Redactor};
 
 /// The credentials a call used, shared between the client's provider and the printing.
@@ -72,10 +72,12 @@ impl<P> Recording<P> {
 }
 
 impl<P: ProvideCredentials> ProvideCredentials for Recording<P> {
-    fn provide(&self) -> Result<Credentials, CredentialsError> {
-        let credentials = self.inner.provide()?;
-        self.seen.record(&credentials);
-        Ok(credentials)
+    fn provide(&self) -> ProvideFuture<'_> {
+        Box::pin(async {
+            let credentials = self.inner.provide().await?;
+            self.seen.record(&credentials);
+            Ok(credentials)
+        })
     }
 
     fn name(&self) -> &'static str {
@@ -87,8 +89,8 @@ impl<P: ProvideCredentials> ProvideCredentials for Recording<P> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_redactor_knows_the_sensitive_values_and_the_credentials_provided() {
+    #[tokio::test]
+    async fn the_redactor_knows_the_sensitive_values_and_the_credentials_provided() {
         let operation = dbs_api::operation("CreateRestoreTask").expect("operation");
         let seen = Seen::default();
         let provider = Recording::new(
@@ -97,7 +99,7 @@ mod tests {
             ),
             &seen,
         );
-        assert!(provider.provide().is_ok());
+        assert!(provider.provide().await.is_ok());
         let params = [
             (
                 "DestinationEndpointPassword".to_owned(),

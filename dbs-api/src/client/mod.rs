@@ -13,7 +13,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::ValidationContext;
-use crate::credentials::{ChainProvider, Credentials, ProvideCredentials, StaticProvider};
+use crate::credentials::{
+    CachingProvider, ChainProvider, Credentials, ProvideCredentials, StaticProvider,
+};
 use crate::error::Error;
 use crate::signing::SignatureVersion;
 
@@ -52,7 +54,7 @@ pub struct Client {
 struct Inner {
     http: reqwest::Client,
     endpoint: Endpoint,
-    credentials: Arc<dyn ProvideCredentials>,
+    credentials: CachingProvider,
     signature_version: SignatureVersion,
     retry: RetryConfig,
     attempt_timeout: Duration,
@@ -123,7 +125,7 @@ pub struct ClientBuilder {
     region: Option<String>,
     endpoint_url: Option<String>,
     allow_plain_http: bool,
-    credentials: Option<Arc<dyn ProvideCredentials>>,
+    credentials: Option<Box<dyn ProvideCredentials>>,
     signature_version: SignatureVersion,
     retry: Option<RetryConfig>,
     connect_timeout: Option<Duration>,
@@ -160,10 +162,11 @@ impl ClientBuilder {
         self.credentials_provider(StaticProvider::new(credentials))
     }
 
-    /// A credentials provider, consulted once per call. The default is
-    /// [`ChainProvider::default_chain`].
+    /// A credentials provider. The default is [`ChainProvider::default_chain`]. The client asks
+    /// it through a [`CachingProvider`]: once, and again only before temporary credentials
+    /// expire (one refresh at a time, shared by concurrent calls).
     pub fn credentials_provider(mut self, provider: impl ProvideCredentials + 'static) -> Self {
-        self.credentials = Some(Arc::new(provider));
+        self.credentials = Some(Box::new(provider));
         self
     }
 
@@ -257,9 +260,10 @@ impl ClientBuilder {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Config(format!("cannot create the HTTP client: {e}")))?;
-        let credentials = self
-            .credentials
-            .unwrap_or_else(|| Arc::new(ChainProvider::default_chain()));
+        let credentials = CachingProvider::new(
+            self.credentials
+                .unwrap_or_else(|| Box::new(ChainProvider::default_chain())),
+        );
         Ok(Client {
             inner: Arc::new(Inner {
                 http,

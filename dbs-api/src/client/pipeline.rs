@@ -1,5 +1,6 @@
 //! The request pipeline: `(fill ClientToken once) → [sign → send → classify]* → body`.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -195,8 +196,7 @@ impl Inner {
         decode: impl Fn(&Value) -> Result<T, serde_json::Error>,
     ) -> Result<T, Error> {
         call.fill_idempotency_token();
-        let credentials = self.credentials.provide()?;
-        credentials.check_sendable(self.credentials.name())?;
+        let credentials = self.signing_credentials().await?;
         let attempts = AtomicU32::new(0);
         let limit = options.operation_timeout.or(self.operation_timeout);
         // A limit too far away to be an Instant is no limit (and no overflow panic).
@@ -367,7 +367,15 @@ impl Inner {
     }
 
     /// Signs a call as its first attempt would be signed, for `dry_run`.
-    pub(crate) fn prepare(
+    /// The cached credentials, checked to be sendable.
+    async fn signing_credentials(&self) -> Result<Arc<Credentials>, Error> {
+        let credentials = self.credentials.credentials().await?;
+        let source = credentials.source().unwrap_or(self.credentials.name());
+        credentials.check_sendable(source)?;
+        Ok(credentials)
+    }
+
+    pub(crate) async fn prepare(
         &self,
         call: &Call,
         options: &CallOptions,
@@ -377,8 +385,7 @@ impl Inner {
             ..*call
         };
         call.fill_idempotency_token();
-        let credentials = self.credentials.provide()?;
-        credentials.check_sendable(self.credentials.name())?;
+        let credentials = self.signing_credentials().await?;
         let signed = self.sign(call.action, &call.body_params(), &credentials, options);
         Ok(PreparedRequest::new(
             self.url(&signed),

@@ -106,9 +106,9 @@ impl<'c, I: Operation> RequestBuilder<'c, I> {
     /// # Errors
     ///
     /// Validation (as [`Client::call`]), configuration and credentials errors.
-    pub fn dry_run(self) -> Result<PreparedRequest, Error> {
+    pub async fn dry_run(self) -> Result<PreparedRequest, Error> {
         let call = prepare_call(&self)?;
-        self.client.inner.prepare(&call, &self.options)
+        self.client.inner.prepare(&call, &self.options).await
     }
 }
 
@@ -261,14 +261,14 @@ impl Client {
     /// # Errors
     ///
     /// Validation, configuration and credentials errors.
-    pub fn dry_run(
+    pub async fn dry_run(
         &self,
         operation: &OperationMeta,
         params: &[(String, String)],
         context: Option<&ValidationContext>,
     ) -> Result<PreparedRequest, Error> {
         let call = self.inner.dynamic_call(operation, params, context)?;
-        self.inner.prepare(&call, &CallOptions::default())
+        self.inner.prepare(&call, &CallOptions::default()).await
     }
 }
 

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use super::{
     AliyunCliProfileProvider, Credentials, CredentialsError, EnvLookup, EnvironmentProvider,
-    ProvideCredentials, SharedCredentialsFileProvider, SkippedSource,
+    ProvideCredentials, ProvideFuture, SharedCredentialsFileProvider, SkippedSource,
 };
 
 const NAME: &str = "credentials chain";
@@ -14,14 +14,19 @@ const NAME: &str = "credentials chain";
 ///
 /// * A provider that returns [`CredentialsError::NotFound`] (or [`CredentialsError::NoneFound`],
 ///   for a nested chain) is skipped, and its reason remembered.
-/// * A provider that returns [`CredentialsError::Invalid`] stops the chain: that error is
-///   returned as is. A broken source is the user's configuration and must be fixed; falling
+/// * A provider that returns [`CredentialsError::Invalid`] or [`CredentialsError::Unavailable`]
+///   stops the chain: that error is returned as is. A broken source is the user's configuration and must be fixed; falling
 ///   through to the next source would silently use other credentials.
 /// * When every provider is skipped, the chain returns [`CredentialsError::NoneFound`], whose
 ///   message lists each source with its reason on one line.
 ///
 /// The chain keeps no cache: every [`provide`](ProvideCredentials::provide) reads the sources
-/// again, so edited files and variables are picked up.
+/// again. A [`Client`](crate::Client) asks it through a
+/// [`CachingProvider`](super::CachingProvider), so it is read once per client (and again only
+/// when temporary credentials near their expiration).
+///
+/// The credentials returned carry the answering provider's name as their
+/// [`source`](Credentials::source), unless the provider noted one itself.
 #[derive(Debug)]
 pub struct ChainProvider {
     providers: Vec<Box<dyn ProvideCredentials>>,
@@ -55,14 +60,20 @@ impl ChainProvider {
             .collect()
     }
 
-    /// Like [`provide`](ProvideCredentials::provide), and also returns the name of the source
+    /// Like [`provide`](ProvideCredentials::provide), and also returns the name of the provider
     /// that supplied the credentials.
-    pub fn provide_with_source(&self) -> Result<(Credentials, &'static str), CredentialsError> {
+    pub async fn provide_with_source(
+        &self,
+    ) -> Result<(Credentials, &'static str), CredentialsError> {
         let mut skipped = Vec::new();
         for provider in &self.providers {
-            match provider.provide() {
+            match provider.provide().await {
                 Ok(credentials) => {
                     tracing::debug!(source = provider.name(), "credentials found");
+                    let credentials = match credentials.source() {
+                        Some(_) => credentials,
+                        None => credentials.with_source(provider.name()),
+                    };
                     return Ok((credentials, provider.name()));
                 }
                 Err(CredentialsError::NotFound {
@@ -87,9 +98,12 @@ impl ChainProvider {
 }
 
 impl ProvideCredentials for ChainProvider {
-    fn provide(&self) -> Result<Credentials, CredentialsError> {
-        self.provide_with_source()
-            .map(|(credentials, _)| credentials)
+    fn provide(&self) -> ProvideFuture<'_> {
+        Box::pin(async {
+            self.provide_with_source()
+                .await
+                .map(|(credentials, _)| credentials)
+        })
     }
 
     fn name(&self) -> &'static str {
@@ -103,11 +117,13 @@ impl ProvideCredentials for ChainProvider {
 /// ```no_run
 /// use dbs_api::credentials::{DefaultChain, ProvideCredentials};
 ///
+/// # async fn run() {
 /// let chain = DefaultChain::new().with_profile("prod").build();
-/// match chain.provide() {
+/// match chain.provide().await {
 ///     Ok(credentials) => println!("using AccessKey {}", credentials.access_key_id()),
 ///     Err(error) => eprintln!("{error}"),
 /// }
+/// # }
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct DefaultChain {

@@ -1,6 +1,6 @@
 //! Credentials from environment variables.
 
-use super::{Credentials, CredentialsError, EnvLookup, ProvideCredentials};
+use super::{Credentials, CredentialsError, EnvLookup, ProvideCredentials, ProvideFuture, ready};
 
 /// The environment variable holding the AccessKey ID.
 pub const ALIBABA_CLOUD_ACCESS_KEY_ID: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";
@@ -57,7 +57,18 @@ impl Default for EnvironmentProvider {
 }
 
 impl ProvideCredentials for EnvironmentProvider {
-    fn provide(&self) -> Result<Credentials, CredentialsError> {
+    fn provide(&self) -> ProvideFuture<'_> {
+        ready(self.read())
+    }
+
+    fn name(&self) -> &'static str {
+        NAME
+    }
+}
+
+impl EnvironmentProvider {
+    /// Reads the source now (it never waits on the network).
+    fn read(&self) -> Result<Credentials, CredentialsError> {
         // A value that is not text would read as unset and let the chain fall through to other
         // credentials: it is a mistake to fix, named without its value.
         let variables = [
@@ -112,9 +123,5 @@ impl ProvideCredentials for EnvironmentProvider {
                 ))
             }
         }
-    }
-
-    fn name(&self) -> &'static str {
-        NAME
     }
 }

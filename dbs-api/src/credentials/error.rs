@@ -31,6 +31,18 @@ pub enum CredentialsError {
         reason: String,
     },
 
+    /// A configured source could not give credentials now: STS refused or could not be reached,
+    /// the ECS metadata service or a credentials URI failed. A chain stops here, as for
+    /// [`Invalid`](Self::Invalid): the user configured this source, and falling through would
+    /// silently use other credentials. Trying again later may succeed.
+    #[error("{source_name} could not give credentials: {reason}")]
+    Unavailable {
+        /// The [`name`](super::ProvideCredentials::name) of the provider.
+        source_name: &'static str,
+        /// What failed: the remote error code and RequestId when there is one, never a secret.
+        reason: String,
+    },
+
     /// Every provider of a chain was skipped; each entry says which and why, in chain order.
     #[error("{}", DisplayNoneFound(.0))]
     NoneFound(Vec<SkippedSource>),
@@ -53,28 +65,39 @@ impl CredentialsError {
         }
     }
 
+    /// A [`CredentialsError::Unavailable`] for `source_name`.
+    pub fn unavailable(source_name: &'static str, reason: impl Into<String>) -> Self {
+        Self::Unavailable {
+            source_name,
+            reason: reason.into(),
+        }
+    }
+
     /// `true` when the source simply had nothing ([`NotFound`](Self::NotFound) or
     /// [`NoneFound`](Self::NoneFound)), `false` when it is broken.
     pub fn is_not_found(&self) -> bool {
         matches!(self, Self::NotFound { .. } | Self::NoneFound(_))
     }
 
-    /// The provider that produced a [`NotFound`](Self::NotFound) or
-    /// [`Invalid`](Self::Invalid) error; `None` for [`NoneFound`](Self::NoneFound).
+    /// The provider that produced a [`NotFound`](Self::NotFound), [`Invalid`](Self::Invalid)
+    /// or [`Unavailable`](Self::Unavailable) error; `None` for [`NoneFound`](Self::NoneFound).
     pub fn source_name(&self) -> Option<&'static str> {
         match self {
-            Self::NotFound { source_name, .. } | Self::Invalid { source_name, .. } => {
-                Some(source_name)
-            }
+            Self::NotFound { source_name, .. }
+            | Self::Invalid { source_name, .. }
+            | Self::Unavailable { source_name, .. } => Some(source_name),
             Self::NoneFound(_) => None,
         }
     }
 
-    /// The reason of a [`NotFound`](Self::NotFound) or [`Invalid`](Self::Invalid) error;
-    /// `None` for [`NoneFound`](Self::NoneFound), whose reasons are in its list.
+    /// The reason of a [`NotFound`](Self::NotFound), [`Invalid`](Self::Invalid) or
+    /// [`Unavailable`](Self::Unavailable) error; `None` for [`NoneFound`](Self::NoneFound),
+    /// whose reasons are in its list.
     pub fn reason(&self) -> Option<&str> {
         match self {
-            Self::NotFound { reason, .. } | Self::Invalid { reason, .. } => Some(reason),
+            Self::NotFound { reason, .. }
+            | Self::Invalid { reason, .. }
+            | Self::Unavailable { reason, .. } => Some(reason),
             Self::NoneFound(_) => None,
         }
     }

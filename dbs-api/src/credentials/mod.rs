@@ -10,6 +10,11 @@
 //! | [`AliyunCliProfileProvider`] | `~/.aliyun/config.json`, written by `aliyun configure` |
 //! | [`SharedCredentialsFileProvider`] | `~/.alibabacloud/credentials` (INI), or `ALIBABA_CLOUD_CREDENTIALS_FILE` |
 //! | [`ChainProvider`] | each of a list of providers in turn; [`ChainProvider::default_chain`] is environment → CLI profile → shared file |
+//! | [`CachingProvider`] | wraps any of these: fetches once, refreshes temporary credentials at 80% of their lifetime, one refresh at a time |
+//!
+//! Providers are asynchronous ([`ProvideCredentials::provide`] returns a future), because
+//! temporary credentials come over the network. A [`Client`](crate::Client) wraps its provider in
+//! a [`CachingProvider`], so sources are read once per client, not once per call.
 //!
 //! # Missing versus broken sources
 //!
@@ -18,6 +23,8 @@
 //! * `Ok(credentials)`: found.
 //! * [`CredentialsError::NotFound`]: this source has nothing (no variable set, no file, no such
 //!   profile). A chain moves on to its next provider and remembers the reason.
+//! * [`CredentialsError::Unavailable`]: the source is configured but could not answer now (STS
+//!   refused or unreachable). A chain stops here too.
 //! * [`CredentialsError::Invalid`]: the source exists but is broken (invalid JSON or INI, a
 //!   profile missing `access_key_secret`, an unsupported mode, only half of the AccessKey pair in
 //!   the environment). **A chain stops here and returns the error instead of falling through to
@@ -43,10 +50,14 @@
 //! Parse errors report only a line and column, never the text around them.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use crate::Sensitive;
 
+mod cache;
 mod chain;
 mod env;
 mod error;
@@ -54,6 +65,7 @@ mod file;
 mod profile;
 mod shared_file;
 
+pub use cache::CachingProvider;
 pub use chain::{ChainProvider, DefaultChain};
 pub use env::{
     ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN,
@@ -72,11 +84,17 @@ pub const ALIBABA_CLOUD_PROFILE: &str = "ALIBABA_CLOUD_PROFILE";
 ///
 /// `Debug` prints only the start of the AccessKeyId (the whole ID identifies the account) and
 /// redacts the secret and the token.
+///
+/// Temporary credentials carry their [`expiration`](Self::expiration), which tells
+/// [`CachingProvider`] when to fetch new ones, and every provider notes its
+/// [`source`](Self::source).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
     access_key_id: String,
     access_key_secret: Sensitive<String>,
     security_token: Option<Sensitive<String>>,
+    expiration: Option<SystemTime>,
+    source: Option<&'static str>,
 }
 
 impl Credentials {
@@ -86,6 +104,8 @@ impl Credentials {
             access_key_id: access_key_id.into(),
             access_key_secret: Sensitive::new(access_key_secret.into()),
             security_token: None,
+            expiration: None,
+            source: None,
         }
     }
 
@@ -94,6 +114,30 @@ impl Credentials {
     pub fn with_security_token(mut self, token: impl Into<String>) -> Self {
         self.security_token = Some(Sensitive::new(token.into()));
         self
+    }
+
+    /// Notes when these temporary credentials stop working (STS's `Expiration`).
+    pub fn with_expiration(mut self, expiration: SystemTime) -> Self {
+        self.expiration = Some(expiration);
+        self
+    }
+
+    /// Notes the source that produced these credentials: a provider's
+    /// [`name`](ProvideCredentials::name), shown by the CLI's `-v`.
+    pub fn with_source(mut self, source: &'static str) -> Self {
+        self.source = Some(source);
+        self
+    }
+
+    /// When these credentials stop working; `None` for a long-lived AccessKey pair.
+    pub fn expiration(&self) -> Option<SystemTime> {
+        self.expiration
+    }
+
+    /// The source that produced these credentials, when one noted it (a
+    /// [`ChainProvider`] notes the provider that answered).
+    pub fn source(&self) -> Option<&'static str> {
+        self.source
     }
 
     /// The AccessKey ID (not a secret; it appears in every signed request).
@@ -152,6 +196,8 @@ impl fmt::Debug for Credentials {
             .field("access_key_id", &IdPrefix(&self.access_key_id))
             .field("access_key_secret", &self.access_key_secret)
             .field("security_token", &self.security_token)
+            .field("expiration", &self.expiration)
+            .field("source", &self.source)
             .finish()
     }
 }
@@ -171,24 +217,34 @@ impl fmt::Debug for IdPrefix<'_> {
     }
 }
 
+/// What [`ProvideCredentials::provide`] returns: a boxed future of credentials.
+pub type ProvideFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Credentials, CredentialsError>> + Send + 'a>>;
+
 /// A source of [`Credentials`].
+///
+/// Asynchronous, because temporary credentials come over the network (STS, the ECS metadata
+/// service, a credentials URI). A source that only reads memory, the environment or a file
+/// answers with a ready future. A [`Client`](crate::Client) asks its provider through a
+/// [`CachingProvider`], so a provider itself need not cache.
 ///
 /// Implementations must keep secrets out of their `Debug` output and out of every error.
 pub trait ProvideCredentials: fmt::Debug + Send + Sync {
     /// Looks for credentials.
     ///
-    /// Returns `Ok` when found, [`CredentialsError::NotFound`] (or
+    /// Resolves to `Ok` when found, [`CredentialsError::NotFound`] (or
     /// [`CredentialsError::NoneFound`] for a chain) when this source has nothing, so a chain may
-    /// try the next one, and [`CredentialsError::Invalid`] when the source exists but is broken
-    /// and the user must fix it.
-    fn provide(&self) -> Result<Credentials, CredentialsError>;
+    /// try the next one, [`CredentialsError::Invalid`] when the source exists but is broken and
+    /// the user must fix it, and [`CredentialsError::Unavailable`] when a configured source
+    /// could not answer (STS refused or unreachable).
+    fn provide(&self) -> ProvideFuture<'_>;
 
     /// A short, human-readable name of this source, used in error messages and logs.
     fn name(&self) -> &'static str;
 }
 
 impl<P: ProvideCredentials + ?Sized> ProvideCredentials for Box<P> {
-    fn provide(&self) -> Result<Credentials, CredentialsError> {
+    fn provide(&self) -> ProvideFuture<'_> {
         (**self).provide()
     }
 
@@ -198,13 +254,18 @@ impl<P: ProvideCredentials + ?Sized> ProvideCredentials for Box<P> {
 }
 
 impl<P: ProvideCredentials + ?Sized> ProvideCredentials for Arc<P> {
-    fn provide(&self) -> Result<Credentials, CredentialsError> {
+    fn provide(&self) -> ProvideFuture<'_> {
         (**self).provide()
     }
 
     fn name(&self) -> &'static str {
         (**self).name()
     }
+}
+
+/// The future of a source that answers without waiting (memory, environment, files).
+pub(crate) fn ready(result: Result<Credentials, CredentialsError>) -> ProvideFuture<'static> {
+    Box::pin(std::future::ready(result))
 }
 
 /// Always returns the credentials it was built with. Its source name is `"static"`.
@@ -222,8 +283,8 @@ impl StaticProvider {
 
 impl ProvideCredentials for StaticProvider {
     /// Never fails.
-    fn provide(&self) -> Result<Credentials, CredentialsError> {
-        Ok(self.credentials.clone())
+    fn provide(&self) -> ProvideFuture<'_> {
+        ready(Ok(self.credentials.clone()))
     }
 
     fn name(&self) -> &'static str {

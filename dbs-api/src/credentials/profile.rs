@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::file::{FileError, read_credentials_file};
-use super::{ALIBABA_CLOUD_PROFILE, Credentials, CredentialsError, EnvLookup, ProvideCredentials};
+use super::{
+    ALIBABA_CLOUD_PROFILE, Credentials, CredentialsError, EnvLookup, ProvideCredentials,
+    ProvideFuture, ready,
+};
 
 /// When this environment variable is `true`, [`AliyunCliProfileProvider`] reports
 /// [`CredentialsError::NotFound`] without reading the file (as in the official SDKs).
@@ -223,7 +226,18 @@ impl Default for AliyunCliProfileProvider {
 }
 
 impl ProvideCredentials for AliyunCliProfileProvider {
-    fn provide(&self) -> Result<Credentials, CredentialsError> {
+    fn provide(&self) -> ProvideFuture<'_> {
+        ready(self.read())
+    }
+
+    fn name(&self) -> &'static str {
+        NAME
+    }
+}
+
+impl AliyunCliProfileProvider {
+    /// Reads the source now (it never waits on the network).
+    fn read(&self) -> Result<Credentials, CredentialsError> {
         let found = self.find_profile()?;
         let name = &found.name;
         let mode = string_field(&found, "mode")?.unwrap_or_default();
@@ -269,10 +283,6 @@ impl ProvideCredentials for AliyunCliProfileProvider {
         } else {
             Ok(credentials)
         }
-    }
-
-    fn name(&self) -> &'static str {
-        NAME
     }
 }
 

@@ -4,7 +4,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::file::{FileError, read_credentials_file};
-use super::{ALIBABA_CLOUD_PROFILE, Credentials, CredentialsError, EnvLookup, ProvideCredentials};
+use super::{
+    ALIBABA_CLOUD_PROFILE, Credentials, CredentialsError, EnvLookup, ProvideCredentials,
+    ProvideFuture, ready,
+};
 
 /// The environment variable that points to a shared credentials file other than
 /// `~/.alibabacloud/credentials`.
@@ -109,7 +112,18 @@ impl Default for SharedCredentialsFileProvider {
 }
 
 impl ProvideCredentials for SharedCredentialsFileProvider {
-    fn provide(&self) -> Result<Credentials, CredentialsError> {
+    fn provide(&self) -> ProvideFuture<'_> {
+        ready(self.read())
+    }
+
+    fn name(&self) -> &'static str {
+        NAME
+    }
+}
+
+impl SharedCredentialsFileProvider {
+    /// Reads the source now (it never waits on the network).
+    fn read(&self) -> Result<Credentials, CredentialsError> {
         let explicit_file = self.env.get(ALIBABA_CLOUD_CREDENTIALS_FILE).is_some();
         let Some(path) = self.file_path() else {
             return Err(CredentialsError::not_found(
@@ -215,10 +229,6 @@ impl ProvideCredentials for SharedCredentialsFileProvider {
         } else {
             Ok(credentials)
         }
-    }
-
-    fn name(&self) -> &'static str {
-        NAME
     }
 }
 
