@@ -76,6 +76,15 @@ impl<P: ProvideCredentials> ProvideCredentials for Recording<P> {
         Box::pin(async {
             let credentials = self.inner.provide().await?;
             self.seen.record(&credentials);
+            // What `-v` shows: the source, never the secret or the token.
+            let source = credentials.source().unwrap_or(self.inner.name());
+            match credentials.expiration() {
+                Some(expiration) => tracing::info!(
+                    "credentials from {source} (temporary, expire at {})",
+                    rfc3339_utc(expiration)
+                ),
+                None => tracing::info!("credentials from {source}"),
+            }
             Ok(credentials)
         })
     }
@@ -83,6 +92,13 @@ impl<P: ProvideCredentials> ProvideCredentials for Recording<P> {
     fn name(&self) -> &'static str {
         self.inner.name()
     }
+}
+
+/// `time` as RFC 3339 in UTC, for a log line.
+fn rfc3339_utc(time: std::time::SystemTime) -> String {
+    time::OffsetDateTime::from(time)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "an unprintable time".to_owned())
 }
 
 #[cfg(test)]
