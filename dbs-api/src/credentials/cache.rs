@@ -274,7 +274,11 @@ mod tests {
             "79% of 100 s: still fresh"
         );
         s.advance_to(80);
-        assert_eq!(s.id().await.expect("credentials"), "STS.second", "80%: refreshed");
+        assert_eq!(
+            s.id().await.expect("credentials"),
+            "STS.second",
+            "80%: refreshed"
+        );
         assert_eq!(s.fetches.load(Ordering::SeqCst), 2);
     }
 
