@@ -294,7 +294,7 @@ pub(crate) fn check_timeouts(timeouts: &[(&str, Option<Duration>)]) -> Result<()
 /// `host[:port]` (HTTPS); plain HTTP only for loopback unless allowed. Refused: an empty host
 /// (`https://`, `http:`), port 0 or an empty port (`https://x:`), user information, and any
 /// path, query or fragment.
-fn parse_endpoint(url: &str, allow_plain_http: bool) -> Result<Endpoint, Error> {
+pub(crate) fn parse_endpoint(url: &str, allow_plain_http: bool) -> Result<Endpoint, Error> {
     let url = url.trim();
     let shape = || {
         Error::Config(format!(
@@ -361,7 +361,7 @@ fn parse_endpoint(url: &str, allow_plain_http: bool) -> Result<Endpoint, Error> 
     })
 }
 
-fn is_loopback(host_port: &str) -> bool {
+pub(crate) fn is_loopback(host_port: &str) -> bool {
     let host = match host_port.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or_default(),
         None => host_port

@@ -370,8 +370,7 @@ impl Inner {
     /// The cached credentials, checked to be sendable.
     async fn signing_credentials(&self) -> Result<Arc<Credentials>, Error> {
         let credentials = self.credentials.credentials().await?;
-        let source = credentials.source().unwrap_or(self.credentials.name());
-        credentials.check_sendable(source)?;
+        credentials.check_sendable(self.credentials.name())?;
         Ok(credentials)
     }
 

@@ -49,6 +49,7 @@
 //! redacted, and no error message, `Debug` output or log line of this module contains them.
 //! Parse errors report only a line and column, never the text around them.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -59,22 +60,53 @@ use crate::Sensitive;
 
 mod cache;
 mod chain;
+mod ecs_ram_role;
+mod endpoints;
 mod env;
 mod error;
 mod file;
+mod http;
+mod oidc;
 mod profile;
+mod ram_role_arn;
 mod shared_file;
+mod sts;
+mod uri;
 
 pub use cache::CachingProvider;
 pub use chain::{ChainProvider, DefaultChain};
+pub use ecs_ram_role::{
+    ALIBABA_CLOUD_ECS_METADATA, ALIBABA_CLOUD_ECS_METADATA_DISABLED, ALIBABA_CLOUD_IMDSV1_DISABLED,
+    EcsRamRoleProvider, EcsRamRoleProviderBuilder,
+};
+pub use endpoints::{
+    ALIBABA_CLOUD_STS_REGION, ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED, DBS_ECS_METADATA_ENDPOINT,
+    DBS_STS_ENDPOINT, DEFAULT_ECS_METADATA_ENDPOINT, DEFAULT_STS_HOST, StsEndpoint,
+};
 pub use env::{
     ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN,
     EnvironmentProvider,
 };
 pub use error::{CredentialsError, SkippedSource};
 pub use file::MAX_CREDENTIALS_FILE_BYTES;
+pub use http::MAX_CREDENTIALS_ANSWER_BYTES;
+pub use oidc::{
+    ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE, OidcRoleArnProvider,
+    OidcRoleArnProviderBuilder,
+};
 pub use profile::{ALIBABA_CLOUD_CLI_PROFILE_DISABLED, AliyunCliProfileProvider};
+pub use ram_role_arn::{
+    ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_ROLE_SESSION_NAME, RamRoleArnProvider,
+    RamRoleArnProviderBuilder,
+};
 pub use shared_file::{ALIBABA_CLOUD_CREDENTIALS_FILE, SharedCredentialsFileProvider};
+pub use sts::{
+    AssumeRoleRequest, AssumeRoleWithOidcRequest, DEFAULT_DURATION_SECONDS, MAX_DURATION_SECONDS,
+    MIN_DURATION_SECONDS, STS_API_VERSION, StsClient, StsClientBuilder, StsError,
+};
+pub use uri::{
+    ALIBABA_CLOUD_CREDENTIALS_URI, CredentialsUriProvider, CredentialsUriProviderBuilder,
+};
 
 /// The environment variable that names the profile to use in `~/.aliyun/config.json` and the
 /// section to use in `~/.alibabacloud/credentials`, when no name is given in code.
@@ -94,7 +126,7 @@ pub struct Credentials {
     access_key_secret: Sensitive<String>,
     security_token: Option<Sensitive<String>>,
     expiration: Option<SystemTime>,
-    source: Option<&'static str>,
+    source: Option<Cow<'static, str>>,
 }
 
 impl Credentials {
@@ -122,10 +154,11 @@ impl Credentials {
         self
     }
 
-    /// Notes the source that produced these credentials: a provider's
-    /// [`name`](ProvideCredentials::name), shown by the CLI's `-v`.
-    pub fn with_source(mut self, source: &'static str) -> Self {
-        self.source = Some(source);
+    /// Notes the source that produced these credentials, shown by the CLI's `-v`: a provider's
+    /// [`name`](ProvideCredentials::name), or a longer description such as
+    /// `ram role arn (profile prod) via aliyun CLI profile (profile base)`. Never a secret.
+    pub fn with_source(mut self, source: impl Into<Cow<'static, str>>) -> Self {
+        self.source = Some(source.into());
         self
     }
 
@@ -136,8 +169,8 @@ impl Credentials {
 
     /// The source that produced these credentials, when one noted it (a
     /// [`ChainProvider`] notes the provider that answered).
-    pub fn source(&self) -> Option<&'static str> {
-        self.source
+    pub fn source(&self) -> Option<&str> {
+        self.source.as_deref()
     }
 
     /// The AccessKey ID (not a secret; it appears in every signed request).
