@@ -463,14 +463,17 @@ fn cli_profile_broken_cases_are_invalid() {
     write_cli_config(
         home.path(),
         &format!(
-            r#"{{"current": "default", "profiles": [{{"name": "default", "mode": "RamRoleArn",
+            r#"{{"current": "default", "profiles": [{{"name": "default", "mode": "CloudSSO",
                 "access_key_id": "{ID}", "access_key_secret": "{SECRET}",
-                "ram_role_arn": "acs:ram::1:role/x", "region_id": "cn-hangzhou"}}]}}"#
+                "region_id": "cn-hangzhou"}}]}}"#
         ),
     );
     let reason = expect_invalid(cli(&home).provide().now(), "aliyun CLI profile");
     assert!(
-        reason.contains("mode RamRoleArn, which is not supported yet; use AK or StsToken"),
+        reason.contains(
+            "mode CloudSSO, which is not supported; use AK, StsToken, RamRoleArn, EcsRamRole, \
+             ChainableRamRoleArn or OIDC"
+        ),
         "{reason}"
     );
     // The region is still readable.
@@ -640,11 +643,14 @@ fn shared_file_broken_cases_are_invalid() {
 
     write_shared_file(
         home.path(),
-        "[default]\ntype = ecs_ram_role\nrole_name = r\n",
+        "[default]\ntype = rsa_key_pair\npublic_key_id = r\n",
     );
     let reason = expect_invalid(shared(&home).provide().now(), "shared credentials file");
     assert!(
-        reason.contains("type = ecs_ram_role, which is not supported yet; use access_key or sts"),
+        reason.contains(
+            "type = rsa_key_pair, which is not supported; use access_key, sts, ram_role_arn, \
+             oidc_role_arn or ecs_ram_role"
+        ),
         "{reason}"
     );
 }
@@ -671,8 +677,11 @@ fn chain_environment_beats_files() {
         chain.provider_names(),
         [
             "environment",
+            "oidc role arn",
             "aliyun CLI profile",
-            "shared credentials file"
+            "shared credentials file",
+            "ecs ram role",
+            "credentials uri"
         ]
     );
 }
@@ -778,20 +787,38 @@ fn chain_lists_every_skipped_source() {
         names,
         [
             "environment",
+            "oidc role arn",
             "aliyun CLI profile",
-            "shared credentials file"
+            "shared credentials file",
+            "ecs ram role",
+            "credentials uri"
         ]
     );
     assert_eq!(skipped[0].reason, "ALIBABA_CLOUD_ACCESS_KEY_ID is not set");
-    assert!(skipped[1].reason.ends_with("config.json does not exist"));
-    assert!(skipped[2].reason.ends_with("credentials does not exist"));
+    assert_eq!(
+        skipped[1].reason,
+        "ALIBABA_CLOUD_OIDC_PROVIDER_ARN and ALIBABA_CLOUD_OIDC_TOKEN_FILE are not set"
+    );
+    assert!(skipped[2].reason.ends_with("config.json does not exist"));
+    assert!(skipped[3].reason.ends_with("credentials does not exist"));
+    assert!(
+        skipped[4]
+            .reason
+            .starts_with("not configured: ALIBABA_CLOUD_ECS_METADATA is not set"),
+        "{}",
+        skipped[4].reason
+    );
+    assert_eq!(
+        skipped[5].reason,
+        "ALIBABA_CLOUD_CREDENTIALS_URI is not set"
+    );
 
     let message = error.to_string();
     assert!(!message.contains('\n'), "one line: {message}");
     assert!(
         message.starts_with(
             "no credentials found: environment: ALIBABA_CLOUD_ACCESS_KEY_ID is not set; \
-             aliyun CLI profile: "
+             oidc role arn: "
         ),
         "{message}"
     );
@@ -835,9 +862,9 @@ fn custom_chain_and_nested_chains() {
     let Err(CredentialsError::NoneFound(skipped)) = outer.provide().now() else {
         panic!("expected NoneFound");
     };
-    assert_eq!(skipped.len(), 4);
+    assert_eq!(skipped.len(), 7);
     assert_eq!(
-        skipped[3],
+        skipped[6],
         SkippedSource {
             source_name: "environment",
             reason: "ALIBABA_CLOUD_ACCESS_KEY_ID is not set".to_owned(),
@@ -853,7 +880,7 @@ fn providers_are_send_sync_trait_objects() {
     let boxed: Box<dyn ProvideCredentials> = Box::new(chain);
     assert_eq!(boxed.name(), "credentials chain");
     let with_profile = ChainProvider::default_chain_with_profile("prod");
-    assert_eq!(with_profile.provider_names().len(), 3);
+    assert_eq!(with_profile.provider_names().len(), 6);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -907,7 +934,7 @@ fn no_error_or_debug_output_contains_a_secret() {
                 "access_key_secret": "{SECRET}", "sts_token": {{"v": "{TOKEN}"}}}}]}}"#
         ),
         format!(
-            r#"{{"profiles": [{{"name": "default", "mode": "EcsRamRole",
+            r#"{{"profiles": [{{"name": "default", "mode": "RamRoleArn",
                 "access_key_secret": "{SECRET}", "sts_token": "{TOKEN}"}}]}}"#
         ),
         format!(

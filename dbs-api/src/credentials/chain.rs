@@ -3,8 +3,11 @@
 use std::path::PathBuf;
 
 use super::{
-    AliyunCliProfileProvider, Credentials, CredentialsError, EnvLookup, EnvironmentProvider,
-    ProvideCredentials, ProvideFuture, SharedCredentialsFileProvider, SkippedSource,
+    ALIBABA_CLOUD_ECS_METADATA, ALIBABA_CLOUD_ECS_METADATA_DISABLED,
+    ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE, AliyunCliProfileProvider,
+    Credentials, CredentialsError, CredentialsUriProvider, EcsRamRoleProvider, EnvLookup,
+    EnvironmentProvider, OidcRoleArnProvider, ProvideCredentials, ProvideFuture,
+    SharedCredentialsFileProvider, SkippedSource, ready,
 };
 
 const NAME: &str = "credentials chain";
@@ -38,10 +41,10 @@ impl ChainProvider {
         Self { providers }
     }
 
-    /// The default chain, reading the process environment and `$HOME`:
-    /// [`EnvironmentProvider`] → [`AliyunCliProfileProvider`] →
-    /// [`SharedCredentialsFileProvider`]. See [`DefaultChain`] to choose a profile or inject the
-    /// home directory and environment.
+    /// The default chain, reading the process environment and `$HOME`, in the official order:
+    /// environment → OIDC (when configured) → Alibaba CLI profile → shared credentials file →
+    /// ECS instance role (when configured) → credentials URI (when set). See [`DefaultChain`]
+    /// to choose a profile or inject the home directory and environment.
     pub fn default_chain() -> Self {
         DefaultChain::new().build()
     }
@@ -111,8 +114,24 @@ impl ProvideCredentials for ChainProvider {
     }
 }
 
-/// Builds the default chain: environment variables, then the Alibaba Cloud CLI profile
-/// (`~/.aliyun/config.json`), then the shared credentials file (`~/.alibabacloud/credentials`).
+/// Builds the default chain, in the order of the official credentials libraries:
+///
+/// 1. [`EnvironmentProvider`]: `ALIBABA_CLOUD_ACCESS_KEY_ID`, … (source `"environment"`);
+/// 2. [`OidcRoleArnProvider`], when `ALIBABA_CLOUD_OIDC_PROVIDER_ARN` or
+///    `ALIBABA_CLOUD_OIDC_TOKEN_FILE` is set (ACK RRSA sets both, and `ALIBABA_CLOUD_ROLE_ARN`)
+///    (source `"oidc role arn"`);
+/// 3. [`AliyunCliProfileProvider`]: `~/.aliyun/config.json`, every mode;
+/// 4. [`SharedCredentialsFileProvider`]: `~/.alibabacloud/credentials`, every type;
+/// 5. [`EcsRamRoleProvider`], **only when configured**: `ALIBABA_CLOUD_ECS_METADATA` names the
+///    role, or [`with_ecs_ram_role`](Self::with_ecs_ram_role) was called; never when
+///    `ALIBABA_CLOUD_ECS_METADATA_DISABLED=true` (source `"ecs ram role"`);
+/// 6. [`CredentialsUriProvider`], when `ALIBABA_CLOUD_CREDENTIALS_URI` is set (source
+///    `"credentials uri"`).
+///
+/// Unlike the official libraries, the chain never probes the metadata service on its own:
+/// off an ECS instance that costs a timeout, and on one it would silently pick the instance's
+/// role. So a machine with nothing configured fails at once, without any network I/O, with
+/// [`CredentialsError::NoneFound`] naming all six sources and why each was skipped.
 ///
 /// ```no_run
 /// use dbs_api::credentials::{DefaultChain, ProvideCredentials};
@@ -130,6 +149,7 @@ pub struct DefaultChain {
     profile: Option<String>,
     home: Option<PathBuf>,
     env: Option<EnvLookup>,
+    ecs_ram_role: bool,
 }
 
 impl DefaultChain {
@@ -161,8 +181,14 @@ impl DefaultChain {
         self
     }
 
-    /// The chain: [`EnvironmentProvider`] → [`AliyunCliProfileProvider`] →
-    /// [`SharedCredentialsFileProvider`].
+    /// Asks the ECS metadata service (after the files) even when `ALIBABA_CLOUD_ECS_METADATA`
+    /// is unset: the role name is then read from the service.
+    pub fn with_ecs_ram_role(mut self) -> Self {
+        self.ecs_ram_role = true;
+        self
+    }
+
+    /// The chain of the six sources.
     pub fn build(self) -> ChainProvider {
         let env = self.env.unwrap_or_else(EnvLookup::process);
         let mut cli = AliyunCliProfileProvider::new();
@@ -178,9 +204,118 @@ impl DefaultChain {
             file = file.with_home(home);
         }
         ChainProvider::new(vec![
-            Box::new(EnvironmentProvider { env }),
+            Box::new(EnvironmentProvider { env: env.clone() }),
+            Box::new(OidcIfConfigured { env: env.clone() }),
             Box::new(cli),
             Box::new(file),
+            Box::new(EcsIfConfigured {
+                env: env.clone(),
+                asked: self.ecs_ram_role,
+            }),
+            Box::new(UriIfSet { env }),
         ])
+    }
+}
+
+/// Runs `provider` once it is built, or reports why it could not be.
+fn provide_built<P: ProvideCredentials + 'static>(
+    provider: Result<P, CredentialsError>,
+) -> ProvideFuture<'static> {
+    match provider {
+        Err(error) => ready(Err(error)),
+        Ok(provider) => Box::pin(async move { provider.provide().await }),
+    }
+}
+
+/// The OIDC provider of the default chain: built from the environment at each call, and only
+/// when the OIDC variables are set.
+#[derive(Debug)]
+struct OidcIfConfigured {
+    env: EnvLookup,
+}
+
+impl ProvideCredentials for OidcIfConfigured {
+    fn provide(&self) -> ProvideFuture<'_> {
+        // ALIBABA_CLOUD_ROLE_ARN alone also names a role for other providers: the OIDC
+        // variables are what configure this one.
+        if self.env.get(ALIBABA_CLOUD_OIDC_PROVIDER_ARN).is_none()
+            && self.env.get(ALIBABA_CLOUD_OIDC_TOKEN_FILE).is_none()
+        {
+            return ready(Err(CredentialsError::not_found(
+                self.name(),
+                format!(
+                    "{ALIBABA_CLOUD_OIDC_PROVIDER_ARN} and {ALIBABA_CLOUD_OIDC_TOKEN_FILE} are \
+                     not set"
+                ),
+            )));
+        }
+        provide_built(
+            OidcRoleArnProvider::builder()
+                .env(self.env.clone())
+                .label("environment")
+                .build(),
+        )
+    }
+
+    fn name(&self) -> &'static str {
+        "oidc role arn"
+    }
+}
+
+/// The ECS provider of the default chain: only when a role name is set or the chain was asked
+/// to, so an unconfigured machine never waits on the metadata address.
+#[derive(Debug)]
+struct EcsIfConfigured {
+    env: EnvLookup,
+    asked: bool,
+}
+
+impl ProvideCredentials for EcsIfConfigured {
+    fn provide(&self) -> ProvideFuture<'_> {
+        if self
+            .env
+            .get(ALIBABA_CLOUD_ECS_METADATA_DISABLED)
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+        {
+            return ready(Err(CredentialsError::not_found(
+                self.name(),
+                format!("disabled by {ALIBABA_CLOUD_ECS_METADATA_DISABLED}=true"),
+            )));
+        }
+        if !self.asked && self.env.get(ALIBABA_CLOUD_ECS_METADATA).is_none() {
+            return ready(Err(CredentialsError::not_found(
+                self.name(),
+                format!(
+                    "not configured: {ALIBABA_CLOUD_ECS_METADATA} is not set (the metadata \
+                     service is asked only when configured)"
+                ),
+            )));
+        }
+        provide_built(EcsRamRoleProvider::builder().env(self.env.clone()).build())
+    }
+
+    fn name(&self) -> &'static str {
+        "ecs ram role"
+    }
+}
+
+/// The credentials URI provider of the default chain, when `ALIBABA_CLOUD_CREDENTIALS_URI` is
+/// set (building it reports that it is not).
+#[derive(Debug)]
+struct UriIfSet {
+    env: EnvLookup,
+}
+
+impl ProvideCredentials for UriIfSet {
+    fn provide(&self) -> ProvideFuture<'_> {
+        provide_built(
+            CredentialsUriProvider::builder()
+                .env(self.env.clone())
+                .build(),
+        )
+    }
+
+    fn name(&self) -> &'static str {
+        "credentials uri"
     }
 }

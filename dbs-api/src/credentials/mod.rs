@@ -9,11 +9,18 @@
 //! | [`EnvironmentProvider`] | `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET`, `ALIBABA_CLOUD_SECURITY_TOKEN` |
 //! | [`AliyunCliProfileProvider`] | `~/.aliyun/config.json`, written by `aliyun configure` |
 //! | [`SharedCredentialsFileProvider`] | `~/.alibabacloud/credentials` (INI), or `ALIBABA_CLOUD_CREDENTIALS_FILE` |
-//! | [`ChainProvider`] | each of a list of providers in turn; [`ChainProvider::default_chain`] is environment → CLI profile → shared file |
+//! | [`RamRoleArnProvider`] | STS `AssumeRole` with the credentials of any other provider |
+//! | [`OidcRoleArnProvider`] | STS `AssumeRoleWithOIDC` with a token file (ACK RRSA): `ALIBABA_CLOUD_ROLE_ARN`, `ALIBABA_CLOUD_OIDC_PROVIDER_ARN`, `ALIBABA_CLOUD_OIDC_TOKEN_FILE` |
+//! | [`EcsRamRoleProvider`] | the ECS instance's RAM role, from the metadata service (IMDSv2) |
+//! | [`CredentialsUriProvider`] | a URL serving temporary credentials: `ALIBABA_CLOUD_CREDENTIALS_URI` |
+//! | [`ChainProvider`] | each of a list of providers in turn; [`DefaultChain`] is environment → OIDC → CLI profile → shared file → ECS role (only when configured) → credentials URI |
 //! | [`CachingProvider`] | wraps any of these: fetches once, refreshes temporary credentials at 80% of their lifetime, one refresh at a time |
 //!
 //! Providers are asynchronous ([`ProvideCredentials::provide`] returns a future), because
-//! temporary credentials come over the network. A [`Client`](crate::Client) wraps its provider in
+//! temporary credentials come over the network (STS through [`StsClient`], at the endpoint
+//! [`StsEndpoint`] resolves; `DBS_STS_ENDPOINT` and `DBS_ECS_METADATA_ENDPOINT` point STS and
+//! the metadata service at a loopback emulator). Answers of these services are read up to
+//! [`MAX_CREDENTIALS_ANSWER_BYTES`]. A [`Client`](crate::Client) wraps its provider in
 //! a [`CachingProvider`], so sources are read once per client, not once per call.
 //!
 //! # Missing versus broken sources

@@ -1,13 +1,15 @@
 //! Credentials from the Alibaba Cloud CLI configuration, `~/.aliyun/config.json`.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
 use super::file::{FileError, read_credentials_file};
 use super::{
-    ALIBABA_CLOUD_PROFILE, Credentials, CredentialsError, EnvLookup, ProvideCredentials,
-    ProvideFuture, ready,
+    ALIBABA_CLOUD_PROFILE, Credentials, CredentialsError, EcsRamRoleProvider, EnvLookup,
+    OidcRoleArnProvider, ProvideCredentials, ProvideFuture, RamRoleArnProvider, StaticProvider,
+    StsEndpoint, ready,
 };
 
 /// When this environment variable is `true`, [`AliyunCliProfileProvider`] reports
@@ -40,8 +42,24 @@ const NAME: &str = "aliyun CLI profile";
 /// The profile used is, in order: the name given to [`with_profile`](Self::with_profile), the
 /// `ALIBABA_CLOUD_PROFILE` environment variable, the file's `current` field, `default`.
 ///
-/// Supported modes (matched case-insensitively): `AK` (`access_key_id`, `access_key_secret`)
-/// and `StsToken` (the same plus `sts_token`, returned as the SecurityToken).
+/// Supported modes (matched case-insensitively) and the fields each reads, as `aliyun
+/// configure` writes them and the official credentials libraries read them:
+///
+/// | Mode | Fields | Credentials |
+/// |---|---|---|
+/// | `AK` | `access_key_id`, `access_key_secret` | the AccessKey pair |
+/// | `StsToken` | the same and `sts_token` | the pair with `sts_token` as the SecurityToken |
+/// | `RamRoleArn` | `access_key_id`, `access_key_secret`, `ram_role_arn`; optional `ram_session_name`, `expired_seconds`, `policy`, `external_id`, `sts_region`, `enable_vpc` | [`RamRoleArnProvider`] with the pair as source |
+/// | `ChainableRamRoleArn` | `source_profile` and the role fields of `RamRoleArn` | [`RamRoleArnProvider`] with the source profile's credentials (any mode) as source |
+/// | `EcsRamRole` | optional `ram_role_name` | [`EcsRamRoleProvider`] |
+/// | `OIDC` | `ram_role_arn`, `oidc_provider_arn`, `oidc_token_file`; optional `role_session_name`, `expired_seconds`, `policy`, `sts_region`, `enable_vpc` | [`OidcRoleArnProvider`] |
+///
+/// `expired_seconds` of 0 (what `aliyun configure` writes when none is given) means the
+/// default, 3600. A chain of `source_profile` that comes back to a profile already in it is
+/// [`CredentialsError::Invalid`], naming the profiles of the cycle.
+///
+/// The credentials' [`source`](Credentials::source) names the profile and mode, such as
+/// `aliyun CLI profile 'prod' (AK)` or `ram role arn (aliyun CLI profile 'prod') acs:ram::…`.
 ///
 /// On Unix, a file that group or others may access is read with a `tracing` warning naming it.
 ///
@@ -53,8 +71,11 @@ const NAME: &str = "aliyun CLI profile";
 ///   `/dev/zero`), the file is larger than
 ///   [`MAX_CREDENTIALS_FILE_BYTES`](super::MAX_CREDENTIALS_FILE_BYTES), cannot be read or is
 ///   not valid JSON, or the
-///   chosen profile has no mode, an unsupported mode (`RamRoleArn`, `EcsRamRole`, …), or misses
-///   a field its mode needs.
+///   chosen profile has no mode, an unsupported mode (`CloudSSO`, …), misses a field its mode
+///   needs, or its `source_profile` chain is missing a profile or forms a cycle.
+/// * For the role modes, the errors of [`RamRoleArnProvider`], [`EcsRamRoleProvider`] and
+///   [`OidcRoleArnProvider`] ([`CredentialsError::Unavailable`] when STS or the metadata
+///   service fails).
 #[derive(Clone, Debug)]
 pub struct AliyunCliProfileProvider {
     profile: Option<String>,
@@ -62,11 +83,30 @@ pub struct AliyunCliProfileProvider {
     pub(super) env: EnvLookup,
 }
 
-/// The chosen profile, as a JSON object, with where it came from.
+/// The chosen profile, as a JSON object, with where it came from and the file's other
+/// profiles (a `ChainableRamRoleArn` profile names its source among them).
 struct FoundProfile {
     path: PathBuf,
     name: String,
     fields: Map<String, Value>,
+    profiles: Arc<Vec<Value>>,
+}
+
+impl FoundProfile {
+    /// The profile `name` of the same file.
+    fn sibling(&self, name: &str) -> Option<FoundProfile> {
+        self.profiles.iter().find_map(|profile| match profile {
+            Value::Object(fields) if fields.get("name").and_then(Value::as_str) == Some(name) => {
+                Some(FoundProfile {
+                    path: self.path.clone(),
+                    name: name.to_owned(),
+                    fields: fields.clone(),
+                    profiles: Arc::clone(&self.profiles),
+                })
+            }
+            _ => None,
+        })
+    }
 }
 
 impl AliyunCliProfileProvider {
@@ -191,14 +231,21 @@ impl AliyunCliProfileProvider {
             }
         };
 
+        let profiles = Arc::new(profiles);
         let mut names = Vec::new();
-        for profile in profiles {
+        for profile in profiles.iter() {
             let Value::Object(fields) = profile else {
                 continue;
             };
             match fields.get("name").and_then(Value::as_str) {
                 Some(profile_name) if profile_name == name => {
-                    return Ok(FoundProfile { path, name, fields });
+                    let fields = fields.clone();
+                    return Ok(FoundProfile {
+                        path,
+                        name,
+                        fields,
+                        profiles: Arc::clone(&profiles),
+                    });
                 }
                 Some(profile_name) => names.push(format!("'{profile_name}'")),
                 None => {}
@@ -227,7 +274,10 @@ impl Default for AliyunCliProfileProvider {
 
 impl ProvideCredentials for AliyunCliProfileProvider {
     fn provide(&self) -> ProvideFuture<'_> {
-        ready(self.read())
+        match self.resolve() {
+            Err(error) => ready(Err(error)),
+            Ok(provider) => Box::pin(async move { provider.provide().await }),
+        }
     }
 
     fn name(&self) -> &'static str {
@@ -236,53 +286,238 @@ impl ProvideCredentials for AliyunCliProfileProvider {
 }
 
 impl AliyunCliProfileProvider {
-    /// Reads the source now (it never waits on the network).
-    fn read(&self) -> Result<Credentials, CredentialsError> {
+    /// Reads the file and builds the provider of the chosen profile's mode (reading only local
+    /// files; a role's STS call or the metadata service is asked when that provider is).
+    fn resolve(&self) -> Result<Box<dyn ProvideCredentials>, CredentialsError> {
         let found = self.find_profile()?;
+        let mut visited = Vec::new();
+        self.profile_provider(&found, &mut visited)
+    }
+
+    /// The provider of `found`'s mode; `visited` holds the profiles whose `source_profile`
+    /// led here, to refuse a cycle.
+    fn profile_provider(
+        &self,
+        found: &FoundProfile,
+        visited: &mut Vec<String>,
+    ) -> Result<Box<dyn ProvideCredentials>, CredentialsError> {
         let name = &found.name;
-        let mode = string_field(&found, "mode")?.unwrap_or_default();
-        let is_sts = if mode.eq_ignore_ascii_case("AK") {
-            false
-        } else if mode.eq_ignore_ascii_case("StsToken") {
-            true
-        } else if mode.is_empty() {
+        let shown = found.path.display();
+        let label = format!("{NAME} '{name}'");
+        let mode = string_field(found, "mode")?.unwrap_or_default();
+        let Some(mode) = Mode::parse(&mode) else {
             return Err(CredentialsError::invalid(
                 NAME,
-                format!(
-                    "profile '{name}' in {} has no mode; run `aliyun configure --profile {name}`",
-                    found.path.display()
-                ),
-            ));
-        } else {
-            return Err(CredentialsError::invalid(
-                NAME,
-                format!(
-                    "profile '{name}' in {} uses mode {mode}, which is not supported yet; \
-                     use AK or StsToken (`aliyun configure --profile {name} --mode AK`)",
-                    found.path.display()
-                ),
+                if mode.is_empty() {
+                    format!(
+                        "profile '{name}' in {shown} has no mode; run `aliyun configure --profile {name}`"
+                    )
+                } else {
+                    format!(
+                        "profile '{name}' in {shown} uses mode {mode}, which is not supported; use \
+                         AK, StsToken, RamRoleArn, EcsRamRole, ChainableRamRoleArn or OIDC"
+                    )
+                },
             ));
         };
-        let mode = if is_sts { "StsToken" } else { "AK" };
+        let mode_name = mode.as_str();
         let required = |field: &str| -> Result<String, CredentialsError> {
-            string_field(&found, field)?.ok_or_else(|| {
+            string_field(found, field)?.ok_or_else(|| {
                 CredentialsError::invalid(
                     NAME,
                     format!(
-                        "profile '{name}' in {} (mode {mode}) has no {field}; \
-                         run `aliyun configure --profile {name} --mode {mode}`",
-                        found.path.display()
+                        "profile '{name}' in {shown} (mode {mode_name}) has no {field}; \
+                         run `aliyun configure --profile {name} --mode {mode_name}`"
                     ),
                 )
             })
         };
-        let credentials =
-            Credentials::new(required("access_key_id")?, required("access_key_secret")?);
-        if is_sts {
-            Ok(credentials.with_security_token(required("sts_token")?))
-        } else {
-            Ok(credentials)
+        let optional = |field: &str| string_field(found, field);
+        let sts_endpoint = || -> Result<StsEndpoint, CredentialsError> {
+            let mut endpoint = StsEndpoint::new();
+            if let Some(region) = optional("sts_region")? {
+                endpoint = endpoint.region(region);
+            }
+            if let Some(vpc) = bool_field(found, "enable_vpc")? {
+                endpoint = endpoint.vpc(vpc);
+            }
+            Ok(endpoint)
+        };
+        let ram_role = |source: Box<dyn ProvideCredentials>| -> Result<Box<dyn ProvideCredentials>, CredentialsError> {
+            let mut builder = RamRoleArnProvider::builder()
+                .boxed_source(source)
+                .role_arn(required("ram_role_arn")?)
+                .sts_endpoint(sts_endpoint()?)
+                .env(self.env.clone())
+                .label(label.clone());
+            if let Some(session) = optional("ram_session_name")? {
+                builder = builder.role_session_name(session);
+            }
+            if let Some(seconds) = duration_field(found, "expired_seconds")? {
+                builder = builder.duration_seconds(seconds);
+            }
+            if let Some(policy) = optional("policy")? {
+                builder = builder.policy(policy);
+            }
+            if let Some(id) = optional("external_id")? {
+                builder = builder.external_id(id);
+            }
+            Ok(Box::new(builder.build()?))
+        };
+        let access_key = || -> Result<Credentials, CredentialsError> {
+            Ok(
+                Credentials::new(required("access_key_id")?, required("access_key_secret")?)
+                    .with_source(format!("{label} ({mode_name})")),
+            )
+        };
+        match mode {
+            Mode::Ak => Ok(Box::new(StaticProvider::new(access_key()?))),
+            Mode::StsToken => Ok(Box::new(StaticProvider::new(
+                access_key()?.with_security_token(required("sts_token")?),
+            ))),
+            Mode::RamRoleArn => ram_role(Box::new(StaticProvider::new(access_key()?))),
+            Mode::ChainableRamRoleArn => {
+                let source_name = required("source_profile")?;
+                visited.push(name.clone());
+                if visited.contains(&source_name) {
+                    visited.push(source_name);
+                    return Err(CredentialsError::invalid(
+                        NAME,
+                        format!(
+                            "profiles {} in {shown} form a cycle through source_profile; \
+                             end the chain at a profile of mode AK, StsToken, RamRoleArn, \
+                             EcsRamRole or OIDC",
+                            visited
+                                .iter()
+                                .map(|p| format!("'{p}'"))
+                                .collect::<Vec<_>>()
+                                .join(" -> ")
+                        ),
+                    ));
+                }
+                let source = found.sibling(&source_name).ok_or_else(|| {
+                    CredentialsError::invalid(
+                        NAME,
+                        format!(
+                            "the source_profile '{source_name}' of profile '{name}' is not in {shown}"
+                        ),
+                    )
+                })?;
+                let source = self.profile_provider(&source, visited)?;
+                ram_role(source)
+            }
+            Mode::EcsRamRole => {
+                let mut builder = EcsRamRoleProvider::builder()
+                    .env(self.env.clone())
+                    .label(label.clone());
+                if let Some(role) = optional("ram_role_name")? {
+                    builder = builder.role_name(role);
+                }
+                Ok(Box::new(builder.build()?))
+            }
+            Mode::Oidc => {
+                let mut builder = OidcRoleArnProvider::builder()
+                    .role_arn(required("ram_role_arn")?)
+                    .oidc_provider_arn(required("oidc_provider_arn")?)
+                    .oidc_token_file(required("oidc_token_file")?)
+                    .sts_endpoint(sts_endpoint()?)
+                    .env(self.env.clone())
+                    .label(label.clone());
+                if let Some(session) = optional("role_session_name")? {
+                    builder = builder.role_session_name(session);
+                }
+                if let Some(seconds) = duration_field(found, "expired_seconds")? {
+                    builder = builder.duration_seconds(seconds);
+                }
+                if let Some(policy) = optional("policy")? {
+                    builder = builder.policy(policy);
+                }
+                Ok(Box::new(builder.build()?))
+            }
         }
+    }
+}
+
+/// The profile modes of the Alibaba Cloud CLI that hold or lead to credentials.
+#[derive(Clone, Copy)]
+enum Mode {
+    Ak,
+    StsToken,
+    RamRoleArn,
+    EcsRamRole,
+    ChainableRamRoleArn,
+    Oidc,
+}
+
+impl Mode {
+    /// Matched case-insensitively, as the existing AK/StsToken reading did.
+    fn parse(mode: &str) -> Option<Self> {
+        [
+            Self::Ak,
+            Self::StsToken,
+            Self::RamRoleArn,
+            Self::EcsRamRole,
+            Self::ChainableRamRoleArn,
+            Self::Oidc,
+        ]
+        .into_iter()
+        .find(|m| m.as_str().eq_ignore_ascii_case(mode))
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Ak => "AK",
+            Self::StsToken => "StsToken",
+            Self::RamRoleArn => "RamRoleArn",
+            Self::EcsRamRole => "EcsRamRole",
+            Self::ChainableRamRoleArn => "ChainableRamRoleArn",
+            Self::Oidc => "OIDC",
+        }
+    }
+}
+
+/// A duration field (`expired_seconds`): a JSON number or a string of digits; absent, blank or
+/// 0 means the default, as `aliyun configure` writes 0 when none was given.
+fn duration_field(found: &FoundProfile, field: &str) -> Result<Option<u32>, CredentialsError> {
+    let bad = || {
+        CredentialsError::invalid(
+            NAME,
+            format!(
+                "{field} of profile '{}' in {} is not a number of seconds",
+                found.name,
+                found.path.display()
+            ),
+        )
+    };
+    let seconds = match found.fields.get(field) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Number(n)) => n.as_u64().ok_or_else(bad)?,
+        Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
+        Some(Value::String(s)) => s.trim().parse::<u64>().map_err(|_| bad())?,
+        Some(_) => return Err(bad()),
+    };
+    if seconds == 0 {
+        return Ok(None);
+    }
+    u32::try_from(seconds).map(Some).map_err(|_| bad())
+}
+
+/// A boolean field (`enable_vpc`): JSON `true`/`false` or the strings `"true"`/`"false"`.
+fn bool_field(found: &FoundProfile, field: &str) -> Result<Option<bool>, CredentialsError> {
+    match found.fields.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) if s.trim().eq_ignore_ascii_case("true") => Ok(Some(true)),
+        Some(Value::String(s)) if s.trim().eq_ignore_ascii_case("false") => Ok(Some(false)),
+        Some(_) => Err(CredentialsError::invalid(
+            NAME,
+            format!(
+                "{field} of profile '{}' in {} is not true or false",
+                found.name,
+                found.path.display()
+            ),
+        )),
     }
 }
 

@@ -7,7 +7,7 @@ use super::sts::{
     AssumeRoleRequest, DEFAULT_DURATION_SECONDS, MAX_DURATION_SECONDS, MIN_DURATION_SECONDS,
     StsClient, StsClientBuilder, StsError,
 };
-use super::{CredentialsError, EnvLookup, ProvideCredentials, ProvideFuture, StsEndpoint, ready};
+use super::{CredentialsError, EnvLookup, ProvideCredentials, ProvideFuture, StsEndpoint};
 use crate::signing::SignatureVersion;
 
 /// The role to assume when none is given in code (official name).
@@ -308,20 +308,5 @@ impl ProvideCredentials for RamRoleArnProvider {
 
     fn name(&self) -> &'static str {
         NAME
-    }
-}
-
-/// A provider that always fails with `error`, for a configuration found broken while building
-/// a provider inside another (a profile).
-#[derive(Debug)]
-pub(crate) struct Failing(pub CredentialsError);
-
-impl ProvideCredentials for Failing {
-    fn provide(&self) -> ProvideFuture<'_> {
-        ready(Err(self.0.clone()))
-    }
-
-    fn name(&self) -> &'static str {
-        self.0.source_name().unwrap_or(NAME)
     }
 }

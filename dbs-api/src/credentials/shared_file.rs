@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use super::file::{FileError, read_credentials_file};
 use super::{
-    ALIBABA_CLOUD_PROFILE, Credentials, CredentialsError, EnvLookup, ProvideCredentials,
-    ProvideFuture, ready,
+    ALIBABA_CLOUD_PROFILE, Credentials, CredentialsError, EcsRamRoleProvider, EnvLookup,
+    OidcRoleArnProvider, ProvideCredentials, ProvideFuture, RamRoleArnProvider, StaticProvider,
+    ready,
 };
 
 /// The environment variable that points to a shared credentials file other than
@@ -36,8 +37,16 @@ const NAME: &str = "shared credentials file";
 /// ```
 ///
 /// The section used is, in order: the name given to [`with_profile`](Self::with_profile), the
-/// `ALIBABA_CLOUD_PROFILE` environment variable, `default`. Supported types are `access_key`
-/// and `sts` (whose `security_token` is returned as the SecurityToken).
+/// `ALIBABA_CLOUD_PROFILE` environment variable, `default`. Supported types and their keys, as
+/// in the official credentials libraries:
+///
+/// | `type` | Keys | Credentials |
+/// |---|---|---|
+/// | `access_key` | `access_key_id`, `access_key_secret` | the AccessKey pair |
+/// | `sts` | the same and `security_token` | the pair with its SecurityToken |
+/// | `ram_role_arn` | `access_key_id`, `access_key_secret`, `role_arn`; optional `role_session_name`, `policy` | [`RamRoleArnProvider`] with the pair as source |
+/// | `oidc_role_arn` | `role_arn`, `oidc_provider_arn`, `oidc_token_file_path`; optional `role_session_name`, `policy` | [`OidcRoleArnProvider`] |
+/// | `ecs_ram_role` | optional `role_name` | [`EcsRamRoleProvider`] |
 ///
 /// On Unix, a file that group or others may access is read with a `tracing` warning naming it.
 ///
@@ -46,8 +55,11 @@ const NAME: &str = "shared credentials file";
 ///   exist, or it has no section of the chosen name.
 /// * [`CredentialsError::Invalid`] when `ALIBABA_CLOUD_CREDENTIALS_FILE` names a missing file,
 ///   the path is not a regular file (a directory, a FIFO, `/dev/zero`), the file is larger than
-///   [`MAX_CREDENTIALS_FILE_BYTES`](super::MAX_CREDENTIALS_FILE_BYTES), cannot be read or parsed, or the section has no `type`, an unsupported type
-///   (`ecs_ram_role`, `ram_role_arn`, …) or misses a key its type needs.
+///   [`MAX_CREDENTIALS_FILE_BYTES`](super::MAX_CREDENTIALS_FILE_BYTES), cannot be read or
+///   parsed, or the section has no `type`, an unsupported type (`rsa_key_pair`, …) or misses a
+///   key its type needs.
+/// * For the role types, the errors of [`RamRoleArnProvider`], [`OidcRoleArnProvider`] and
+///   [`EcsRamRoleProvider`].
 #[derive(Clone, Debug)]
 pub struct SharedCredentialsFileProvider {
     profile: Option<String>,
@@ -113,7 +125,10 @@ impl Default for SharedCredentialsFileProvider {
 
 impl ProvideCredentials for SharedCredentialsFileProvider {
     fn provide(&self) -> ProvideFuture<'_> {
-        ready(self.read())
+        match self.read() {
+            Err(error) => ready(Err(error)),
+            Ok(provider) => Box::pin(async move { provider.provide().await }),
+        }
     }
 
     fn name(&self) -> &'static str {
@@ -122,8 +137,9 @@ impl ProvideCredentials for SharedCredentialsFileProvider {
 }
 
 impl SharedCredentialsFileProvider {
-    /// Reads the source now (it never waits on the network).
-    fn read(&self) -> Result<Credentials, CredentialsError> {
+    /// Reads the file now and builds the provider of the section's type (a role's STS call or
+    /// the metadata service is asked when that provider is).
+    fn read(&self) -> Result<Box<dyn ProvideCredentials>, CredentialsError> {
         let explicit_file = self.env.get(ALIBABA_CLOUD_CREDENTIALS_FILE).is_some();
         let Some(path) = self.file_path() else {
             return Err(CredentialsError::not_found(
@@ -183,30 +199,6 @@ impl SharedCredentialsFileProvider {
         };
 
         let kind = section.get("type").map(String::as_str).unwrap_or_default();
-        let is_sts = match kind {
-            "access_key" => false,
-            "sts" => true,
-            "" => {
-                return Err(CredentialsError::invalid(
-                    NAME,
-                    format!(
-                        "section [{name}] of {} has no `type`; add `type = access_key` \
-                         (or `type = sts` with a security_token)",
-                        path.display()
-                    ),
-                ));
-            }
-            other => {
-                return Err(CredentialsError::invalid(
-                    NAME,
-                    format!(
-                        "section [{name}] of {} has type = {other}, which is not supported yet; \
-                         use access_key or sts",
-                        path.display()
-                    ),
-                ));
-            }
-        };
         let required = |key: &str| -> Result<String, CredentialsError> {
             section
                 .get(key)
@@ -222,12 +214,73 @@ impl SharedCredentialsFileProvider {
                     )
                 })
         };
-        let credentials =
-            Credentials::new(required("access_key_id")?, required("access_key_secret")?);
-        if is_sts {
-            Ok(credentials.with_security_token(required("security_token")?))
-        } else {
-            Ok(credentials)
+        let optional = |key: &str| section.get(key).filter(|v| !v.is_empty()).cloned();
+        let label = format!("{NAME} [{name}]");
+        let access_key = || -> Result<Credentials, CredentialsError> {
+            Ok(
+                Credentials::new(required("access_key_id")?, required("access_key_secret")?)
+                    .with_source(format!("{label} ({kind})")),
+            )
+        };
+        match kind {
+            "access_key" => Ok(Box::new(StaticProvider::new(access_key()?))),
+            "sts" => Ok(Box::new(StaticProvider::new(
+                access_key()?.with_security_token(required("security_token")?),
+            ))),
+            "ram_role_arn" => {
+                let mut builder = RamRoleArnProvider::builder()
+                    .source(StaticProvider::new(access_key()?))
+                    .role_arn(required("role_arn")?)
+                    .env(self.env.clone())
+                    .label(label.clone());
+                if let Some(session) = optional("role_session_name") {
+                    builder = builder.role_session_name(session);
+                }
+                if let Some(policy) = optional("policy") {
+                    builder = builder.policy(policy);
+                }
+                Ok(Box::new(builder.build()?))
+            }
+            "oidc_role_arn" => {
+                let mut builder = OidcRoleArnProvider::builder()
+                    .role_arn(required("role_arn")?)
+                    .oidc_provider_arn(required("oidc_provider_arn")?)
+                    .oidc_token_file(required("oidc_token_file_path")?)
+                    .env(self.env.clone())
+                    .label(label.clone());
+                if let Some(session) = optional("role_session_name") {
+                    builder = builder.role_session_name(session);
+                }
+                if let Some(policy) = optional("policy") {
+                    builder = builder.policy(policy);
+                }
+                Ok(Box::new(builder.build()?))
+            }
+            "ecs_ram_role" => {
+                let mut builder = EcsRamRoleProvider::builder()
+                    .env(self.env.clone())
+                    .label(label.clone());
+                if let Some(role) = optional("role_name") {
+                    builder = builder.role_name(role);
+                }
+                Ok(Box::new(builder.build()?))
+            }
+            "" => Err(CredentialsError::invalid(
+                NAME,
+                format!(
+                    "section [{name}] of {} has no `type`; add `type = access_key` \
+                     (or `type = sts` with a security_token)",
+                    path.display()
+                ),
+            )),
+            other => Err(CredentialsError::invalid(
+                NAME,
+                format!(
+                    "section [{name}] of {} has type = {other}, which is not supported; use \
+                     access_key, sts, ram_role_arn, oidc_role_arn or ecs_ram_role",
+                    path.display()
+                ),
+            )),
         }
     }
 }
