@@ -204,6 +204,37 @@ fn dry_run_sends_nothing_and_masks_the_credentials() {
 }
 
 #[test]
+fn verbose_names_the_credentials_source_but_never_the_secret() {
+    let env = [
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIverboseid"),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "Verbose-Secret-6610"),
+        ("ALIBABA_CLOUD_SECURITY_TOKEN", "Verbose-Token-3391"),
+        (PASSWORD_VAR, "Verbose-Password-1184"),
+    ];
+    let output = dbs(
+        &with(
+            &["--endpoint", "http://127.0.0.1:1", "--dry-run", "-v"],
+            &[],
+        ),
+        &env,
+    );
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let log = stderr(&output);
+    assert!(log.contains("credentials from environment"), "{log}");
+    let everything = format!("{}{log}", stdout(&output));
+    for secret in [
+        "Verbose-Secret-6610",
+        "Verbose-Token-3391",
+        "Verbose-Password-1184",
+    ] {
+        assert!(
+            !everything.contains(secret),
+            "{secret} leaked: {everything}"
+        );
+    }
+}
+
+#[test]
 fn an_unknown_plan_is_a_service_error_on_one_line() {
     let args: Vec<&str> = with(&["--emulator"], &[])
         .into_iter()
