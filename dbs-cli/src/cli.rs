@@ -202,8 +202,14 @@ fn own_global_args() -> [Arg; 15] {
                 "The credentials profile to use, in ~/.aliyun/config.json (`aliyun configure`) \
                  and ~/.alibabacloud/credentials; its region_id is used when no endpoint or \
                  region is given. Default: ALIBABA_CLOUD_PROFILE, then the file's current \
-                 profile. Environment credentials (ALIBABA_CLOUD_ACCESS_KEY_ID and \
-                 ALIBABA_CLOUD_ACCESS_KEY_SECRET) still come first when they are set.",
+                 profile. Every mode of the aliyun CLI works: AK, StsToken, RamRoleArn, \
+                 ChainableRamRoleArn, EcsRamRole and OIDC (and the credentials file's types \
+                 access_key, sts, ram_role_arn, oidc_role_arn and ecs_ram_role). Environment \
+                 credentials (ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET) \
+                 and OIDC (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, \
+                 ALIBABA_CLOUD_OIDC_TOKEN_FILE) still come first when they are set; the ECS \
+                 instance role (ALIBABA_CLOUD_ECS_METADATA) and ALIBABA_CLOUD_CREDENTIALS_URI \
+                 come after the files. -v names the source used.",
             ),
         Arg::new(SIGNATURE)
             .long(SIGNATURE)

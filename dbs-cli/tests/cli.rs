@@ -736,3 +736,99 @@ fn https_proxy_and_no_proxy_are_honoured() {
         "NO_PROXY sends the host direct"
     );
 }
+
+/// The example answer of STS `AssumeRole` in Alibaba's API reference.
+const ASSUME_ROLE_ANSWER: &str = r#"{"RequestId":"6894B13B-6D71-4EF5-88FA-F32781734A7F",
+"AssumedRoleUser":{"AssumedRoleId":"34458433936495****:alice","Arn":"acs:ram::123456789012****:role/alice/alice"},
+"Credentials":{"SecurityToken":"Role-Token-5521","Expiration":"2015-04-09T11:52:19Z",
+"AccessKeySecret":"Role-Secret-7730","AccessKeyId":"STS.L4aBSCSJVMuKg5U1****"}}"#;
+
+const ROLE_ARN: &str = "acs:ram::1234567890123456:role/dbs-restore";
+
+/// `dbs --dry-run -v` with `env` and `args` against a loopback STS answering the reference
+/// example: the call is signed with the role's credentials and the log names the source.
+fn dry_run_through_sts(home: &Path, args: &[&str], env: &[(&str, &str)]) -> (String, String) {
+    let sts = Server::answering(common::response(
+        200,
+        "application/json",
+        &[],
+        ASSUME_ROLE_ANSWER,
+    ));
+    let mut env = env.to_vec();
+    env.push(("DBS_STS_ENDPOINT", &sts.url));
+    env.push((PASSWORD_VAR, "Role-Password-9917"));
+    let mut before = vec!["--endpoint", "http://127.0.0.1:1", "--dry-run", "-v"];
+    before.extend_from_slice(args);
+    let output = dbs_in(home, &with(&before, &[]), &env);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    assert_eq!(sts.requests(), 1, "one AssumeRole call");
+    let (out, log) = (stdout(&output), stderr(&output));
+    assert!(
+        out.contains("Credential=STS.L4aBSCSJVMuKg5U1****"),
+        "signed with the role's AccessKeyId: {out}"
+    );
+    let everything = format!("{out}{log}");
+    for secret in [
+        "Role-Secret-7730",
+        "Role-Token-5521",
+        "Role-Password-9917",
+        "Profile-Secret-4410",
+    ] {
+        assert!(
+            !everything.contains(secret),
+            "{secret} leaked: {everything}"
+        );
+    }
+    (out, log)
+}
+
+#[test]
+fn a_ram_role_arn_profile_signs_with_the_role_and_says_so_under_verbose() {
+    let home = tempfile::tempdir().expect("temp HOME");
+    let config = serde_json::json!({
+        "current": "default",
+        "profiles": [
+            {"name": "prod", "mode": "RamRoleArn", "access_key_id": "LTAIprofileid",
+             "access_key_secret": "Profile-Secret-4410", "ram_role_arn": ROLE_ARN,
+             "ram_session_name": "cli-session", "expired_seconds": 0}
+        ]
+    });
+    std::fs::create_dir_all(home.path().join(".aliyun")).expect("mkdir");
+    std::fs::write(home.path().join(".aliyun/config.json"), config.to_string())
+        .expect("write config");
+    let (_, log) = dry_run_through_sts(home.path(), &["--profile", "prod"], &[]);
+    assert!(
+        log.contains(&format!(
+            "credentials from ram role arn (aliyun CLI profile 'prod') {ROLE_ARN} with \
+             credentials from aliyun CLI profile 'prod' (AccessKey) (temporary, expire at \
+             2015-04-09T11:52:19Z)"
+        )),
+        "{log}"
+    );
+}
+
+#[test]
+fn oidc_in_the_environment_signs_with_the_role_and_says_so_under_verbose() {
+    let home = tempfile::tempdir().expect("temp HOME");
+    let token = home.path().join("oidc-token");
+    std::fs::write(&token, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjbGkifQ.c2ln").expect("token");
+    let token = token.to_str().expect("utf-8").to_owned();
+    let (_, log) = dry_run_through_sts(
+        home.path(),
+        &[],
+        &[
+            ("ALIBABA_CLOUD_ROLE_ARN", ROLE_ARN),
+            (
+                "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+                "acs:ram::1234567890123456:oidc-provider/ack-rrsa-demo",
+            ),
+            ("ALIBABA_CLOUD_OIDC_TOKEN_FILE", &token),
+        ],
+    );
+    assert!(
+        log.contains(&format!(
+            "credentials from oidc role arn (environment) {ROLE_ARN} (temporary"
+        )),
+        "{log}"
+    );
+}

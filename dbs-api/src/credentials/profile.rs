@@ -364,10 +364,15 @@ impl AliyunCliProfileProvider {
             }
             Ok(Box::new(builder.build()?))
         };
+        // A RamRoleArn profile's pair is only the role's source: say what it is.
+        let kind = match mode {
+            Mode::RamRoleArn => "AccessKey",
+            _ => mode_name,
+        };
         let access_key = || -> Result<Credentials, CredentialsError> {
             Ok(
                 Credentials::new(required("access_key_id")?, required("access_key_secret")?)
-                    .with_source(format!("{label} ({mode_name})")),
+                    .with_source(format!("{label} ({kind})")),
             )
         };
         match mode {
