@@ -986,3 +986,37 @@ fn the_default_chain_with_nothing_configured_answers_at_once_without_the_network
     };
     assert_eq!(skipped.len(), 6);
 }
+
+#[test]
+fn debug_of_every_provider_shows_no_secret() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let token = token_file(dir.path(), OIDC_TOKEN);
+    let sts_url = "http://127.0.0.1:1";
+    let role = RamRoleArnProvider::builder()
+        .source(StaticProvider::new(
+            Credentials::new(ID, SECRET).with_security_token("Source-Token-3141"),
+        ))
+        .role_arn(ROLE)
+        .policy("Policy-Text")
+        .sts_endpoint(StsEndpoint::new().url(sts_url))
+        .env_lookup(env(&[]))
+        .build()
+        .expect("a provider");
+    let oidc = OidcRoleArnProvider::builder()
+        .role_arn(ROLE)
+        .oidc_provider_arn(OIDC_PROVIDER)
+        .oidc_token_file(&token)
+        .sts_endpoint(StsEndpoint::new().url(sts_url))
+        .env_lookup(env(&[]))
+        .build()
+        .expect("a provider");
+    let uri = CredentialsUriProvider::builder()
+        .url("http://127.0.0.1:1/credentials?key=Uri-Key-2718")
+        .env_lookup(env(&[]))
+        .build()
+        .expect("a provider");
+    let text = format!("{role:?} {role:#?} {oidc:?} {uri:?}");
+    for secret in [SECRET, "Source-Token-3141", OIDC_TOKEN, "Uri-Key-2718"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+}

@@ -91,7 +91,9 @@ impl Client {
 
     /// A client configured from the environment: region from `ALIBABA_CLOUD_REGION_ID` (or the
     /// Alibaba CLI profile's region), endpoint from `DBS_ENDPOINT` when set, credentials from the
-    /// default chain (environment, `~/.aliyun/config.json`, `~/.alibabacloud/credentials`).
+    /// default chain ([`DefaultChain`](crate::credentials::DefaultChain): environment, OIDC,
+    /// `~/.aliyun/config.json`, `~/.alibabacloud/credentials`, the ECS instance role when
+    /// configured, a credentials URI).
     ///
     /// # Errors
     ///

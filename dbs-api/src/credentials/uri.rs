@@ -24,10 +24,30 @@ const NAME: &str = "credentials uri";
 /// [`CredentialsError::Invalid`] for a malformed URL; [`CredentialsError::Unavailable`] when
 /// the URL cannot be reached, answers other than 200, or without `"Code": "Success"` and all
 /// four fields.
-#[derive(Debug)]
 pub struct CredentialsUriProvider {
     http: reqwest::Client,
     url: reqwest::Url,
+}
+
+impl std::fmt::Debug for CredentialsUriProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialsUriProvider")
+            .field("url", &self.shown())
+            .finish_non_exhaustive()
+    }
+}
+
+impl CredentialsUriProvider {
+    /// The URL without its query, which may carry a key of the agent.
+    fn shown(&self) -> String {
+        format!(
+            "{}://{}{}{}",
+            self.url.scheme(),
+            self.url.host_str().unwrap_or_default(),
+            self.url.port().map(|p| format!(":{p}")).unwrap_or_default(),
+            self.url.path()
+        )
+    }
 }
 
 /// Configures a [`CredentialsUriProvider`].
@@ -136,14 +156,7 @@ impl CredentialsUriProviderBuilder {
 impl ProvideCredentials for CredentialsUriProvider {
     fn provide(&self) -> ProvideFuture<'_> {
         Box::pin(async move {
-            // Shown without its query, which may carry a key of the agent.
-            let shown = format!(
-                "{}://{}{}",
-                self.url.scheme(),
-                self.url.host_str().unwrap_or_default(),
-                self.url.port().map(|p| format!(":{p}")).unwrap_or_default()
-            );
-            let shown = format!("{shown}{}", self.url.path());
+            let shown = self.shown();
             let unavailable =
                 |reason: String| CredentialsError::unavailable(NAME, format!("{shown}: {reason}"));
             let Answer { status, body } = http::fetch(self.http.get(self.url.clone()))
