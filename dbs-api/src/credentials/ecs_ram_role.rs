@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::endpoints::ecs_metadata_endpoint;
-use super::http::{self, Answer, FetchError, http_client, json_object, temporary_credentials};
+use super::http::{self, Answer, http_client, json_object, temporary_credentials};
 use super::ram_role_arn::non_blank;
 use super::{CredentialsError, EnvLookup, ProvideCredentials, ProvideFuture};
 use crate::client::Endpoint;
@@ -199,7 +199,7 @@ impl EcsRamRoleProvider {
         }
         let Answer { status, body } = http::fetch(request)
             .await
-            .map_err(|e| self.unavailable(format!("GET {path}: {}", fetch_reason(&e))))?;
+            .map_err(|e| self.unavailable(format!("GET {path}: {}", e)))?;
         if status != 200 {
             return Err(self.unavailable(format!("GET {path}: HTTP {status}")));
         }
@@ -218,7 +218,7 @@ impl EcsRamRoleProvider {
                 _ => "an empty or non-text token".to_owned(),
             },
             Ok(Answer { status, .. }) => format!("HTTP {status}"),
-            Err(error) => fetch_reason(&error),
+            Err(error) => error.to_string(),
         };
         if self.allow_imds_v1 {
             tracing::warn!(
@@ -233,10 +233,6 @@ impl EcsRamRoleProvider {
              is off (allow it with {ALIBABA_CLOUD_IMDSV1_DISABLED}=false or allow_imds_v1(true))"
         )))
     }
-}
-
-fn fetch_reason(error: &FetchError) -> String {
-    error.to_string()
 }
 
 impl ProvideCredentials for EcsRamRoleProvider {

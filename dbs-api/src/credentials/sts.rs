@@ -408,24 +408,20 @@ impl StsClient {
                 .and_then(Value::as_str)
                 .map(|value| redactor.redact_prefix(value, MESSAGE_CHARS))
         };
-        if let Some(code) = text("Code")
-            .filter(|_| !(200..300).contains(&status) || !fields.contains_key("Credentials"))
-        {
-            return Err(StsError::Service {
+        let success = (200..300).contains(&status);
+        match (success, fields.get("Credentials"), text("Code")) {
+            (true, Some(Value::Object(credentials)), _) => http::temporary_credentials(credentials)
+                .map_err(|e| unexpected(format!("Credentials: {e}"))),
+            // STS's error shape: any status but 2xx, or a 2xx without credentials.
+            (_, _, Some(code)) => Err(StsError::Service {
                 action,
                 status,
                 code,
                 message: text("Message").unwrap_or_default(),
                 request_id: text("RequestId"),
-            });
-        }
-        if !(200..300).contains(&status) {
-            return Err(unexpected("an error without a Code".to_owned()));
-        }
-        match fields.get("Credentials") {
-            Some(Value::Object(credentials)) => http::temporary_credentials(credentials)
-                .map_err(|e| unexpected(format!("Credentials: {e}"))),
-            _ => Err(unexpected("no Credentials object".to_owned())),
+            }),
+            (false, _, None) => Err(unexpected("an error without a Code".to_owned())),
+            (true, _, None) => Err(unexpected("no Credentials object".to_owned())),
         }
     }
 }
