@@ -119,7 +119,7 @@ pub(crate) fn handle(
 }
 
 /// A loopback peer, a loopback `Host`, and no `Origin` or a loopback one (see the module docs).
-fn check_caller(peer: SocketAddr, headers: &HeaderMap) -> Result<(), &'static str> {
+pub(crate) fn check_caller(peer: SocketAddr, headers: &HeaderMap) -> Result<(), &'static str> {
     // The Host header is the client's to choose: only the peer address says where it is.
     // `to_canonical` reads `::ffff:127.0.0.1` (IPv4 on a dual-stack `[::]` socket) as 127.0.0.1.
     if !peer.ip().to_canonical().is_loopback() {

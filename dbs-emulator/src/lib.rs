@@ -260,6 +260,7 @@
 
 pub mod admin;
 mod config;
+pub mod credentials_uri;
 mod dbs;
 mod examples;
 pub mod faults;
@@ -267,6 +268,7 @@ mod foreground;
 mod gateway;
 mod handler;
 mod idempotency;
+pub mod imds;
 mod plan_handlers;
 pub mod plans;
 mod reply;
@@ -275,12 +277,15 @@ mod restore_handlers;
 pub mod seed;
 mod server;
 mod state;
+pub mod sts;
+mod temporary;
 
 pub use config::{
     AccessKey, AccessKeyValueParser, CLIENT_TOKEN_WINDOW, DEFAULT_BODY_BUDGET_BYTES,
     DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CLIENT_TOKENS,
     DEFAULT_MAX_NONCES, DEFAULT_MAX_RESTORE_TASK_BYTES, DEFAULT_MAX_RESTORE_TASKS,
-    DEFAULT_TASK_DURATION_MS, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, EmulatorConfig,
+    DEFAULT_MAX_TEMPORARY_CREDENTIALS, DEFAULT_TASK_DURATION_MS,
+    DEFAULT_TEMPORARY_LIFETIME_SECONDS, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, EmulatorConfig,
     MAX_FAULTS, NONCE_WINDOW, ParseAccessKeyError, TIMESTAMP_WINDOW,
 };
 pub use faults::{Fault, FaultKind};
@@ -288,8 +293,12 @@ pub use foreground::{ACCESS_KEY_VAR, ServeError, account_options, serve_foregrou
 pub use plans::{PlanRecord, PlanStatus};
 pub use reply::EXAMPLE_HEADER;
 pub use seed::{BackupPlan, MAX_SEED_FILE_BYTES, Seed, SeedError};
-pub use server::{Emulator, EmulatorHandle, InvalidFault, StartError};
+pub use server::{
+    CREDENTIALS_URI_FAULT_ACTION, Emulator, EmulatorHandle, InvalidFault, METADATA_FAULT_ACTION,
+    StartError,
+};
 pub use state::{
     DEFAULT_STATE_PAGE_SIZE, MAX_STATE_PAGE_SIZE, RestoreTask, StatePage, StateQuery,
     StateSnapshot, TaskLimitReached,
 };
+pub use temporary::{CredentialCounters, MAX_METADATA_TOKENS, TEMPORARY_ACCESS_KEY_PREFIX};

@@ -19,11 +19,17 @@ use tokio::sync::{Semaphore, SemaphorePermit, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::admin;
-use crate::config::{AccessKey, CLIENT_TOKEN_WINDOW, EmulatorConfig, MAX_FAULTS};
+use crate::config::{
+    AccessKey, CLIENT_TOKEN_WINDOW, DEFAULT_TEMPORARY_LIFETIME_SECONDS, EmulatorConfig, MAX_FAULTS,
+};
+use crate::credentials_uri::{self, CREDENTIALS_URI_PATH};
 use crate::dbs::{self, Call};
 use crate::faults::{Fault, FaultKind};
-use crate::gateway::{self, RequestParts};
+use crate::gateway::{self, Keys, RequestParts, Target};
 use crate::idempotency::TokenCache;
+use crate::imds::{self, MetadataRequest};
+use crate::sts::{self, StsAction, StsCall};
+use crate::temporary::{Source, TemporaryStore};
 use dbs_api::CommonErrorCode;
 
 use crate::plans::{DEFAULT_MAX_BACKUP_PLANS, PlanStore};
@@ -50,6 +56,12 @@ pub(crate) struct Shared {
     /// Remembered `ClientToken`s. Its own lock, taken before the state's and held while a
     /// request with a token is handled (see [`crate::dbs::handle`]).
     tokens: Mutex<TokenCache>,
+    /// Issued temporary credentials, metadata session tokens and the credential endpoints'
+    /// counters. Its own lock, never held with another.
+    pub(crate) temporary: Mutex<TemporaryStore>,
+    /// `EmulatorConfig::sts_credential_lifetime_ms`.
+    lifetime_override_ms: Option<u64>,
+    imds_v1_allowed: bool,
 }
 
 impl fmt::Debug for Shared {
@@ -90,7 +102,17 @@ impl Shared {
                 config.max_client_tokens,
                 i64::try_from(CLIENT_TOKEN_WINDOW.as_secs()).unwrap_or(i64::MAX),
             )),
+            temporary: Mutex::new(TemporaryStore::new(config.max_temporary_credentials)),
+            lifetime_override_ms: config.sts_credential_lifetime_ms,
+            imds_v1_allowed: config.imds_v1_allowed,
         }
+    }
+
+    /// The temporary credentials' store.
+    pub(crate) fn temporary(&self) -> MutexGuard<'_, TemporaryStore> {
+        self.temporary
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The state. A handler never panics while holding it, but a poisoned lock is still usable.
@@ -120,11 +142,15 @@ impl Shared {
     }
 
     pub(crate) fn snapshot(&self) -> StateSnapshot {
-        self.lock().snapshot()
+        let mut snapshot = self.lock().snapshot();
+        snapshot.credentials = self.temporary().counters;
+        snapshot
     }
 
     pub(crate) fn page(&self, query: &StateQuery) -> StatePage {
-        self.lock().page(query)
+        let mut page = self.lock().page(query);
+        page.state.credentials = self.temporary().counters;
+        page
     }
 
     pub(crate) fn inject_fault(&self, fault: Fault) -> Result<(), InvalidFault> {
@@ -436,12 +462,131 @@ async fn serve(
     if let Some(route) = parts.uri.path().strip_prefix(admin::PREFIX) {
         return Ok(admin::handle(peer, &parts, route, &body, &shared));
     }
-    api(&parts, &body, &shared).await
+    let path = parts.uri.path();
+    if imds::is_metadata_path(path) || path == CREDENTIALS_URI_PATH {
+        return credential_endpoint(peer, &parts, &shared).await;
+    }
+    api(&parts, &body, &shared, peer).await
 }
 
-async fn api(parts: &Parts, body: &Bytes, shared: &Shared) -> Result<HttpResponse, DropConnection> {
+/// The fault name that matches every metadata service request.
+pub const METADATA_FAULT_ACTION: &str = "EcsMetadata";
+/// The fault name that matches every credentials URI request.
+pub const CREDENTIALS_URI_FAULT_ACTION: &str = "CredentialsUri";
+
+/// Answers the metadata service and the credentials URI: local callers only, counted, faults
+/// taken (`EcsMetadata`, `CredentialsUri`) before anything else.
+async fn credential_endpoint(
+    peer: SocketAddr,
+    parts: &Parts,
+    shared: &Shared,
+) -> Result<HttpResponse, DropConnection> {
+    let path = parts.uri.path();
+    let is_uri = path == CREDENTIALS_URI_PATH;
+    let fault_action = if is_uri {
+        CREDENTIALS_URI_FAULT_ACTION
+    } else {
+        METADATA_FAULT_ACTION
+    };
     let request_id = new_request_id();
-    let (action, reply) = api_reply(parts, body, shared, &request_id).await;
+    if let Err(message) = admin::check_caller(peer, &parts.headers) {
+        tracing::info!(%request_id, endpoint = fault_action, status = 403, "refused: not a local caller");
+        return Ok(text_response(403, message));
+    }
+    {
+        let mut temporary = shared.temporary();
+        let counters = &mut temporary.counters;
+        match (is_uri, parts.method == hyper::Method::PUT) {
+            (true, _) => counters.credentials_uri += 1,
+            (false, true) => counters.metadata_token += 1,
+            (false, false) => counters.metadata_credentials += 1,
+        }
+    }
+    let fault = shared.lock().faults.take(fault_action, true);
+    if let Some(fault) = fault {
+        sleep_ms(fault.delay_ms).await;
+        match fault.kind {
+            FaultKind::Reset => return Err(DropConnection),
+            FaultKind::Delay => {}
+            _ => {
+                tracing::info!(%request_id, endpoint = fault_action, "answered by an injected fault");
+                return Ok(Reply::Gateway(fault.error()).into_response(
+                    &request_id,
+                    &host(parts),
+                    false,
+                ));
+            }
+        }
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let lifetime_ms = shared
+        .lifetime_override_ms
+        .unwrap_or(DEFAULT_TEMPORARY_LIFETIME_SECONDS * 1000);
+    let (status, body, json) = if is_uri {
+        if parts.method == hyper::Method::GET {
+            let issued = shared
+                .temporary()
+                .issue(now, lifetime_ms, Source::CredentialsUri);
+            (200, credentials_uri::document(&issued), true)
+        } else {
+            (
+                405,
+                "the credentials URI is read with GET\n".to_owned(),
+                false,
+            )
+        }
+    } else {
+        let read = imds::read(parts, shared.imds_v1_allowed, |token| {
+            shared.temporary().metadata_token_valid(token, now)
+        });
+        match read {
+            Ok(MetadataRequest::Token(ttl)) => {
+                (200, shared.temporary().new_metadata_token(now, ttl), false)
+            }
+            Ok(MetadataRequest::Roles) => (200, imds::DEMO_ECS_ROLE_NAME.to_owned(), false),
+            Ok(MetadataRequest::Credentials) => {
+                let issued = shared
+                    .temporary()
+                    .issue(now, lifetime_ms, Source::EcsMetadata);
+                (200, imds::credentials_document(&issued), true)
+            }
+            Err(imds::Refusal(status, message)) => (status, message.to_owned(), false),
+        }
+    };
+    let lose_response = shared.lock().faults.take(fault_action, false);
+    if let Some(fault) = lose_response {
+        sleep_ms(fault.delay_ms).await;
+        tracing::info!(%request_id, endpoint = fault_action, "work done; answer replaced by an injected fault");
+        return Ok(Reply::Gateway(fault.error()).into_response(&request_id, &host(parts), false));
+    }
+    tracing::info!(%request_id, endpoint = fault_action, status, "answered");
+    Ok(if json {
+        crate::reply::json_text_response(status, &request_id, body)
+    } else {
+        text_response(status, &body)
+    })
+}
+
+/// A `text/plain` answer (the metadata service's).
+fn text_response(status: u16, text: &str) -> HttpResponse {
+    let mut response = Response::new(Full::new(Bytes::from(text.to_owned())));
+    *response.status_mut() =
+        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::BAD_REQUEST);
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain;charset=utf-8"),
+    );
+    response
+}
+
+async fn api(
+    parts: &Parts,
+    body: &Bytes,
+    shared: &Shared,
+    peer: SocketAddr,
+) -> Result<HttpResponse, DropConnection> {
+    let request_id = new_request_id();
+    let (action, reply) = api_reply(parts, body, shared, &request_id, peer).await;
     let Some(reply) = reply else {
         tracing::info!(%request_id, action = log_action(action.as_deref()), "connection reset by an injected fault");
         return Err(DropConnection);
@@ -469,6 +614,7 @@ async fn api_reply(
     body: &Bytes,
     shared: &Shared,
     request_id: &str,
+    peer: SocketAddr,
 ) -> (Option<String>, Option<Reply>) {
     if parts.uri.path() != "/" {
         let error =
@@ -495,6 +641,13 @@ async fn api_reply(
     // Counted and matched against faults as soon as the action is known.
     let action = req.action_name();
     if let Some(action) = &action {
+        if let Some(sts) = StsAction::named(action) {
+            let mut temporary = shared.temporary();
+            match sts {
+                StsAction::AssumeRole => temporary.counters.assume_role += 1,
+                StsAction::AssumeRoleWithOidc => temporary.counters.assume_role_with_oidc += 1,
+            }
+        }
         let fault = {
             let mut state = shared.lock();
             state.count_request(action);
@@ -516,7 +669,44 @@ async fn api_reply(
     }
 
     let now = time::OffsetDateTime::now_utc();
-    let accepted = gateway::authenticate(&req, &shared.accounts, now, |nonce, timestamp| {
+    let sts_call = StsCall {
+        request_id,
+        now,
+        lifetime_override_ms: shared.lifetime_override_ms,
+    };
+    // AssumeRoleWithOIDC is anonymous at Alibaba: the OIDC token stands for the caller, so it
+    // skips the signature checks, and is answered to local callers only (see `crate::sts`).
+    if action.as_deref() == Some(StsAction::AssumeRoleWithOidc.name())
+        && req.version().as_deref() == Some(sts::STS_VERSION)
+    {
+        if let Err(message) = admin::check_caller(peer, &parts.headers) {
+            let error = GatewayError::with_detail(
+                CommonErrorCode::ForbiddenRam,
+                format!(
+                    "The emulator answers AssumeRoleWithOIDC only to local callers: {message}."
+                ),
+            );
+            return (action, Some(error.into()));
+        }
+        if let Err(error) = gateway::check_unique_parameters(req.query, req.body_params) {
+            return (action, Some(error.into()));
+        }
+        let params: Vec<(String, String)> =
+            req.query.iter().chain(req.body_params).cloned().collect();
+        let reply = sts::handle(
+            StsAction::AssumeRoleWithOidc,
+            &params,
+            &sts_call,
+            &shared.temporary,
+        );
+        return (action, Some(reply));
+    }
+
+    let keys = Keys {
+        accounts: &shared.accounts,
+        temporary: &shared.temporary,
+    };
+    let accepted = gateway::authenticate(&req, &keys, now, |nonce, timestamp| {
         shared.lock().use_nonce(nonce, timestamp, now)
     });
     let accepted = match accepted {
@@ -524,13 +714,16 @@ async fn api_reply(
         Err(error) => return (action, Some(error.into())),
     };
 
-    let lose_response = shared.lock().faults.take(accepted.operation.name, false);
+    let lose_response = shared.lock().faults.take(accepted.target.name(), false);
     let params: Vec<(String, String)> = req.query.iter().chain(req.body_params).cloned().collect();
     let call = Call {
         request_id,
         access_key_id: &accepted.access_key_id,
     };
-    let reply = dbs::handle(accepted.operation, &params, &call, shared);
+    let reply = match accepted.target {
+        Target::Dbs(operation) => dbs::handle(operation, &params, &call, shared),
+        Target::Sts(sts) => sts::handle(sts, &params, &sts_call, &shared.temporary),
+    };
     if let Some(fault) = lose_response {
         sleep_ms(fault.delay_ms).await;
         tracing::info!(%request_id, code = reply.code().unwrap_or("-"), "work done; answer replaced by an injected fault");
@@ -544,7 +737,10 @@ async fn api_reply(
 fn log_action(action: Option<&str>) -> &str {
     match action {
         None => "-",
-        Some(name) => dbs_api::operation(name).map_or("(unknown)", |op| op.name),
+        Some(name) => dbs_api::operation(name)
+            .map(|op| op.name)
+            .or_else(|| StsAction::named(name).map(StsAction::name))
+            .unwrap_or("(unknown)"),
     }
 }
 
