@@ -9,7 +9,9 @@
 //! | `DELETE /_emulator/faults` | `{"cleared":N}` |
 //!
 //! The state's `requests` counts what [`StateSnapshot::requests`](crate::StateSnapshot::requests)
-//! says; faults are described in [`faults`](crate::faults).
+//! says, its `credentials` the requests to the credential endpoints and the credentials issued
+//! ([`CredentialCounters`](crate::CredentialCounters)); faults are described in
+//! [`faults`](crate::faults).
 //!
 //! `page` counts from 1 (default 1), `page_size` is 1 to 1000 (default 100), and
 //! `backup_plan_id` keeps only that plan and its tasks; each is optional. The page and its size

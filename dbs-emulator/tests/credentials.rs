@@ -195,24 +195,13 @@ async fn assume_role_v3_takes_duration_seconds_and_chains_from_temporary_credent
 async fn assume_role_refusals_use_stss_codes_in_the_gateway_shape() {
     let emulator = common::start().await;
     let url = emulator.url();
-    let cases: [(&[(&str, &str)], u16, &str); 2] = [
-        (
-            &[("RoleArn", "dbs-restore")],
-            400,
-            "InvalidParameter.RoleArn",
-        ),
-        (
-            &[("RoleArn", "acs:ram::1234567890123456:role/admin")],
-            403,
-            "NoPermission",
-        ),
+    let cases = [
+        ("dbs-restore", 400, "InvalidParameter.RoleArn"),
+        ("acs:ram::1234567890123456:role/admin", 403, "NoPermission"),
     ];
-    for (params, status, code) in cases {
+    for (role_arn, status, code) in cases {
         let v1 = V1::new(
-            pairs(&[("RoleSessionName", "dbs-test")])
-                .into_iter()
-                .chain(pairs(params))
-                .collect(),
+            pairs(&[("RoleSessionName", "dbs-test"), ("RoleArn", role_arn)]),
             Placement::Query,
         )
         .method("GET")

@@ -1058,10 +1058,7 @@ async fn official_credentials_library_gets_credentials_from_the_emulator() {
 
     assert_eq!(results.len(), input.len());
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    for (result, (provider, name)) in results
-        .iter()
-        .zip(providers.iter().flat_map(|p| [p, p]))
-    {
+    for (result, (provider, name)) in results.iter().zip(providers.iter().flat_map(|p| [p, p])) {
         let id = result["id"].as_str().unwrap_or_default();
         assert!(id.starts_with(provider), "{result:#}");
         assert_eq!(result["raised"], false, "{id}: {result:#}");
