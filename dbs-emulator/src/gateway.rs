@@ -76,15 +76,17 @@ impl<'a> Keys<'a> {
     /// (`MissingSecurityToken`), not issued (`InvalidSecurityToken.Malformed`), issued with
     /// another key (`InvalidSecurityToken.MismatchWithAccessKey`), expired
     /// (`InvalidSecurityToken.Expired`). A token sent with a permanent key is ignored.
+    /// `token` is read only for temporary credentials.
     fn secret(
         &self,
         id: &str,
-        token: Option<String>,
+        token: impl FnOnce() -> Option<String>,
         now: OffsetDateTime,
     ) -> Result<Cow<'a, str>, GatewayError> {
         if !id.starts_with(TEMPORARY_ACCESS_KEY_PREFIX) {
             return account(self.accounts, id).map(|key| Cow::Borrowed(key.secret()));
         }
+        let token = token();
         let check = self
             .temporary
             .lock()
@@ -220,7 +222,7 @@ fn authenticate_v1(
         ),
     ])?;
     let target = target(&action, &version)?;
-    let secret = keys.secret(&access_key_id, req.security_token(), now)?;
+    let secret = keys.secret(&access_key_id, || req.security_token(), now)?;
     let timestamp = check_timestamp("Timestamp", &timestamp, now)?;
 
     require_value(req.param("SignatureMethod"), "SignatureMethod", "HMAC-SHA1")?;
@@ -291,7 +293,7 @@ fn authenticate_v3(
             authorization.algorithm
         )));
     }
-    let secret = keys.secret(&authorization.access_key_id, req.security_token(), now)?;
+    let secret = keys.secret(&authorization.access_key_id, || req.security_token(), now)?;
     let timestamp = check_timestamp(HEADER_DATE, &date, now)?;
 
     let signed: BTreeSet<String> = authorization
