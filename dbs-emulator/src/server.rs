@@ -489,9 +489,9 @@ async fn credential_endpoint(
         METADATA_FAULT_ACTION
     };
     let request_id = new_request_id();
-    if let Err(message) = admin::check_caller(peer, &parts.headers) {
+    if admin::check_caller(peer, &parts.headers).is_err() {
         tracing::info!(%request_id, endpoint = fault_action, status = 403, "refused: not a local caller");
-        return Ok(text_response(403, message));
+        return Ok(text_response(403, LOCAL_CALLERS_ONLY));
     }
     {
         let mut temporary = shared.temporary();
@@ -566,6 +566,11 @@ async fn credential_endpoint(
         text_response(status, &body)
     })
 }
+
+/// Why a credential endpoint refuses a caller that is not on this machine.
+const LOCAL_CALLERS_ONLY: &str = "the emulator hands out temporary credentials (AssumeRoleWithOIDC, \
+     the ECS metadata service, the credentials URI) only to callers on this machine: a loopback \
+     peer address and a loopback Host (127.0.0.1, localhost or [::1]), no cross-site Origin\n";
 
 /// A `text/plain` answer (the metadata service's).
 fn text_response(status: u16, text: &str) -> HttpResponse {
@@ -679,12 +684,10 @@ async fn api_reply(
     if action.as_deref() == Some(StsAction::AssumeRoleWithOidc.name())
         && req.version().as_deref() == Some(sts::STS_VERSION)
     {
-        if let Err(message) = admin::check_caller(peer, &parts.headers) {
+        if admin::check_caller(peer, &parts.headers).is_err() {
             let error = GatewayError::with_detail(
                 CommonErrorCode::ForbiddenRam,
-                format!(
-                    "The emulator answers AssumeRoleWithOIDC only to local callers: {message}."
-                ),
+                LOCAL_CALLERS_ONLY.trim_end(),
             );
             return (action, Some(error.into()));
         }
@@ -699,6 +702,14 @@ async fn api_reply(
             &sts_call,
             &shared.temporary,
         );
+        let lose_response = shared
+            .lock()
+            .faults
+            .take(StsAction::AssumeRoleWithOidc.name(), false);
+        if let Some(fault) = lose_response {
+            sleep_ms(fault.delay_ms).await;
+            return (action, Some(fault.error().into()));
+        }
         return (action, Some(reply));
     }
 

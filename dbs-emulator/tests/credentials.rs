@@ -245,6 +245,11 @@ fn jwt(payload: &str) -> String {
 /// AssumeRoleWithOIDC as the official OIDC provider sends it: a GET with its parameters in
 /// the query, unsigned.
 async fn assume_role_with_oidc(url: &str, token: &str) -> Answer {
+    assume_role_with_oidc_from(url, token, None).await
+}
+
+/// [`assume_role_with_oidc`] with another `Host` header.
+async fn assume_role_with_oidc_from(url: &str, token: &str, host: Option<&str>) -> Answer {
     let query = dbs_tests::form::encode_form(&pairs(&[
         ("Action", "AssumeRoleWithOIDC"),
         ("Format", "JSON"),
@@ -256,11 +261,11 @@ async fn assume_role_with_oidc(url: &str, token: &str) -> Answer {
         ("RoleSessionName", "pod-restore"),
         ("Timestamp", &common::now()),
     ]));
-    let response = common::client()
-        .get(format!("{url}/?{query}"))
-        .send()
-        .await
-        .expect("an answer");
+    let mut request = common::client().get(format!("{url}/?{query}"));
+    if let Some(host) = host {
+        request = request.header("Host", host);
+    }
+    let response = request.send().await.expect("an answer");
     common::answer(response).await.expect("an answer")
 }
 
@@ -303,7 +308,10 @@ async fn assume_role_with_oidc_is_anonymous_and_checks_the_tokens_shape_and_expi
         (answer.status, answer.code()),
         (401, "AuthenticationFail.OIDCToken.Invalid")
     );
-    assert_eq!(emulator.state().credentials.assume_role_with_oidc, 3);
+    // Anonymous, so for local callers only: not for a web page reaching it by DNS rebinding.
+    let answer = assume_role_with_oidc_from(&url, &token, Some("rebound.example:8080")).await;
+    assert_eq!((answer.status, answer.code()), (403, "Forbidden.RAM"));
+    assert_eq!(emulator.state().credentials.assume_role_with_oidc, 4);
     assert_eq!(emulator.state().credentials.issued, 1);
 }
 
