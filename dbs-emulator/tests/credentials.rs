@@ -386,6 +386,17 @@ async fn a_wrong_missing_or_unknown_token_is_refused_with_alibabas_codes() {
 }
 
 #[tokio::test]
+async fn a_permanent_key_sent_with_a_security_token_is_accepted_as_before() {
+    let emulator = common::start().await;
+    let url = emulator.url();
+    let v1 = V1::new(rds_params(), Placement::Body).set("SecurityToken", "CAISanything");
+    assert_success(&common::send(&url, &v1.build()).await);
+    let v3 = V3::new(&url, vec![], rds_params()).header("x-acs-security-token", "CAISanything");
+    assert_success(&common::send(&url, &v3.build()).await);
+    assert_eq!(emulator.state().credentials.issued, 0);
+}
+
+#[tokio::test]
 async fn the_metadata_service_enforces_imdsv2_and_answers_the_documents_shape() {
     let emulator = common::start().await;
     let url = emulator.url();
