@@ -22,7 +22,7 @@
 //! | `Policy` | optional; a JSON object | `InvalidParameter.PolicyGrammar` (400) |
 //! | `ExternalId` (AssumeRole) | optional; 2 to 1224 of `A-Z a-z 0-9 = , . @ : / - _` | `InvalidParameter.ExternalId` (400) |
 //! | `OIDCProviderArn` (OIDC) | required; [`DEMO_OIDC_PROVIDER_ARN`] | `MissingParameter`; `AuthenticationFail.NoPermission` (401) |
-//! | `OIDCToken` (OIDC) | required; JWT-shaped, its `exp` (if any) not passed | `AuthenticationFail.OIDCToken.Invalid` (401); `AuthenticationFail.OIDCToken.Expired` (401) |
+//! | `OIDCToken` (OIDC) | required; 4 to 20,000 characters, JWT-shaped, its `exp` (if any) not passed | `AuthenticationFail.OIDCToken.Invalid` (401); `AuthenticationFail.OIDCToken.Expired` (401) |
 //!
 //! Errors have Alibaba's gateway shape, `{"RequestId","HostId","Code","Message","Recommend"}`;
 //! codes and messages are STS's (the STS 2015-04-01 error code list and troubleshooting pages
@@ -45,6 +45,8 @@ pub const DEMO_ROLE_ARN: &str = "acs:ram::1234567890123456:role/dbs-restore";
 pub const DEMO_OIDC_PROVIDER_ARN: &str = "acs:ram::1234567890123456:oidc-provider/ack-rrsa-demo";
 /// The demo role's ID, the first half of `AssumedRoleId`.
 const DEMO_ROLE_ID: &str = "391234567890123456";
+/// The longest `OIDCToken`, in characters (the AssumeRoleWithOIDC reference).
+pub const MAX_OIDC_TOKEN_CHARS: usize = 20_000;
 /// `DurationSeconds` when none is given, in seconds.
 pub const DEFAULT_DURATION_SECONDS: u64 = 3600;
 /// The shortest `DurationSeconds`, in seconds.
@@ -416,6 +418,14 @@ fn role_name(arn: &str) -> Option<&str> {
 /// A JWT's claims: three base64url parts; the payload's JSON object, or no claims when the
 /// payload is not JSON (the emulator checks the shape, not the issuer's signature).
 fn jwt_claims(token: &str) -> Result<serde_json::Map<String, Value>, GatewayError> {
+    // The AssumeRoleWithOIDC reference: "The OIDC token must be 4 to 20,000 characters".
+    if !(4..=MAX_OIDC_TOKEN_CHARS).contains(&token.len()) {
+        return Err(
+            StsErrorCode::AuthenticationFailOidcTokenInvalid.error(format!(
+                "The OIDCToken must be 4 to {MAX_OIDC_TOKEN_CHARS} characters long."
+            )),
+        );
+    }
     let parts: Vec<&str> = token.split('.').collect();
     if parts.len() != 3 {
         return Err(StsErrorCode::AuthenticationFailOidcTokenInvalid
@@ -549,6 +559,11 @@ mod tests {
         };
         assert_eq!(
             code(&call("a.b")),
+            Some("AuthenticationFail.OIDCToken.Invalid")
+        );
+        let long = format!("aGVhZA.{}.c2ln", "A".repeat(MAX_OIDC_TOKEN_CHARS));
+        assert_eq!(
+            code(&call(&long)),
             Some("AuthenticationFail.OIDCToken.Invalid")
         );
         assert_eq!(
