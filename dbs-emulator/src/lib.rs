@@ -288,6 +288,7 @@
 
 pub mod admin;
 mod config;
+mod credential_endpoints;
 pub mod credentials_uri;
 mod dbs;
 mod examples;
@@ -316,15 +317,13 @@ pub use config::{
     DEFAULT_TEMPORARY_LIFETIME_SECONDS, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, EmulatorConfig,
     MAX_FAULTS, NONCE_WINDOW, ParseAccessKeyError, TIMESTAMP_WINDOW,
 };
+pub use credential_endpoints::{CREDENTIALS_URI_FAULT_ACTION, METADATA_FAULT_ACTION};
 pub use faults::{Fault, FaultKind};
 pub use foreground::{ACCESS_KEY_VAR, ServeError, account_options, serve_foreground};
 pub use plans::{PlanRecord, PlanStatus};
 pub use reply::EXAMPLE_HEADER;
 pub use seed::{BackupPlan, MAX_SEED_FILE_BYTES, Seed, SeedError};
-pub use server::{
-    CREDENTIALS_URI_FAULT_ACTION, Emulator, EmulatorHandle, InvalidFault, METADATA_FAULT_ACTION,
-    StartError,
-};
+pub use server::{Emulator, EmulatorHandle, InvalidFault, StartError};
 pub use state::{
     DEFAULT_STATE_PAGE_SIZE, MAX_STATE_PAGE_SIZE, RestoreTask, StatePage, StateQuery,
     StateSnapshot, TaskLimitReached,
