@@ -8,8 +8,9 @@ use clap::{Arg, ArgMatches};
 use dbs_api::Credentials;
 use dbs_emulator::{
     AccessKey, DEFAULT_BODY_BUDGET_BYTES, DEFAULT_MAX_CLIENT_TOKENS, DEFAULT_MAX_NONCES,
-    DEFAULT_MAX_RESTORE_TASK_BYTES, DEFAULT_MAX_RESTORE_TASKS, DEFAULT_TASK_DURATION_MS, Emulator,
-    EmulatorConfig, EmulatorHandle, Seed, ServeError, account_options, serve_foreground,
+    DEFAULT_MAX_RESTORE_TASK_BYTES, DEFAULT_MAX_RESTORE_TASKS, DEFAULT_MAX_TEMPORARY_CREDENTIALS,
+    DEFAULT_TASK_DURATION_MS, Emulator, EmulatorConfig, EmulatorHandle, Seed, ServeError,
+    account_options, serve_foreground,
 };
 
 use crate::cli;
@@ -78,9 +79,15 @@ const MAX_CLIENT_TOKENS: &str = "max-client-tokens";
 const BODY_BUDGET_BYTES: &str = "body-budget-bytes";
 /// `dbs emulator --task-duration-ms MS`.
 const TASK_DURATION_MS: &str = "task-duration-ms";
+/// `dbs emulator --sts-credential-lifetime-ms MS`.
+const STS_CREDENTIAL_LIFETIME_MS: &str = "sts-credential-lifetime-ms";
+/// `dbs emulator --imds-v1-allowed`.
+const IMDS_V1_ALLOWED: &str = "imds-v1-allowed";
+/// `dbs emulator --max-temporary-credentials N`.
+const MAX_TEMPORARY_CREDENTIALS: &str = "max-temporary-credentials";
 
 /// The limit flags of `dbs emulator`, as the dbs-emulator binary has them.
-pub(crate) fn limit_args() -> [Arg; 6] {
+pub(crate) fn limit_args() -> [Arg; 9] {
     let count = |id: &'static str, default: usize, help: &'static str| {
         Arg::new(id)
             .long(id)
@@ -124,6 +131,25 @@ pub(crate) fn limit_args() -> [Arg; 6] {
                 "How long a started restore task takes, in milliseconds (a tenth of it is the \
                  precheck) [default: {DEFAULT_TASK_DURATION_MS}]"
             )),
+        Arg::new(STS_CREDENTIAL_LIFETIME_MS)
+            .long(STS_CREDENTIAL_LIFETIME_MS)
+            .value_name("MS")
+            .value_parser(clap::value_parser!(u64))
+            .help(
+                "How long every temporary credential issued (STS, ECS metadata, credentials \
+                 URI) lasts, in milliseconds, whatever was asked [default: DurationSeconds or \
+                 an hour]",
+            ),
+        Arg::new(IMDS_V1_ALLOWED)
+            .long(IMDS_V1_ALLOWED)
+            .action(clap::ArgAction::SetTrue)
+            .help("Let the ECS metadata service answer without a session token (IMDSv1)"),
+        count(
+            MAX_TEMPORARY_CREDENTIALS,
+            DEFAULT_MAX_TEMPORARY_CREDENTIALS,
+            "Most temporary credentials kept; past it, expired ones are forgotten first, then \
+             the soonest to expire",
+        ),
     ]
 }
 
@@ -166,7 +192,15 @@ pub(crate) async fn run_foreground(matches: &ArgMatches) -> Result<(), Failure> 
                 .get_one::<u64>(TASK_DURATION_MS)
                 .copied()
                 .unwrap_or(DEFAULT_TASK_DURATION_MS),
-        );
+        )
+        .imds_v1_allowed(matches.get_flag(IMDS_V1_ALLOWED))
+        .max_temporary_credentials(limit(
+            MAX_TEMPORARY_CREDENTIALS,
+            DEFAULT_MAX_TEMPORARY_CREDENTIALS,
+        ));
+    if let Some(ms) = matches.get_one::<u64>(STS_CREDENTIAL_LIFETIME_MS) {
+        config = config.sts_credential_lifetime_ms(*ms);
+    }
     for key in accounts {
         config = config.access_key(key);
     }

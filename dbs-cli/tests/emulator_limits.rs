@@ -68,6 +68,9 @@ fn the_limit_flags_are_in_the_help_and_checked() {
         "--max-restore-task-bytes",
         "--max-client-tokens",
         "--body-budget-bytes",
+        "--sts-credential-lifetime-ms",
+        "--imds-v1-allowed",
+        "--max-temporary-credentials",
     ] {
         assert!(help.contains(flag), "{flag}: {help}");
     }

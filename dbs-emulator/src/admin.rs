@@ -9,7 +9,9 @@
 //! | `DELETE /_emulator/faults` | `{"cleared":N}` |
 //!
 //! The state's `requests` counts what [`StateSnapshot::requests`](crate::StateSnapshot::requests)
-//! says; faults are described in [`faults`](crate::faults).
+//! says, its `credentials` the requests to the credential endpoints and the credentials issued
+//! ([`CredentialCounters`](crate::CredentialCounters)); faults are described in
+//! [`faults`](crate::faults).
 //!
 //! `page` counts from 1 (default 1), `page_size` is 1 to 1000 (default 100), and
 //! `backup_plan_id` keeps only that plan and its tasks; each is optional. The page and its size
@@ -119,7 +121,7 @@ pub(crate) fn handle(
 }
 
 /// A loopback peer, a loopback `Host`, and no `Origin` or a loopback one (see the module docs).
-fn check_caller(peer: SocketAddr, headers: &HeaderMap) -> Result<(), &'static str> {
+pub(crate) fn check_caller(peer: SocketAddr, headers: &HeaderMap) -> Result<(), &'static str> {
     // The Host header is the client's to choose: only the peer address says where it is.
     // `to_canonical` reads `::ffff:127.0.0.1` (IPv4 on a dual-stack `[::]` socket) as 127.0.0.1.
     if !peer.ip().to_canonical().is_loopback() {

@@ -55,6 +55,13 @@ pub const DEFAULT_MAX_CLIENT_TOKENS: usize = 10_000;
 pub const DEFAULT_BODY_BUDGET_BYTES: usize = 64 * 1024 * 1024;
 /// How many injected faults may wait at once.
 pub const MAX_FAULTS: usize = 1000;
+/// How many temporary credentials (issued by the emulator's STS, metadata service and
+/// credentials URI) are kept at most by default: 10,000 (a few hundred bytes each). Past it,
+/// the expired ones are forgotten first, then the one that expires soonest.
+pub const DEFAULT_MAX_TEMPORARY_CREDENTIALS: usize = 10_000;
+/// How long the credentials of the metadata service and the credentials URI last by default,
+/// in seconds: one hour (STS's last `DurationSeconds`).
+pub const DEFAULT_TEMPORARY_LIFETIME_SECONDS: u64 = 3600;
 
 /// An account the emulator accepts: an AccessKeyId and its secret.
 ///
@@ -166,7 +173,9 @@ impl clap::builder::ValueParserFactory for AccessKey {
 /// ([`max_restore_tasks`](Self::max_restore_tasks),
 /// [`max_restore_task_bytes`](Self::max_restore_task_bytes)), remembered `ClientToken`s
 /// ([`max_client_tokens`](Self::max_client_tokens)), bodies in flight
-/// ([`body_budget_bytes`](Self::body_budget_bytes)), waiting faults ([`MAX_FAULTS`]) and
+/// ([`body_budget_bytes`](Self::body_budget_bytes)), waiting faults ([`MAX_FAULTS`]),
+/// temporary credentials ([`max_temporary_credentials`](Self::max_temporary_credentials)),
+/// metadata session tokens ([`MAX_METADATA_TOKENS`](crate::MAX_METADATA_TOKENS)) and
 /// counted action names.
 ///
 /// ```
@@ -191,6 +200,9 @@ pub struct EmulatorConfig {
     pub(crate) max_client_tokens: usize,
     pub(crate) body_budget_bytes: usize,
     pub(crate) task_duration_ms: u64,
+    pub(crate) sts_credential_lifetime_ms: Option<u64>,
+    pub(crate) imds_v1_allowed: bool,
+    pub(crate) max_temporary_credentials: usize,
 }
 
 impl Default for EmulatorConfig {
@@ -208,6 +220,9 @@ impl Default for EmulatorConfig {
             max_client_tokens: DEFAULT_MAX_CLIENT_TOKENS,
             body_budget_bytes: DEFAULT_BODY_BUDGET_BYTES,
             task_duration_ms: DEFAULT_TASK_DURATION_MS,
+            sts_credential_lifetime_ms: None,
+            imds_v1_allowed: false,
+            max_temporary_credentials: DEFAULT_MAX_TEMPORARY_CREDENTIALS,
         }
     }
 }
@@ -309,6 +324,33 @@ impl EmulatorConfig {
     /// progress fields rise until it finishes (see [`crate::restore`]).
     pub fn task_duration_ms(mut self, ms: u64) -> Self {
         self.task_duration_ms = ms;
+        self
+    }
+
+    /// How long every temporary credential the emulator issues lasts, in milliseconds, whatever
+    /// the request asked: STS's `DurationSeconds`, the metadata service's and the credentials
+    /// URI's hour ([`DEFAULT_TEMPORARY_LIFETIME_SECONDS`]). For tests of expiry and refresh
+    /// (`--sts-credential-lifetime-ms 5000`). `Expiration` is written in whole seconds,
+    /// rounded down, and the gateway refuses the credentials from that second on
+    /// (`InvalidSecurityToken.Expired`).
+    pub fn sts_credential_lifetime_ms(mut self, ms: u64) -> Self {
+        self.sts_credential_lifetime_ms = Some(ms);
+        self
+    }
+
+    /// Lets the metadata service answer a `GET` without a session token (IMDSv1); by default
+    /// IMDSv2 is enforced and such a request is answered 401 (see [`crate::imds`]).
+    pub fn imds_v1_allowed(mut self, allowed: bool) -> Self {
+        self.imds_v1_allowed = allowed;
+        self
+    }
+
+    /// How many temporary credentials are kept at most
+    /// ([`DEFAULT_MAX_TEMPORARY_CREDENTIALS`] by default, at least 1); past it, issuing new
+    /// ones forgets the expired ones first, then the one that expires soonest (which the
+    /// gateway then no longer knows: `InvalidAccessKeyId.NotFound`).
+    pub fn max_temporary_credentials(mut self, count: usize) -> Self {
+        self.max_temporary_credentials = count;
         self
     }
 

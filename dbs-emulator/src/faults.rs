@@ -18,7 +18,12 @@
 //! `x-acs-retry-after: <ms>`), `code` and `message` (error kinds and `task_failure`: override
 //! the defaults).
 //! A request takes at most one of the first four kinds and at most one `apply_then_fail`.
-//! A request that names no action, or is sent to a path other than `/`, matches no fault.
+//! A request that names no action, or is sent to a path other than `/`, matches no fault,
+//! except the credential endpoints: STS requests match their action (`AssumeRole`,
+//! `AssumeRoleWithOIDC`), every ECS metadata request (`/latest/…`) matches the action
+//! `EcsMetadata`, and every credentials URI request (`/credentials-uri`) `CredentialsUri`
+//! (the first four kinds before the request is read, `apply_then_fail` after credentials were
+//! issued).
 //!
 //! Bounds: at most [`MAX_FAULTS`](crate::MAX_FAULTS) faults wait at once (a fault beyond is
 //! refused, and the list must be taken or cleared first); `action` and `code` have at most 128

@@ -5,7 +5,9 @@
 //! The signature algorithms are `dbs_api::signing`'s; this module only finds the inputs in the
 //! received request and compares.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashSet};
+use std::sync::{Mutex, PoisonError};
 
 use dbs_api::signing::{
     ALGORITHM_V3, StringToSign, parse_authorization, sha256_hex, signatures_match, v1_signature,
@@ -18,6 +20,8 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 use crate::config::{AccessKey, TIMESTAMP_WINDOW};
 use crate::reply::GatewayError;
 use crate::state::NonceUse;
+use crate::sts::StsAction;
+use crate::temporary::{TEMPORARY_ACCESS_KEY_PREFIX, TemporaryStore, TokenCheck};
 
 /// The parts of a received API request the checks read.
 #[derive(Debug)]
@@ -36,8 +40,88 @@ pub(crate) struct RequestParts<'a> {
 /// What a request that passed the gateway is.
 #[derive(Debug)]
 pub(crate) struct Accepted {
-    pub(crate) operation: &'static OperationMeta,
+    pub(crate) target: Target,
     pub(crate) access_key_id: String,
+}
+
+/// The API a request calls: a DBS operation (`Version=2019-03-06`) or an STS action
+/// (`Version=2015-04-01`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Target {
+    Dbs(&'static OperationMeta),
+    Sts(StsAction),
+}
+
+impl Target {
+    /// The action's name, which faults match.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Target::Dbs(operation) => operation.name,
+            Target::Sts(action) => action.name(),
+        }
+    }
+}
+
+/// The keys the gateway accepts: the configured accounts, and the temporary credentials the
+/// emulator issued (looked up only for an AccessKeyId starting `STS.`, so a call with a
+/// permanent key never takes their lock).
+#[derive(Debug)]
+pub(crate) struct Keys<'a> {
+    pub(crate) accounts: &'a [AccessKey],
+    pub(crate) temporary: &'a Mutex<TemporaryStore>,
+}
+
+impl<'a> Keys<'a> {
+    /// The secret of `id`, checking the SecurityToken of temporary credentials: missing
+    /// (`MissingSecurityToken`), not issued (`InvalidSecurityToken.Malformed`), issued with
+    /// another key (`InvalidSecurityToken.MismatchWithAccessKey`), expired
+    /// (`InvalidSecurityToken.Expired`). A token sent with a permanent key is ignored.
+    /// `token` is read only for temporary credentials.
+    fn secret(
+        &self,
+        id: &str,
+        token: impl FnOnce() -> Option<String>,
+        now: OffsetDateTime,
+    ) -> Result<Cow<'a, str>, GatewayError> {
+        if !id.starts_with(TEMPORARY_ACCESS_KEY_PREFIX) {
+            return account(self.accounts, id).map(|key| Cow::Borrowed(key.secret()));
+        }
+        let token = token();
+        let check = self
+            .temporary
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .check(id, token.as_deref(), now);
+        match check {
+            TokenCheck::Valid(secret) => Ok(Cow::Owned(secret.expose().clone())),
+            TokenCheck::UnknownKey => Err(GatewayError::of(
+                CommonErrorCode::InvalidAccessKeyIdNotFound,
+            )),
+            TokenCheck::Missing => Err(GatewayError::with_detail(
+                CommonErrorCode::MissingSecurityToken,
+                "Temporary credentials (an AccessKeyId starting STS.) are sent with their \
+                 SecurityToken: the SecurityToken parameter (V1) or the x-acs-security-token \
+                 header (V3).",
+            )),
+            TokenCheck::Malformed => Err(GatewayError::with_detail(
+                CommonErrorCode::InvalidSecurityTokenMalformed,
+                "It is not a SecurityToken the emulator issued.",
+            )),
+            TokenCheck::Mismatch => Err(GatewayError::with_detail(
+                CommonErrorCode::InvalidSecurityTokenMismatchWithAccessKey,
+                "It was issued with another AccessKeyId; send the AccessKeyId, \
+                 AccessKeySecret and SecurityToken issued together.",
+            )),
+            TokenCheck::Expired(at) => Err(GatewayError::with_detail(
+                CommonErrorCode::InvalidSecurityTokenExpired,
+                format!(
+                    "The credentials expired at {} (server time {}); get new ones from their source.",
+                    dbs_api::signing::format_timestamp(at),
+                    dbs_api::signing::format_timestamp(now)
+                ),
+            )),
+        }
+    }
 }
 
 const HEADER_AUTHORIZATION: &str = "authorization";
@@ -46,6 +130,7 @@ const HEADER_VERSION: &str = "x-acs-version";
 const HEADER_DATE: &str = "x-acs-date";
 const HEADER_NONCE: &str = "x-acs-signature-nonce";
 const HEADER_CONTENT_SHA256: &str = "x-acs-content-sha256";
+const HEADER_SECURITY_TOKEN: &str = "x-acs-security-token";
 
 impl<'a> RequestParts<'a> {
     /// V3 when an `Authorization` header is present, V1 otherwise.
@@ -90,27 +175,37 @@ impl<'a> RequestParts<'a> {
     pub(crate) fn action_name(&self) -> Option<String> {
         self.common("Action", HEADER_ACTION)
     }
+
+    /// The version the request names, if any.
+    pub(crate) fn version(&self) -> Option<String> {
+        self.common("Version", HEADER_VERSION)
+    }
+
+    /// The SecurityToken of temporary credentials, if any.
+    fn security_token(&self) -> Option<String> {
+        self.common("SecurityToken", HEADER_SECURITY_TOKEN)
+    }
 }
 
 /// Runs the gateway's checks. `use_nonce` records a nonce with its request's timestamp and says
 /// what became of it; it is called last, only for a request whose signature is valid.
 pub(crate) fn authenticate(
     req: &RequestParts<'_>,
-    accounts: &[AccessKey],
+    keys: &Keys<'_>,
     now: OffsetDateTime,
     use_nonce: impl FnOnce(&str, OffsetDateTime) -> NonceUse,
 ) -> Result<Accepted, GatewayError> {
     check_unique_parameters(req.query, req.body_params)?;
     if req.is_v3() {
-        authenticate_v3(req, accounts, now, use_nonce)
+        authenticate_v3(req, keys, now, use_nonce)
     } else {
-        authenticate_v1(req, accounts, now, use_nonce)
+        authenticate_v1(req, keys, now, use_nonce)
     }
 }
 
 fn authenticate_v1(
     req: &RequestParts<'_>,
-    accounts: &[AccessKey],
+    keys: &Keys<'_>,
     now: OffsetDateTime,
     use_nonce: impl FnOnce(&str, OffsetDateTime) -> NonceUse,
 ) -> Result<Accepted, GatewayError> {
@@ -126,8 +221,8 @@ fn authenticate_v1(
             req.param("SignatureNonce").map(str::to_owned),
         ),
     ])?;
-    let operation = operation(&action, &version)?;
-    let account = account(accounts, &access_key_id)?;
+    let target = target(&action, &version)?;
+    let secret = keys.secret(&access_key_id, || req.security_token(), now)?;
     let timestamp = check_timestamp("Timestamp", &timestamp, now)?;
 
     require_value(req.param("SignatureMethod"), "SignatureMethod", "HMAC-SHA1")?;
@@ -150,7 +245,7 @@ fn authenticate_v1(
         .cloned()
         .collect();
     let string_to_sign = v1_string_to_sign(req.method, &signed);
-    let expected = v1_signature(&string_to_sign, account.secret());
+    let expected = v1_signature(&string_to_sign, &secret);
     if !signatures_match(&expected, signature) {
         return Err(GatewayError::signature_does_not_match(
             "",
@@ -159,14 +254,14 @@ fn authenticate_v1(
     }
     check_nonce(&nonce, timestamp, use_nonce)?;
     Ok(Accepted {
-        operation,
+        target,
         access_key_id,
     })
 }
 
 fn authenticate_v3(
     req: &RequestParts<'_>,
-    accounts: &[AccessKey],
+    keys: &Keys<'_>,
     now: OffsetDateTime,
     use_nonce: impl FnOnce(&str, OffsetDateTime) -> NonceUse,
 ) -> Result<Accepted, GatewayError> {
@@ -184,7 +279,7 @@ fn authenticate_v3(
             req.header(HEADER_NONCE).filter(|v| !v.is_empty()),
         ),
     ])?;
-    let operation = operation(&action, &version)?;
+    let target = target(&action, &version)?;
 
     let header = req.header(HEADER_AUTHORIZATION).unwrap_or_default();
     let Some(authorization) = parse_authorization(&header) else {
@@ -198,7 +293,7 @@ fn authenticate_v3(
             authorization.algorithm
         )));
     }
-    let account = account(accounts, &authorization.access_key_id)?;
+    let secret = keys.secret(&authorization.access_key_id, || req.security_token(), now)?;
     let timestamp = check_timestamp(HEADER_DATE, &date, now)?;
 
     let signed: BTreeSet<String> = authorization
@@ -252,7 +347,7 @@ fn authenticate_v3(
             string_to_sign.as_str(),
         ));
     }
-    let expected = v3_signature(&string_to_sign, account.secret());
+    let expected = v3_signature(&string_to_sign, &secret);
     if !signatures_match(&expected, &authorization.signature.to_ascii_lowercase()) {
         return Err(GatewayError::signature_does_not_match(
             "",
@@ -261,7 +356,7 @@ fn authenticate_v3(
     }
     check_nonce(&nonce, timestamp, use_nonce)?;
     Ok(Accepted {
-        operation,
+        target,
         access_key_id: authorization.access_key_id,
     })
 }
@@ -333,14 +428,24 @@ fn required<const N: usize>(
     Ok(values.map(|(_, v)| v.unwrap_or_default()))
 }
 
-fn operation(action: &str, version: &str) -> Result<&'static OperationMeta, GatewayError> {
+/// The DBS operation, or (only when the version is not DBS's, so DBS calls pay nothing) the
+/// STS action.
+fn target(action: &str, version: &str) -> Result<Target, GatewayError> {
     if version != dbs_api::API_VERSION {
+        if let Some(sts) = StsAction::from_wire(action, version) {
+            return Ok(Target::Sts(sts));
+        }
         return Err(GatewayError::with_detail(
             CommonErrorCode::InvalidVersion,
-            format!("This endpoint serves {}.", dbs_api::API_VERSION),
+            format!(
+                "This endpoint serves DBS {} (and STS {} AssumeRole and AssumeRoleWithOIDC).",
+                dbs_api::API_VERSION,
+                crate::sts::STS_VERSION
+            ),
         ));
     }
     dbs_api::operation(action)
+        .map(Target::Dbs)
         .ok_or_else(|| GatewayError::of(CommonErrorCode::InvalidActionNotFound))
 }
 

@@ -15,7 +15,8 @@
 //! ```text
 //! dbs-emulator [--listen ADDR] [--seed FILE] [--access-key ID:SECRET]... [--business-errors-http-status]
 //!              [--max-nonces N] [--max-restore-tasks N] [--max-restore-task-bytes N]
-//!              [--max-client-tokens N] [--body-budget-bytes N]
+//!              [--max-client-tokens N] [--body-budget-bytes N] [--task-duration-ms MS]
+//!              [--sts-credential-lifetime-ms MS] [--imds-v1-allowed] [--max-temporary-credentials N]
 //! ```
 //!
 //! It listens on `127.0.0.1:8080` by default (port 0 picks a free port) and prints
@@ -79,7 +80,11 @@
 //! | `Version` is not `2019-03-06` | `InvalidVersion` | 400 |
 //! | the action is not in the spec | `InvalidAction.NotFound` | 404 |
 //! | the V3 `Authorization` header is malformed or not `ACS3-HMAC-SHA256` | `IncompleteSignature` | 400 |
-//! | the AccessKeyId is not an accepted account | `InvalidAccessKeyId.NotFound` | 404 |
+//! | the AccessKeyId is not an accepted account, nor temporary credentials the emulator issued and still keeps | `InvalidAccessKeyId.NotFound` | 404 |
+//! | temporary credentials (`STS.…`) without their SecurityToken (`SecurityToken` parameter, V1; `x-acs-security-token` header, V3) | `MissingSecurityToken` | 400 |
+//! | a SecurityToken the emulator did not issue | `InvalidSecurityToken.Malformed` | 400 |
+//! | a SecurityToken issued with another AccessKeyId | `InvalidSecurityToken.MismatchWithAccessKey` | 400 |
+//! | temporary credentials past their `Expiration` | `InvalidSecurityToken.Expired` | 400 |
 //! | the timestamp is not `YYYY-MM-DDThh:mm:ssZ` | `InvalidTimeStamp.Format` | 400 |
 //! | the timestamp is more than 15 minutes away | `InvalidTimeStamp.Expired` | 400 |
 //! | a signature piece is missing or unsupported; a header is not signed | `IncompleteSignature` | 400 |
@@ -251,6 +256,29 @@
 //! `Success: true`, and clients read them as successes. The example does not look at the
 //! request.
 //!
+//! # Temporary credentials: STS, ECS metadata, credentials URI
+//!
+//! On the same listener, for tests of credential providers, the emulator plays Alibaba Cloud
+//! STS ([`sts`]: `AssumeRole` and `AssumeRoleWithOIDC`, `Version=2015-04-01`, on `/`), the ECS
+//! instance metadata service ([`imds`]: IMDSv2 token and RAM role paths under `/latest/`) and a
+//! credentials URI ([`credentials_uri`]: `GET /credentials-uri`). Each issues temporary
+//! credentials (`STS.…` AccessKeyId, secret, SecurityToken, `Expiration` in whole seconds,
+//! `2026-12-07T10:00:00Z`) that the gateway accepts with their SecurityToken until they
+//! expire. Their lifetime is `DurationSeconds` (STS) or an hour, or whatever
+//! [`EmulatorConfig::sts_credential_lifetime_ms`] says (`--sts-credential-lifetime-ms`); at
+//! most [`EmulatorConfig::max_temporary_credentials`] are kept. A permanent AccessKeyId sent
+//! with a SecurityToken is accepted as before (the token is ignored). The DBS path pays
+//! nothing for this: STS is looked for only when `Version` is not DBS's, and the store of
+//! temporary credentials only for an AccessKeyId starting `STS.`.
+//!
+//! The anonymous endpoints (`AssumeRoleWithOIDC`, the metadata service, the credentials URI)
+//! hand credentials to whoever asks, so they answer only callers on this machine (a loopback
+//! peer with a loopback `Host`, as the admin API). Requests to each are counted
+//! ([`CredentialCounters`], `credentials` in the state), and faults apply to them by action:
+//! `AssumeRole`, `AssumeRoleWithOIDC`, [`METADATA_FAULT_ACTION`] (`EcsMetadata`) and
+//! [`CREDENTIALS_URI_FAULT_ACTION`] (`CredentialsUri`), so a test can make each fail for its
+//! next N calls.
+//!
 //! # Admin API, seed, faults
 //!
 //! See [`admin`] for `/_emulator/health`, `/_emulator/state` and `/_emulator/faults`, [`seed`]
@@ -260,6 +288,8 @@
 
 pub mod admin;
 mod config;
+mod credential_endpoints;
+pub mod credentials_uri;
 mod dbs;
 mod examples;
 pub mod faults;
@@ -267,6 +297,7 @@ mod foreground;
 mod gateway;
 mod handler;
 mod idempotency;
+pub mod imds;
 mod plan_handlers;
 pub mod plans;
 mod reply;
@@ -275,14 +306,18 @@ mod restore_handlers;
 pub mod seed;
 mod server;
 mod state;
+pub mod sts;
+mod temporary;
 
 pub use config::{
     AccessKey, AccessKeyValueParser, CLIENT_TOKEN_WINDOW, DEFAULT_BODY_BUDGET_BYTES,
     DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CLIENT_TOKENS,
     DEFAULT_MAX_NONCES, DEFAULT_MAX_RESTORE_TASK_BYTES, DEFAULT_MAX_RESTORE_TASKS,
-    DEFAULT_TASK_DURATION_MS, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, EmulatorConfig,
+    DEFAULT_MAX_TEMPORARY_CREDENTIALS, DEFAULT_TASK_DURATION_MS,
+    DEFAULT_TEMPORARY_LIFETIME_SECONDS, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, EmulatorConfig,
     MAX_FAULTS, NONCE_WINDOW, ParseAccessKeyError, TIMESTAMP_WINDOW,
 };
+pub use credential_endpoints::{CREDENTIALS_URI_FAULT_ACTION, METADATA_FAULT_ACTION};
 pub use faults::{Fault, FaultKind};
 pub use foreground::{ACCESS_KEY_VAR, ServeError, account_options, serve_foreground};
 pub use plans::{PlanRecord, PlanStatus};
@@ -293,3 +328,4 @@ pub use state::{
     DEFAULT_STATE_PAGE_SIZE, MAX_STATE_PAGE_SIZE, RestoreTask, StatePage, StateQuery,
     StateSnapshot, TaskLimitReached,
 };
+pub use temporary::{CredentialCounters, MAX_METADATA_TOKENS, TEMPORARY_ACCESS_KEY_PREFIX};

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use dbs_emulator::{
     AccessKey, DEFAULT_BODY_BUDGET_BYTES, DEFAULT_MAX_CLIENT_TOKENS, DEFAULT_MAX_NONCES,
-    DEFAULT_MAX_RESTORE_TASK_BYTES, DEFAULT_MAX_RESTORE_TASKS, DEFAULT_TASK_DURATION_MS,
-    EmulatorConfig, Seed, account_options, serve_foreground,
+    DEFAULT_MAX_RESTORE_TASK_BYTES, DEFAULT_MAX_RESTORE_TASKS, DEFAULT_MAX_TEMPORARY_CREDENTIALS,
+    DEFAULT_TASK_DURATION_MS, EmulatorConfig, Seed, account_options, serve_foreground,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -72,6 +72,22 @@ struct Args {
     /// precheck, then its progress fields rise until it finishes (RestoreStatus check_pass).
     #[arg(long, value_name = "MS", default_value_t = DEFAULT_TASK_DURATION_MS)]
     task_duration_ms: u64,
+
+    /// How long every temporary credential issued (by STS AssumeRole and AssumeRoleWithOIDC,
+    /// the ECS metadata service and the credentials URI) lasts, in milliseconds, whatever the
+    /// request asked; for tests of expiry. Without it, DurationSeconds (STS) or an hour.
+    #[arg(long, value_name = "MS")]
+    sts_credential_lifetime_ms: Option<u64>,
+
+    /// Let the ECS metadata service answer a GET without a session token (IMDSv1); by
+    /// default IMDSv2 is enforced (401 without a token).
+    #[arg(long)]
+    imds_v1_allowed: bool,
+
+    /// The most temporary credentials kept; past it, the expired ones are forgotten first,
+    /// then the one that expires soonest.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_TEMPORARY_CREDENTIALS)]
+    max_temporary_credentials: usize,
 }
 
 #[tokio::main]
@@ -108,7 +124,12 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .max_restore_task_bytes(args.max_restore_task_bytes)
         .max_client_tokens(args.max_client_tokens)
         .body_budget_bytes(args.body_budget_bytes)
-        .task_duration_ms(args.task_duration_ms);
+        .task_duration_ms(args.task_duration_ms)
+        .imds_v1_allowed(args.imds_v1_allowed)
+        .max_temporary_credentials(args.max_temporary_credentials);
+    if let Some(ms) = args.sts_credential_lifetime_ms {
+        config = config.sts_credential_lifetime_ms(ms);
+    }
     for key in account_options(args.access_keys)? {
         config = config.access_key(key);
     }

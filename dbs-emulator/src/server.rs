@@ -20,10 +20,13 @@ use tokio::task::JoinHandle;
 
 use crate::admin;
 use crate::config::{AccessKey, CLIENT_TOKEN_WINDOW, EmulatorConfig, MAX_FAULTS};
+use crate::credential_endpoints::{self, LOCAL_CALLERS_ONLY};
 use crate::dbs::{self, Call};
 use crate::faults::{Fault, FaultKind};
-use crate::gateway::{self, RequestParts};
+use crate::gateway::{self, Keys, RequestParts, Target};
 use crate::idempotency::TokenCache;
+use crate::sts::{self, StsAction, StsCall};
+use crate::temporary::TemporaryStore;
 use dbs_api::CommonErrorCode;
 
 use crate::plans::{DEFAULT_MAX_BACKUP_PLANS, PlanStore};
@@ -50,6 +53,12 @@ pub(crate) struct Shared {
     /// Remembered `ClientToken`s. Its own lock, taken before the state's and held while a
     /// request with a token is handled (see [`crate::dbs::handle`]).
     tokens: Mutex<TokenCache>,
+    /// Issued temporary credentials, metadata session tokens and the credential endpoints'
+    /// counters. Its own lock, never held with another.
+    pub(crate) temporary: Mutex<TemporaryStore>,
+    /// `EmulatorConfig::sts_credential_lifetime_ms`.
+    pub(crate) lifetime_override_ms: Option<u64>,
+    pub(crate) imds_v1_allowed: bool,
 }
 
 impl fmt::Debug for Shared {
@@ -90,7 +99,17 @@ impl Shared {
                 config.max_client_tokens,
                 i64::try_from(CLIENT_TOKEN_WINDOW.as_secs()).unwrap_or(i64::MAX),
             )),
+            temporary: Mutex::new(TemporaryStore::new(config.max_temporary_credentials)),
+            lifetime_override_ms: config.sts_credential_lifetime_ms,
+            imds_v1_allowed: config.imds_v1_allowed,
         }
+    }
+
+    /// The temporary credentials' store.
+    pub(crate) fn temporary(&self) -> MutexGuard<'_, TemporaryStore> {
+        self.temporary
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The state. A handler never panics while holding it, but a poisoned lock is still usable.
@@ -120,11 +139,15 @@ impl Shared {
     }
 
     pub(crate) fn snapshot(&self) -> StateSnapshot {
-        self.lock().snapshot()
+        let mut snapshot = self.lock().snapshot();
+        snapshot.credentials = self.temporary().counters;
+        snapshot
     }
 
     pub(crate) fn page(&self, query: &StateQuery) -> StatePage {
-        self.lock().page(query)
+        let mut page = self.lock().page(query);
+        page.state.credentials = self.temporary().counters;
+        page
     }
 
     pub(crate) fn inject_fault(&self, fault: Fault) -> Result<(), InvalidFault> {
@@ -370,9 +393,9 @@ async fn accept_loop(
 /// fault, or a client that went away mid-body).
 #[derive(Debug, thiserror::Error)]
 #[error("connection dropped without an answer")]
-struct DropConnection;
+pub(crate) struct DropConnection;
 
-type HttpResponse = Response<Full<Bytes>>;
+pub(crate) type HttpResponse = Response<Full<Bytes>>;
 
 async fn serve(
     req: Request<Incoming>,
@@ -436,12 +459,20 @@ async fn serve(
     if let Some(route) = parts.uri.path().strip_prefix(admin::PREFIX) {
         return Ok(admin::handle(peer, &parts, route, &body, &shared));
     }
-    api(&parts, &body, &shared).await
+    if credential_endpoints::is_credential_path(parts.uri.path()) {
+        return credential_endpoints::handle(peer, &parts, &shared).await;
+    }
+    api(&parts, &body, &shared, peer).await
 }
 
-async fn api(parts: &Parts, body: &Bytes, shared: &Shared) -> Result<HttpResponse, DropConnection> {
+async fn api(
+    parts: &Parts,
+    body: &Bytes,
+    shared: &Shared,
+    peer: SocketAddr,
+) -> Result<HttpResponse, DropConnection> {
     let request_id = new_request_id();
-    let (action, reply) = api_reply(parts, body, shared, &request_id).await;
+    let (action, reply) = api_reply(parts, body, shared, &request_id, peer).await;
     let Some(reply) = reply else {
         tracing::info!(%request_id, action = log_action(action.as_deref()), "connection reset by an injected fault");
         return Err(DropConnection);
@@ -469,6 +500,7 @@ async fn api_reply(
     body: &Bytes,
     shared: &Shared,
     request_id: &str,
+    peer: SocketAddr,
 ) -> (Option<String>, Option<Reply>) {
     if parts.uri.path() != "/" {
         let error =
@@ -495,6 +527,13 @@ async fn api_reply(
     // Counted and matched against faults as soon as the action is known.
     let action = req.action_name();
     if let Some(action) = &action {
+        if let Some(sts) = StsAction::named(action) {
+            let mut temporary = shared.temporary();
+            match sts {
+                StsAction::AssumeRole => temporary.counters.assume_role += 1,
+                StsAction::AssumeRoleWithOidc => temporary.counters.assume_role_with_oidc += 1,
+            }
+        }
         let fault = {
             let mut state = shared.lock();
             state.count_request(action);
@@ -516,7 +555,50 @@ async fn api_reply(
     }
 
     let now = time::OffsetDateTime::now_utc();
-    let accepted = gateway::authenticate(&req, &shared.accounts, now, |nonce, timestamp| {
+    let sts_call = StsCall {
+        request_id,
+        now,
+        lifetime_override_ms: shared.lifetime_override_ms,
+    };
+    // AssumeRoleWithOIDC is anonymous at Alibaba: the OIDC token stands for the caller, so it
+    // skips the signature checks, and is answered to local callers only (see `crate::sts`).
+    if action.as_deref() == Some(StsAction::AssumeRoleWithOidc.name())
+        && req.version().as_deref() == Some(sts::STS_VERSION)
+    {
+        if admin::check_caller(peer, &parts.headers).is_err() {
+            let error = GatewayError::with_detail(
+                CommonErrorCode::ForbiddenRam,
+                LOCAL_CALLERS_ONLY.trim_end(),
+            );
+            return (action, Some(error.into()));
+        }
+        if let Err(error) = gateway::check_unique_parameters(req.query, req.body_params) {
+            return (action, Some(error.into()));
+        }
+        let params: Vec<(String, String)> =
+            req.query.iter().chain(req.body_params).cloned().collect();
+        let reply = sts::handle(
+            StsAction::AssumeRoleWithOidc,
+            &params,
+            &sts_call,
+            &shared.temporary,
+        );
+        let lose_response = shared
+            .lock()
+            .faults
+            .take(StsAction::AssumeRoleWithOidc.name(), false);
+        if let Some(fault) = lose_response {
+            sleep_ms(fault.delay_ms).await;
+            return (action, Some(fault.error().into()));
+        }
+        return (action, Some(reply));
+    }
+
+    let keys = Keys {
+        accounts: &shared.accounts,
+        temporary: &shared.temporary,
+    };
+    let accepted = gateway::authenticate(&req, &keys, now, |nonce, timestamp| {
         shared.lock().use_nonce(nonce, timestamp, now)
     });
     let accepted = match accepted {
@@ -524,13 +606,16 @@ async fn api_reply(
         Err(error) => return (action, Some(error.into())),
     };
 
-    let lose_response = shared.lock().faults.take(accepted.operation.name, false);
+    let lose_response = shared.lock().faults.take(accepted.target.name(), false);
     let params: Vec<(String, String)> = req.query.iter().chain(req.body_params).cloned().collect();
     let call = Call {
         request_id,
         access_key_id: &accepted.access_key_id,
     };
-    let reply = dbs::handle(accepted.operation, &params, &call, shared);
+    let reply = match accepted.target {
+        Target::Dbs(operation) => dbs::handle(operation, &params, &call, shared),
+        Target::Sts(sts) => sts::handle(sts, &params, &sts_call, &shared.temporary),
+    };
     if let Some(fault) = lose_response {
         sleep_ms(fault.delay_ms).await;
         tracing::info!(%request_id, code = reply.code().unwrap_or("-"), "work done; answer replaced by an injected fault");
@@ -544,18 +629,21 @@ async fn api_reply(
 fn log_action(action: Option<&str>) -> &str {
     match action {
         None => "-",
-        Some(name) => dbs_api::operation(name).map_or("(unknown)", |op| op.name),
+        Some(name) => dbs_api::operation(name)
+            .map(|op| op.name)
+            .or_else(|| StsAction::named(name).map(StsAction::name))
+            .unwrap_or("(unknown)"),
     }
 }
 
-async fn sleep_ms(ms: Option<u64>) {
+pub(crate) async fn sleep_ms(ms: Option<u64>) {
     if let Some(ms) = ms {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
 }
 
 /// The request's `Host` header, the gateway's `HostId`.
-fn host(parts: &Parts) -> String {
+pub(crate) fn host(parts: &Parts) -> String {
     parts
         .headers
         .get(HOST)

@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use crate::faults::{Fault, Faults};
 use crate::plans::{PlanRecord, PlanStore};
 use crate::restore::RestoreStore;
+use crate::temporary::CredentialCounters;
 
 /// A restore task created by `CreateRestoreTask`.
 ///
@@ -58,6 +59,10 @@ pub struct StateSnapshot {
     pub requests: BTreeMap<String, u64>,
     /// The injected faults still waiting, with the uses left in `count`.
     pub faults: Vec<Fault>,
+    /// Requests to the credential endpoints (STS, the metadata service, the credentials URI)
+    /// and temporary credentials issued.
+    #[serde(default)]
+    pub credentials: CredentialCounters,
 }
 
 /// The most distinct action names counted in [`StateSnapshot::requests`].
@@ -484,6 +489,7 @@ impl State {
             restore_tasks: self.tasks.iter().map(|t| self.shown(&t.task)).collect(),
             requests: self.requests.clone(),
             faults: self.faults.list().to_vec(),
+            credentials: CredentialCounters::default(),
         }
     }
 
@@ -524,6 +530,7 @@ impl State {
                 restore_tasks,
                 requests: self.requests.clone(),
                 faults: self.faults.list().to_vec(),
+                credentials: CredentialCounters::default(),
             },
             page: query.page,
             page_size: query.page_size,

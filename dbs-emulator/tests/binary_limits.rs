@@ -102,6 +102,42 @@ async fn the_client_token_limit_flag_applies() {
     );
 }
 
+#[tokio::test]
+async fn the_credential_flags_apply() {
+    let (_running, first, _stderr) = spawn(command(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--sts-credential-lifetime-ms",
+        "120000",
+        "--imds-v1-allowed",
+    ]));
+    let url = format!(
+        "http://127.0.0.1:{}",
+        port_of(&first, "listening on http://127.0.0.1:")
+    );
+    // IMDSv1 allowed: the role's credentials without a session token.
+    let path = "/latest/meta-data/ram/security-credentials/dbs-ecs-role";
+    let response = common::client()
+        .get(format!("{url}{path}"))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status().as_u16(), 200);
+    let document: serde_json::Value =
+        serde_json::from_str(&response.text().await.expect("a body")).expect("JSON");
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    let expiration = time::PrimitiveDateTime::parse(
+        document["Expiration"].as_str().expect("Expiration"),
+        format,
+    )
+    .expect("%Y-%m-%dT%H:%M:%SZ")
+    .assume_utc();
+    // Two minutes, not the metadata service's default hour.
+    let left = (expiration - time::OffsetDateTime::now_utc()).whole_seconds();
+    assert!((100..=120).contains(&left), "{left}");
+}
+
 #[test]
 fn a_body_budget_below_the_body_limit_is_refused_at_start() {
     let output = command(&["--listen", "127.0.0.1:0", "--body-budget-bytes", "10"])
@@ -162,6 +198,9 @@ fn help_names_the_environment_variable_and_the_limits() {
         "--max-restore-tasks",
         "--max-client-tokens",
         "--body-budget-bytes",
+        "--sts-credential-lifetime-ms",
+        "--imds-v1-allowed",
+        "--max-temporary-credentials",
     ] {
         assert!(help.contains(expected), "{expected}: {help}");
     }

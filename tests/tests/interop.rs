@@ -21,6 +21,9 @@
 //!    (V3 and V1) with the spec's examples and gets a DBS answer from the emulator, and our
 //!    client's example request of each, sent through the registry, is signed as the official
 //!    signers sign it.
+//! 6. The official credential library (`alibabacloud_credentials`) gets temporary credentials
+//!    from the emulator as STS, the ECS metadata service and a credentials URI, and the
+//!    official DBS SDK calls CreateRestoreTask with them.
 //!
 //! The Python venv (and the optional Node modules) are built under the target directory on the
 //! first run and reused afterwards; see `interop/harness.rs`. Without python3 (with venv) and
@@ -1002,4 +1005,89 @@ fn tamper_value(value: &mut String, name: &str, rng: &mut SplitMix64) {
         _ => flip_one_byte(&mut bytes, rng),
     }
     *value = String::from_utf8(bytes).expect("ASCII stays UTF-8");
+}
+
+/// A JWT-shaped OIDC token (the emulator checks the shape and `exp`, not the signature), as an
+/// ACK cluster's RRSA projects into the pod's token file.
+fn oidc_token() -> String {
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let claims = json!({"sub": "system:serviceaccount:dbs:restore",
+                        "iss": "https://oidc-ack.cn-hangzhou.aliyuncs.com/interop",
+                        "aud": "sts.aliyuncs.com", "iat": now, "exp": now + 3600});
+    format!(
+        "{}.{}.c2lnbmF0dXJl",
+        b64(r#"{"alg":"RS256","typ":"JWT"}"#),
+        b64(&claims.to_string())
+    )
+}
+
+/// 6. The official credential library (`alibabacloud_credentials`) gets temporary credentials
+///    from the emulator with each of its providers that can be pointed at loopback (the URI one
+///    natively; the ECS role, RamRoleArn and OIDC ones through a monkeypatch of Tea's transport
+///    in the peer script, see `interop/official_credentials.py`), and the official DBS SDK
+///    creates a restore task with them, signed V3 and V1 with their SecurityToken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_credentials_library_gets_credentials_from_the_emulator() {
+    let emulator = emulator(false).await;
+    let endpoint = emulator.url().trim_start_matches("http://").to_owned();
+    let token_file =
+        std::env::temp_dir().join(format!("dbs-interop-oidc-{}.jwt", uuid::Uuid::new_v4()));
+    std::fs::write(&token_file, oidc_token()).expect("the OIDC token file is written");
+    let providers = [
+        ("uri", "credential_uri"),
+        ("ecs", "ecs_ram_role"),
+        ("ram_role_arn", "ram_role_arn/static_ak"),
+        ("oidc", "oidc_role_arn"),
+    ];
+    let mut input = Vec::new();
+    for (provider, _) in providers {
+        for sig in ["v3", "v1"] {
+            input.push(json!({
+                "id": format!("{provider} {sig}"), "provider": provider, "sig": sig,
+                "params": params_json(&valid_params()),
+                "role_arn": dbs_emulator::sts::DEMO_ROLE_ARN,
+                "oidc_provider_arn": dbs_emulator::sts::DEMO_OIDC_PROVIDER_ARN,
+                "oidc_token_file": token_file.display().to_string(),
+            }));
+        }
+    }
+    let args = vec![OsString::from("--endpoint"), OsString::from(&endpoint)];
+    let results = python_script("official_credentials.py", args, input.clone()).await;
+    let _ = std::fs::remove_file(&token_file);
+
+    assert_eq!(results.len(), input.len());
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    for (result, (provider, name)) in results.iter().zip(providers.iter().flat_map(|p| [p, p])) {
+        let id = result["id"].as_str().unwrap_or_default();
+        assert!(id.starts_with(provider), "{result:#}");
+        assert_eq!(result["raised"], false, "{id}: {result:#}");
+        assert_eq!(result["provider_name"], *name, "{id}: {result:#}");
+        assert_eq!(result["access_key_id_prefix"], "STS.", "{id}: {result:#}");
+        assert_eq!(result["has_security_token"], true, "{id}: {result:#}");
+        // The library parsed the Expiration (%Y-%m-%dT%H:%M:%SZ) to about an hour from now.
+        let expiration = result["expiration"].as_i64().unwrap_or_default();
+        assert!(
+            (now + 3500..=now + 3700).contains(&expiration),
+            "{id}: {result:#}"
+        );
+        assert_eq!(result["status_code"], 200, "{id}: {result:#}");
+        assert_eq!(result["body"]["Success"], true, "{id}: {result:#}");
+        assert!(
+            result["body"]["RestoreTaskId"]
+                .as_str()
+                .is_some_and(|t| !t.is_empty()),
+            "{id}: {result:#}"
+        );
+    }
+    let state = emulator.state();
+    assert_eq!(state.restore_tasks.len(), input.len());
+    let counters = state.credentials;
+    assert_eq!(counters.assume_role, 2, "{counters:?}");
+    assert_eq!(counters.assume_role_with_oidc, 2, "{counters:?}");
+    assert!(counters.credentials_uri >= 2, "{counters:?}");
+    assert!(
+        counters.metadata_token >= 2 && counters.metadata_credentials >= 4,
+        "{counters:?}"
+    );
 }
