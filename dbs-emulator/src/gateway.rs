@@ -8,8 +8,8 @@
 use std::collections::{BTreeSet, HashSet};
 
 use dbs_api::signing::{
-    ALGORITHM_V3, StringToSign, parse_authorization, sha256_hex, signatures_match, v1_signature,
-    v1_string_to_sign, v3_canonical_request, v3_signature,
+    ALGORITHM_V3, CanonicalizedQueryString, StringToSign, parse_authorization, sha256_hex,
+    signatures_match, v1_signature, v3_canonical_request, v3_signature,
 };
 use dbs_api::{CommonErrorCode, OperationMeta};
 use hyper::HeaderMap;
@@ -142,14 +142,14 @@ fn authenticate_v1(
     };
 
     // Signed: every query and body parameter except Signature, with the method as received.
-    let signed: Vec<(String, String)> = req
+    let signed: Vec<(&str, &str)> = req
         .query
         .iter()
         .chain(req.body_params)
         .filter(|(name, _)| name != "Signature")
-        .cloned()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
         .collect();
-    let string_to_sign = v1_string_to_sign(req.method, &signed);
+    let string_to_sign = StringToSign::v1(req.method, &CanonicalizedQueryString::new(&signed));
     let expected = v1_signature(&string_to_sign, account.secret());
     if !signatures_match(&expected, signature) {
         return Err(GatewayError::signature_does_not_match(

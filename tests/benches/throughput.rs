@@ -21,7 +21,11 @@
 //! One JSON line per run is printed and appended to `<target>/bench-results/throughput.json`:
 //! `{"who": "dbs"|"python-sdk"|"pop-core"|"capacity", "signature": "v1"|"v3",
 //! "concurrency": C, "calls_per_s", "p50_ms", "p99_ms", "n"}`, plus `"tasks_before"` (the tasks
-//! the emulator held when the run began) on capacity lines. The Python venv and the Node modules
+//! the emulator held when the run began) on capacity lines, and the CPU time per call of the
+//! emulator's threads (`"emulator_cpu_us_per_call"`, from `/proc/self/task/*/schedstat`; for a
+//! peer it includes the peer's start-up and warm-up) and of the load (`"load_cpu_us_per_call"`:
+//! our client's threads, or the peer process as it reports itself). On a shared machine the
+//! calls per second say what the machine had to spare; the CPU per call says what a call costs. The Python venv and the Node modules
 //! are the interop tests' (`tests/interop/README.md`), set up on first use.
 
 #![allow(missing_docs)]
@@ -98,6 +102,10 @@ struct Run {
     calls_per_s: f64,
     p50_ms: f64,
     p99_ms: f64,
+    /// CPU time the emulator's threads spent during the measured calls, per call (µs).
+    emulator_cpu_us: f64,
+    /// CPU time the load (our client's threads, or the peer's process) spent, per call (µs).
+    load_cpu_us: f64,
 }
 
 impl Run {
@@ -111,6 +119,8 @@ impl Run {
             calls_per_s: latencies.len() as f64 / elapsed.max(Duration::from_micros(1)).as_secs_f64(),
             p50_ms: at(0.50),
             p99_ms: at(0.99),
+            emulator_cpu_us: 0.0,
+            load_cpu_us: 0.0,
         }
     }
 }
@@ -142,7 +152,40 @@ fn line(who: &str, signature: &str, concurrency: usize, n: usize, run: &Run) -> 
         "p50_ms": round(run.p50_ms, 3),
         "p99_ms": round(run.p99_ms, 3),
         "n": n,
+        "emulator_cpu_us_per_call": round(run.emulator_cpu_us, 1),
+        "load_cpu_us_per_call": round(run.load_cpu_us, 1),
     })
+}
+
+/// CPU time (ns) each thread of this process named `name` has spent, by thread ID, from
+/// `/proc/self/task/*/schedstat` (Linux; empty elsewhere). The machine is shared, so the CPU a
+/// call costs says more than the calls per second a busy machine leaves room for.
+fn cpu_ns(name: &str) -> std::collections::HashMap<u64, u64> {
+    let mut out = std::collections::HashMap::new();
+    let Ok(tasks) = fs::read_dir("/proc/self/task") else {
+        return out;
+    };
+    for task in tasks.flatten() {
+        let path = task.path();
+        let named = fs::read_to_string(path.join("comm")).is_ok_and(|c| c.trim() == name);
+        let tid = task.file_name().to_string_lossy().parse::<u64>().ok();
+        let ns = fs::read_to_string(path.join("schedstat"))
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok());
+        if let (true, Some(tid), Some(ns)) = (named, tid, ns) {
+            out.insert(tid, ns);
+        }
+    }
+    out
+}
+
+/// The CPU time (µs) threads named `name` spent since `before`, per call.
+fn cpu_us_per_call(name: &str, before: &std::collections::HashMap<u64, u64>, calls: usize) -> f64 {
+    let spent: u64 = cpu_ns(name)
+        .iter()
+        .map(|(tid, ns)| ns.saturating_sub(before.get(tid).copied().unwrap_or(0)))
+        .sum();
+    spent as f64 / 1000.0 / calls.max(1) as f64
 }
 
 /// A runtime of its own for the emulator: the load never runs on its threads.
@@ -215,6 +258,7 @@ fn run_ours(
         }
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let n = options.n;
+        let (emulator_before, load_before) = (cpu_ns("emulator"), cpu_ns("load"));
         let started = Instant::now();
         let workers: Vec<_> = (0..concurrency)
             .map(|_| {
@@ -234,7 +278,10 @@ fn run_ours(
         for worker in workers {
             latencies.extend(worker.await.expect("a load task"));
         }
-        Run::from_latencies(latencies, started.elapsed())
+        let mut run = Run::from_latencies(latencies, started.elapsed());
+        run.emulator_cpu_us = cpu_us_per_call("emulator", &emulator_before, n);
+        run.load_cpu_us = cpu_us_per_call("load", &load_before, n);
+        run
     })
 }
 
@@ -246,7 +293,8 @@ fn signature_name(signature: SignatureVersion) -> &'static str {
 }
 
 /// Runs a peer driver and reads its one JSON line.
-fn run_peer(program: &std::path::Path, args: Vec<OsString>) -> Run {
+fn run_peer(program: &std::path::Path, args: Vec<OsString>, n: usize) -> Run {
+    let emulator_before = cpu_ns("emulator");
     let output = Command::new(program)
         .args(&args)
         .env("PYTHONDONTWRITEBYTECODE", "1")
@@ -281,6 +329,9 @@ fn run_peer(program: &std::path::Path, args: Vec<OsString>) -> Run {
         calls_per_s: number("calls_per_s"),
         p50_ms: number("p50_ms"),
         p99_ms: number("p99_ms"),
+        // The peer's warm-up and start-up fall in this window too: an upper bound.
+        emulator_cpu_us: cpu_us_per_call("emulator", &emulator_before, n),
+        load_cpu_us: number("cpu_us_per_call"),
     }
 }
 
@@ -349,7 +400,7 @@ fn main() {
                     ];
                     let address = emulator.local_addr().to_string();
                     args.extend(peer_args(&address, sig, concurrency, &options));
-                    let run = run_peer(python, args);
+                    let run = run_peer(python, args, n);
                     record(&line("python-sdk", sig, concurrency, n, &run));
                     runtime.block_on(emulator.shutdown());
 
@@ -366,7 +417,7 @@ fn main() {
                             node.modules.clone().into_os_string(),
                         ];
                         args.extend(peer_args(&emulator.url(), sig, concurrency, &options));
-                        let run = run_peer(&node.node, args);
+                        let run = run_peer(&node.node, args, n);
                         record(&line("pop-core", sig, concurrency, n, &run));
                         runtime.block_on(emulator.shutdown());
                     }

@@ -8,7 +8,8 @@
 // Makes W warm-up calls, then N CreateRestoreTask calls (POST, parameters in a form body), C in
 // flight at once on one event loop (one RPCClient, as a Node application would share it), each
 // with a fresh ClientToken: the same call as the driver's own client makes. Prints one JSON line:
-//   {"calls_per_s", "p50_ms", "p99_ms", "n"}
+//   {"calls_per_s", "p50_ms", "p99_ms", "n", "cpu_us_per_call"} (this process's CPU time
+// during the N calls, per call)
 // pop-core signs with HMAC-SHA1 (SignatureVersion 1.0) only, and does not retry. Any call that
 // fails stops the run (exit 1).
 'use strict';
@@ -84,8 +85,10 @@ async function main() {
     }
   }
   const started = process.hrtime.bigint();
+  const cpuStarted = process.cpuUsage();
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuStarted);
   latencies.sort((x, y) => x - y);
   const at = (q) => latencies[Math.min(Math.max(Math.ceil(latencies.length * q), 1), latencies.length) - 1];
   process.stdout.write(JSON.stringify({
@@ -93,6 +96,7 @@ async function main() {
     p50_ms: at(0.5),
     p99_ms: at(0.99),
     n: latencies.length,
+    cpu_us_per_call: (cpu.user + cpu.system) / latencies.length,
   }) + '\n');
 }
 
