@@ -70,9 +70,10 @@ fn options() -> Options {
         let value = args.get(i + 1).cloned().unwrap_or_default();
         match args[i].as_str() {
             "--n" => {
-                options.n = value.parse().ok().filter(|n| *n > 0).unwrap_or_else(|| {
-                    panic!("--n takes a whole number above 0, got {value:?}")
-                });
+                options.n =
+                    value.parse().ok().filter(|n| *n > 0).unwrap_or_else(|| {
+                        panic!("--n takes a whole number above 0, got {value:?}")
+                    });
                 i += 1;
             }
             "--only" => {
@@ -116,7 +117,8 @@ impl Run {
             latencies[index - 1].as_secs_f64() * 1000.0
         };
         Self {
-            calls_per_s: latencies.len() as f64 / elapsed.max(Duration::from_micros(1)).as_secs_f64(),
+            calls_per_s: latencies.len() as f64
+                / elapsed.max(Duration::from_micros(1)).as_secs_f64(),
             p50_ms: at(0.50),
             p99_ms: at(0.99),
             emulator_cpu_us: 0.0,
