@@ -62,10 +62,12 @@ fn rss_kib() -> u64 {
 }
 
 async fn emulator() -> EmulatorHandle {
-    // Room for the measurement's own tasks too, whatever --requests says.
+    // Room for the measurement's own tasks too, whatever --requests says, and for their
+    // `ClientToken`s (the client sends one with every `CreateRestoreTask`).
     let config = EmulatorConfig::default()
         .max_restore_tasks(usize::MAX)
-        .max_restore_task_bytes(usize::MAX);
+        .max_restore_task_bytes(usize::MAX)
+        .max_client_tokens(usize::MAX);
     Emulator::start(config).await.expect("the emulator starts")
 }
 

@@ -14,6 +14,7 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, SemaphorePermit, oneshot};
 use tokio::task::JoinHandle;
@@ -125,11 +126,13 @@ impl Shared {
     /// The first 128 bits of a salted SHA-256 of a parameter's value, to compare it without
     /// keeping it.
     pub(crate) fn fingerprint_value(&self, value: &str) -> u128 {
-        let salted = format!("{}{value}", self.salt);
-        let hex = dbs_api::signing::sha256_hex(salted.as_bytes());
-        hex.get(..32)
-            .and_then(|h| u128::from_str_radix(h, 16).ok())
-            .unwrap_or_default()
+        // Hashed in place: every parameter of every request with a token comes here.
+        let digest = Sha256::new_with_prefix(self.salt.as_bytes())
+            .chain_update(value.as_bytes())
+            .finalize();
+        let mut first = [0u8; 16];
+        first.copy_from_slice(&digest[..16]);
+        u128::from_be_bytes(first)
     }
 
     /// A salted SHA-256 of a secret, to compare it without keeping it.
@@ -352,6 +355,11 @@ async fn accept_loop(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
+                    // Each answer is one write: send it at once rather than wait (Nagle) for
+                    // the client's ACK of the previous one, which a keep-alive client delays.
+                    if let Err(e) = stream.set_nodelay(true) {
+                        tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+                    }
                     let shared = Arc::clone(&shared);
                     // Each request runs in its own task, so a client that gives up (a timeout
                     // during a `delay` fault) does not cancel the work: like a real service, the
@@ -516,11 +524,27 @@ async fn api_reply(
     } else {
         Ok(Vec::new())
     };
+    // One vector, the query's parameters then the body's: the handler reads them in that order
+    // without a copy.
+    let (params, query_len, decoded) = match (query, body_params) {
+        (Ok(mut query), Ok(body_params)) => {
+            let query_len = query.len();
+            query.extend(body_params);
+            (query, query_len, Ok(()))
+        }
+        (Ok(query), Err(e)) => {
+            let query_len = query.len();
+            (query, query_len, Err(e))
+        }
+        (Err(e), Ok(body_params)) => (body_params, 0, Err(e)),
+        (Err(e), Err(_)) => (Vec::new(), 0, Err(e)),
+    };
+    let (query, body_params) = params.split_at(query_len);
     let req = RequestParts {
         method: parts.method.as_str(),
         headers: &parts.headers,
-        query: query.as_deref().unwrap_or_default(),
-        body_params: body_params.as_deref().unwrap_or_default(),
+        query,
+        body_params,
         body,
     };
 
@@ -549,7 +573,7 @@ async fn api_reply(
         }
     }
 
-    if let Err(message) = query.as_ref().and(body_params.as_ref()) {
+    if let Err(message) = decoded {
         let error = GatewayError::with_detail(CommonErrorCode::InvalidParameter, message);
         return (action, Some(error.into()));
     }
@@ -575,8 +599,6 @@ async fn api_reply(
         if let Err(error) = gateway::check_unique_parameters(req.query, req.body_params) {
             return (action, Some(error.into()));
         }
-        let params: Vec<(String, String)> =
-            req.query.iter().chain(req.body_params).cloned().collect();
         let reply = sts::handle(
             StsAction::AssumeRoleWithOidc,
             &params,
@@ -607,7 +629,6 @@ async fn api_reply(
     };
 
     let lose_response = shared.lock().faults.take(accepted.target.name(), false);
-    let params: Vec<(String, String)> = req.query.iter().chain(req.body_params).cloned().collect();
     let call = Call {
         request_id,
         access_key_id: &accepted.access_key_id,
