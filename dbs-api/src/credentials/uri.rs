@@ -40,14 +40,20 @@ impl std::fmt::Debug for CredentialsUriProvider {
 impl CredentialsUriProvider {
     /// The URL without its query, which may carry a key of the agent.
     fn shown(&self) -> String {
-        format!(
-            "{}://{}{}{}",
-            self.url.scheme(),
-            self.url.host_str().unwrap_or_default(),
-            self.url.port().map(|p| format!(":{p}")).unwrap_or_default(),
-            self.url.path()
-        )
+        shown(&self.url)
     }
+}
+
+/// `url` without its query and fragment, which may carry a key of the agent (its user
+/// information is refused before anything shows it).
+fn shown(url: &reqwest::Url) -> String {
+    format!(
+        "{}://{}{}{}",
+        url.scheme(),
+        url.host_str().unwrap_or_default(),
+        url.port().map(|p| format!(":{p}")).unwrap_or_default(),
+        url.path()
+    )
 }
 
 /// Configures a [`CredentialsUriProvider`].
@@ -133,8 +139,9 @@ impl CredentialsUriProviderBuilder {
             "http" if loopback => {}
             "http" => {
                 return Err(invalid(format!(
-                    "{ALIBABA_CLOUD_CREDENTIALS_URI} {url} uses plain http on a non-loopback host; \
-                     use https"
+                    "{ALIBABA_CLOUD_CREDENTIALS_URI} {} uses plain http on a non-loopback host; \
+                     use https",
+                    shown(&url)
                 )));
             }
             other => {

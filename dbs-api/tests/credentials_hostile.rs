@@ -1,0 +1,281 @@
+//! The network credentials providers against hostile or broken services and settings: every
+//! failure must be a typed error, bounded in time and size, and free of the caller's secrets
+//! (AccessKeySecret, SecurityToken, a token in the query of a credentials URI) in any spelling.
+//!
+//! Every server is a loopback server of this test; no address outside 127.0.0.1 is contacted
+//! (non-loopback URLs are only given to checks that must refuse them before connecting).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use dbs_api::credentials::{
+    Credentials, CredentialsError, CredentialsUriProvider, ProvideCredentials, RamRoleArnProvider,
+    StaticProvider, StsEndpoint,
+};
+use dbs_tests::{Reply, Server};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+const ROLE: &str = "acs:ram::1234567890123456:role/dbs-restore";
+const SOURCE_SECRET: &str = "Source-S3cret-never-printed-0123";
+/// A SecurityToken of temporary source credentials (a chained role): it travels in the V1
+/// query of AssumeRole.
+const SOURCE_TOKEN: &str = "CAIS-source-token-never-printed-4567";
+/// A key of a local agent, carried in the query of a credentials URI.
+const AGENT_KEY: &str = "agent-key-never-printed-89ab";
+
+fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
+    let vars: HashMap<String, String> = vars
+        .iter()
+        .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+        .collect();
+    move |key| vars.get(key).cloned()
+}
+
+fn expect_unavailable(result: Result<Credentials, CredentialsError>, source: &str) -> String {
+    match result {
+        Err(CredentialsError::Unavailable {
+            source_name,
+            reason,
+        }) => {
+            assert_eq!(source_name, source);
+            reason
+        }
+        other => panic!("expected Unavailable from {source}, got {other:?}"),
+    }
+}
+
+/// `text` shows none of `secrets`, raw or percent-encoded.
+fn assert_no_secret(text: &str, secrets: &[&str]) {
+    for secret in secrets {
+        let encoded = dbs_tests::form::percent_encode(secret);
+        assert!(
+            !text.contains(secret) && !text.contains(&encoded),
+            "a secret shows in: {text}"
+        );
+    }
+    assert!(
+        !text.contains("Signature="),
+        "the signature shows in: {text}"
+    );
+}
+
+fn temporary_source() -> StaticProvider {
+    StaticProvider::new(
+        Credentials::new("STS.source-id", SOURCE_SECRET).with_security_token(SOURCE_TOKEN),
+    )
+}
+
+/// STS closes the connection without answering: the error says so, but never quotes the
+/// signed request URL, whose V1 query holds the source SecurityToken and the Signature.
+#[tokio::test]
+async fn an_sts_transport_error_never_shows_the_signed_query() {
+    let server = Server::scripted(vec![Reply::drop_connection()]).await;
+    let provider = RamRoleArnProvider::builder()
+        .source(temporary_source())
+        .role_arn(ROLE)
+        .sts_endpoint(StsEndpoint::new().url(server.url()))
+        .env_lookup(env(&[]))
+        .build()
+        .expect("a provider");
+    let error = provider.provide().await.expect_err("no answer");
+    let shown = format!("{error} {error:?}");
+    assert!(shown.contains("could not be reached"), "{shown}");
+    assert_no_secret(&shown, &[SOURCE_SECRET, SOURCE_TOKEN]);
+    // The request did carry the token in its query: the test exercises the leak path.
+    let sent = server.requests();
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].query().contains("SecurityToken="));
+}
+
+/// A credentials URI that cannot be reached: the error names it without its query.
+#[tokio::test]
+async fn a_credentials_uri_transport_error_never_shows_the_query() {
+    let server = Server::scripted(vec![Reply::drop_connection()]).await;
+    let provider = CredentialsUriProvider::builder()
+        .url(format!("{}/credentials?key={AGENT_KEY}", server.url()))
+        .env_lookup(env(&[]))
+        .build()
+        .expect("a provider");
+    let error = provider.provide().await.expect_err("no answer");
+    let shown = format!("{error} {error:?} {provider:?}");
+    assert_no_secret(&shown, &[AGENT_KEY]);
+    assert!(shown.contains("/credentials"), "{shown}");
+}
+
+/// A plain-http credentials URI to a non-loopback host is refused without connecting, and the
+/// refusal does not quote the key in its query.
+#[test]
+fn a_refused_credentials_uri_never_shows_its_query() {
+    for url in [
+        format!("http://credentials.example.com/x?key={AGENT_KEY}"),
+        format!("ftp://127.0.0.1/x?key={AGENT_KEY}"),
+    ] {
+        let error = CredentialsUriProvider::builder()
+            .url(url)
+            .env_lookup(env(&[]))
+            .build()
+            .expect_err("refused");
+        assert!(matches!(error, CredentialsError::Invalid { .. }), "{error}");
+        assert_no_secret(&format!("{error} {error:?}"), &[AGENT_KEY]);
+    }
+}
+
+/// A server that sends a 200 head and then a body one byte at a time, forever.
+async fn endless_slow_body() -> String {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .expect("bind 127.0.0.1");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request).await;
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                            transfer-encoding: chunked\r\n\r\n";
+                if stream.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                // Ends when the client hangs up (the write fails).
+                while stream.write_all(b"1\r\n \r\n").await.is_ok() {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            });
+        }
+    });
+    url
+}
+
+/// An endless slow body is cut by the request timeout: the provider answers, with an error.
+#[tokio::test]
+async fn an_endless_slow_answer_is_cut_by_the_timeout() {
+    let url = endless_slow_body().await;
+    let provider = CredentialsUriProvider::builder()
+        .url(format!("{url}/credentials"))
+        .timeout(Duration::from_millis(300))
+        .env_lookup(env(&[]))
+        .build()
+        .expect("a provider");
+    // The bound of this test only; the provider's own timeout must end the call far earlier.
+    let result = tokio::time::timeout(Duration::from_secs(30), provider.provide())
+        .await
+        .expect("the provider's timeout ends the call");
+    let reason = expect_unavailable(result, "credentials uri");
+    assert!(reason.contains("timed out"), "{reason}");
+}
+
+fn uri_answer(id: &str, secret: &str, token: &str, expiration: &str) -> String {
+    serde_json::json!({
+        "Code": "Success",
+        "AccessKeyId": id,
+        "AccessKeySecret": secret,
+        "SecurityToken": token,
+        "Expiration": expiration,
+    })
+    .to_string()
+}
+
+async fn uri_provide(body: &str) -> Result<Credentials, CredentialsError> {
+    let server = Server::scripted(vec![Reply::json(200, body)]).await;
+    let provider = CredentialsUriProvider::builder()
+        .url(format!("{}/credentials", server.url()))
+        .env_lookup(env(&[]))
+        .build()
+        .expect("a provider");
+    provider.provide().await
+}
+
+/// Credentials that cannot go on the wire (a control character in the AccessKeyId or the
+/// SecurityToken, whitespace in the AccessKeyId) are refused when received, naming the field
+/// and quoting no token.
+#[tokio::test]
+async fn credentials_with_control_characters_are_refused_when_received() {
+    const TOKEN: &str = "CAIS-received-token-0123";
+    let cases = [
+        (
+            uri_answer(
+                "STS.id",
+                "secret",
+                "CAIS\r\nX-Injected: 1",
+                "2099-01-01T00:00:00Z",
+            ),
+            "SecurityToken",
+        ),
+        (
+            uri_answer("STS.i d", "secret", TOKEN, "2099-01-01T00:00:00Z"),
+            "AccessKeyId",
+        ),
+        (
+            uri_answer("STS.id\u{1b}[2J", "secret", TOKEN, "2099-01-01T00:00:00Z"),
+            "AccessKeyId",
+        ),
+    ];
+    for (body, field) in cases {
+        let reason = expect_unavailable(uri_provide(&body).await, "credentials uri");
+        assert!(reason.contains(field), "{field}: {reason}");
+        assert!(
+            !reason.contains("X-Injected") && !reason.contains(TOKEN),
+            "{reason}"
+        );
+        assert!(!reason.contains('\u{1b}'), "{reason:?}");
+    }
+}
+
+/// A huge or hostile Expiration is reported in a bounded, escaped form.
+#[tokio::test]
+async fn a_huge_expiration_is_reported_briefly() {
+    let body = uri_answer("STS.id", "secret", "token", &"9".repeat(50_000));
+    let reason = expect_unavailable(uri_provide(&body).await, "credentials uri");
+    assert!(reason.contains("Expiration"), "{reason}");
+    assert!(reason.len() < 1_000, "{} bytes", reason.len());
+}
+
+/// Wrong JSON types, a JSON array, an HTML page, an empty body and a far-future or past
+/// Expiration: typed answers, never a panic.
+#[tokio::test]
+async fn malformed_answers_are_typed_errors() {
+    let cases = [
+        (
+            r#"{"Code":"Success","AccessKeyId":1,"AccessKeySecret":"s","SecurityToken":"t",
+                "Expiration":"2099-01-01T00:00:00Z"}"#
+                .to_owned(),
+            "AccessKeyId is not a string",
+        ),
+        ("[]".to_owned(), "not an object"),
+        ("<html><body>502</body></html>".to_owned(), "not JSON"),
+        (String::new(), "not JSON"),
+        (
+            uri_answer("STS.id", "s", "t", "2026-13-45T99:99:99Z"),
+            "Expiration",
+        ),
+    ];
+    for (body, expected) in cases {
+        let reason = expect_unavailable(uri_provide(&body).await, "credentials uri");
+        assert!(reason.contains(expected), "{expected}: {reason}");
+    }
+    // The latest and an old time RFC 3339 can write are accepted as they are: the cache
+    // decides when to refresh.
+    for expiration in ["9999-12-31T23:59:59Z", "1970-01-01T00:00:00Z"] {
+        let body = uri_answer("STS.id", "s", "t", expiration);
+        let credentials = uri_provide(&body).await.expect("credentials");
+        assert!(credentials.expiration().is_some());
+    }
+}
+
+/// A redirect is never followed, even to loopback: the 302 is the answer.
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let server = Server::scripted(vec![
+        Reply::json(302, "").header("location", "http://100.100.100.200/latest/x"),
+    ])
+    .await;
+    let provider = CredentialsUriProvider::builder()
+        .url(format!("{}/credentials?key={AGENT_KEY}", server.url()))
+        .env_lookup(env(&[]))
+        .build()
+        .expect("a provider");
+    let reason = expect_unavailable(provider.provide().await, "credentials uri");
+    assert!(reason.contains("HTTP 302"), "{reason}");
+    assert_no_secret(&reason, &[AGENT_KEY]);
+    assert_eq!(server.requests().len(), 1);
+}
