@@ -279,3 +279,87 @@ async fn redirects_are_not_followed() {
     assert_no_secret(&reason, &[AGENT_KEY]);
     assert_eq!(server.requests().len(), 1);
 }
+
+/// A CLI configuration of `links` ChainableRamRoleArn profiles, `p0` → `p1` → … → an AK
+/// profile: as many as fit in the largest file the provider reads.
+fn deep_chain_config(links: usize) -> String {
+    let mut profiles = vec![
+        r#"{"name":"base","mode":"AK","access_key_id":"LTAI-id","access_key_secret":"secret"}"#
+            .to_owned(),
+    ];
+    for n in 0..links {
+        let source = if n + 1 == links {
+            "base".to_owned()
+        } else {
+            format!("p{}", n + 1)
+        };
+        profiles.push(format!(
+            r#"{{"name":"p{n}","mode":"ChainableRamRoleArn","source_profile":"{source}","ram_role_arn":"{ROLE}"}}"#
+        ));
+    }
+    format!(r#"{{"current":"p0","profiles":[{}]}}"#, profiles.join(","))
+}
+
+/// A source_profile chain far deeper than any real one is refused before anything is sent,
+/// instead of recursing once per profile (a stack overflow aborts the process) and calling
+/// STS once per link.
+#[tokio::test]
+async fn a_very_deep_source_profile_chain_is_refused_without_sending() {
+    let home = tempfile::tempdir().expect("a HOME");
+    let config = deep_chain_config(7_000);
+    assert!(config.len() < 1024 * 1024, "{} bytes", config.len());
+    let dir = home.path().join(".aliyun");
+    std::fs::create_dir_all(&dir).expect("create .aliyun");
+    std::fs::write(dir.join("config.json"), config).expect("write config.json");
+    let server = Server::scripted(vec![]).await;
+    let vars = [("DBS_STS_ENDPOINT", server.url())];
+    let provider = dbs_api::credentials::AliyunCliProfileProvider::new()
+        .with_home(home.path())
+        .with_env_lookup(env(&vars))
+        .with_profile("p0");
+    let error = provider.provide().await.expect_err("refused");
+    assert!(matches!(error, CredentialsError::Invalid { .. }), "{error}");
+    assert!(error.to_string().contains("source_profile"), "{error}");
+    assert!(
+        error.to_string().len() < 2_000,
+        "{} bytes",
+        error.to_string().len()
+    );
+    assert!(server.requests().is_empty());
+}
+
+/// The limit is MAX_SOURCE_PROFILE_LINKS links: that many reach STS once each, one more is
+/// refused before sending.
+#[tokio::test]
+async fn a_source_profile_chain_of_the_limit_works_and_one_more_is_refused() {
+    use dbs_api::credentials::MAX_SOURCE_PROFILE_LINKS;
+    // The shape of STS's AssumeRole answer in its API reference.
+    let answer = r#"{"RequestId":"r","AssumedRoleUser":{"Arn":"a","AssumedRoleId":"b"},
+        "Credentials":{"AccessKeyId":"STS.chained","AccessKeySecret":"chained-secret",
+        "SecurityToken":"chained-token","Expiration":"2099-01-01T00:00:00Z"}}"#;
+    for (links, works) in [
+        (MAX_SOURCE_PROFILE_LINKS, true),
+        (MAX_SOURCE_PROFILE_LINKS + 1, false),
+    ] {
+        let home = tempfile::tempdir().expect("a HOME");
+        let dir = home.path().join(".aliyun");
+        std::fs::create_dir_all(&dir).expect("create .aliyun");
+        std::fs::write(dir.join("config.json"), deep_chain_config(links)).expect("write");
+        let server = Server::scripted(vec![Reply::json(200, answer)]).await;
+        let vars = [("DBS_STS_ENDPOINT", server.url())];
+        let result = dbs_api::credentials::AliyunCliProfileProvider::new()
+            .with_home(home.path())
+            .with_env_lookup(env(&vars))
+            .with_profile("p0")
+            .provide()
+            .await;
+        if works {
+            assert_eq!(result.expect("credentials").access_key_id(), "STS.chained");
+            assert_eq!(server.requests().len(), links);
+        } else {
+            let error = result.expect_err("refused");
+            assert!(error.to_string().contains("more than"), "{error}");
+            assert!(server.requests().is_empty());
+        }
+    }
+}
