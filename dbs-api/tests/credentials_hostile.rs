@@ -363,3 +363,23 @@ async fn a_source_profile_chain_of_the_limit_works_and_one_more_is_refused() {
         }
     }
 }
+
+/// A credentials URI whose error `Code` echoes the key of its own query, or is huge: the
+/// error quotes it redacted and briefly.
+#[tokio::test]
+async fn a_code_echoing_the_uri_key_is_redacted_and_short() {
+    let echo = format!(r#"{{"Code":"Forbidden key={AGENT_KEY}"}}"#);
+    let huge = format!(r#"{{"Code":"{}"}}"#, "X".repeat(50_000));
+    for body in [echo, huge] {
+        let server = Server::scripted(vec![Reply::json(200, &body)]).await;
+        let provider = CredentialsUriProvider::builder()
+            .url(format!("{}/credentials?key={AGENT_KEY}", server.url()))
+            .env_lookup(env(&[]))
+            .build()
+            .expect("a provider");
+        let reason = expect_unavailable(provider.provide().await, "credentials uri");
+        assert!(reason.contains("instead of Success"), "{reason}");
+        assert_no_secret(&reason, &[AGENT_KEY]);
+        assert!(reason.len() < 1_000, "{} bytes", reason.len());
+    }
+}

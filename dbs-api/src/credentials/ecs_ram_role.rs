@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::endpoints::ecs_metadata_endpoint;
-use super::http::{self, Answer, http_client, json_object, temporary_credentials};
+use super::http::{self, Answer, http_client, json_object, not_success, temporary_credentials};
 use super::ram_role_arn::non_blank;
 use super::{CredentialsError, EnvLookup, ProvideCredentials, ProvideFuture};
 use crate::client::Endpoint;
@@ -280,14 +280,10 @@ impl ProvideCredentials for EcsRamRoleProvider {
             let body = self.get(&path, token.as_deref()).await?;
             let fields =
                 json_object(&body).map_err(|e| self.unavailable(format!("GET {path}: {e}")))?;
-            match fields.get("Code").and_then(|c| c.as_str()) {
-                Some("Success") => {}
-                code => {
-                    return Err(self.unavailable(format!(
-                        "GET {path}: Code is {} instead of Success",
-                        code.map_or_else(|| "missing".to_owned(), |c| format!("{c:?}"))
-                    )));
-                }
+            if fields.get("Code").and_then(|c| c.as_str()) != Some("Success") {
+                // The session token is the one secret of the call the service could echo.
+                let reason = not_success(&fields, token.as_deref());
+                return Err(self.unavailable(format!("GET {path}: {reason}")));
             }
             let credentials = temporary_credentials(&fields)
                 .map_err(|e| self.unavailable(format!("GET {path}: {e}")))?;

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::{Map, Value};
 
 use super::Credentials;
-use crate::client::USER_AGENT;
+use crate::client::{Redactor, USER_AGENT};
 
 /// The most of an answer a credentials service may send, in bytes. Real answers (STS, the
 /// metadata service, a credentials URI) are under 4 KiB; anything larger is not an answer.
@@ -142,6 +142,24 @@ pub(crate) fn temporary_credentials(fields: &Map<String, Value>) -> Result<Crede
 
 /// How many characters of an unparseable `Expiration` an error quotes.
 const EXPIRATION_SHOWN_CHARS: usize = 40;
+
+/// How many characters of a service's `Code` an error quotes.
+const CODE_SHOWN_CHARS: usize = 64;
+
+/// Why an answer's `Code` is not `Success`, quoting it redacted of `secrets` (which a service
+/// may echo), escaped and shortened.
+pub(crate) fn not_success<'a>(
+    fields: &Map<String, Value>,
+    secrets: impl IntoIterator<Item = &'a str>,
+) -> String {
+    match fields.get("Code").and_then(Value::as_str) {
+        None => "Code is missing instead of Success".to_owned(),
+        Some(code) => format!(
+            "Code is \"{}\" instead of Success",
+            Redactor::new(secrets).redact_prefix(code, CODE_SHOWN_CHARS)
+        ),
+    }
+}
 
 /// The body as a JSON object, or why not (without quoting it: it may hold a secret).
 pub(crate) fn json_object(body: &[u8]) -> Result<Map<String, Value>, String> {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::http::{self, Answer, http_client, json_object, temporary_credentials};
+use super::http::{self, Answer, http_client, json_object, not_success, temporary_credentials};
 use super::ram_role_arn::non_blank;
 use super::{CredentialsError, EnvLookup, ProvideCredentials, ProvideFuture};
 use crate::client::is_loopback;
@@ -173,14 +173,17 @@ impl ProvideCredentials for CredentialsUriProvider {
                 return Err(unavailable(format!("HTTP {status}")));
             }
             let fields = json_object(&body).map_err(unavailable)?;
-            match fields.get("Code").and_then(|c| c.as_str()) {
-                Some("Success") => {}
-                code => {
-                    return Err(unavailable(format!(
-                        "Code is {} instead of Success",
-                        code.map_or_else(|| "missing".to_owned(), |c| format!("{c:?}"))
-                    )));
-                }
+            if fields.get("Code").and_then(|c| c.as_str()) != Some("Success") {
+                // The values of the URL's query may be an agent's key, which it may echo.
+                let query: Vec<String> = self
+                    .url
+                    .query_pairs()
+                    .map(|(_, v)| v.into_owned())
+                    .collect();
+                return Err(unavailable(not_success(
+                    &fields,
+                    query.iter().map(String::as_str),
+                )));
             }
             let credentials = temporary_credentials(&fields).map_err(unavailable)?;
             Ok(credentials.with_source(format!("{NAME} {shown}")))
