@@ -383,3 +383,38 @@ async fn a_code_echoing_the_uri_key_is_redacted_and_short() {
         assert!(reason.len() < 1_000, "{} bytes", reason.len());
     }
 }
+
+/// Source credentials that cannot go on the wire (a SecurityToken with a line break, as from
+/// a mis-pasted StsToken profile) are a configuration error named as such, before anything
+/// is sent, in either signature version.
+#[tokio::test]
+async fn unsendable_source_credentials_are_invalid_before_sending() {
+    for version in [
+        dbs_api::signing::SignatureVersion::V1,
+        dbs_api::signing::SignatureVersion::V3,
+    ] {
+        let server = Server::scripted(vec![]).await;
+        let provider = RamRoleArnProvider::builder()
+            .source(StaticProvider::new(
+                Credentials::new("STS.source-id", SOURCE_SECRET)
+                    .with_security_token(format!("{SOURCE_TOKEN}\r\n")),
+            ))
+            .role_arn(ROLE)
+            .signature_version(version)
+            .sts_endpoint(StsEndpoint::new().url(server.url()))
+            .env_lookup(env(&[]))
+            .build()
+            .expect("a provider");
+        let error = provider.provide().await.expect_err("refused");
+        assert!(
+            matches!(error, CredentialsError::Invalid { .. }),
+            "{version:?}: {error}"
+        );
+        assert!(error.to_string().contains("SecurityToken"), "{error}");
+        assert_no_secret(
+            &format!("{error} {error:?}"),
+            &[SOURCE_SECRET, SOURCE_TOKEN],
+        );
+        assert!(server.requests().is_empty(), "{version:?}");
+    }
+}

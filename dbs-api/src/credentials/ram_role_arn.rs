@@ -289,6 +289,17 @@ impl ProvideCredentials for RamRoleArnProvider {
                 Err(error) => return Err(error),
             };
             let from = source.source().unwrap_or(self.source.name()).to_owned();
+            // Checked here as for a DBS call: a V3 header cannot carry them, and STS would
+            // only refuse them after a round trip.
+            source.check_sendable(NAME).map_err(|e| {
+                CredentialsError::invalid(
+                    NAME,
+                    format!(
+                        "the source credentials from {from}: {}",
+                        e.reason().unwrap_or_default()
+                    ),
+                )
+            })?;
             let credentials = self
                 .sts
                 .assume_role(&source, &self.request)
