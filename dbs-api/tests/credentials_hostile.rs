@@ -418,3 +418,50 @@ async fn unsendable_source_credentials_are_invalid_before_sending() {
         assert!(server.requests().is_empty(), "{version:?}");
     }
 }
+
+/// An OIDC token "file" that is a directory, a FIFO nobody writes to, `/dev/zero`, a file
+/// over the limit, an empty file or not UTF-8: a typed error at once (no hang, no endless
+/// read), quoting none of its bytes, and nothing sent.
+#[tokio::test]
+async fn hostile_oidc_token_files_are_refused_without_sending() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success());
+    let huge = dir.path().join("huge");
+    std::fs::write(&huge, "eyJ".repeat(1024 * 1024)).expect("write");
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, " \n").expect("write");
+    let binary = dir.path().join("binary");
+    std::fs::write(&binary, b"eyJ\xff\xfe.secret-bytes").expect("write");
+    let server = Server::scripted(vec![]).await;
+    let cases: [(&std::path::Path, &str); 6] = [
+        (dir.path(), "a directory"),
+        (&fifo, "a FIFO"),
+        (std::path::Path::new("/dev/zero"), "a character device"),
+        (&huge, "larger than"),
+        (&empty, "empty"),
+        (&binary, "not UTF-8"),
+    ];
+    for (path, expected) in cases {
+        let provider = dbs_api::credentials::OidcRoleArnProvider::builder()
+            .role_arn(ROLE)
+            .oidc_provider_arn("acs:ram::1234567890123456:oidc-provider/ack-rrsa-demo")
+            .oidc_token_file(path)
+            .sts_endpoint(StsEndpoint::new().url(server.url()))
+            .env_lookup(env(&[]))
+            .build()
+            .expect("a provider");
+        let result = tokio::time::timeout(Duration::from_secs(30), provider.provide())
+            .await
+            .expect("no hang");
+        let error = result.expect_err("refused");
+        assert!(matches!(error, CredentialsError::Invalid { .. }), "{error}");
+        assert!(error.to_string().contains(expected), "{expected}: {error}");
+        assert!(!error.to_string().contains("secret-bytes"), "{error}");
+    }
+    assert!(server.requests().is_empty());
+}
