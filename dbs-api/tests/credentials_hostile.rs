@@ -465,3 +465,59 @@ async fn hostile_oidc_token_files_are_refused_without_sending() {
     }
     assert!(server.requests().is_empty());
 }
+
+/// Plain-http overrides that only look like loopback are refused when the provider is built,
+/// before any connection: for DBS_STS_ENDPOINT, DBS_ECS_METADATA_ENDPOINT and
+/// ALIBABA_CLOUD_CREDENTIALS_URI alike. Real loopback spellings are accepted.
+#[test]
+fn plain_http_overrides_that_only_look_like_loopback_are_refused() {
+    let sts = |url: &str| {
+        RamRoleArnProvider::builder()
+            .source(temporary_source())
+            .role_arn(ROLE)
+            .env_lookup(env(&[("DBS_STS_ENDPOINT", url)]))
+            .build()
+            .map(|_| ())
+    };
+    let ecs = |url: &str| {
+        dbs_api::credentials::EcsRamRoleProvider::builder()
+            .env_lookup(env(&[("DBS_ECS_METADATA_ENDPOINT", url)]))
+            .build()
+            .map(|_| ())
+    };
+    let uri = |url: &str| {
+        CredentialsUriProvider::builder()
+            .env_lookup(env(&[("ALIBABA_CLOUD_CREDENTIALS_URI", url)]))
+            .build()
+            .map(|_| ())
+    };
+    let refused = [
+        "http://127.0.0.1.nip.io:8080",
+        "http://127.0.0.1@sts.example.com",
+        "http://user:pw@127.0.0.1:8080",
+        "http://sts.example.com\\@127.0.0.1",
+        "http://[::ffff:127.0.0.1]:8080",
+        "http://100.100.100.200",
+        "http://localhost.example.com",
+        "HTTP://sts.example.com",
+    ];
+    for url in refused {
+        for (name, result) in [("sts", sts(url)), ("ecs", ecs(url)), ("uri", uri(url))] {
+            let error = result.expect_err(&format!("{name} accepted {url}"));
+            assert!(
+                matches!(error, CredentialsError::Invalid { .. }),
+                "{name} {url}: {error}"
+            );
+            assert!(!error.to_string().contains("pw@"), "{error}");
+        }
+    }
+    for url in [
+        "http://127.0.0.1:8080",
+        "http://[::1]:8080",
+        "http://localhost:8080",
+    ] {
+        assert!(sts(url).is_ok(), "sts {url}");
+        assert!(ecs(url).is_ok(), "ecs {url}");
+        assert!(uri(&format!("{url}/credentials")).is_ok(), "uri {url}");
+    }
+}
