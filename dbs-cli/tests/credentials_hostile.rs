@@ -113,3 +113,43 @@ fn an_unreachable_uri_is_an_error_without_its_query() {
     assert_no_secret(&text);
     assert_no_secret(&String::from_utf8_lossy(&output.stdout));
 }
+
+/// A configuration file whose values hold terminal control sequences (an unknown mode, a
+/// profile name in a cycle): the error names them with the controls escaped, so nothing
+/// reaches the terminal raw.
+#[test]
+fn config_values_with_terminal_controls_are_escaped_in_errors() {
+    let home = tempfile::tempdir().expect("temp HOME");
+    let role = "acs:ram::1234567890123456:role/dbs-restore";
+    let config = serde_json::json!({
+        "profiles": [
+            {"name": "odd", "mode": "AK\u{1b}]0;pwned\u{7}\u{1b}[2J"},
+            {"name": "a\u{1b}[31m", "mode": "ChainableRamRoleArn", "source_profile": "b", "ram_role_arn": role},
+            {"name": "b", "mode": "ChainableRamRoleArn", "source_profile": "a\u{1b}[31m", "ram_role_arn": role}
+        ]
+    });
+    let path = home.path().join(".aliyun/config.json");
+    std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+    std::fs::write(&path, config.to_string()).expect("write");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    for profile in ["odd", "a\u{1b}[31m"] {
+        let mut args = vec!["--endpoint", "http://127.0.0.1:1", "--profile", profile];
+        args.extend_from_slice(MYSQL_TO_RDS);
+        let output = dbs_command(home.path())
+            .args(&args)
+            .env(PASSWORD_VAR, "hostile-Pa55")
+            .output()
+            .expect("run dbs");
+        assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(&output));
+        let text = stderr(&output);
+        assert!(text.starts_with("error: credentials: "), "{text:?}");
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "raw controls in: {text:?}"
+        );
+    }
+}
