@@ -521,3 +521,24 @@ fn plain_http_overrides_that_only_look_like_loopback_are_refused() {
         assert!(uri(&format!("{url}/credentials")).is_ok(), "uri {url}");
     }
 }
+
+/// A metadata service whose session token cannot be sent back as a header (a control
+/// character inside it): the provider says so, naming the session token, without quoting it
+/// and without a second request.
+#[tokio::test]
+async fn an_unsendable_imds_session_token_is_refused() {
+    let server = Server::scripted(vec![
+        Reply::json(200, "imds-token-never\u{1}-printed").header("content-type", "text/plain"),
+    ])
+    .await;
+    let provider = dbs_api::credentials::EcsRamRoleProvider::builder()
+        .role_name("dbs-ecs-role")
+        .endpoint(server.url())
+        .env_lookup(env(&[]))
+        .build()
+        .expect("a provider");
+    let reason = expect_unavailable(provider.provide().await, "ecs ram role");
+    assert!(reason.contains("session token"), "{reason}");
+    assert!(!reason.contains("never"), "{reason}");
+    assert_eq!(server.requests().len(), 1, "{reason}");
+}

@@ -214,8 +214,15 @@ impl EcsRamRoleProvider {
             .header(HEADER_TOKEN_TTL, TOKEN_TTL_SECONDS.to_string());
         let failure = match http::fetch(request).await {
             Ok(Answer { status: 200, body }) => match String::from_utf8(body) {
-                Ok(token) if !token.trim().is_empty() => return Ok(Some(token.trim().to_owned())),
-                _ => "an empty or non-text token".to_owned(),
+                // It goes back in a header: visible ASCII only (never quoted: it is a secret).
+                Ok(token)
+                    if !token.trim().is_empty()
+                        && token.trim().bytes().all(|b| b.is_ascii_graphic()) =>
+                {
+                    return Ok(Some(token.trim().to_owned()));
+                }
+                _ => "an empty session token, or one with characters a header cannot carry"
+                    .to_owned(),
             },
             Ok(Answer { status, .. }) => format!("HTTP {status}"),
             Err(error) => error.to_string(),
