@@ -542,3 +542,39 @@ async fn an_unsendable_imds_session_token_is_refused() {
     assert!(!reason.contains("never"), "{reason}");
     assert_eq!(server.requests().len(), 1, "{reason}");
 }
+
+/// STS's SignatureDoesNotMatch echoes the StringToSign, where the source SecurityToken is
+/// percent-encoded twice; a hostile STS may echo it JSON-escaped too. The error keeps the code
+/// and shows none of these spellings.
+#[tokio::test]
+async fn sts_echoing_the_source_token_in_any_spelling_is_redacted() {
+    const TOKEN: &str = "CAIS/source+token=never-printed";
+    let once = dbs_tests::form::percent_encode(TOKEN);
+    let twice = dbs_tests::form::percent_encode(&once);
+    let escaped: String = TOKEN
+        .chars()
+        .map(|c| format!("\\u{:04x}", u32::from(c)))
+        .collect();
+    let message = format!(
+        "Specified signature is not matched with our calculation. server string to sign \
+         is:GET&%2F&SecurityToken%3D{twice} raw {TOKEN} json {escaped} secret {SOURCE_SECRET}"
+    );
+    let body = format!(
+        r#"{{"RequestId":"r-1","HostId":"sts.aliyuncs.com","Code":"SignatureDoesNotMatch",
+            "Message":"{}"}}"#,
+        message.replace('\\', "\\\\").replace("\\\\u", "\\u")
+    );
+    let server = Server::scripted(vec![Reply::json(400, &body)]).await;
+    let provider = RamRoleArnProvider::builder()
+        .source(StaticProvider::new(
+            Credentials::new("STS.source-id", SOURCE_SECRET).with_security_token(TOKEN),
+        ))
+        .role_arn(ROLE)
+        .sts_endpoint(StsEndpoint::new().url(server.url()))
+        .env_lookup(env(&[]))
+        .build()
+        .expect("a provider");
+    let reason = expect_unavailable(provider.provide().await, "ram role arn");
+    assert!(reason.contains("SignatureDoesNotMatch"), "{reason}");
+    assert_no_secret(&reason, &[TOKEN, SOURCE_SECRET, &once, &twice]);
+}
