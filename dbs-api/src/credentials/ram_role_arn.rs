@@ -69,8 +69,9 @@ pub(crate) fn sts_failure(name: &'static str, error: StsError) -> CredentialsErr
 /// [`CachingProvider`](super::CachingProvider) (a [`Client`](crate::Client) does) so STS is
 /// asked once per lifetime of the credentials.
 ///
-/// Errors: [`CredentialsError::Invalid`] when the source has no credentials or the
-/// configuration is wrong; [`CredentialsError::Unavailable`] when STS cannot be reached or
+/// Errors: [`CredentialsError::Invalid`] when the source has no credentials, gives ones that
+/// cannot be sent (a control character in the AccessKeyId or SecurityToken; nothing is sent),
+/// or the configuration is wrong; [`CredentialsError::Unavailable`] when STS cannot be reached or
 /// refuses (with its `Code` and `RequestId`).
 ///
 /// ```no_run

@@ -23,7 +23,8 @@ const NAME: &str = "credentials uri";
 /// Errors: [`CredentialsError::NotFound`] when no URL is given and the variable is unset;
 /// [`CredentialsError::Invalid`] for a malformed URL; [`CredentialsError::Unavailable`] when
 /// the URL cannot be reached, answers other than 200, or without `"Code": "Success"` and all
-/// four fields.
+/// four fields (or with an AccessKeyId or SecurityToken that cannot be sent). Errors name the
+/// URL without its query, which may hold a key of the agent.
 pub struct CredentialsUriProvider {
     http: reqwest::Client,
     url: reqwest::Url,
