@@ -578,3 +578,15 @@ async fn sts_echoing_the_source_token_in_any_spelling_is_redacted() {
     assert!(reason.contains("SignatureDoesNotMatch"), "{reason}");
     assert_no_secret(&reason, &[TOKEN, SOURCE_SECRET, &once, &twice]);
 }
+
+/// `Debug` of a credentials-URI builder, as a program logging its configuration shows it,
+/// does not show the key in the URL's query.
+#[test]
+fn debug_of_the_uri_builder_hides_the_query() {
+    let builder = CredentialsUriProvider::builder()
+        .url(format!("http://127.0.0.1:1/credentials?key={AGENT_KEY}"))
+        .env_lookup(env(&[]));
+    let shown = format!("{builder:?}");
+    assert_no_secret(&shown, &[AGENT_KEY]);
+    assert!(shown.contains("/credentials"), "{shown}");
+}

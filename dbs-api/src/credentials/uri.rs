@@ -57,13 +57,30 @@ fn shown(url: &reqwest::Url) -> String {
     )
 }
 
-/// Configures a [`CredentialsUriProvider`].
-#[derive(Debug, Default)]
+/// Configures a [`CredentialsUriProvider`]. `Debug` shows the URL without its user
+/// information, query and fragment.
+#[derive(Default)]
 pub struct CredentialsUriProviderBuilder {
     url: Option<String>,
     connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
     env: Option<EnvLookup>,
+}
+
+impl std::fmt::Debug for CredentialsUriProviderBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A URL that does not parse is not shown at all: where its secrets are is unknown.
+        let url = self.url.as_deref().map(|text| {
+            reqwest::Url::parse(text.trim())
+                .map_or_else(|_| "(not a URL; not shown)".to_owned(), |url| shown(&url))
+        });
+        f.debug_struct("CredentialsUriProviderBuilder")
+            .field("url", &url)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("env", &self.env)
+            .finish()
+    }
 }
 
 impl CredentialsUriProvider {
