@@ -120,8 +120,9 @@ fn a_refused_credentials_uri_never_shows_its_query() {
     }
 }
 
-/// A server that sends a 200 head and then a body one byte at a time, forever.
-async fn endless_slow_body() -> String {
+/// A server that sends a 200 head and then a chunked body forever: `chunk` at a time, every
+/// `pause`.
+async fn endless_body(chunk: &'static [u8], pause: Duration) -> String {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
         .await
         .expect("bind 127.0.0.1");
@@ -136,9 +137,10 @@ async fn endless_slow_body() -> String {
                 if stream.write_all(head.as_bytes()).await.is_err() {
                     return;
                 }
+                let framed = [format!("{:x}\r\n", chunk.len()).as_bytes(), chunk, b"\r\n"].concat();
                 // Ends when the client hangs up (the write fails).
-                while stream.write_all(b"1\r\n \r\n").await.is_ok() {
-                    tokio::time::sleep(Duration::from_millis(20)).await;
+                while stream.write_all(&framed).await.is_ok() {
+                    tokio::time::sleep(pause).await;
                 }
             });
         }
@@ -149,7 +151,7 @@ async fn endless_slow_body() -> String {
 /// An endless slow body is cut by the request timeout: the provider answers, with an error.
 #[tokio::test]
 async fn an_endless_slow_answer_is_cut_by_the_timeout() {
-    let url = endless_slow_body().await;
+    let url = endless_body(b" ", Duration::from_millis(20)).await;
     let provider = CredentialsUriProvider::builder()
         .url(format!("{url}/credentials"))
         .timeout(Duration::from_millis(300))
@@ -162,6 +164,23 @@ async fn an_endless_slow_answer_is_cut_by_the_timeout() {
         .expect("the provider's timeout ends the call");
     let reason = expect_unavailable(result, "credentials uri");
     assert!(reason.contains("timed out"), "{reason}");
+}
+
+/// An endless fast chunked body (no content-length to refuse up front) is cut at the limit.
+#[tokio::test]
+async fn an_endless_chunked_answer_is_cut_at_the_size_limit() {
+    static CHUNK: [u8; 4096] = [b' '; 4096];
+    let url = endless_body(&CHUNK, Duration::ZERO).await;
+    let provider = CredentialsUriProvider::builder()
+        .url(format!("{url}/credentials"))
+        .env_lookup(env(&[]))
+        .build()
+        .expect("a provider");
+    let result = tokio::time::timeout(Duration::from_secs(30), provider.provide())
+        .await
+        .expect("the size limit ends the call");
+    let reason = expect_unavailable(result, "credentials uri");
+    assert!(reason.contains("larger than"), "{reason}");
 }
 
 fn uri_answer(id: &str, secret: &str, token: &str, expiration: &str) -> String {
