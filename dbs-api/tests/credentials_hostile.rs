@@ -609,3 +609,20 @@ fn debug_of_the_uri_builder_hides_the_query() {
     assert_no_secret(&shown, &[AGENT_KEY]);
     assert!(shown.contains("/credentials"), "{shown}");
 }
+
+/// A password in an STS URL (refused when resolved) does not show in `Debug` of the endpoint
+/// or of a builder holding it, nor in the refusal.
+#[test]
+fn a_password_in_an_sts_url_never_shows() {
+    const PASSWORD: &str = "sts-url-password-never-printed";
+    let endpoint = StsEndpoint::new().url(format!("https://user:{PASSWORD}@sts.example.com"));
+    let builder = RamRoleArnProvider::builder()
+        .source(temporary_source())
+        .role_arn(ROLE)
+        .sts_endpoint(endpoint.clone())
+        .env_lookup(env(&[]));
+    let mut shown = format!("{endpoint:?} {builder:?}");
+    let error = builder.build().expect_err("refused");
+    shown.push_str(&format!(" {error} {error:?}"));
+    assert_no_secret(&shown, &[PASSWORD, SOURCE_SECRET, SOURCE_TOKEN]);
+}
