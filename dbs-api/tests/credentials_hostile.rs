@@ -610,8 +610,8 @@ fn debug_of_the_uri_builder_hides_the_query() {
     assert!(shown.contains("/credentials"), "{shown}");
 }
 
-/// A password in an STS URL (refused when resolved) does not show in `Debug` of the endpoint
-/// or of a builder holding it, nor in the refusal.
+/// A password in an STS or metadata URL (refused when resolved) does not show in `Debug` of
+/// the endpoint or of a builder holding it, nor in the refusal.
 #[test]
 fn a_password_in_an_sts_url_never_shows() {
     const PASSWORD: &str = "sts-url-password-never-printed";
@@ -621,7 +621,12 @@ fn a_password_in_an_sts_url_never_shows() {
         .role_arn(ROLE)
         .sts_endpoint(endpoint.clone())
         .env_lookup(env(&[]));
-    let mut shown = format!("{endpoint:?} {builder:?}");
+    let ecs = dbs_api::credentials::EcsRamRoleProvider::builder()
+        .endpoint(format!("https://user:{PASSWORD}@127.0.0.1:1"))
+        .env_lookup(env(&[]));
+    let mut shown = format!("{endpoint:?} {builder:?} {ecs:?}");
+    let ecs_error = ecs.build().expect_err("refused");
+    shown.push_str(&format!(" {ecs_error} {ecs_error:?}"));
     let error = builder.build().expect_err("refused");
     shown.push_str(&format!(" {error} {error:?}"));
     assert_no_secret(&shown, &[PASSWORD, SOURCE_SECRET, SOURCE_TOKEN]);

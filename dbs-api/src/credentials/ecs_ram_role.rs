@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::endpoints::ecs_metadata_endpoint;
+use super::endpoints::{ecs_metadata_endpoint, url_for_debug};
 use super::http::{self, Answer, http_client, json_object, not_success, temporary_credentials};
 use super::ram_role_arn::non_blank;
 use super::{CredentialsError, EnvLookup, ProvideCredentials, ProvideFuture};
@@ -66,8 +66,9 @@ pub struct EcsRamRoleProvider {
     label: Option<String>,
 }
 
-/// Configures an [`EcsRamRoleProvider`].
-#[derive(Debug, Default)]
+/// Configures an [`EcsRamRoleProvider`]. `Debug` does not show an endpoint with user
+/// information.
+#[derive(Default)]
 pub struct EcsRamRoleProviderBuilder {
     role_name: Option<String>,
     allow_imds_v1: Option<bool>,
@@ -76,6 +77,20 @@ pub struct EcsRamRoleProviderBuilder {
     timeout: Option<Duration>,
     label: Option<String>,
     env: Option<EnvLookup>,
+}
+
+impl std::fmt::Debug for EcsRamRoleProviderBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EcsRamRoleProviderBuilder")
+            .field("role_name", &self.role_name)
+            .field("allow_imds_v1", &self.allow_imds_v1)
+            .field("endpoint", &self.endpoint.as_deref().map(url_for_debug))
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("label", &self.label)
+            .field("env", &self.env)
+            .finish()
+    }
 }
 
 impl EcsRamRoleProvider {

@@ -46,13 +46,7 @@ pub struct StsEndpoint {
 
 impl std::fmt::Debug for StsEndpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let url = self.url.as_deref().map(|url| {
-            if url.contains('@') {
-                "(has user information; not shown)"
-            } else {
-                url
-            }
-        });
+        let url = self.url.as_deref().map(url_for_debug);
         f.debug_struct("StsEndpoint")
             .field("url", &url)
             .field("region", &self.region)
@@ -123,6 +117,16 @@ impl StsEndpoint {
             base: format!("https://{host}"),
             host,
         })
+    }
+}
+
+/// An endpoint override as `Debug` may show it: not at all when it has user information
+/// (`user:password@`, refused when resolved).
+pub(crate) fn url_for_debug(url: &str) -> &str {
+    if url.contains('@') {
+        "(has user information; not shown)"
+    } else {
+        url
     }
 }
 
