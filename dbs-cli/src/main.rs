@@ -65,7 +65,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run::run(&matches)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            eprintln!("error: {}", report::terminal_safe_text(&failure.message));
             ExitCode::from(failure.code)
         }
     }

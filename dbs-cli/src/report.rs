@@ -163,6 +163,22 @@ pub(crate) fn terminal_safe_json(json: &str) -> String {
     out
 }
 
+/// An error message made safe for a terminal: every character of
+/// [`dbs_api::Redactor::is_unsafe`] but the line breaks the report itself puts in becomes
+/// `\u{..}`. Text from a configuration file (a profile's mode or name) is in some messages
+/// as written, and may hold escape sequences.
+pub(crate) fn terminal_safe_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c != '\n' && dbs_api::Redactor::is_unsafe(c) {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Joins the lines of a message, so each report stays on one line.
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -171,6 +187,14 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_text_escapes_controls_but_keeps_its_line_breaks() {
+        assert_eq!(
+            terminal_safe_text("mode AK\u{1b}[2J\u{7}\n  - next\u{202e}"),
+            "mode AK\\u{1b}[2J\\u{7}\n  - next\\u{202e}"
+        );
+    }
 
     #[test]
     fn json_output_escapes_what_serde_json_leaves_raw() {

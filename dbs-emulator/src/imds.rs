@@ -88,12 +88,11 @@ pub(crate) fn read(
     if parts.method != Method::GET {
         return Err(Refusal(405, "metadata is read with GET\n"));
     }
-    let token = parts
-        .headers
-        .get(TOKEN_HEADER)
-        .and_then(|v| v.to_str().ok());
-    let authorized = match token {
-        Some(token) => token_valid(token),
+    // A token that is present but not text is a wrong token, not a missing one: it must not
+    // pass as IMDSv1 when that is allowed.
+    let authorized = match parts.headers.get(TOKEN_HEADER).map(|v| v.to_str()) {
+        Some(Ok(token)) => token_valid(token),
+        Some(Err(_)) => false,
         None => v1_allowed,
     };
     if !authorized {
@@ -171,6 +170,13 @@ mod tests {
             ),
             Ok(MetadataRequest::Roles)
         );
+        // A token header that is not text is refused even where IMDSv1 is allowed.
+        let mut binary = parts("GET", &role, &[]);
+        binary.headers.insert(
+            TOKEN_HEADER,
+            hyper::header::HeaderValue::from_bytes(b"\xff\xfe").expect("a header value"),
+        );
+        assert_eq!(read(&binary, true, |_| true).map_err(|r| r.0), Err(401));
         let other = format!("{CREDENTIALS_PATH}other");
         assert_eq!(
             read(&parts("GET", &other, &[]), true, |_| true).map_err(|r| r.0),

@@ -23,6 +23,10 @@ pub const TEMPORARY_ACCESS_KEY_PREFIX: &str = "STS.";
 /// forgotten.
 pub const MAX_METADATA_TOKENS: usize = 1000;
 
+/// The latest `Expiration` issued, `9999-12-31T23:59:59Z` in unix seconds: RFC 3339 has
+/// four-digit years.
+const LATEST_EXPIRATION: i64 = 253_402_300_799;
+
 /// Which endpoint issued a temporary credential.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Source {
@@ -159,7 +163,11 @@ impl TemporaryStore {
         let lifetime_ms = i64::try_from(lifetime_ms).unwrap_or(i64::MAX);
         let expires_ms =
             (now.unix_timestamp_nanos() / 1_000_000).saturating_add(i128::from(lifetime_ms));
-        let expiration = i64::try_from(expires_ms.div_euclid(1000)).unwrap_or(i64::MAX);
+        // Capped at the latest time `Expiration` can write, so the answer and the gateway
+        // agree even for an enormous configured lifetime.
+        let expiration = i64::try_from(expires_ms.div_euclid(1000))
+            .unwrap_or(i64::MAX)
+            .min(LATEST_EXPIRATION);
         let (id, token) = loop {
             let id = format!("{TEMPORARY_ACCESS_KEY_PREFIX}{}", alphanumeric(25));
             let token = security_token(source);
@@ -300,6 +308,18 @@ mod tests {
 
     fn at(s: i64) -> OffsetDateTime {
         OffsetDateTime::from_unix_timestamp(s).expect("a time")
+    }
+
+    #[test]
+    fn an_enormous_lifetime_expires_at_the_latest_writable_time() {
+        let mut store = TemporaryStore::new(10);
+        let issued = store.issue(at(1000), u64::MAX, Source::AssumeRole);
+        assert_eq!(format_expiration(issued.expiration), "9999-12-31T23:59:59Z");
+        let token = issued.security_token.expose().as_str();
+        assert_eq!(
+            store.check(&issued.access_key_id, Some(token), at(2000)),
+            TokenCheck::Valid(issued.access_key_secret.clone())
+        );
     }
 
     #[test]

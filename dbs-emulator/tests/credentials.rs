@@ -522,3 +522,50 @@ async fn the_store_of_temporary_credentials_is_bounded() {
         );
     }
 }
+
+/// A flood of concurrent AssumeRole calls (signed V1 by the demo account) and credentials-URI
+/// calls against a store of 8: every call is answered with distinct credentials, the store
+/// keeps exactly 8, and the gateway accepts exactly those.
+#[tokio::test]
+async fn a_concurrent_flood_of_issues_keeps_the_store_bounded() {
+    const CALLS: usize = 32;
+    let emulator = common::start_with(EmulatorConfig::default().max_temporary_credentials(8)).await;
+    let url = emulator.url();
+    let mut tasks = Vec::new();
+    for n in 0..CALLS {
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            if n % 2 == 0 {
+                return from_uri(&url).await;
+            }
+            let answer = common::send(&url, &assume_role_v1(&[]).build()).await;
+            assert_eq!(answer.status, 200, "{}", answer.text);
+            temporary(&answer.body["Credentials"])
+        }));
+    }
+    let mut issued = Vec::new();
+    for task in tasks {
+        issued.push(task.await.expect("a task"));
+    }
+    let mut ids: Vec<&str> = issued.iter().map(|t| t.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), CALLS);
+    let state = emulator.state().credentials;
+    assert_eq!(state.issued, CALLS as u64);
+    assert_eq!(state.assume_role + state.credentials_uri, CALLS as u64);
+    let mut accepted = 0;
+    for credentials in &issued {
+        let answer = common::send(
+            &url,
+            &restore_v1_with(credentials, Some(&credentials.token)).build(),
+        )
+        .await;
+        if answer.status == 200 {
+            accepted += 1;
+        } else {
+            assert_gateway_error(&answer, 404, "InvalidAccessKeyId.NotFound", &url);
+        }
+    }
+    assert_eq!(accepted, 8);
+}

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use super::endpoints::ecs_metadata_endpoint;
-use super::http::{self, Answer, http_client, json_object, temporary_credentials};
+use super::endpoints::{ecs_metadata_endpoint, url_for_debug};
+use super::http::{self, Answer, http_client, json_object, not_success, temporary_credentials};
 use super::ram_role_arn::non_blank;
 use super::{CredentialsError, EnvLookup, ProvideCredentials, ProvideFuture};
 use crate::client::Endpoint;
@@ -66,8 +66,9 @@ pub struct EcsRamRoleProvider {
     label: Option<String>,
 }
 
-/// Configures an [`EcsRamRoleProvider`].
-#[derive(Debug, Default)]
+/// Configures an [`EcsRamRoleProvider`]. `Debug` does not show an endpoint with user
+/// information.
+#[derive(Default)]
 pub struct EcsRamRoleProviderBuilder {
     role_name: Option<String>,
     allow_imds_v1: Option<bool>,
@@ -76,6 +77,20 @@ pub struct EcsRamRoleProviderBuilder {
     timeout: Option<Duration>,
     label: Option<String>,
     env: Option<EnvLookup>,
+}
+
+impl std::fmt::Debug for EcsRamRoleProviderBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EcsRamRoleProviderBuilder")
+            .field("role_name", &self.role_name)
+            .field("allow_imds_v1", &self.allow_imds_v1)
+            .field("endpoint", &self.endpoint.as_deref().map(url_for_debug))
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("label", &self.label)
+            .field("env", &self.env)
+            .finish()
+    }
 }
 
 impl EcsRamRoleProvider {
@@ -214,8 +229,15 @@ impl EcsRamRoleProvider {
             .header(HEADER_TOKEN_TTL, TOKEN_TTL_SECONDS.to_string());
         let failure = match http::fetch(request).await {
             Ok(Answer { status: 200, body }) => match String::from_utf8(body) {
-                Ok(token) if !token.trim().is_empty() => return Ok(Some(token.trim().to_owned())),
-                _ => "an empty or non-text token".to_owned(),
+                // It goes back in a header: visible ASCII only (never quoted: it is a secret).
+                Ok(token)
+                    if !token.trim().is_empty()
+                        && token.trim().bytes().all(|b| b.is_ascii_graphic()) =>
+                {
+                    return Ok(Some(token.trim().to_owned()));
+                }
+                _ => "an empty session token, or one with characters a header cannot carry"
+                    .to_owned(),
             },
             Ok(Answer { status, .. }) => format!("HTTP {status}"),
             Err(error) => error.to_string(),
@@ -280,14 +302,10 @@ impl ProvideCredentials for EcsRamRoleProvider {
             let body = self.get(&path, token.as_deref()).await?;
             let fields =
                 json_object(&body).map_err(|e| self.unavailable(format!("GET {path}: {e}")))?;
-            match fields.get("Code").and_then(|c| c.as_str()) {
-                Some("Success") => {}
-                code => {
-                    return Err(self.unavailable(format!(
-                        "GET {path}: Code is {} instead of Success",
-                        code.map_or_else(|| "missing".to_owned(), |c| format!("{c:?}"))
-                    )));
-                }
+            if fields.get("Code").and_then(|c| c.as_str()) != Some("Success") {
+                // The session token is the one secret of the call the service could echo.
+                let reason = not_success(&fields, token.as_deref());
+                return Err(self.unavailable(format!("GET {path}: {reason}")));
             }
             let credentials = temporary_credentials(&fields)
                 .map_err(|e| self.unavailable(format!("GET {path}: {e}")))?;

@@ -34,11 +34,25 @@ pub const DEFAULT_ECS_METADATA_ENDPOINT: &str = "http://100.100.100.200";
 /// `ALIBABA_CLOUD_STS_REGION` (with [`vpc`](Self::vpc) or
 /// `ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED=true`: `https://sts-vpc.<region>.aliyuncs.com`, else
 /// `https://sts.<region>.aliyuncs.com`) → `https://sts.aliyuncs.com`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// `Debug` does not show a URL with user information (`user:password@`), which is refused
+/// when resolved.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct StsEndpoint {
     url: Option<String>,
     region: Option<String>,
     vpc: Option<bool>,
+}
+
+impl std::fmt::Debug for StsEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = self.url.as_deref().map(url_for_debug);
+        f.debug_struct("StsEndpoint")
+            .field("url", &url)
+            .field("region", &self.region)
+            .field("vpc", &self.vpc)
+            .finish()
+    }
 }
 
 impl StsEndpoint {
@@ -103,6 +117,16 @@ impl StsEndpoint {
             base: format!("https://{host}"),
             host,
         })
+    }
+}
+
+/// An endpoint override as `Debug` may show it: not at all when it has user information
+/// (`user:password@`, refused when resolved).
+pub(crate) fn url_for_debug(url: &str) -> &str {
+    if url.contains('@') {
+        "(has user information; not shown)"
+    } else {
+        url
     }
 }
 

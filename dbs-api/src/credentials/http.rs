@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::{Map, Value};
 
 use super::Credentials;
-use crate::client::USER_AGENT;
+use crate::client::{Redactor, USER_AGENT};
 
 /// The most of an answer a credentials service may send, in bytes. Real answers (STS, the
 /// metadata service, a credentials URI) are under 4 KiB; anything larger is not an answer.
@@ -83,8 +83,10 @@ pub(crate) async fn fetch(request: reqwest::RequestBuilder) -> Result<Answer, Fe
 }
 
 /// A transport error as one line: reqwest's chain of causes says what failed (refused,
-/// timed out); URLs in it carry no secret (tokens travel in bodies and headers).
+/// timed out). The URL is dropped: a V1 AssumeRole carries the source SecurityToken and the
+/// Signature in its query, and a credentials URI may carry an agent's key in its own.
 fn transport(error: reqwest::Error) -> FetchError {
+    let error = error.without_url();
     let mut text = if error.is_timeout() {
         "timed out".to_owned()
     } else {
@@ -118,13 +120,45 @@ pub(crate) fn temporary_credentials(fields: &Map<String, Value>) -> Result<Crede
     };
     let expiration_text = text("Expiration")?;
     let expiration = parse_expiration(&expiration_text).ok_or_else(|| {
-        format!("Expiration {expiration_text:?} is not a time such as 2026-12-07T10:00:00Z")
+        // Quoted briefly: a hostile service may send kilobytes here.
+        let mut shown: String = expiration_text
+            .chars()
+            .take(EXPIRATION_SHOWN_CHARS)
+            .collect();
+        if shown.len() < expiration_text.len() {
+            shown.push('…');
+        }
+        format!("Expiration {shown:?} is not a time such as 2026-12-07T10:00:00Z")
     })?;
-    Ok(
-        Credentials::new(text("AccessKeyId")?, text("AccessKeySecret")?)
-            .with_security_token(text("SecurityToken")?)
-            .with_expiration(expiration),
-    )
+    let credentials = Credentials::new(text("AccessKeyId")?, text("AccessKeySecret")?)
+        .with_security_token(text("SecurityToken")?)
+        .with_expiration(expiration);
+    // Refused on arrival rather than cached and failing every call until they expire.
+    credentials
+        .check_sendable("")
+        .map_err(|e| e.reason().unwrap_or_default().to_owned())?;
+    Ok(credentials)
+}
+
+/// How many characters of an unparseable `Expiration` an error quotes.
+const EXPIRATION_SHOWN_CHARS: usize = 40;
+
+/// How many characters of a service's `Code` an error quotes.
+const CODE_SHOWN_CHARS: usize = 64;
+
+/// Why an answer's `Code` is not `Success`, quoting it redacted of `secrets` (which a service
+/// may echo), escaped and shortened.
+pub(crate) fn not_success<'a>(
+    fields: &Map<String, Value>,
+    secrets: impl IntoIterator<Item = &'a str>,
+) -> String {
+    match fields.get("Code").and_then(Value::as_str) {
+        None => "Code is missing instead of Success".to_owned(),
+        Some(code) => format!(
+            "Code is \"{}\" instead of Success",
+            Redactor::new(secrets).redact_prefix(code, CODE_SHOWN_CHARS)
+        ),
+    }
 }
 
 /// The body as a JSON object, or why not (without quoting it: it may hold a secret).

@@ -101,7 +101,9 @@ pub use oidc::{
     ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE, OidcRoleArnProvider,
     OidcRoleArnProviderBuilder,
 };
-pub use profile::{ALIBABA_CLOUD_CLI_PROFILE_DISABLED, AliyunCliProfileProvider};
+pub use profile::{
+    ALIBABA_CLOUD_CLI_PROFILE_DISABLED, AliyunCliProfileProvider, MAX_SOURCE_PROFILE_LINKS,
+};
 pub use ram_role_arn::{
     ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_ROLE_SESSION_NAME, RamRoleArnProvider,
     RamRoleArnProviderBuilder,

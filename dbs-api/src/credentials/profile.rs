@@ -18,6 +18,10 @@ pub const ALIBABA_CLOUD_CLI_PROFILE_DISABLED: &str = "ALIBABA_CLOUD_CLI_PROFILE_
 
 const NAME: &str = "aliyun CLI profile";
 
+/// The most ChainableRamRoleArn profiles one `source_profile` chain may pass through (each is
+/// one STS call per refresh); real chains have two or three.
+pub const MAX_SOURCE_PROFILE_LINKS: usize = 16;
+
 /// Reads a profile of the Alibaba Cloud CLI configuration, `$HOME/.aliyun/config.json`, the
 /// file `aliyun configure` writes. Its source name is `"aliyun CLI profile"`.
 ///
@@ -56,7 +60,8 @@ const NAME: &str = "aliyun CLI profile";
 ///
 /// `expired_seconds` of 0 (what `aliyun configure` writes when none is given) means the
 /// default, 3600. A chain of `source_profile` that comes back to a profile already in it is
-/// [`CredentialsError::Invalid`], naming the profiles of the cycle.
+/// [`CredentialsError::Invalid`], naming the profiles of the cycle; so is a chain of more than
+/// [`MAX_SOURCE_PROFILE_LINKS`] ChainableRamRoleArn profiles.
 ///
 /// The credentials' [`source`](Credentials::source) names the profile and mode, such as
 /// `aliyun CLI profile 'prod' (AK)` or `ram role arn (aliyun CLI profile 'prod') acs:ram::…`.
@@ -384,6 +389,20 @@ impl AliyunCliProfileProvider {
             Mode::ChainableRamRoleArn => {
                 let source_name = required("source_profile")?;
                 visited.push(name.clone());
+                // Each link is a nested provider and one STS call; a runaway chain would
+                // recurse until the stack overflows.
+                if visited.len() > MAX_SOURCE_PROFILE_LINKS {
+                    return Err(CredentialsError::invalid(
+                        NAME,
+                        format!(
+                            "the source_profile chain from profile '{}' in {shown} has more than \
+                             {MAX_SOURCE_PROFILE_LINKS} ChainableRamRoleArn profiles; end it \
+                             sooner at a profile of mode AK, StsToken, RamRoleArn, EcsRamRole \
+                             or OIDC",
+                            visited[0]
+                        ),
+                    ));
+                }
                 if visited.contains(&source_name) {
                     visited.push(source_name);
                     return Err(CredentialsError::invalid(

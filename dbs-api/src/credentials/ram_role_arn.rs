@@ -69,8 +69,9 @@ pub(crate) fn sts_failure(name: &'static str, error: StsError) -> CredentialsErr
 /// [`CachingProvider`](super::CachingProvider) (a [`Client`](crate::Client) does) so STS is
 /// asked once per lifetime of the credentials.
 ///
-/// Errors: [`CredentialsError::Invalid`] when the source has no credentials or the
-/// configuration is wrong; [`CredentialsError::Unavailable`] when STS cannot be reached or
+/// Errors: [`CredentialsError::Invalid`] when the source has no credentials, gives ones that
+/// cannot be sent (a control character in the AccessKeyId or SecurityToken; nothing is sent),
+/// or the configuration is wrong; [`CredentialsError::Unavailable`] when STS cannot be reached or
 /// refuses (with its `Code` and `RequestId`).
 ///
 /// ```no_run
@@ -289,6 +290,17 @@ impl ProvideCredentials for RamRoleArnProvider {
                 Err(error) => return Err(error),
             };
             let from = source.source().unwrap_or(self.source.name()).to_owned();
+            // Checked here as for a DBS call: a V3 header cannot carry them, and STS would
+            // only refuse them after a round trip.
+            source.check_sendable(NAME).map_err(|e| {
+                CredentialsError::invalid(
+                    NAME,
+                    format!(
+                        "the source credentials from {from}: {}",
+                        e.reason().unwrap_or_default()
+                    ),
+                )
+            })?;
             let credentials = self
                 .sts
                 .assume_role(&source, &self.request)

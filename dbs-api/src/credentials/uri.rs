@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::http::{self, Answer, http_client, json_object, temporary_credentials};
+use super::http::{self, Answer, http_client, json_object, not_success, temporary_credentials};
 use super::ram_role_arn::non_blank;
 use super::{CredentialsError, EnvLookup, ProvideCredentials, ProvideFuture};
 use crate::client::is_loopback;
@@ -23,7 +23,8 @@ const NAME: &str = "credentials uri";
 /// Errors: [`CredentialsError::NotFound`] when no URL is given and the variable is unset;
 /// [`CredentialsError::Invalid`] for a malformed URL; [`CredentialsError::Unavailable`] when
 /// the URL cannot be reached, answers other than 200, or without `"Code": "Success"` and all
-/// four fields.
+/// four fields (or with an AccessKeyId or SecurityToken that cannot be sent). Errors name the
+/// URL without its query, which may hold a key of the agent.
 pub struct CredentialsUriProvider {
     http: reqwest::Client,
     url: reqwest::Url,
@@ -40,23 +41,46 @@ impl std::fmt::Debug for CredentialsUriProvider {
 impl CredentialsUriProvider {
     /// The URL without its query, which may carry a key of the agent.
     fn shown(&self) -> String {
-        format!(
-            "{}://{}{}{}",
-            self.url.scheme(),
-            self.url.host_str().unwrap_or_default(),
-            self.url.port().map(|p| format!(":{p}")).unwrap_or_default(),
-            self.url.path()
-        )
+        shown(&self.url)
     }
 }
 
-/// Configures a [`CredentialsUriProvider`].
-#[derive(Debug, Default)]
+/// `url` without its query and fragment, which may carry a key of the agent (its user
+/// information is refused before anything shows it).
+fn shown(url: &reqwest::Url) -> String {
+    format!(
+        "{}://{}{}{}",
+        url.scheme(),
+        url.host_str().unwrap_or_default(),
+        url.port().map(|p| format!(":{p}")).unwrap_or_default(),
+        url.path()
+    )
+}
+
+/// Configures a [`CredentialsUriProvider`]. `Debug` shows the URL without its user
+/// information, query and fragment.
+#[derive(Default)]
 pub struct CredentialsUriProviderBuilder {
     url: Option<String>,
     connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
     env: Option<EnvLookup>,
+}
+
+impl std::fmt::Debug for CredentialsUriProviderBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A URL that does not parse is not shown at all: where its secrets are is unknown.
+        let url = self.url.as_deref().map(|text| {
+            reqwest::Url::parse(text.trim())
+                .map_or_else(|_| "(not a URL; not shown)".to_owned(), |url| shown(&url))
+        });
+        f.debug_struct("CredentialsUriProviderBuilder")
+            .field("url", &url)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("env", &self.env)
+            .finish()
+    }
 }
 
 impl CredentialsUriProvider {
@@ -133,8 +157,9 @@ impl CredentialsUriProviderBuilder {
             "http" if loopback => {}
             "http" => {
                 return Err(invalid(format!(
-                    "{ALIBABA_CLOUD_CREDENTIALS_URI} {url} uses plain http on a non-loopback host; \
-                     use https"
+                    "{ALIBABA_CLOUD_CREDENTIALS_URI} {} uses plain http on a non-loopback host; \
+                     use https",
+                    shown(&url)
                 )));
             }
             other => {
@@ -166,14 +191,17 @@ impl ProvideCredentials for CredentialsUriProvider {
                 return Err(unavailable(format!("HTTP {status}")));
             }
             let fields = json_object(&body).map_err(unavailable)?;
-            match fields.get("Code").and_then(|c| c.as_str()) {
-                Some("Success") => {}
-                code => {
-                    return Err(unavailable(format!(
-                        "Code is {} instead of Success",
-                        code.map_or_else(|| "missing".to_owned(), |c| format!("{c:?}"))
-                    )));
-                }
+            if fields.get("Code").and_then(|c| c.as_str()) != Some("Success") {
+                // The values of the URL's query may be an agent's key, which it may echo.
+                let query: Vec<String> = self
+                    .url
+                    .query_pairs()
+                    .map(|(_, v)| v.into_owned())
+                    .collect();
+                return Err(unavailable(not_success(
+                    &fields,
+                    query.iter().map(String::as_str),
+                )));
             }
             let credentials = temporary_credentials(&fields).map_err(unavailable)?;
             Ok(credentials.with_source(format!("{NAME} {shown}")))
