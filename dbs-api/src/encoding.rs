@@ -6,14 +6,44 @@
 //! `%7E` for `~`) give different bytes and therefore different signatures, so this module never
 //! emits them. Encoding the body with the same encoder means the bytes sent are the bytes signed.
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode, utf8_percent_encode};
+use percent_encoding::percent_decode;
 
-/// Every byte except the RFC 3986 unreserved characters `A-Z a-z 0-9 - _ . ~`.
-const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+/// Whether a byte is RFC 3986 unreserved (`A-Z a-z 0-9 - _ . ~`): the bytes kept as-is.
+const UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] =
+            matches!(b as u8, b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~');
+        b += 1;
+    }
+    table
+};
+
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Appends `s` percent-encoded to `out`, `escape` standing for the `%` of each `%XY`: `"%"`
+/// encodes once, `"%25"` encodes the encoding (what a V1 StringToSign holds).
+///
+/// Runs of unreserved bytes are copied whole: most values are plain words.
+fn encode_with(out: &mut String, s: &str, escape: &str) {
+    let mut run = 0;
+    for (at, &b) in s.as_bytes().iter().enumerate() {
+        if UNRESERVED[usize::from(b)] {
+            continue;
+        }
+        // A non-empty run is ASCII and ends before `at`, so both ends are char boundaries.
+        if run < at {
+            out.push_str(&s[run..at]);
+        }
+        out.push_str(escape);
+        out.push(char::from(HEX_UPPER[usize::from(b >> 4)]));
+        out.push(char::from(HEX_UPPER[usize::from(b & 0xF)]));
+        run = at + 1;
+    }
+    // Every byte of a non-ASCII character is encoded, so `run` is past a whole character.
+    out.push_str(&s[run..]);
+}
 
 /// Percent-encodes `s` the way Alibaba Cloud signatures require (RFC 3986).
 ///
@@ -27,7 +57,34 @@ const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
 /// assert_eq!(percent_encode("2016-02-23T12:46:24Z"), "2016-02-23T12%3A46%3A24Z");
 /// ```
 pub fn percent_encode(s: &str) -> String {
-    utf8_percent_encode(s, RFC3986).to_string()
+    let mut out = String::with_capacity(s.len());
+    percent_encode_into(&mut out, s);
+    out
+}
+
+/// Appends [`percent_encode`]`(s)` to `out`, so a caller building a longer text (a body, a
+/// canonical string) encodes each value once into its own buffer.
+///
+/// ```
+/// let mut body = String::from("Name=");
+/// dbs_api::encoding::percent_encode_into(&mut body, "a b");
+/// assert_eq!(body, "Name=a%20b");
+/// ```
+pub fn percent_encode_into(out: &mut String, s: &str) {
+    encode_with(out, s, "%");
+}
+
+/// Appends `percent_encode(percent_encode(s))` to `out` in one pass: what a value becomes in a
+/// V1 StringToSign, which encodes the already encoded CanonicalizedQueryString. An unreserved
+/// byte stays, any other becomes `%25XY` (the `%` of `%XY` encoded).
+///
+/// ```
+/// let mut sts = String::new();
+/// dbs_api::encoding::percent_encode_twice_into(&mut sts, "12:46 é");
+/// assert_eq!(sts, "12%253A46%2520%25C3%25A9");
+/// ```
+pub fn percent_encode_twice_into(out: &mut String, s: &str) {
+    encode_with(out, s, "%25");
 }
 
 /// Encodes `pairs` as an `application/x-www-form-urlencoded` body: `k=v` joined by `&`, in the
@@ -42,15 +99,26 @@ pub fn percent_encode(s: &str) -> String {
 /// ```
 pub fn form_urlencode<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
     let mut out = String::new();
-    for (i, (k, v)) in pairs.iter().enumerate() {
+    form_urlencode_into(
+        &mut out,
+        pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())),
+    );
+    out
+}
+
+/// Appends the [`form_urlencode`] text of `pairs` to `out`.
+pub fn form_urlencode_into<'a>(
+    out: &mut String,
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) {
+    for (i, (k, v)) in pairs.into_iter().enumerate() {
         if i > 0 {
             out.push('&');
         }
-        out.push_str(&percent_encode(k.as_ref()));
+        percent_encode_into(out, k);
         out.push('=');
-        out.push_str(&percent_encode(v.as_ref()));
+        percent_encode_into(out, v);
     }
-    out
 }
 
 /// Why a form body could not be decoded by [`form_urldecode`].
@@ -122,6 +190,32 @@ mod tests {
         assert_eq!(percent_encode(unreserved), unreserved);
         assert_eq!(percent_encode(" *+/=%&é"), "%20%2A%2B%2F%3D%25%26%C3%A9");
         assert_eq!(percent_encode(""), "");
+    }
+
+    #[test]
+    fn every_byte_encodes_as_the_percent_encoding_crate_does() {
+        // The crate this encoder replaced, with RFC 3986's unreserved set, is the reference.
+        use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+        const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
+            .remove(b'-')
+            .remove(b'_')
+            .remove(b'.')
+            .remove(b'~');
+        let all: String = (0..=0x2FFu32)
+            .chain([0xFFFD, 0x1F600])
+            .filter_map(char::from_u32)
+            .collect();
+        for text in [all.as_str(), "plain", "ab%cd", "é", "xé", "éx", "é é", ""] {
+            let once = utf8_percent_encode(text, RFC3986).to_string();
+            assert_eq!(percent_encode(text), once, "{text:?}");
+            let mut twice = String::new();
+            percent_encode_twice_into(&mut twice, text);
+            assert_eq!(
+                twice,
+                utf8_percent_encode(&once, RFC3986).to_string(),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

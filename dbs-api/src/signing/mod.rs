@@ -28,13 +28,14 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
-use crate::encoding::{form_urlencode, percent_encode};
+use crate::encoding::{form_urlencode_into, percent_encode_into, percent_encode_twice_into};
 use crate::sensitive::{REDACTED, Sensitive};
 
 mod v1;
 mod v3;
 
 pub use v1::{CanonicalizedQueryString, v1_signature, v1_string_to_sign};
+use v3::write_canonical_request;
 pub use v3::{
     ALGORITHM_V3, Authorization, CanonicalRequest, parse_authorization, v3_canonical_request,
     v3_signature,
@@ -102,17 +103,46 @@ impl StringToSign {
     ///
     /// The method must be the one actually sent (`GET` and `POST` sign differently).
     pub fn v1(method: &str, cqs: &CanonicalizedQueryString) -> Self {
-        Self(format!(
-            "{method}&{}&{}",
-            percent_encode("/"),
-            percent_encode(cqs.as_str())
-        ))
+        let mut text = String::with_capacity(method.len() + 5 + cqs.as_str().len() * 5 / 4);
+        text.push_str(method);
+        text.push('&');
+        percent_encode_into(&mut text, "/");
+        text.push('&');
+        percent_encode_into(&mut text, cqs.as_str());
+        Self(text)
+    }
+
+    /// The V1 StringToSign of parameters already sorted as the CanonicalizedQueryString sorts
+    /// them, written in one pass: each name and value encoded twice straight into the text,
+    /// without the CanonicalizedQueryString in between.
+    fn v1_sorted<'p>(method: &str, sorted: impl Iterator<Item = (&'p str, &'p str)>) -> Self {
+        let mut text = String::with_capacity(1024);
+        text.push_str(method);
+        // `&` + percent_encode("/") + `&`.
+        text.push_str("&%2F&");
+        for (i, (name, value)) in sorted.enumerate() {
+            if i > 0 {
+                text.push_str("%26"); // `&`, encoded
+            }
+            percent_encode_twice_into(&mut text, name);
+            text.push_str("%3D"); // `=`, encoded
+            percent_encode_twice_into(&mut text, value);
+        }
+        Self(text)
     }
 
     /// V3 StringToSign: `"ACS3-HMAC-SHA256\n" + hex(sha256(canonical_request))`.
     pub fn v3(canonical_request: &CanonicalRequest) -> Self {
-        let hashed = sha256_hex(canonical_request.to_string().as_bytes());
-        Self(format!("{ALGORITHM_V3}\n{hashed}"))
+        Self::v3_hashed(&canonical_request.sha256())
+    }
+
+    /// V3 StringToSign from the SHA-256 of the CanonicalRequest.
+    fn v3_hashed(digest: &[u8]) -> Self {
+        let mut text = String::with_capacity(ALGORITHM_V3.len() + 1 + 2 * digest.len());
+        text.push_str(ALGORITHM_V3);
+        text.push('\n');
+        text.push_str(&hex::encode(digest));
+        Self(text)
     }
 
     /// The exact text.
@@ -147,22 +177,41 @@ fn redacted_text(f: &mut fmt::Formatter<'_>, name: &str, text: &str) -> fmt::Res
 /// ```
 pub fn format_timestamp(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
-    // Built by hand: infallible and independent of locale or format-description features.
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    // Built by hand: infallible, independent of locale or format-description features, and
+    // without the formatting machinery a call would otherwise pay for six numbers.
+    let mut text = String::with_capacity(20);
+    match u32::try_from(t.year()) {
+        Ok(year) if year <= 9999 => push_digits(&mut text, year, 4),
+        // Outside 0000–9999 (not a time a request is signed at): what `{:04}` would print.
+        _ => text.push_str(&format!("{:04}", t.year())),
+    }
+    for (separator, value) in [
+        ('-', u8::from(t.month())),
+        ('-', t.day()),
+        ('T', t.hour()),
+        (':', t.minute()),
+        (':', t.second()),
+    ] {
+        text.push(separator);
+        push_digits(&mut text, u32::from(value), 2);
+    }
+    text.push('Z');
+    text
+}
+
+/// Appends the last `width` decimal digits of `value`, zero-padded.
+fn push_digits(text: &mut String, value: u32, width: u32) {
+    for place in (0..width).rev() {
+        let digit = value / 10u32.pow(place) % 10;
+        text.push(char::from(b'0' + digit as u8));
+    }
 }
 
 /// A fresh `SignatureNonce` / `x-acs-signature-nonce`: 128 random bits as 32 lower-case hex
 /// characters. Use a new one for every attempt; the server rejects a reused nonce.
 pub fn new_nonce() -> String {
-    format!("{:032x}", rand::random::<u128>())
+    // Big-endian bytes in hex: the number, zero-padded to 32 digits.
+    hex::encode(rand::random::<u128>().to_be_bytes())
 }
 
 /// Lower-case hex SHA-256 of `bytes` (the V3 `x-acs-content-sha256` and HashedRequestPayload).
@@ -198,10 +247,42 @@ pub fn signatures_match(a: &str, b: &str) -> bool {
     std::hint::black_box(diff) == 0
 }
 
+/// A form-body parameter as [`sign`] reads it: its wire name and its value.
+///
+/// Implemented for `(name, value)` pairs of anything that is a `str`, and for the
+/// [`WireParam`](crate::WireParam)s an operation's input serializes to, so a call is signed
+/// from its parameters without copying them.
+pub trait BodyParam {
+    /// The wire name, `BackupPlanId`.
+    fn name(&self) -> &str;
+    /// The value exactly as sent.
+    fn value(&self) -> &str;
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> BodyParam for (K, V) {
+    fn name(&self) -> &str {
+        self.0.as_ref()
+    }
+    fn value(&self) -> &str {
+        self.1.as_ref()
+    }
+}
+
+impl BodyParam for crate::wire::WireParam {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn value(&self) -> &str {
+        &self.value
+    }
+}
+
 /// Everything needed to sign one attempt of one request. Build a new one (new `timestamp` and
 /// `nonce`) for every attempt.
-#[derive(Clone, Copy)]
-pub struct SigningInput<'a> {
+///
+/// `P` is the type of the body parameters: `(String, String)` pairs by default, or anything
+/// else that is a [`BodyParam`].
+pub struct SigningInput<'a, P = (String, String)> {
     /// The algorithm.
     pub version: SignatureVersion,
     /// The operation name: the `Action` parameter (V1) or `x-acs-action` header (V3).
@@ -213,7 +294,7 @@ pub struct SigningInput<'a> {
     pub host: &'a str,
     /// The operation's parameters in wire order, already flattened and stringified. They go
     /// only in the form body, never in the URL. Names must differ from the common parameters.
-    pub body_params: &'a [(String, String)],
+    pub body_params: &'a [P],
     /// The AccessKeyId.
     pub access_key_id: &'a str,
     /// The AccessKeySecret.
@@ -226,10 +307,19 @@ pub struct SigningInput<'a> {
     pub nonce: &'a str,
 }
 
-impl fmt::Debug for SigningInput<'_> {
+// By hand: a derive would ask `P: Clone`, though only a reference to the parameters is kept.
+impl<P> Clone for SigningInput<'_, P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P> Copy for SigningInput<'_, P> {}
+
+impl<P: BodyParam> fmt::Debug for SigningInput<'_, P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Parameter values may be sensitive (DestinationEndpointPassword): names only.
-        let param_names: Vec<&str> = self.body_params.iter().map(|(k, _)| k.as_str()).collect();
+        let param_names: Vec<&str> = self.body_params.iter().map(BodyParam::name).collect();
         f.debug_struct("SigningInput")
             .field("version", &self.version)
             .field("action", &self.action)
@@ -340,8 +430,12 @@ pub const COMMON_PARAMETERS: &[&str] = &[
 ///   together ([`v1_string_to_sign`] over both, with method `POST`).
 /// - V3: the query is empty; every header except `authorization` is signed, including `host`,
 ///   `content-type` and `x-acs-content-sha256` (the hash of the body).
-pub fn sign(input: &SigningInput<'_>) -> SignedRequest {
-    let body = form_urlencode(input.body_params);
+pub fn sign<P: BodyParam>(input: &SigningInput<'_, P>) -> SignedRequest {
+    let params = input.body_params.iter().map(|p| (p.name(), p.value()));
+    // Encoded, a value rarely grows by more than a quarter.
+    let raw: usize = params.clone().map(|(k, v)| k.len() + v.len() + 2).sum();
+    let mut body = String::with_capacity(raw + raw / 4);
+    form_urlencode_into(&mut body, params);
     let timestamp = format_timestamp(input.timestamp);
     match input.version {
         SignatureVersion::V1 => sign_v1(input, body, timestamp),
@@ -349,30 +443,49 @@ pub fn sign(input: &SigningInput<'_>) -> SignedRequest {
     }
 }
 
-fn sign_v1(input: &SigningInput<'_>, body: String, timestamp: String) -> SignedRequest {
-    let mut query: Vec<(String, String)> = [
-        ("Action", input.action),
-        ("Version", input.api_version),
-        ("Format", "JSON"),
-        ("AccessKeyId", input.access_key_id),
-        ("SignatureMethod", "HMAC-SHA1"),
-        ("SignatureVersion", "1.0"),
-        ("SignatureNonce", input.nonce),
-        ("Timestamp", &timestamp),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    if let Some(token) = input.security_token {
-        query.push(("SecurityToken".to_owned(), token.expose().clone()));
+fn sign_v1<P: BodyParam>(
+    input: &SigningInput<'_, P>,
+    body: String,
+    timestamp: String,
+) -> SignedRequest {
+    let token = input.security_token.map(|t| t.expose().as_str());
+    // In the order the URL has always carried them; `SecurityToken` only with STS credentials.
+    let common = [
+        ("Action", Some(input.action)),
+        ("Version", Some(input.api_version)),
+        ("Format", Some("JSON")),
+        ("AccessKeyId", Some(input.access_key_id)),
+        ("SignatureMethod", Some("HMAC-SHA1")),
+        ("SignatureVersion", Some("1.0")),
+        ("SignatureNonce", Some(input.nonce)),
+        ("Timestamp", Some(timestamp.as_str())),
+        ("SecurityToken", token),
+    ];
+    let common = common.iter().filter_map(|&(k, v)| Some((k, v?)));
+
+    // The server signs query and body parameters merged and sorted, so we do too: the few
+    // common ones sorted on the stack, the body's in one vector of references, then merged.
+    let mut sorted_common = [("", ""); 9];
+    let mut n = 0;
+    for (slot, pair) in sorted_common.iter_mut().zip(common.clone()) {
+        *slot = pair;
+        n += 1;
     }
-
-    // The server signs query and body parameters merged, so we do too.
-    let signed: Vec<(String, String)> = query.iter().chain(input.body_params).cloned().collect();
-    let string_to_sign = v1_string_to_sign(METHOD, &signed);
+    let sorted_common = &mut sorted_common[..n];
+    sorted_common.sort_unstable();
+    let mut sorted_body: Vec<(&str, &str)> = input
+        .body_params
+        .iter()
+        .map(|p| (p.name(), p.value()))
+        .collect();
+    sorted_body.sort_unstable();
+    let merged = merge_sorted(sorted_common.iter().copied(), sorted_body.into_iter());
+    let string_to_sign = StringToSign::v1_sorted(METHOD, merged);
     let signature = v1_signature(&string_to_sign, input.access_key_secret.expose());
-    query.push(("Signature".to_owned(), signature));
 
+    let mut query = Vec::with_capacity(n + 1);
+    query.extend(common.map(|(k, v)| (k.to_owned(), v.to_owned())));
+    query.push(("Signature".to_owned(), signature));
     SignedRequest {
         query,
         headers: vec![("content-type".to_owned(), CONTENT_TYPE_FORM.to_owned())],
@@ -381,35 +494,68 @@ fn sign_v1(input: &SigningInput<'_>, body: String, timestamp: String) -> SignedR
     }
 }
 
-fn sign_v3(input: &SigningInput<'_>, body: String, timestamp: String) -> SignedRequest {
+/// Two sorted sequences as one sorted sequence.
+fn merge_sorted<T: Ord>(
+    a: impl Iterator<Item = T>,
+    b: impl Iterator<Item = T>,
+) -> impl Iterator<Item = T> {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(x), Some(y)) if x > y => b.next(),
+        (Some(_), _) => a.next(),
+        (None, _) => b.next(),
+    })
+}
+
+fn sign_v3<P: BodyParam>(
+    input: &SigningInput<'_, P>,
+    body: String,
+    timestamp: String,
+) -> SignedRequest {
     let payload_hash = sha256_hex(body.as_bytes());
-    // Already in sorted order, which keeps the sent headers in the order they were signed.
-    let mut headers: Vec<(String, String)> = [
-        ("content-type", CONTENT_TYPE_FORM),
-        ("host", input.host),
-        ("x-acs-action", input.action),
-        ("x-acs-content-sha256", &payload_hash),
-        ("x-acs-date", &timestamp),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    if let Some(token) = input.security_token {
-        headers.push((HEADER_SECURITY_TOKEN.to_owned(), token.expose().clone()));
+    let token = input.security_token.map(|t| t.expose().as_str());
+    // Lower-case and sorted by name, as the CanonicalRequest lists them; sent in this order.
+    let signed = [
+        ("content-type", Some(CONTENT_TYPE_FORM)),
+        ("host", Some(input.host)),
+        ("x-acs-action", Some(input.action)),
+        ("x-acs-content-sha256", Some(payload_hash.as_str())),
+        ("x-acs-date", Some(timestamp.as_str())),
+        (HEADER_SECURITY_TOKEN, token),
+        ("x-acs-signature-nonce", Some(input.nonce)),
+        ("x-acs-version", Some(input.api_version)),
+    ];
+    let signed = signed.iter().filter_map(|&(k, v)| Some((k, v?)));
+
+    // Hashed as it is written: the CanonicalRequest text itself is never needed.
+    let mut hasher = Sha256::new();
+    write_canonical_request(
+        &mut |part: &str| hasher.update(part.as_bytes()),
+        METHOD,
+        "",
+        signed.clone().map(|(k, v)| (k, v.trim())),
+        &payload_hash,
+    );
+    let string_to_sign = StringToSign::v3_hashed(&hasher.finalize());
+    let signature = v3_signature(&string_to_sign, input.access_key_secret.expose());
+
+    let mut authorization = String::with_capacity(256);
+    authorization.push_str(ALGORITHM_V3);
+    authorization.push_str(" Credential=");
+    authorization.push_str(input.access_key_id);
+    authorization.push_str(",SignedHeaders=");
+    for (i, (name, _)) in signed.clone().enumerate() {
+        if i > 0 {
+            authorization.push(';');
+        }
+        authorization.push_str(name);
     }
-    headers.push(("x-acs-signature-nonce".to_owned(), input.nonce.to_owned()));
-    headers.push(("x-acs-version".to_owned(), input.api_version.to_owned()));
+    authorization.push_str(",Signature=");
+    authorization.push_str(&signature);
 
-    let canonical_request = v3_canonical_request(METHOD, &[], &headers, &payload_hash);
-    let string_to_sign = StringToSign::v3(&canonical_request);
-    let authorization = Authorization {
-        algorithm: ALGORITHM_V3.to_owned(),
-        access_key_id: input.access_key_id.to_owned(),
-        signed_headers: canonical_request.signed_header_names(),
-        signature: v3_signature(&string_to_sign, input.access_key_secret.expose()),
-    };
-    headers.push((HEADER_AUTHORIZATION.to_owned(), authorization.to_string()));
-
+    let mut headers = Vec::with_capacity(9);
+    headers.extend(signed.map(|(k, v)| (k.to_owned(), v.to_owned())));
+    headers.push((HEADER_AUTHORIZATION.to_owned(), authorization));
     SignedRequest {
         query: Vec::new(),
         headers,
@@ -485,6 +631,13 @@ mod tests {
                 .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
         );
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn merged_parameters_come_out_sorted() {
+        let merged: Vec<u8> =
+            merge_sorted([1, 4, 4, 9].into_iter(), [0, 4, 5, 10].into_iter()).collect();
+        assert_eq!(merged, [0, 1, 4, 4, 4, 5, 9, 10]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::{StringToSign, hmac_sha1_base64, redacted_text};
-use crate::encoding::percent_encode;
+use crate::encoding::percent_encode_into;
 
 /// The V1 CanonicalizedQueryString: every signed parameter, sorted by name (byte order),
 /// written `percent_encode(name)=percent_encode(value)` and joined by `&`.
@@ -26,14 +26,14 @@ impl CanonicalizedQueryString {
             .collect();
         // Java's Arrays.sort and Go's url.Values.Encode both sort by code unit / byte.
         sorted.sort_unstable();
-        let mut out = String::new();
+        let mut out = String::with_capacity(1024);
         for (i, (k, v)) in sorted.into_iter().enumerate() {
             if i > 0 {
                 out.push('&');
             }
-            out.push_str(&percent_encode(k));
+            percent_encode_into(&mut out, k);
             out.push('=');
-            out.push_str(&percent_encode(v));
+            percent_encode_into(&mut out, v);
         }
         Self(out)
     }
@@ -63,7 +63,13 @@ impl fmt::Debug for CanonicalizedQueryString {
 /// `Signature` (a server removes it before calling this). `method` is the HTTP method that was
 /// sent.
 pub fn v1_string_to_sign(method: &str, params: &[(String, String)]) -> StringToSign {
-    StringToSign::v1(method, &CanonicalizedQueryString::new(params))
+    let mut sorted: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    // As `CanonicalizedQueryString::new` sorts them.
+    sorted.sort_unstable();
+    StringToSign::v1_sorted(method, sorted.into_iter())
 }
 
 /// The V1 `Signature`: Base64 of HMAC-SHA1 over the StringToSign, keyed with
