@@ -11,8 +11,9 @@
 //! | `stage/build` | the builder calls alone |
 //! | `stage/validate` | every rule of the spec, on a built input |
 //! | `stage/serialize` | the wire parameters (JSON of `RestoreObjects` once) |
-//! | `stage/canonicalize_v1` | body + V1 StringToSign, without the HMAC |
-//! | `stage/canonicalize_v3` | body + V3 CanonicalRequest, without hashing |
+//! | `stage/sign_v1`, `stage/sign_v3` | `signing::sign` alone, as a call signs (body, canonical text, hashes, HMAC, headers) |
+//! | `stage/canonicalize_v1` | body + V1 StringToSign from all parameters (the writer `sign` uses), without the HMAC |
+//! | `stage/canonicalize_v3` | body + V3 CanonicalRequest text as a server builds it (`sign` hashes the same text as it writes it) |
 //! | `stage/redactor` | the secret redactor of the call, which a call builds only when an error needs it |
 //!
 //! Run: `cargo bench -p dbs-api --bench request` (`-- --quick` for a quick look).
@@ -25,7 +26,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use dbs_api::signing::{self, SignatureVersion, SigningInput};
 use dbs_api::{
     CreateRestoreTaskInput, DestinationEndpointInstanceType, Redactor, RestoreObject, Sensitive,
-    ValidationContext,
+    ValidationContext, WireParam,
 };
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
@@ -54,11 +55,11 @@ fn reference_input() -> CreateRestoreTaskInput {
 
 fn signing_input<'a>(
     version: SignatureVersion,
-    params: &'a [(String, String)],
+    params: &'a [WireParam],
     secret: &'a Sensitive<String>,
     timestamp: OffsetDateTime,
     nonce: &'a str,
-) -> SigningInput<'a> {
+) -> SigningInput<'a, WireParam> {
     SigningInput {
         version,
         action: "CreateRestoreTask",
@@ -80,11 +81,7 @@ fn full(version: SignatureVersion, secret: &Sensitive<String>) -> (signing::Sign
     input
         .validate(&ValidationContext::default())
         .expect("the reference example is valid");
-    let params: Vec<(String, String)> = input
-        .to_wire_params()
-        .into_iter()
-        .map(|p| (p.name.to_owned(), p.value))
-        .collect();
+    let params = input.to_wire_params();
     let nonce = signing::new_nonce();
     let signed = signing::sign(&signing_input(
         version,
@@ -93,14 +90,16 @@ fn full(version: SignatureVersion, secret: &Sensitive<String>) -> (signing::Sign
         OffsetDateTime::now_utc(),
         &nonce,
     ));
-    let url = if signed.query.is_empty() {
-        format!("https://{HOST}/")
-    } else {
-        format!(
-            "https://{HOST}/?{}",
-            dbs_api::encoding::form_urlencode(&signed.query)
-        )
-    };
+    // As the client writes the URL.
+    let mut url = String::with_capacity(HOST.len() + 10 + 512);
+    url.push_str("https://");
+    url.push_str(HOST);
+    url.push('/');
+    if !signed.query.is_empty() {
+        url.push('?');
+        let query = signed.query.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        dbs_api::encoding::form_urlencode_into(&mut url, query);
+    }
     (signed, url)
 }
 
@@ -121,15 +120,14 @@ fn bench(c: &mut Criterion) {
     let secret = Sensitive::new("testsecret".to_owned());
     let context = ValidationContext::default();
     let input = reference_input();
-    let params: Vec<(String, String)> = input
-        .to_wire_params()
-        .into_iter()
-        .map(|p| (p.name.to_owned(), p.value))
+    let wire = input.to_wire_params();
+    let params: Vec<(String, String)> = wire
+        .iter()
+        .map(|p| (p.name.to_owned(), p.value.clone()))
         .collect();
     let timestamp = time::macros::datetime!(2026-11-29 13:09:06 UTC);
     let nonce = "629be45f101c36e7fb7e405b7556b95b";
-    let fixed =
-        |version| signing::sign(&signing_input(version, &params, &secret, timestamp, nonce));
+    let fixed = |version| signing::sign(&signing_input(version, &wire, &secret, timestamp, nonce));
     let (v1, v3) = (fixed(SignatureVersion::V1), fixed(SignatureVersion::V3));
     // Inputs of the floor: same lengths as what the full path hashes.
     let (sts_v1, sts_v3, body) = (
@@ -171,12 +169,17 @@ fn bench(c: &mut Criterion) {
     group.bench_function("serialize", |b| {
         b.iter(|| black_box(&input).to_wire_params())
     });
+    for version in [SignatureVersion::V1, SignatureVersion::V3] {
+        group.bench_function(format!("sign_{version}"), |b| {
+            b.iter(|| fixed(black_box(version)))
+        });
+    }
+    let mut all: Vec<(String, String)> = v1.query[..v1.query.len() - 1].to_vec();
+    all.extend_from_slice(&params);
     group.bench_function("canonicalize_v1", |b| {
         b.iter(|| {
             let body = dbs_api::encoding::form_urlencode(black_box(&params));
-            let mut all: Vec<(String, String)> = v1.query[..v1.query.len() - 1].to_vec();
-            all.extend_from_slice(&params);
-            (body, signing::v1_string_to_sign("POST", &all))
+            (body, signing::v1_string_to_sign("POST", black_box(&all)))
         })
     });
     group.bench_function("canonicalize_v3", |b| {

@@ -20,29 +20,50 @@ const UNRESERVED: [bool; 256] = {
     table
 };
 
-const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+/// The two upper-case hex digits of every byte, byte `b` at `2 * b`.
+const HEX_PAIRS: &str = {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    const BYTES: [u8; 512] = {
+        let mut bytes = [0; 512];
+        let mut b = 0;
+        while b < 256 {
+            bytes[2 * b] = DIGITS[b >> 4];
+            bytes[2 * b + 1] = DIGITS[b & 0xF];
+            b += 1;
+        }
+        bytes
+    };
+    match std::str::from_utf8(&BYTES) {
+        Ok(pairs) => pairs,
+        Err(_) => panic!("hex digits are ASCII"),
+    }
+};
 
 /// Appends `s` percent-encoded to `out`, `escape` standing for the `%` of each `%XY`: `"%"`
 /// encodes once, `"%25"` encodes the encoding (what a V1 StringToSign holds).
 ///
-/// Runs of unreserved bytes are copied whole: most values are plain words.
+/// Runs of unreserved bytes are copied whole (most values are plain words), and each other
+/// byte is two copies: the escape and its hex pair from a table.
 fn encode_with(out: &mut String, s: &str, escape: &str) {
-    let mut run = 0;
-    for (at, &b) in s.as_bytes().iter().enumerate() {
-        if UNRESERVED[usize::from(b)] {
-            continue;
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let run = bytes[at..]
+            .iter()
+            .take_while(|&&b| UNRESERVED[usize::from(b)])
+            .count();
+        if run > 0 {
+            // An ASCII run: both ends are character boundaries.
+            out.push_str(&s[at..at + run]);
+            at += run;
         }
-        // A non-empty run is ASCII and ends before `at`, so both ends are char boundaries.
-        if run < at {
-            out.push_str(&s[run..at]);
-        }
+        let Some(&b) = bytes.get(at) else { break };
+        let b = usize::from(b);
         out.push_str(escape);
-        out.push(char::from(HEX_UPPER[usize::from(b >> 4)]));
-        out.push(char::from(HEX_UPPER[usize::from(b & 0xF)]));
-        run = at + 1;
+        out.push_str(&HEX_PAIRS[2 * b..2 * b + 2]);
+        at += 1;
     }
-    // Every byte of a non-ASCII character is encoded, so `run` is past a whole character.
-    out.push_str(&s[run..]);
 }
 
 /// Percent-encodes `s` the way Alibaba Cloud signatures require (RFC 3986).
