@@ -28,7 +28,10 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
-use crate::encoding::{form_urlencode_into, percent_encode_into, percent_encode_twice_into};
+use crate::encoding::{
+    form_urlencode_into, percent_encode_encoded_into, percent_encode_into,
+    percent_encode_twice_into,
+};
 use crate::sensitive::{REDACTED, Sensitive};
 
 mod v1;
@@ -115,7 +118,7 @@ impl StringToSign {
     /// The V1 StringToSign of parameters already sorted as the CanonicalizedQueryString sorts
     /// them, written in one pass: each name and value encoded twice straight into the text,
     /// without the CanonicalizedQueryString in between.
-    fn v1_sorted<'p>(method: &str, sorted: impl Iterator<Item = (&'p str, &'p str)>) -> Self {
+    fn v1_sorted<'p>(method: &str, sorted: impl Iterator<Item = (Text<'p>, Text<'p>)>) -> Self {
         let mut text = String::with_capacity(1024);
         text.push_str(method);
         // `&` + percent_encode("/") + `&`.
@@ -124,9 +127,9 @@ impl StringToSign {
             if i > 0 {
                 text.push_str("%26"); // `&`, encoded
             }
-            percent_encode_twice_into(&mut text, name);
+            name.encode_twice_into(&mut text);
             text.push_str("%3D"); // `=`, encoded
-            percent_encode_twice_into(&mut text, value);
+            value.encode_twice_into(&mut text);
         }
         Self(text)
     }
@@ -141,7 +144,7 @@ impl StringToSign {
         let mut text = String::with_capacity(ALGORITHM_V3.len() + 1 + 2 * digest.len());
         text.push_str(ALGORITHM_V3);
         text.push('\n');
-        text.push_str(&hex::encode(digest));
+        push_hex(&mut text, digest);
         Self(text)
     }
 
@@ -160,6 +163,23 @@ impl fmt::Display for StringToSign {
 impl fmt::Debug for StringToSign {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         redacted_text(f, "StringToSign", &self.0)
+    }
+}
+
+/// A name or value on its way into a V1 StringToSign: raw, or already encoded once (a body
+/// parameter, read back from the body instead of encoded again).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Text<'a> {
+    Raw(&'a str),
+    Encoded(&'a str),
+}
+
+impl Text<'_> {
+    fn encode_twice_into(self, out: &mut String) {
+        match self {
+            Text::Raw(raw) => percent_encode_twice_into(out, raw),
+            Text::Encoded(once) => percent_encode_encoded_into(out, once),
+        }
     }
 }
 
@@ -211,12 +231,34 @@ fn push_digits(text: &mut String, value: u32, width: u32) {
 /// characters. Use a new one for every attempt; the server rejects a reused nonce.
 pub fn new_nonce() -> String {
     // Big-endian bytes in hex: the number, zero-padded to 32 digits.
-    hex::encode(rand::random::<u128>().to_be_bytes())
+    hex_string(&rand::random::<u128>().to_be_bytes())
+}
+
+/// Appends the lower-case hex of `bytes` to `text`; a digest (up to 64 bytes) is encoded in one
+/// call into a buffer on the stack (`hex::encode` builds its string a character at a time).
+fn push_hex(text: &mut String, bytes: &[u8]) {
+    let mut buffer = [0u8; 128];
+    let encoded = buffer.get_mut(..2 * bytes.len()).and_then(|hex| {
+        hex::encode_to_slice(bytes, hex).ok()?;
+        std::str::from_utf8(hex).ok()
+    });
+    match encoded {
+        Some(hex) => text.push_str(hex),
+        // Longer than a digest: not on the signing path.
+        None => text.push_str(&hex::encode(bytes)),
+    }
+}
+
+/// The lower-case hex of a digest, see [`push_hex`].
+fn hex_string(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(2 * bytes.len());
+    push_hex(&mut text, bytes);
+    text
 }
 
 /// Lower-case hex SHA-256 of `bytes` (the V3 `x-acs-content-sha256` and HashedRequestPayload).
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+    hex_string(&Sha256::digest(bytes))
 }
 
 /// Base64 (standard alphabet, padded) of HMAC-SHA1 keyed with the raw `key`.
@@ -232,7 +274,7 @@ pub fn hmac_sha1_base64(key: &[u8], data: &[u8]) -> String {
 fn hmac_sha256_hex(key: &[u8], data: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts keys of any length");
     mac.update(data);
-    hex::encode(mac.finalize().into_bytes())
+    hex_string(&mac.finalize().into_bytes())
 }
 
 /// Compares two signatures in time that does not depend on where they differ, so a server does
@@ -431,23 +473,52 @@ pub const COMMON_PARAMETERS: &[&str] = &[
 /// - V3: the query is empty; every header except `authorization` is signed, including `host`,
 ///   `content-type` and `x-acs-content-sha256` (the hash of the body).
 pub fn sign<P: BodyParam>(input: &SigningInput<'_, P>) -> SignedRequest {
-    let params = input.body_params.iter().map(|p| (p.name(), p.value()));
-    // Encoded, a value rarely grows by more than a quarter.
-    let raw: usize = params.clone().map(|(k, v)| k.len() + v.len() + 2).sum();
-    let mut body = String::with_capacity(raw + raw / 4);
-    form_urlencode_into(&mut body, params);
     let timestamp = format_timestamp(input.timestamp);
     match input.version {
-        SignatureVersion::V1 => sign_v1(input, body, timestamp),
-        SignatureVersion::V3 => sign_v3(input, body, timestamp),
+        SignatureVersion::V1 => sign_v1(input, timestamp),
+        SignatureVersion::V3 => sign_v3(input, timestamp),
     }
 }
 
-fn sign_v1<P: BodyParam>(
-    input: &SigningInput<'_, P>,
-    body: String,
-    timestamp: String,
-) -> SignedRequest {
+/// The form body of `params`, and where each one's encoded name and value lie in it.
+fn encode_body<P: BodyParam>(params: &[P]) -> (String, Vec<EncodedParam<'_>>) {
+    // Encoded, a value rarely grows by more than a quarter.
+    let raw: usize = params
+        .iter()
+        .map(|p| p.name().len() + p.value().len() + 2)
+        .sum();
+    let mut body = String::with_capacity(raw + raw / 4);
+    let mut encoded = Vec::with_capacity(params.len());
+    for (i, param) in params.iter().enumerate() {
+        if i > 0 {
+            body.push('&');
+        }
+        let start = body.len();
+        percent_encode_into(&mut body, param.name());
+        let equals = body.len();
+        body.push('=');
+        percent_encode_into(&mut body, param.value());
+        encoded.push(EncodedParam {
+            name: param.name(),
+            value: param.value(),
+            name_at: (start, equals),
+            value_at: (equals + 1, body.len()),
+        });
+    }
+    (body, encoded)
+}
+
+/// A body parameter: raw name and value (what the CanonicalizedQueryString sorts by) and the
+/// byte ranges of their encodings in the body.
+struct EncodedParam<'p> {
+    name: &'p str,
+    value: &'p str,
+    name_at: (usize, usize),
+    value_at: (usize, usize),
+}
+
+fn sign_v1<P: BodyParam>(input: &SigningInput<'_, P>, timestamp: String) -> SignedRequest {
+    let (body, mut encoded) = encode_body(input.body_params);
     let token = input.security_token.map(|t| t.expose().as_str());
     // In the order the URL has always carried them; `SecurityToken` only with STS credentials.
     let common = [
@@ -473,13 +544,17 @@ fn sign_v1<P: BodyParam>(
     }
     let sorted_common = &mut sorted_common[..n];
     sorted_common.sort_unstable();
-    let mut sorted_body: Vec<(&str, &str)> = input
-        .body_params
+    encoded.sort_unstable_by(|a, b| (a.name, a.value).cmp(&(b.name, b.value)));
+    // Sorted by the raw text; a body parameter's encoding is read back from the body.
+    let common_texts = sorted_common
         .iter()
-        .map(|p| (p.name(), p.value()))
-        .collect();
-    sorted_body.sort_unstable();
-    let merged = merge_sorted(sorted_common.iter().copied(), sorted_body.into_iter());
+        .map(|&(k, v)| ((k, v), (Text::Raw(k), Text::Raw(v))));
+    let body_texts = encoded.iter().map(|p| {
+        let name = Text::Encoded(&body[p.name_at.0..p.name_at.1]);
+        let value = Text::Encoded(&body[p.value_at.0..p.value_at.1]);
+        ((p.name, p.value), (name, value))
+    });
+    let merged = merge_sorted(common_texts, body_texts).map(|(_, texts)| texts);
     let string_to_sign = StringToSign::v1_sorted(METHOD, merged);
     let signature = v1_signature(&string_to_sign, input.access_key_secret.expose());
 
@@ -507,11 +582,12 @@ fn merge_sorted<T: Ord>(
     })
 }
 
-fn sign_v3<P: BodyParam>(
-    input: &SigningInput<'_, P>,
-    body: String,
-    timestamp: String,
-) -> SignedRequest {
+fn sign_v3<P: BodyParam>(input: &SigningInput<'_, P>, timestamp: String) -> SignedRequest {
+    let params = input.body_params.iter().map(|p| (p.name(), p.value()));
+    // Encoded, a value rarely grows by more than a quarter.
+    let raw: usize = params.clone().map(|(k, v)| k.len() + v.len() + 2).sum();
+    let mut body = String::with_capacity(raw + raw / 4);
+    form_urlencode_into(&mut body, params);
     let payload_hash = sha256_hex(body.as_bytes());
     let token = input.security_token.map(|t| t.expose().as_str());
     // Lower-case and sorted by name, as the CanonicalRequest lists them; sent in this order.

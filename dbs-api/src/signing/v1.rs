@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{StringToSign, hmac_sha1_base64, redacted_text};
+use super::{StringToSign, Text, hmac_sha1_base64, redacted_text};
 use crate::encoding::percent_encode_into;
 
 /// The V1 CanonicalizedQueryString: every signed parameter, sorted by name (byte order),
@@ -69,7 +69,10 @@ pub fn v1_string_to_sign(method: &str, params: &[(String, String)]) -> StringToS
         .collect();
     // As `CanonicalizedQueryString::new` sorts them.
     sorted.sort_unstable();
-    StringToSign::v1_sorted(method, sorted.into_iter())
+    let texts = sorted
+        .into_iter()
+        .map(|(k, v)| (Text::Raw(k), Text::Raw(v)));
+    StringToSign::v1_sorted(method, texts)
 }
 
 /// The V1 `Signature`: Base64 of HMAC-SHA1 over the StringToSign, keyed with
