@@ -108,20 +108,6 @@ pub fn percent_encode_twice_into(out: &mut String, s: &str) {
     encode_with(out, s, "%25");
 }
 
-/// Appends the encoding of `encoded`, a text this module's encoder wrote, to `out`: only its
-/// `%` signs need encoding (`%XY` → `%25XY`), so this copies the runs between them instead of
-/// reading every byte again. What a body value becomes in a V1 StringToSign.
-pub(crate) fn percent_encode_encoded_into(out: &mut String, encoded: &str) {
-    let mut pieces = encoded.split('%');
-    if let Some(first) = pieces.next() {
-        out.push_str(first);
-    }
-    for piece in pieces {
-        out.push_str("%25");
-        out.push_str(piece);
-    }
-}
-
 /// Encodes `pairs` as an `application/x-www-form-urlencoded` body: `k=v` joined by `&`, in the
 /// order given, each name and value passed through [`percent_encode`].
 ///
@@ -247,9 +233,6 @@ mod tests {
             let mut twice = String::new();
             percent_encode_twice_into(&mut twice, text);
             assert_eq!(twice, twice_expected, "{text:?}");
-            let mut again = String::new();
-            percent_encode_encoded_into(&mut again, &once);
-            assert_eq!(again, twice_expected, "{text:?}");
         }
     }
 

@@ -28,10 +28,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
-use crate::encoding::{
-    form_urlencode_into, percent_encode_encoded_into, percent_encode_into,
-    percent_encode_twice_into,
-};
+use crate::encoding::{form_urlencode_into, percent_encode_into, percent_encode_twice_into};
 use crate::sensitive::{REDACTED, Sensitive};
 
 mod v1;
@@ -118,18 +115,16 @@ impl StringToSign {
     /// The V1 StringToSign of parameters already sorted as the CanonicalizedQueryString sorts
     /// them, written in one pass: each name and value encoded twice straight into the text,
     /// without the CanonicalizedQueryString in between.
-    fn v1_sorted<'p>(method: &str, sorted: impl Iterator<Item = (Text<'p>, Text<'p>)>) -> Self {
+    fn v1_sorted<'p>(method: &str, sorted: impl Iterator<Item = Text<'p>>) -> Self {
         let mut text = String::with_capacity(1024);
         text.push_str(method);
         // `&` + percent_encode("/") + `&`.
         text.push_str("&%2F&");
-        for (i, (name, value)) in sorted.enumerate() {
+        for (i, param) in sorted.enumerate() {
             if i > 0 {
                 text.push_str("%26"); // `&`, encoded
             }
-            name.encode_twice_into(&mut text);
-            text.push_str("%3D"); // `=`, encoded
-            value.encode_twice_into(&mut text);
+            param.encode_twice_into(&mut text);
         }
         Self(text)
     }
@@ -166,19 +161,25 @@ impl fmt::Debug for StringToSign {
     }
 }
 
-/// A name or value on its way into a V1 StringToSign: raw, or already encoded once (a body
-/// parameter, read back from the body instead of encoded again).
+/// A parameter on its way into a V1 StringToSign: a raw name and value, or the `name=value`
+/// text already encoded once (a body parameter, read back from the body).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Text<'a> {
-    Raw(&'a str),
+    Raw(&'a str, &'a str),
     Encoded(&'a str),
 }
 
 impl Text<'_> {
+    /// Appends `percent_encode(percent_encode(name) + "=" + percent_encode(value))`.
     fn encode_twice_into(self, out: &mut String) {
         match self {
-            Text::Raw(raw) => percent_encode_twice_into(out, raw),
-            Text::Encoded(once) => percent_encode_encoded_into(out, once),
+            Text::Raw(name, value) => {
+                percent_encode_twice_into(out, name);
+                out.push_str("%3D"); // `=`, encoded
+                percent_encode_twice_into(out, value);
+            }
+            // Encoding the once-encoded text encodes its `%` signs and its `=`.
+            Text::Encoded(once) => percent_encode_into(out, once),
         }
     }
 }
@@ -495,26 +496,23 @@ fn encode_body<P: BodyParam>(params: &[P]) -> (String, Vec<EncodedParam<'_>>) {
         }
         let start = body.len();
         percent_encode_into(&mut body, param.name());
-        let equals = body.len();
         body.push('=');
         percent_encode_into(&mut body, param.value());
         encoded.push(EncodedParam {
             name: param.name(),
             value: param.value(),
-            name_at: (start, equals),
-            value_at: (equals + 1, body.len()),
+            at: (start, body.len()),
         });
     }
     (body, encoded)
 }
 
 /// A body parameter: raw name and value (what the CanonicalizedQueryString sorts by) and the
-/// byte ranges of their encodings in the body.
+/// byte range of its encoded `name=value` in the body.
 struct EncodedParam<'p> {
     name: &'p str,
     value: &'p str,
-    name_at: (usize, usize),
-    value_at: (usize, usize),
+    at: (usize, usize),
 }
 
 fn sign_v1<P: BodyParam>(input: &SigningInput<'_, P>, timestamp: String) -> SignedRequest {
@@ -548,12 +546,10 @@ fn sign_v1<P: BodyParam>(input: &SigningInput<'_, P>, timestamp: String) -> Sign
     // Sorted by the raw text; a body parameter's encoding is read back from the body.
     let common_texts = sorted_common
         .iter()
-        .map(|&(k, v)| ((k, v), (Text::Raw(k), Text::Raw(v))));
-    let body_texts = encoded.iter().map(|p| {
-        let name = Text::Encoded(&body[p.name_at.0..p.name_at.1]);
-        let value = Text::Encoded(&body[p.value_at.0..p.value_at.1]);
-        ((p.name, p.value), (name, value))
-    });
+        .map(|&(k, v)| ((k, v), Text::Raw(k, v)));
+    let body_texts = encoded
+        .iter()
+        .map(|p| ((p.name, p.value), Text::Encoded(&body[p.at.0..p.at.1])));
     let merged = merge_sorted(common_texts, body_texts).map(|(_, texts)| texts);
     let string_to_sign = StringToSign::v1_sorted(METHOD, merged);
     let signature = v1_signature(&string_to_sign, input.access_key_secret.expose());

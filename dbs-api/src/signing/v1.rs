@@ -69,9 +69,7 @@ pub fn v1_string_to_sign(method: &str, params: &[(String, String)]) -> StringToS
         .collect();
     // As `CanonicalizedQueryString::new` sorts them.
     sorted.sort_unstable();
-    let texts = sorted
-        .into_iter()
-        .map(|(k, v)| (Text::Raw(k), Text::Raw(v)));
+    let texts = sorted.into_iter().map(|(k, v)| Text::Raw(k, v));
     StringToSign::v1_sorted(method, texts)
 }
 
