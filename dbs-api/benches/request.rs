@@ -33,6 +33,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 const HOST: &str = "dbs-api.cn-hangzhou.aliyuncs.com";
+const BASE: &str = "https://dbs-api.cn-hangzhou.aliyuncs.com";
 
 /// The reference page's example values.
 fn reference_input() -> CreateRestoreTaskInput {
@@ -90,16 +91,7 @@ fn full(version: SignatureVersion, secret: &Sensitive<String>) -> (signing::Sign
         OffsetDateTime::now_utc(),
         &nonce,
     ));
-    // As the client writes the URL.
-    let mut url = String::with_capacity(HOST.len() + 10 + 512);
-    url.push_str("https://");
-    url.push_str(HOST);
-    url.push('/');
-    if !signed.query.is_empty() {
-        url.push('?');
-        let query = signed.query.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-        dbs_api::encoding::form_urlencode_into(&mut url, query);
-    }
+    let url = signed.url(BASE);
     (signed, url)
 }
 

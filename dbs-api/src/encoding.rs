@@ -20,49 +20,77 @@ const UNRESERVED: [bool; 256] = {
     table
 };
 
-/// The two upper-case hex digits of every byte, byte `b` at `2 * b`.
-const HEX_PAIRS: &str = {
-    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
-    const BYTES: [u8; 512] = {
-        let mut bytes = [0; 512];
-        let mut b = 0;
-        while b < 256 {
-            bytes[2 * b] = DIGITS[b >> 4];
-            bytes[2 * b + 1] = DIGITS[b & 0xF];
-            b += 1;
-        }
-        bytes
-    };
-    match std::str::from_utf8(&BYTES) {
-        Ok(pairs) => pairs,
-        Err(_) => panic!("hex digits are ASCII"),
-    }
-};
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
-/// Appends `s` percent-encoded to `out`, `escape` standing for the `%` of each `%XY`: `"%"`
-/// encodes once, `"%25"` encodes the encoding (what a V1 StringToSign holds).
-///
-/// Runs of unreserved bytes are copied whole (most values are plain words), and each other
-/// byte is two copies: the escape and its hex pair from a table.
-fn encode_with(out: &mut String, s: &str, escape: &str) {
-    let bytes = s.as_bytes();
-    out.reserve(bytes.len());
-    let mut at = 0;
-    while at < bytes.len() {
-        let run = bytes[at..]
-            .iter()
-            .take_while(|&&b| UNRESERVED[usize::from(b)])
-            .count();
-        if run > 0 {
-            // An ASCII run: both ends are character boundaries.
-            out.push_str(&s[at..at + run]);
-            at += run;
+/// Text built from pieces and percent-encoded values, as bytes, made a `String` once at the end:
+/// the body, the canonical strings, the URL. Escapes are pushed byte by byte and unreserved runs
+/// copied whole, with no UTF-8 bookkeeping per piece.
+#[derive(Debug, Default)]
+pub(crate) struct TextBuf(Vec<u8>);
+
+impl TextBuf {
+    /// An empty text with room for `capacity` bytes.
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Self(Vec::with_capacity(capacity))
+    }
+
+    /// Appends `s` as it is.
+    pub(crate) fn push_str(&mut self, s: &str) {
+        self.0.extend_from_slice(s.as_bytes());
+    }
+
+    /// Appends [`percent_encode`]`(s)`.
+    pub(crate) fn encode(&mut self, s: &str) {
+        self.encode_with(s.as_bytes(), b"%");
+    }
+
+    /// Appends `percent_encode(percent_encode(s))` in one pass: an unreserved byte stays, any
+    /// other becomes `%25XY` (the `%` of `%XY` encoded). What a value becomes in a V1
+    /// StringToSign, which encodes the already encoded CanonicalizedQueryString.
+    pub(crate) fn encode_twice(&mut self, s: &str) {
+        self.encode_with(s.as_bytes(), b"%25");
+    }
+
+    /// Appends the [`form_urlencode`] text of `pairs`.
+    pub(crate) fn form_pairs<'a>(&mut self, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
+        for (i, (name, value)) in pairs.into_iter().enumerate() {
+            if i > 0 {
+                self.0.push(b'&');
+            }
+            self.encode(name);
+            self.0.push(b'=');
+            self.encode(value);
         }
-        let Some(&b) = bytes.get(at) else { break };
-        let b = usize::from(b);
-        out.push_str(escape);
-        out.push_str(&HEX_PAIRS[2 * b..2 * b + 2]);
-        at += 1;
+    }
+
+    /// Bytes written so far.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn encode_with(&mut self, bytes: &[u8], escape: &[u8]) {
+        let out = &mut self.0;
+        out.reserve(bytes.len());
+        let mut at = 0;
+        while at < bytes.len() {
+            let run = bytes[at..]
+                .iter()
+                .take_while(|&&b| UNRESERVED[usize::from(b)])
+                .count();
+            out.extend_from_slice(&bytes[at..at + run]);
+            at += run;
+            let Some(&b) = bytes.get(at) else { break };
+            out.extend_from_slice(escape);
+            out.push(HEX_UPPER[usize::from(b >> 4)]);
+            out.push(HEX_UPPER[usize::from(b & 0xF)]);
+            at += 1;
+        }
+    }
+
+    /// The text. Every piece was a `str` or encoded to ASCII, so the bytes are UTF-8.
+    pub(crate) fn finish(self) -> String {
+        String::from_utf8(self.0)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 }
 
@@ -78,34 +106,9 @@ fn encode_with(out: &mut String, s: &str, escape: &str) {
 /// assert_eq!(percent_encode("2016-02-23T12:46:24Z"), "2016-02-23T12%3A46%3A24Z");
 /// ```
 pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    percent_encode_into(&mut out, s);
-    out
-}
-
-/// Appends [`percent_encode`]`(s)` to `out`, so a caller building a longer text (a body, a
-/// canonical string) encodes each value once into its own buffer.
-///
-/// ```
-/// let mut body = String::from("Name=");
-/// dbs_api::encoding::percent_encode_into(&mut body, "a b");
-/// assert_eq!(body, "Name=a%20b");
-/// ```
-pub fn percent_encode_into(out: &mut String, s: &str) {
-    encode_with(out, s, "%");
-}
-
-/// Appends `percent_encode(percent_encode(s))` to `out` in one pass: what a value becomes in a
-/// V1 StringToSign, which encodes the already encoded CanonicalizedQueryString. An unreserved
-/// byte stays, any other becomes `%25XY` (the `%` of `%XY` encoded).
-///
-/// ```
-/// let mut sts = String::new();
-/// dbs_api::encoding::percent_encode_twice_into(&mut sts, "12:46 é");
-/// assert_eq!(sts, "12%253A46%2520%25C3%25A9");
-/// ```
-pub fn percent_encode_twice_into(out: &mut String, s: &str) {
-    encode_with(out, s, "%25");
+    let mut out = TextBuf::with_capacity(s.len());
+    out.encode(s);
+    out.finish()
 }
 
 /// Encodes `pairs` as an `application/x-www-form-urlencoded` body: `k=v` joined by `&`, in the
@@ -119,27 +122,9 @@ pub fn percent_encode_twice_into(out: &mut String, s: &str) {
 /// assert_eq!(form_urlencode(&[("b", "x y"), ("a", "1+1")]), "b=x%20y&a=1%2B1");
 /// ```
 pub fn form_urlencode<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
-    let mut out = String::new();
-    form_urlencode_into(
-        &mut out,
-        pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())),
-    );
-    out
-}
-
-/// Appends the [`form_urlencode`] text of `pairs` to `out`.
-pub fn form_urlencode_into<'a>(
-    out: &mut String,
-    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-) {
-    for (i, (k, v)) in pairs.into_iter().enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        percent_encode_into(out, k);
-        out.push('=');
-        percent_encode_into(out, v);
-    }
+    let mut out = TextBuf::default();
+    out.form_pairs(pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())));
+    out.finish()
 }
 
 /// Why a form body could not be decoded by [`form_urldecode`].
@@ -230,9 +215,9 @@ mod tests {
             let once = utf8_percent_encode(text, RFC3986).to_string();
             assert_eq!(percent_encode(text), once, "{text:?}");
             let twice_expected = utf8_percent_encode(&once, RFC3986).to_string();
-            let mut twice = String::new();
-            percent_encode_twice_into(&mut twice, text);
-            assert_eq!(twice, twice_expected, "{text:?}");
+            let mut twice = TextBuf::default();
+            twice.encode_twice(text);
+            assert_eq!(twice.finish(), twice_expected, "{text:?}");
         }
     }
 

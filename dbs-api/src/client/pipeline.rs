@@ -15,7 +15,6 @@ use super::redact::LazyRedactor;
 use super::{Inner, RetryConfig};
 use crate::ValidationContext;
 use crate::credentials::{Credentials, ProvideCredentials};
-use crate::encoding::form_urlencode_into;
 use crate::error::Error;
 use crate::signing::{SignatureVersion, SignedRequest, SigningInput, new_nonce, sign};
 use crate::wire::WireParam;
@@ -350,16 +349,7 @@ impl Inner {
     }
 
     fn url(&self, signed: &SignedRequest) -> String {
-        let base = &self.endpoint.base;
-        let mut url = String::with_capacity(base.len() + 2 + 512);
-        url.push_str(base);
-        url.push('/');
-        if !signed.query.is_empty() {
-            url.push('?');
-            let query = signed.query.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-            form_urlencode_into(&mut url, query);
-        }
-        url
+        signed.url(&self.endpoint.base)
     }
 
     /// Signs a call as its first attempt would be signed, for `dry_run`.

@@ -28,7 +28,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
-use crate::encoding::{form_urlencode_into, percent_encode_into, percent_encode_twice_into};
+use crate::encoding::TextBuf;
 use crate::sensitive::{REDACTED, Sensitive};
 
 mod v1;
@@ -103,20 +103,20 @@ impl StringToSign {
     ///
     /// The method must be the one actually sent (`GET` and `POST` sign differently).
     pub fn v1(method: &str, cqs: &CanonicalizedQueryString) -> Self {
-        let mut text = String::with_capacity(method.len() + 5 + cqs.as_str().len() * 5 / 4);
+        let mut text = TextBuf::with_capacity(method.len() + 5 + cqs.as_str().len() * 5 / 4);
         text.push_str(method);
-        text.push('&');
-        percent_encode_into(&mut text, "/");
-        text.push('&');
-        percent_encode_into(&mut text, cqs.as_str());
-        Self(text)
+        text.push_str("&");
+        text.encode("/");
+        text.push_str("&");
+        text.encode(cqs.as_str());
+        Self(text.finish())
     }
 
     /// The V1 StringToSign of parameters already sorted as the CanonicalizedQueryString sorts
     /// them, written in one pass: each name and value encoded twice straight into the text,
     /// without the CanonicalizedQueryString in between.
     fn v1_sorted<'p>(method: &str, sorted: impl Iterator<Item = Text<'p>>) -> Self {
-        let mut text = String::with_capacity(1024);
+        let mut text = TextBuf::with_capacity(1024);
         text.push_str(method);
         // `&` + percent_encode("/") + `&`.
         text.push_str("&%2F&");
@@ -126,7 +126,7 @@ impl StringToSign {
             }
             param.encode_twice_into(&mut text);
         }
-        Self(text)
+        Self(text.finish())
     }
 
     /// V3 StringToSign: `"ACS3-HMAC-SHA256\n" + hex(sha256(canonical_request))`.
@@ -171,15 +171,15 @@ enum Text<'a> {
 
 impl Text<'_> {
     /// Appends `percent_encode(percent_encode(name) + "=" + percent_encode(value))`.
-    fn encode_twice_into(self, out: &mut String) {
+    fn encode_twice_into(self, out: &mut TextBuf) {
         match self {
             Text::Raw(name, value) => {
-                percent_encode_twice_into(out, name);
+                out.encode_twice(name);
                 out.push_str("%3D"); // `=`, encoded
-                percent_encode_twice_into(out, value);
+                out.encode_twice(value);
             }
             // Encoding the once-encoded text encodes its `%` signs and its `=`.
-            Text::Encoded(once) => percent_encode_into(out, once),
+            Text::Encoded(once) => out.encode(once),
         }
     }
 }
@@ -399,6 +399,22 @@ pub struct SignedRequest {
     pub string_to_sign: StringToSign,
 }
 
+impl SignedRequest {
+    /// The URL to send the request to: `base` (scheme and authority, such as
+    /// `https://dbs-api.cn-hangzhou.aliyuncs.com`), the path `/`, and the query percent-encoded
+    /// as signed.
+    pub fn url(&self, base: &str) -> String {
+        let mut url = TextBuf::with_capacity(base.len() + 2 + 40 * self.query.len());
+        url.push_str(base);
+        url.push_str("/");
+        if !self.query.is_empty() {
+            url.push_str("?");
+            url.form_pairs(self.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        }
+        url.finish()
+    }
+}
+
 impl fmt::Debug for SignedRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let query: Vec<(&str, String)> = self
@@ -488,23 +504,23 @@ fn encode_body<P: BodyParam>(params: &[P]) -> (String, Vec<EncodedParam<'_>>) {
         .iter()
         .map(|p| p.name().len() + p.value().len() + 2)
         .sum();
-    let mut body = String::with_capacity(raw + raw / 4);
+    let mut body = TextBuf::with_capacity(raw + raw / 4);
     let mut encoded = Vec::with_capacity(params.len());
     for (i, param) in params.iter().enumerate() {
         if i > 0 {
-            body.push('&');
+            body.push_str("&");
         }
         let start = body.len();
-        percent_encode_into(&mut body, param.name());
-        body.push('=');
-        percent_encode_into(&mut body, param.value());
+        body.encode(param.name());
+        body.push_str("=");
+        body.encode(param.value());
         encoded.push(EncodedParam {
             name: param.name(),
             value: param.value(),
             at: (start, body.len()),
         });
     }
-    (body, encoded)
+    (body.finish(), encoded)
 }
 
 /// A body parameter: raw name and value (what the CanonicalizedQueryString sorts by) and the
@@ -582,8 +598,9 @@ fn sign_v3<P: BodyParam>(input: &SigningInput<'_, P>, timestamp: String) -> Sign
     let params = input.body_params.iter().map(|p| (p.name(), p.value()));
     // Encoded, a value rarely grows by more than a quarter.
     let raw: usize = params.clone().map(|(k, v)| k.len() + v.len() + 2).sum();
-    let mut body = String::with_capacity(raw + raw / 4);
-    form_urlencode_into(&mut body, params);
+    let mut body = TextBuf::with_capacity(raw + raw / 4);
+    body.form_pairs(params);
+    let body = body.finish();
     let payload_hash = sha256_hex(body.as_bytes());
     let token = input.security_token.map(|t| t.expose().as_str());
     // Lower-case and sorted by name, as the CanonicalRequest lists them; sent in this order.

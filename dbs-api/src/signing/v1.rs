@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::{StringToSign, Text, hmac_sha1_base64, redacted_text};
-use crate::encoding::percent_encode_into;
+use crate::encoding::TextBuf;
 
 /// The V1 CanonicalizedQueryString: every signed parameter, sorted by name (byte order),
 /// written `percent_encode(name)=percent_encode(value)` and joined by `&`.
@@ -26,16 +26,9 @@ impl CanonicalizedQueryString {
             .collect();
         // Java's Arrays.sort and Go's url.Values.Encode both sort by code unit / byte.
         sorted.sort_unstable();
-        let mut out = String::with_capacity(1024);
-        for (i, (k, v)) in sorted.into_iter().enumerate() {
-            if i > 0 {
-                out.push('&');
-            }
-            percent_encode_into(&mut out, k);
-            out.push('=');
-            percent_encode_into(&mut out, v);
-        }
-        Self(out)
+        let mut out = TextBuf::with_capacity(1024);
+        out.form_pairs(sorted);
+        Self(out.finish())
     }
 
     /// The exact text.
