@@ -115,8 +115,12 @@ impl StringToSign {
     /// The V1 StringToSign of parameters already sorted as the CanonicalizedQueryString sorts
     /// them, written in one pass: each name and value encoded twice straight into the text,
     /// without the CanonicalizedQueryString in between.
-    fn v1_sorted<'p>(method: &str, sorted: impl Iterator<Item = Text<'p>>) -> Self {
-        let mut text = TextBuf::with_capacity(1024);
+    fn v1_sorted<'p>(
+        method: &str,
+        sorted: impl Iterator<Item = Text<'p>>,
+        capacity: usize,
+    ) -> Self {
+        let mut text = TextBuf::with_capacity(capacity);
         text.push_str(method);
         // `&` + percent_encode("/") + `&`.
         text.push_str("&%2F&");
@@ -567,7 +571,9 @@ fn sign_v1<P: BodyParam>(input: &SigningInput<'_, P>, timestamp: String) -> Sign
         .iter()
         .map(|p| ((p.name, p.value), Text::Encoded(&body[p.at.0..p.at.1])));
     let merged = merge_sorted(common_texts, body_texts).map(|(_, texts)| texts);
-    let string_to_sign = StringToSign::v1_sorted(METHOD, merged);
+    // The body encoded once more, plus the common parameters: rarely more.
+    let capacity = (body.len() + 300) * 5 / 4;
+    let string_to_sign = StringToSign::v1_sorted(METHOD, merged, capacity);
     let signature = v1_signature(&string_to_sign, input.access_key_secret.expose());
 
     let mut query = Vec::with_capacity(n + 1);

@@ -26,7 +26,8 @@ impl CanonicalizedQueryString {
             .collect();
         // Java's Arrays.sort and Go's url.Values.Encode both sort by code unit / byte.
         sorted.sort_unstable();
-        let mut out = TextBuf::with_capacity(1024);
+        let raw: usize = sorted.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+        let mut out = TextBuf::with_capacity(raw + raw / 4);
         out.form_pairs(sorted);
         Self(out.finish())
     }
@@ -63,7 +64,8 @@ pub fn v1_string_to_sign(method: &str, params: &[(String, String)]) -> StringToS
     // As `CanonicalizedQueryString::new` sorts them.
     sorted.sort_unstable();
     let texts = sorted.into_iter().map(|(k, v)| Text::Raw(k, v));
-    StringToSign::v1_sorted(method, texts)
+    let raw: usize = params.iter().map(|(k, v)| k.len() + v.len() + 1).sum();
+    StringToSign::v1_sorted(method, texts, raw * 5 / 4 + 16)
 }
 
 /// The V1 `Signature`: Base64 of HMAC-SHA1 over the StringToSign, keyed with
