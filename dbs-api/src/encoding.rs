@@ -51,6 +51,33 @@ impl TextBuf {
         self.encode_with(s.as_bytes(), b"%25");
     }
 
+    /// Appends [`percent_encode`]`(s)` to `self` and its encoding once more to `twice`, reading
+    /// `s` once: a V1 body value and what it becomes in the StringToSign.
+    pub(crate) fn encode_also_twice(&mut self, twice: &mut TextBuf, s: &str) {
+        let bytes = s.as_bytes();
+        self.0.reserve(bytes.len());
+        twice.0.reserve(bytes.len());
+        let mut at = 0;
+        while at < bytes.len() {
+            let run = &bytes[at..];
+            let run = &run[..run
+                .iter()
+                .take_while(|&&b| UNRESERVED[usize::from(b)])
+                .count()];
+            self.0.extend_from_slice(run);
+            twice.0.extend_from_slice(run);
+            at += run.len();
+            let Some(&b) = bytes.get(at) else { break };
+            let (hi, lo) = (
+                HEX_UPPER[usize::from(b >> 4)],
+                HEX_UPPER[usize::from(b & 0xF)],
+            );
+            self.0.extend_from_slice(&[b'%', hi, lo]);
+            twice.0.extend_from_slice(&[b'%', b'2', b'5', hi, lo]);
+            at += 1;
+        }
+    }
+
     /// Appends the [`form_urlencode`] text of `pairs`.
     pub(crate) fn form_pairs<'a>(&mut self, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
         for (i, (name, value)) in pairs.into_iter().enumerate() {
@@ -218,6 +245,10 @@ mod tests {
             let mut twice = TextBuf::default();
             twice.encode_twice(text);
             assert_eq!(twice.finish(), twice_expected, "{text:?}");
+            let (mut once_too, mut twice_too) = (TextBuf::default(), TextBuf::default());
+            once_too.encode_also_twice(&mut twice_too, text);
+            assert_eq!(once_too.finish(), once, "{text:?}");
+            assert_eq!(twice_too.finish(), twice_expected, "{text:?}");
         }
     }
 

@@ -165,12 +165,12 @@ impl fmt::Debug for StringToSign {
     }
 }
 
-/// A parameter on its way into a V1 StringToSign: a raw name and value, or the `name=value`
-/// text already encoded once (a body parameter, read back from the body).
+/// A parameter on its way into a V1 StringToSign: a raw name and value, or its text already
+/// encoded twice (a body parameter, encoded twice as the body was written).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Text<'a> {
     Raw(&'a str, &'a str),
-    Encoded(&'a str),
+    Twice(&'a str),
 }
 
 impl Text<'_> {
@@ -182,8 +182,7 @@ impl Text<'_> {
                 out.push_str("%3D"); // `=`, encoded
                 out.encode_twice(value);
             }
-            // Encoding the once-encoded text encodes its `%` signs and its `=`.
-            Text::Encoded(once) => out.encode(once),
+            Text::Twice(twice) => out.push_str(twice),
         }
     }
 }
@@ -502,33 +501,37 @@ pub fn sign<P: BodyParam>(input: &SigningInput<'_, P>) -> SignedRequest {
 }
 
 /// The form body of `params`, and where each one's encoded name and value lie in it.
-fn encode_body<P: BodyParam>(params: &[P]) -> (String, Vec<EncodedParam<'_>>) {
+/// The twice-encoded `name%3Dvalue` of each parameter lies in the second string, for the V1
+/// StringToSign: each value is read once for both.
+fn encode_body<P: BodyParam>(params: &[P]) -> (String, String, Vec<EncodedParam<'_>>) {
     // Encoded, a value rarely grows by more than a quarter.
     let raw: usize = params
         .iter()
         .map(|p| p.name().len() + p.value().len() + 2)
         .sum();
     let mut body = TextBuf::with_capacity(raw + raw / 4);
+    let mut twice = TextBuf::with_capacity(raw + raw / 2);
     let mut encoded = Vec::with_capacity(params.len());
     for (i, param) in params.iter().enumerate() {
         if i > 0 {
             body.push_str("&");
         }
-        let start = body.len();
-        body.encode(param.name());
+        let start = twice.len();
+        body.encode_also_twice(&mut twice, param.name());
         body.push_str("=");
-        body.encode(param.value());
+        twice.push_str("%3D"); // `=`, encoded
+        body.encode_also_twice(&mut twice, param.value());
         encoded.push(EncodedParam {
             name: param.name(),
             value: param.value(),
-            at: (start, body.len()),
+            at: (start, twice.len()),
         });
     }
-    (body.finish(), encoded)
+    (body.finish(), twice.finish(), encoded)
 }
 
 /// A body parameter: raw name and value (what the CanonicalizedQueryString sorts by) and the
-/// byte range of its encoded `name=value` in the body.
+/// byte range of its twice-encoded `name%3Dvalue`.
 struct EncodedParam<'p> {
     name: &'p str,
     value: &'p str,
@@ -536,7 +539,7 @@ struct EncodedParam<'p> {
 }
 
 fn sign_v1<P: BodyParam>(input: &SigningInput<'_, P>, timestamp: String) -> SignedRequest {
-    let (body, mut encoded) = encode_body(input.body_params);
+    let (body, twice, mut encoded) = encode_body(input.body_params);
     let token = input.security_token.map(|t| t.expose().as_str());
     // In the order the URL has always carried them; `SecurityToken` only with STS credentials.
     let common = [
@@ -569,7 +572,7 @@ fn sign_v1<P: BodyParam>(input: &SigningInput<'_, P>, timestamp: String) -> Sign
         .map(|&(k, v)| ((k, v), Text::Raw(k, v)));
     let body_texts = encoded
         .iter()
-        .map(|p| ((p.name, p.value), Text::Encoded(&body[p.at.0..p.at.1])));
+        .map(|p| ((p.name, p.value), Text::Twice(&twice[p.at.0..p.at.1])));
     let merged = merge_sorted(common_texts, body_texts).map(|(_, texts)| texts);
     // The body encoded once more, plus the common parameters: rarely more.
     let capacity = (body.len() + 300) * 5 / 4;
