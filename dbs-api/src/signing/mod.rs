@@ -386,8 +386,8 @@ impl<P: BodyParam> fmt::Debug for SigningInput<'_, P> {
 /// `Debug` masks the signature, the SecurityToken and the body (which may hold a password).
 #[derive(Clone)]
 pub struct SignedRequest {
-    /// Query parameters for the URL, already signed; percent-encode them with
-    /// [`percent_encode`] when building the URL.
+    /// Query parameters for the URL, already signed; [`SignedRequest::url`] writes them
+    /// percent-encoded (as [`percent_encode`](crate::encoding::percent_encode) does).
     /// V1: `Action`, `Version`, `Format=JSON`, `AccessKeyId`, `SignatureMethod=HMAC-SHA1`,
     /// `SignatureVersion=1.0`, `SignatureNonce`, `Timestamp`, `SecurityToken` (STS only), `Signature`.
     /// V3: empty.
