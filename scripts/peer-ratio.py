@@ -74,11 +74,11 @@ def python_us(fn):
 def ours_us():
     out = subprocess.run(
         ["cargo", "bench", "-q", "-p", "dbs-api", "--bench", "request", "--",
-         "--warm-up-time", "1", "--measurement-time", "3", "build\\+validate"],
+         "--warm-up-time", "1", "--measurement-time", "3", "prepare/full"],
         check=True, capture_output=True, text=True).stdout
     units = {"ns": 1e-3, "µs": 1.0, "us": 1.0, "ms": 1e3}
     found = {}
-    for name, value, unit in re.findall(r"sign/(v[13])\s+time:\s+\[\S+ \S+ (\S+) (\S+)", out):
+    for name, value, unit in re.findall(r"prepare/full_(v[13])\s+time:\s+\[\S+ \S+ (\S+) (\S+)", out):
         found[name] = float(value) * units[unit]
     return found
 

@@ -6,14 +6,118 @@
 //! `%7E` for `~`) give different bytes and therefore different signatures, so this module never
 //! emits them. Encoding the body with the same encoder means the bytes sent are the bytes signed.
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+/// Whether a byte is RFC 3986 unreserved (`A-Z a-z 0-9 - _ . ~`): the bytes kept as-is.
+const UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] =
+            matches!(b as u8, b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~');
+        b += 1;
+    }
+    table
+};
 
-/// Every byte except the RFC 3986 unreserved characters `A-Z a-z 0-9 - _ . ~`.
-const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Text built from pieces and percent-encoded values, as bytes, made a `String` once at the end:
+/// the body, the canonical strings, the URL. Escapes are pushed byte by byte and unreserved runs
+/// copied whole, with no UTF-8 bookkeeping per piece.
+#[derive(Debug, Default)]
+pub(crate) struct TextBuf(Vec<u8>);
+
+impl TextBuf {
+    /// An empty text with room for `capacity` bytes.
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Self(Vec::with_capacity(capacity))
+    }
+
+    /// Appends `s` as it is.
+    pub(crate) fn push_str(&mut self, s: &str) {
+        self.0.extend_from_slice(s.as_bytes());
+    }
+
+    /// Appends [`percent_encode`]`(s)`.
+    pub(crate) fn encode(&mut self, s: &str) {
+        self.encode_with(s.as_bytes(), b"%");
+    }
+
+    /// Appends `percent_encode(percent_encode(s))` in one pass: an unreserved byte stays, any
+    /// other becomes `%25XY` (the `%` of `%XY` encoded). What a value becomes in a V1
+    /// StringToSign, which encodes the already encoded CanonicalizedQueryString.
+    pub(crate) fn encode_twice(&mut self, s: &str) {
+        self.encode_with(s.as_bytes(), b"%25");
+    }
+
+    /// Appends [`percent_encode`]`(s)` to `self` and its encoding once more to `twice`, reading
+    /// `s` once: a V1 body value and what it becomes in the StringToSign.
+    pub(crate) fn encode_also_twice(&mut self, twice: &mut TextBuf, s: &str) {
+        let bytes = s.as_bytes();
+        self.0.reserve(bytes.len());
+        twice.0.reserve(bytes.len());
+        let mut at = 0;
+        while at < bytes.len() {
+            let run = &bytes[at..];
+            let run = &run[..run
+                .iter()
+                .take_while(|&&b| UNRESERVED[usize::from(b)])
+                .count()];
+            self.0.extend_from_slice(run);
+            twice.0.extend_from_slice(run);
+            at += run.len();
+            let Some(&b) = bytes.get(at) else { break };
+            let (hi, lo) = (
+                HEX_UPPER[usize::from(b >> 4)],
+                HEX_UPPER[usize::from(b & 0xF)],
+            );
+            self.0.extend_from_slice(&[b'%', hi, lo]);
+            twice.0.extend_from_slice(&[b'%', b'2', b'5', hi, lo]);
+            at += 1;
+        }
+    }
+
+    /// Appends the [`form_urlencode`] text of `pairs`.
+    pub(crate) fn form_pairs<'a>(&mut self, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
+        for (i, (name, value)) in pairs.into_iter().enumerate() {
+            if i > 0 {
+                self.0.push(b'&');
+            }
+            self.encode(name);
+            self.0.push(b'=');
+            self.encode(value);
+        }
+    }
+
+    /// Bytes written so far.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn encode_with(&mut self, bytes: &[u8], escape: &[u8]) {
+        let out = &mut self.0;
+        out.reserve(bytes.len());
+        let mut at = 0;
+        while at < bytes.len() {
+            let run = bytes[at..]
+                .iter()
+                .take_while(|&&b| UNRESERVED[usize::from(b)])
+                .count();
+            out.extend_from_slice(&bytes[at..at + run]);
+            at += run;
+            let Some(&b) = bytes.get(at) else { break };
+            out.extend_from_slice(escape);
+            out.push(HEX_UPPER[usize::from(b >> 4)]);
+            out.push(HEX_UPPER[usize::from(b & 0xF)]);
+            at += 1;
+        }
+    }
+
+    /// The text. Every piece was a `str` or encoded to ASCII, so the bytes are UTF-8.
+    pub(crate) fn finish(self) -> String {
+        String::from_utf8(self.0)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+}
 
 /// Percent-encodes `s` the way Alibaba Cloud signatures require (RFC 3986).
 ///
@@ -27,7 +131,9 @@ const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
 /// assert_eq!(percent_encode("2016-02-23T12:46:24Z"), "2016-02-23T12%3A46%3A24Z");
 /// ```
 pub fn percent_encode(s: &str) -> String {
-    utf8_percent_encode(s, RFC3986).to_string()
+    let mut out = TextBuf::with_capacity(s.len());
+    out.encode(s);
+    out.finish()
 }
 
 /// Encodes `pairs` as an `application/x-www-form-urlencoded` body: `k=v` joined by `&`, in the
@@ -41,16 +147,9 @@ pub fn percent_encode(s: &str) -> String {
 /// assert_eq!(form_urlencode(&[("b", "x y"), ("a", "1+1")]), "b=x%20y&a=1%2B1");
 /// ```
 pub fn form_urlencode<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
-    let mut out = String::new();
-    for (i, (k, v)) in pairs.iter().enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        out.push_str(&percent_encode(k.as_ref()));
-        out.push('=');
-        out.push_str(&percent_encode(v.as_ref()));
-    }
-    out
+    let mut out = TextBuf::default();
+    out.form_pairs(pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())));
+    out.finish()
 }
 
 /// Why a form body could not be decoded by [`form_urldecode`].
@@ -139,6 +238,33 @@ mod tests {
         assert_eq!(percent_encode(unreserved), unreserved);
         assert_eq!(percent_encode(" *+/=%&é"), "%20%2A%2B%2F%3D%25%26%C3%A9");
         assert_eq!(percent_encode(""), "");
+    }
+
+    #[test]
+    fn every_byte_encodes_as_the_percent_encoding_crate_does() {
+        // The crate this encoder replaced, with RFC 3986's unreserved set, is the reference.
+        use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+        const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
+            .remove(b'-')
+            .remove(b'_')
+            .remove(b'.')
+            .remove(b'~');
+        let all: String = (0..=0x2FFu32)
+            .chain([0xFFFD, 0x1F600])
+            .filter_map(char::from_u32)
+            .collect();
+        for text in [all.as_str(), "plain", "ab%cd", "é", "xé", "éx", "é é", ""] {
+            let once = utf8_percent_encode(text, RFC3986).to_string();
+            assert_eq!(percent_encode(text), once, "{text:?}");
+            let twice_expected = utf8_percent_encode(&once, RFC3986).to_string();
+            let mut twice = TextBuf::default();
+            twice.encode_twice(text);
+            assert_eq!(twice.finish(), twice_expected, "{text:?}");
+            let (mut once_too, mut twice_too) = (TextBuf::default(), TextBuf::default());
+            once_too.encode_also_twice(&mut twice_too, text);
+            assert_eq!(once_too.finish(), once, "{text:?}");
+            assert_eq!(twice_too.finish(), twice_expected, "{text:?}");
+        }
     }
 
     #[test]

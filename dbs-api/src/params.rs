@@ -438,7 +438,10 @@ pub fn validate(
 
 /// The parameters to send, in table order: only those set.
 pub fn to_wire_params(params: &'static [ParamSpec], slots: &[&dyn Slot]) -> Vec<WireParam> {
-    let mut wire = Vec::with_capacity(params.len());
+    // Sized to the parameters set, not the table: a table of 22 rows would ask for over 1 KiB,
+    // past the allocator's fast path.
+    let set = slots.iter().filter(|slot| slot.get().is_some()).count();
+    let mut wire = Vec::with_capacity(set);
     for (spec, slot) in params.iter().zip(slots) {
         if let Some(value) = slot.get() {
             wire.push(WireParam {

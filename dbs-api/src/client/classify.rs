@@ -11,7 +11,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::clock::{ClockSkew, retry_after};
-use super::redact::Redactor;
+use super::redact::{LazyRedactor, Redactor};
 use super::retry::retryable_status;
 use crate::CommonErrorCode;
 use crate::error::{Error, ServiceError};
@@ -65,6 +65,10 @@ impl Reply {
 }
 
 /// A successful answer: the JSON object of a 2xx response that is not an error.
+///
+/// `content_type` and `request_id` are the server's text as it came: redact them before they
+/// reach an error or a log ([`Answer::redacted_request_id`]), so a call that succeeds never
+/// builds its redactor.
 #[derive(Debug)]
 pub(crate) struct Answer {
     pub body: Value,
@@ -75,6 +79,13 @@ pub(crate) struct Answer {
 
 impl Answer {
     /// The answer does not fit the operation's output.
+    /// The RequestId, fit for an error or a log.
+    pub fn redacted_request_id(&self, redactor: &Redactor) -> Option<String> {
+        self.request_id
+            .as_deref()
+            .map(|id| capped(redactor.redact(id)))
+    }
+
     pub fn undecodable(&self, e: &serde_json::Error, redactor: &Redactor) -> Error {
         // serde's message can quote a value; the body may echo the request. The lenient
         // readers quote the whole offending value, which may be most of a 10 MB body: cut
@@ -87,12 +98,12 @@ impl Answer {
         }
         Error::UnexpectedResponse {
             status: self.status,
-            content_type: self.content_type.clone(),
+            content_type: self.content_type.as_deref().map(|t| redactor.redact(t)),
             snippet: format!(
                 "response does not match the documented shape ({reason}): {}",
                 snippet(text.as_bytes(), redactor)
             ),
-            request_id: self.request_id.clone(),
+            request_id: self.redacted_request_id(redactor),
             retry_after: None,
             client_token: None,
         }
@@ -178,9 +189,18 @@ fn snippet(bytes: &[u8], redactor: &Redactor) -> String {
     redactor.redact_prefix(&String::from_utf8_lossy(bytes), SNIPPET_BYTES)
 }
 
-fn header(headers: &HeaderMap, name: &str, redactor: &Redactor) -> Option<String> {
-    let value = headers.get(name)?.to_str().ok()?;
-    Some(redactor.redact(value))
+fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name)?.to_str().ok()
+}
+
+/// A field as [`field`] reads it, before redaction: for decisions, and for an answer that
+/// keeps the server's text (see [`Answer`]).
+fn raw_field(body: &Value, names: &[&str]) -> Option<String> {
+    names.iter().find_map(|name| match body.get(name)? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
 }
 
 /// Reads a string field under either spelling the services use (`Code` / `code`), cut as a
@@ -224,19 +244,21 @@ fn capped(message: String) -> String {
 pub(crate) fn classify(
     reply: Reply,
     signed: &SignedRequest,
-    redactor: &Redactor,
+    lazy: &LazyRedactor<'_>,
     attempts: u32,
     retryable_code: fn(&str) -> bool,
 ) -> Result<Answer, Box<AttemptFailure>> {
     let status = reply.status;
-    let content_type = header(&reply.headers, "content-type", redactor);
+    let content_type = header(&reply.headers, "content-type");
     let retry_after = requested_wait(&reply.headers);
-    let header_request_id = header(&reply.headers, "x-acs-request-id", redactor);
+    // Server text reaches an error redacted; the redactor is built on the first such use.
+    let redacted = |text: Option<&str>| text.map(|t| lazy.get().redact(t));
+    let header_request_id = || redacted(header(&reply.headers, "x-acs-request-id"));
     let unexpected =
         |snippet: String, request_id: Option<String>, retryable: bool| AttemptFailure {
             error: Error::UnexpectedResponse {
                 status,
-                content_type: content_type.clone(),
+                content_type: redacted(content_type),
                 snippet,
                 request_id,
                 retry_after,
@@ -248,57 +270,63 @@ pub(crate) fn classify(
         };
     if reply.too_large {
         let text = format!("the response body is larger than {MAX_RESPONSE_BYTES} bytes; not read");
-        return Err(Box::new(unexpected(text, header_request_id, false)));
+        return Err(Box::new(unexpected(text, header_request_id(), false)));
     }
     if too_many_marks(&reply.body) {
         let text = format!(
             "the response body holds more than {MAX_RESPONSE_JSON_MARKS} JSON values; not read"
         );
-        return Err(Box::new(unexpected(text, header_request_id, false)));
+        return Err(Box::new(unexpected(text, header_request_id(), false)));
     }
     let body = match serde_json::from_slice::<Value>(&reply.body) {
         Ok(body @ Value::Object(_)) => body,
         _ => {
-            let text = snippet(&reply.body, redactor);
+            let text = snippet(&reply.body, lazy.get());
             return Err(Box::new(unexpected(
                 text,
-                header_request_id,
+                header_request_id(),
                 retryable_status(status),
             )));
         }
     };
-    let request_id = field(&body, &["RequestId", "requestId"], redactor).or(header_request_id);
+    // Decided on the server's own text; what an error shows is redacted below.
+    let success_codes = |c: &String| !matches!(c.as_str(), "200" | "OK" | "Success" | "success");
     // Read as the typed output reads them, so the two never disagree about success.
     let success = body
         .get("Success")
         .and_then(|v| de::boolean(v).ok().flatten());
-    let err_code = field(&body, &["ErrCode", "ErrorCode"], redactor);
     let body_status = body
         .get("HttpStatusCode")
         .and_then(|v| de::int64(v).ok().flatten())
         .and_then(|s| u16::try_from(s).ok());
     // A gateway-style `Code` in a 2xx body (a throttling code in a 200 answer) is a failure too,
     // unless it is one of the values that mean success.
-    let body_code = field(&body, &["Code", "code"], redactor)
-        .filter(|c| !matches!(c.as_str(), "200" | "OK" | "Success" | "success"));
     let business_failure = success == Some(false)
         || (success.is_none()
-            && (err_code.is_some()
-                || body_code.is_some()
+            && (raw_field(&body, &["ErrCode", "ErrorCode"]).is_some()
+                || raw_field(&body, &["Code", "code"])
+                    .filter(success_codes)
+                    .is_some()
                 || body_status.is_some_and(|s| s >= 400)));
 
-    if status < 400 && !business_failure {
-        if !(200..300).contains(&status) {
-            let text = snippet(&reply.body, redactor);
-            return Err(Box::new(unexpected(text, request_id, false)));
-        }
+    if status < 400 && !business_failure && (200..300).contains(&status) {
+        let request_id = raw_field(&body, &["RequestId", "requestId"])
+            .or_else(|| header(&reply.headers, "x-acs-request-id").map(str::to_owned));
         return Ok(Answer {
             body,
             status,
-            content_type,
+            content_type: content_type.map(str::to_owned),
             request_id,
         });
     }
+    let redactor = lazy.get();
+    let request_id = field(&body, &["RequestId", "requestId"], redactor).or_else(header_request_id);
+    if status < 400 && !business_failure {
+        let text = snippet(&reply.body, redactor);
+        return Err(Box::new(unexpected(text, request_id, false)));
+    }
+    let err_code = field(&body, &["ErrCode", "ErrorCode"], redactor);
+    let body_code = field(&body, &["Code", "code"], redactor).filter(success_codes);
 
     let (code, message, http_status) = if status >= 400 {
         let code = body_code

@@ -11,11 +11,10 @@ use tracing::Instrument;
 
 use super::classify::{Answer, AttemptFailure, Reply, classify};
 use super::prepared::PreparedRequest;
-use super::redact::Redactor;
+use super::redact::LazyRedactor;
 use super::{Inner, RetryConfig};
 use crate::ValidationContext;
 use crate::credentials::{Credentials, ProvideCredentials};
-use crate::encoding::form_urlencode;
 use crate::error::Error;
 use crate::signing::{SignatureVersion, SignedRequest, SigningInput, new_nonce, sign};
 use crate::wire::WireParam;
@@ -34,9 +33,8 @@ pub(crate) struct Call {
 /// What every attempt of a call shares.
 struct Prepared<'a> {
     call: &'a Call,
-    body_params: &'a [(String, String)],
     credentials: &'a Credentials,
-    redactor: &'a Redactor,
+    redactor: &'a LazyRedactor<'a>,
 }
 
 /// Per-call overrides of the client's settings.
@@ -79,13 +77,6 @@ impl Call {
         let name = self.idempotency_token?;
         let param = self.params.iter().find(|p| p.name == name)?;
         Some(param.value.as_str())
-    }
-
-    fn body_params(&self) -> Vec<(String, String)> {
-        self.params
-            .iter()
-            .map(|p| (p.name.to_owned(), p.value.clone()))
-            .collect()
     }
 }
 
@@ -151,12 +142,13 @@ const ENVELOPE: [&str; 5] = [
 fn decode_answer<T>(
     answer: &Answer,
     decode: &impl Fn(&Value) -> Result<T, serde_json::Error>,
-    redactor: &Redactor,
+    lazy: &LazyRedactor<'_>,
 ) -> Result<T, Error> {
     let error = match decode(&answer.body) {
         Ok(output) => return Ok(output),
         Err(error) => error,
     };
+    let redactor = lazy.get();
     let succeeded = answer
         .body
         .get("Success")
@@ -230,7 +222,6 @@ impl Inner {
         attempts: &AtomicU32,
     ) -> Result<T, Error> {
         let retry = options.retry.as_ref().unwrap_or(&self.retry);
-        let body_params = call.body_params();
         let secrets = call
             .params
             .iter()
@@ -238,10 +229,9 @@ impl Inner {
             .map(|p| p.value.as_str())
             .chain([credentials.access_key_secret().expose().as_str()])
             .chain(credentials.security_token().map(|t| t.expose().as_str()));
-        let redactor = Redactor::new(secrets);
+        let redactor = LazyRedactor::new(secrets);
         let prepared = Prepared {
             call,
-            body_params: &body_params,
             credentials,
             redactor: &redactor,
         };
@@ -290,7 +280,7 @@ impl Inner {
     ) -> Result<Answer, AttemptFailure> {
         let signed = self.sign(
             prepared.call.action,
-            prepared.body_params,
+            &prepared.call.params,
             prepared.credentials,
             options,
         );
@@ -318,10 +308,11 @@ impl Inner {
             Err(e) => Err(AttemptFailure::transport(e, timeout, attempt)),
         };
         match &result {
+            // Only redacted when the event is recorded: the field is evaluated only then.
             Ok(answer) => tracing::debug!(
                 attempt,
                 status = answer.status,
-                request_id = answer.request_id.as_deref(),
+                request_id = answer.redacted_request_id(prepared.redactor.get()),
                 "answered"
             ),
             Err(failure) => tracing::debug!(
@@ -338,7 +329,7 @@ impl Inner {
     fn sign(
         &self,
         action: &str,
-        body_params: &[(String, String)],
+        body_params: &[WireParam],
         credentials: &Credentials,
         options: &CallOptions,
     ) -> SignedRequest {
@@ -358,12 +349,7 @@ impl Inner {
     }
 
     fn url(&self, signed: &SignedRequest) -> String {
-        let base = &self.endpoint.base;
-        if signed.query.is_empty() {
-            format!("{base}/")
-        } else {
-            format!("{base}/?{}", form_urlencode(&signed.query))
-        }
+        signed.url(&self.endpoint.base)
     }
 
     /// Signs a call as its first attempt would be signed, for `dry_run`.
@@ -385,7 +371,7 @@ impl Inner {
         };
         call.fill_idempotency_token();
         let credentials = self.signing_credentials().await?;
-        let signed = self.sign(call.action, &call.body_params(), &credentials, options);
+        let signed = self.sign(call.action, &call.params, &credentials, options);
         Ok(PreparedRequest::new(
             self.url(&signed),
             &signed,

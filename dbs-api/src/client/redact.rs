@@ -56,6 +56,36 @@ pub struct Redactor {
     starts: [bool; 256],
 }
 
+/// The redactor of one call, built on first use from the call's secrets: building one costs
+/// more than signing the call, and a call that succeeds has nothing to redact.
+pub(crate) struct LazyRedactor<'a> {
+    secrets: Vec<&'a str>,
+    built: std::sync::OnceLock<Redactor>,
+}
+
+impl<'a> LazyRedactor<'a> {
+    /// Keeps the secrets for [`LazyRedactor::get`]; nothing is built yet.
+    pub fn new(secrets: impl IntoIterator<Item = &'a str>) -> Self {
+        Self {
+            secrets: secrets.into_iter().collect(),
+            built: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The redactor, built by the first caller.
+    pub fn get(&self) -> &Redactor {
+        self.built
+            .get_or_init(|| Redactor::new(self.secrets.iter().copied()))
+    }
+}
+
+impl std::fmt::Debug for LazyRedactor<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The secrets themselves are not shown.
+        write!(f, "LazyRedactor({} secrets)", self.secrets.len())
+    }
+}
+
 impl std::fmt::Debug for Redactor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The needles are the secrets themselves.

@@ -93,7 +93,7 @@ impl<'c, I: Operation> RequestBuilder<'c, I> {
     /// See [`Error`]: validation or configuration (a zero timeout; nothing sent), credentials,
     /// transport, timeout, service or unexpected-response errors.
     pub async fn send(self) -> Result<I::Output, Error> {
-        let call = prepare_call(&self)?;
+        let call = prepare_call::<I>(self.client, self.builder, &self.options)?;
         self.client
             .inner
             .execute(call, &self.options, |body| I::Output::deserialize(body))
@@ -107,7 +107,7 @@ impl<'c, I: Operation> RequestBuilder<'c, I> {
     ///
     /// Validation (as [`Client::call`]), configuration and credentials errors.
     pub async fn dry_run(self) -> Result<PreparedRequest, Error> {
-        let call = prepare_call(&self)?;
+        let call = prepare_call::<I>(self.client, self.builder, &self.options)?;
         self.client.inner.prepare(&call, &self.options).await
     }
 }
@@ -137,17 +137,18 @@ pub(crate) async fn page_request<I: Operation>(
 
 /// Validates a fluent call's input into a [`Call`]. A free function, not a method: the
 /// generated setters are `impl RequestBuilder`, so a private method would reserve its name.
-fn prepare_call<I: Operation>(request: &RequestBuilder<'_, I>) -> Result<Call, Error> {
+/// The builder is taken by value: the call is built from it, not from a copy.
+fn prepare_call<I: Operation>(
+    client: &Client,
+    builder: I::Builder,
+    options: &CallOptions,
+) -> Result<Call, Error> {
     super::check_timeouts(&[
-        ("attempt_timeout", request.options.attempt_timeout),
-        ("operation_timeout", request.options.operation_timeout),
+        ("attempt_timeout", options.attempt_timeout),
+        ("operation_timeout", options.operation_timeout),
     ])?;
-    let input = I::from_builder(request.builder.clone());
-    let context = request
-        .options
-        .context
-        .as_ref()
-        .unwrap_or(&request.client.inner.context);
+    let input = I::from_builder(builder);
+    let context = options.context.as_ref().unwrap_or(&client.inner.context);
     input.validate(context)?;
     let call = Call {
         action: I::ACTION,

@@ -28,13 +28,14 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
-use crate::encoding::{form_urlencode, percent_encode};
+use crate::encoding::TextBuf;
 use crate::sensitive::{REDACTED, Sensitive};
 
 mod v1;
 mod v3;
 
 pub use v1::{CanonicalizedQueryString, v1_signature, v1_string_to_sign};
+use v3::write_canonical_request;
 pub use v3::{
     ALGORITHM_V3, Authorization, CanonicalRequest, parse_authorization, v3_canonical_request,
     v3_signature,
@@ -102,17 +103,48 @@ impl StringToSign {
     ///
     /// The method must be the one actually sent (`GET` and `POST` sign differently).
     pub fn v1(method: &str, cqs: &CanonicalizedQueryString) -> Self {
-        Self(format!(
-            "{method}&{}&{}",
-            percent_encode("/"),
-            percent_encode(cqs.as_str())
-        ))
+        let mut text = TextBuf::with_capacity(method.len() + 5 + cqs.as_str().len() * 5 / 4);
+        text.push_str(method);
+        text.push_str("&");
+        text.encode("/");
+        text.push_str("&");
+        text.encode(cqs.as_str());
+        Self(text.finish())
+    }
+
+    /// The V1 StringToSign of parameters already sorted as the CanonicalizedQueryString sorts
+    /// them, written in one pass: each name and value encoded twice straight into the text,
+    /// without the CanonicalizedQueryString in between.
+    fn v1_sorted<'p>(
+        method: &str,
+        sorted: impl Iterator<Item = Text<'p>>,
+        capacity: usize,
+    ) -> Self {
+        let mut text = TextBuf::with_capacity(capacity);
+        text.push_str(method);
+        // `&` + percent_encode("/") + `&`.
+        text.push_str("&%2F&");
+        for (i, param) in sorted.enumerate() {
+            if i > 0 {
+                text.push_str("%26"); // `&`, encoded
+            }
+            param.encode_twice_into(&mut text);
+        }
+        Self(text.finish())
     }
 
     /// V3 StringToSign: `"ACS3-HMAC-SHA256\n" + hex(sha256(canonical_request))`.
     pub fn v3(canonical_request: &CanonicalRequest) -> Self {
-        let hashed = sha256_hex(canonical_request.to_string().as_bytes());
-        Self(format!("{ALGORITHM_V3}\n{hashed}"))
+        Self::v3_hashed(&canonical_request.sha256())
+    }
+
+    /// V3 StringToSign from the SHA-256 of the CanonicalRequest.
+    fn v3_hashed(digest: &[u8]) -> Self {
+        let mut text = String::with_capacity(ALGORITHM_V3.len() + 1 + 2 * digest.len());
+        text.push_str(ALGORITHM_V3);
+        text.push('\n');
+        push_hex(&mut text, digest);
+        Self(text)
     }
 
     /// The exact text.
@@ -133,6 +165,28 @@ impl fmt::Debug for StringToSign {
     }
 }
 
+/// A parameter on its way into a V1 StringToSign: a raw name and value, or its text already
+/// encoded twice (a body parameter, encoded twice as the body was written).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Text<'a> {
+    Raw(&'a str, &'a str),
+    Twice(&'a str),
+}
+
+impl Text<'_> {
+    /// Appends `percent_encode(percent_encode(name) + "=" + percent_encode(value))`.
+    fn encode_twice_into(self, out: &mut TextBuf) {
+        match self {
+            Text::Raw(name, value) => {
+                out.encode_twice(name);
+                out.push_str("%3D"); // `=`, encoded
+                out.encode_twice(value);
+            }
+            Text::Twice(twice) => out.push_str(twice),
+        }
+    }
+}
+
 /// `Debug` for stage types: their text may hold a SecurityToken or a password, so only the
 /// length is shown. `Display` gives the text.
 fn redacted_text(f: &mut fmt::Formatter<'_>, name: &str, text: &str) -> fmt::Result {
@@ -147,27 +201,68 @@ fn redacted_text(f: &mut fmt::Formatter<'_>, name: &str, text: &str) -> fmt::Res
 /// ```
 pub fn format_timestamp(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
-    // Built by hand: infallible and independent of locale or format-description features.
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    // Built by hand: infallible, independent of locale or format-description features, and
+    // without the formatting machinery a call would otherwise pay for six numbers.
+    let mut text = String::with_capacity(20);
+    match u32::try_from(t.year()) {
+        Ok(year) if year <= 9999 => push_digits(&mut text, year, 4),
+        // Outside 0000–9999 (not a time a request is signed at): what `{:04}` would print.
+        _ => text.push_str(&format!("{:04}", t.year())),
+    }
+    for (separator, value) in [
+        ('-', u8::from(t.month())),
+        ('-', t.day()),
+        ('T', t.hour()),
+        (':', t.minute()),
+        (':', t.second()),
+    ] {
+        text.push(separator);
+        push_digits(&mut text, u32::from(value), 2);
+    }
+    text.push('Z');
+    text
+}
+
+/// Appends the last `width` decimal digits of `value`, zero-padded.
+fn push_digits(text: &mut String, value: u32, width: u32) {
+    for place in (0..width).rev() {
+        let digit = value / 10u32.pow(place) % 10;
+        text.push(char::from(b'0' + digit as u8));
+    }
 }
 
 /// A fresh `SignatureNonce` / `x-acs-signature-nonce`: 128 random bits as 32 lower-case hex
 /// characters. Use a new one for every attempt; the server rejects a reused nonce.
 pub fn new_nonce() -> String {
-    format!("{:032x}", rand::random::<u128>())
+    // Big-endian bytes in hex: the number, zero-padded to 32 digits.
+    hex_string(&rand::random::<u128>().to_be_bytes())
+}
+
+/// Appends the lower-case hex of `bytes` to `text`; a digest (up to 64 bytes) is encoded in one
+/// call into a buffer on the stack (`hex::encode` builds its string a character at a time).
+fn push_hex(text: &mut String, bytes: &[u8]) {
+    let mut buffer = [0u8; 128];
+    let encoded = buffer.get_mut(..2 * bytes.len()).and_then(|hex| {
+        hex::encode_to_slice(bytes, hex).ok()?;
+        std::str::from_utf8(hex).ok()
+    });
+    match encoded {
+        Some(hex) => text.push_str(hex),
+        // Longer than a digest: not on the signing path.
+        None => text.push_str(&hex::encode(bytes)),
+    }
+}
+
+/// The lower-case hex of a digest, see [`push_hex`].
+fn hex_string(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(2 * bytes.len());
+    push_hex(&mut text, bytes);
+    text
 }
 
 /// Lower-case hex SHA-256 of `bytes` (the V3 `x-acs-content-sha256` and HashedRequestPayload).
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+    hex_string(&Sha256::digest(bytes))
 }
 
 /// Base64 (standard alphabet, padded) of HMAC-SHA1 keyed with the raw `key`.
@@ -183,7 +278,7 @@ pub fn hmac_sha1_base64(key: &[u8], data: &[u8]) -> String {
 fn hmac_sha256_hex(key: &[u8], data: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts keys of any length");
     mac.update(data);
-    hex::encode(mac.finalize().into_bytes())
+    hex_string(&mac.finalize().into_bytes())
 }
 
 /// Compares two signatures in time that does not depend on where they differ, so a server does
@@ -198,10 +293,42 @@ pub fn signatures_match(a: &str, b: &str) -> bool {
     std::hint::black_box(diff) == 0
 }
 
+/// A form-body parameter as [`sign`] reads it: its wire name and its value.
+///
+/// Implemented for `(name, value)` pairs of anything that is a `str`, and for the
+/// [`WireParam`](crate::WireParam)s an operation's input serializes to, so a call is signed
+/// from its parameters without copying them.
+pub trait BodyParam {
+    /// The wire name, `BackupPlanId`.
+    fn name(&self) -> &str;
+    /// The value exactly as sent.
+    fn value(&self) -> &str;
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> BodyParam for (K, V) {
+    fn name(&self) -> &str {
+        self.0.as_ref()
+    }
+    fn value(&self) -> &str {
+        self.1.as_ref()
+    }
+}
+
+impl BodyParam for crate::wire::WireParam {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn value(&self) -> &str {
+        &self.value
+    }
+}
+
 /// Everything needed to sign one attempt of one request. Build a new one (new `timestamp` and
 /// `nonce`) for every attempt.
-#[derive(Clone, Copy)]
-pub struct SigningInput<'a> {
+///
+/// `P` is the type of the body parameters: `(String, String)` pairs by default, or anything
+/// else that is a [`BodyParam`].
+pub struct SigningInput<'a, P = (String, String)> {
     /// The algorithm.
     pub version: SignatureVersion,
     /// The operation name: the `Action` parameter (V1) or `x-acs-action` header (V3).
@@ -213,7 +340,7 @@ pub struct SigningInput<'a> {
     pub host: &'a str,
     /// The operation's parameters in wire order, already flattened and stringified. They go
     /// only in the form body, never in the URL. Names must differ from the common parameters.
-    pub body_params: &'a [(String, String)],
+    pub body_params: &'a [P],
     /// The AccessKeyId.
     pub access_key_id: &'a str,
     /// The AccessKeySecret.
@@ -226,10 +353,19 @@ pub struct SigningInput<'a> {
     pub nonce: &'a str,
 }
 
-impl fmt::Debug for SigningInput<'_> {
+// By hand: a derive would ask `P: Clone`, though only a reference to the parameters is kept.
+impl<P> Clone for SigningInput<'_, P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P> Copy for SigningInput<'_, P> {}
+
+impl<P: BodyParam> fmt::Debug for SigningInput<'_, P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Parameter values may be sensitive (DestinationEndpointPassword): names only.
-        let param_names: Vec<&str> = self.body_params.iter().map(|(k, _)| k.as_str()).collect();
+        let param_names: Vec<&str> = self.body_params.iter().map(BodyParam::name).collect();
         f.debug_struct("SigningInput")
             .field("version", &self.version)
             .field("action", &self.action)
@@ -250,8 +386,8 @@ impl fmt::Debug for SigningInput<'_> {
 /// `Debug` masks the signature, the SecurityToken and the body (which may hold a password).
 #[derive(Clone)]
 pub struct SignedRequest {
-    /// Query parameters for the URL, already signed; percent-encode them with
-    /// [`percent_encode`] when building the URL.
+    /// Query parameters for the URL, already signed; [`SignedRequest::url`] writes them
+    /// percent-encoded (as [`percent_encode`](crate::encoding::percent_encode) does).
     /// V1: `Action`, `Version`, `Format=JSON`, `AccessKeyId`, `SignatureMethod=HMAC-SHA1`,
     /// `SignatureVersion=1.0`, `SignatureNonce`, `Timestamp`, `SecurityToken` (STS only), `Signature`.
     /// V3: empty.
@@ -264,6 +400,22 @@ pub struct SignedRequest {
     pub body: String,
     /// The StringToSign, kept to diagnose a `SignatureDoesNotMatch` answer.
     pub string_to_sign: StringToSign,
+}
+
+impl SignedRequest {
+    /// The URL to send the request to: `base` (scheme and authority, such as
+    /// `https://dbs-api.cn-hangzhou.aliyuncs.com`), the path `/`, and the query percent-encoded
+    /// as signed.
+    pub fn url(&self, base: &str) -> String {
+        let mut url = TextBuf::with_capacity(base.len() + 2 + 40 * self.query.len());
+        url.push_str(base);
+        url.push_str("/");
+        if !self.query.is_empty() {
+            url.push_str("?");
+            url.form_pairs(self.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        }
+        url.finish()
+    }
 }
 
 impl fmt::Debug for SignedRequest {
@@ -340,39 +492,96 @@ pub const COMMON_PARAMETERS: &[&str] = &[
 ///   together ([`v1_string_to_sign`] over both, with method `POST`).
 /// - V3: the query is empty; every header except `authorization` is signed, including `host`,
 ///   `content-type` and `x-acs-content-sha256` (the hash of the body).
-pub fn sign(input: &SigningInput<'_>) -> SignedRequest {
-    let body = form_urlencode(input.body_params);
+pub fn sign<P: BodyParam>(input: &SigningInput<'_, P>) -> SignedRequest {
     let timestamp = format_timestamp(input.timestamp);
     match input.version {
-        SignatureVersion::V1 => sign_v1(input, body, timestamp),
-        SignatureVersion::V3 => sign_v3(input, body, timestamp),
+        SignatureVersion::V1 => sign_v1(input, timestamp),
+        SignatureVersion::V3 => sign_v3(input, timestamp),
     }
 }
 
-fn sign_v1(input: &SigningInput<'_>, body: String, timestamp: String) -> SignedRequest {
-    let mut query: Vec<(String, String)> = [
-        ("Action", input.action),
-        ("Version", input.api_version),
-        ("Format", "JSON"),
-        ("AccessKeyId", input.access_key_id),
-        ("SignatureMethod", "HMAC-SHA1"),
-        ("SignatureVersion", "1.0"),
-        ("SignatureNonce", input.nonce),
-        ("Timestamp", &timestamp),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    if let Some(token) = input.security_token {
-        query.push(("SecurityToken".to_owned(), token.expose().clone()));
+/// The form body of `params`, and where each one's encoded name and value lie in it.
+/// The twice-encoded `name%3Dvalue` of each parameter lies in the second string, for the V1
+/// StringToSign: each value is read once for both.
+fn encode_body<P: BodyParam>(params: &[P]) -> (String, String, Vec<EncodedParam<'_>>) {
+    // Encoded, a value rarely grows by more than a quarter.
+    let raw: usize = params
+        .iter()
+        .map(|p| p.name().len() + p.value().len() + 2)
+        .sum();
+    let mut body = TextBuf::with_capacity(raw + raw / 4);
+    let mut twice = TextBuf::with_capacity(raw + raw / 2);
+    let mut encoded = Vec::with_capacity(params.len());
+    for (i, param) in params.iter().enumerate() {
+        if i > 0 {
+            body.push_str("&");
+        }
+        let start = twice.len();
+        body.encode_also_twice(&mut twice, param.name());
+        body.push_str("=");
+        twice.push_str("%3D"); // `=`, encoded
+        body.encode_also_twice(&mut twice, param.value());
+        encoded.push(EncodedParam {
+            name: param.name(),
+            value: param.value(),
+            at: (start, twice.len()),
+        });
     }
+    (body.finish(), twice.finish(), encoded)
+}
 
-    // The server signs query and body parameters merged, so we do too.
-    let signed: Vec<(String, String)> = query.iter().chain(input.body_params).cloned().collect();
-    let string_to_sign = v1_string_to_sign(METHOD, &signed);
+/// A body parameter: raw name and value (what the CanonicalizedQueryString sorts by) and the
+/// byte range of its twice-encoded `name%3Dvalue`.
+struct EncodedParam<'p> {
+    name: &'p str,
+    value: &'p str,
+    at: (usize, usize),
+}
+
+fn sign_v1<P: BodyParam>(input: &SigningInput<'_, P>, timestamp: String) -> SignedRequest {
+    let (body, twice, mut encoded) = encode_body(input.body_params);
+    let token = input.security_token.map(|t| t.expose().as_str());
+    // In the order the URL has always carried them; `SecurityToken` only with STS credentials.
+    let common = [
+        ("Action", Some(input.action)),
+        ("Version", Some(input.api_version)),
+        ("Format", Some("JSON")),
+        ("AccessKeyId", Some(input.access_key_id)),
+        ("SignatureMethod", Some("HMAC-SHA1")),
+        ("SignatureVersion", Some("1.0")),
+        ("SignatureNonce", Some(input.nonce)),
+        ("Timestamp", Some(timestamp.as_str())),
+        ("SecurityToken", token),
+    ];
+    let common = common.iter().filter_map(|&(k, v)| Some((k, v?)));
+
+    // The server signs query and body parameters merged and sorted, so we do too: the few
+    // common ones sorted on the stack, the body's in one vector of references, then merged.
+    let mut sorted_common = [("", ""); 9];
+    let mut n = 0;
+    for (slot, pair) in sorted_common.iter_mut().zip(common.clone()) {
+        *slot = pair;
+        n += 1;
+    }
+    let sorted_common = &mut sorted_common[..n];
+    sorted_common.sort_unstable();
+    encoded.sort_unstable_by(|a, b| (a.name, a.value).cmp(&(b.name, b.value)));
+    // Sorted by the raw text; a body parameter's encoding is read back from the body.
+    let common_texts = sorted_common
+        .iter()
+        .map(|&(k, v)| ((k, v), Text::Raw(k, v)));
+    let body_texts = encoded
+        .iter()
+        .map(|p| ((p.name, p.value), Text::Twice(&twice[p.at.0..p.at.1])));
+    let merged = merge_sorted(common_texts, body_texts).map(|(_, texts)| texts);
+    // The body encoded once more, plus the common parameters: rarely more.
+    let capacity = (body.len() + 300) * 5 / 4;
+    let string_to_sign = StringToSign::v1_sorted(METHOD, merged, capacity);
     let signature = v1_signature(&string_to_sign, input.access_key_secret.expose());
-    query.push(("Signature".to_owned(), signature));
 
+    let mut query = Vec::with_capacity(n + 1);
+    query.extend(common.map(|(k, v)| (k.to_owned(), v.to_owned())));
+    query.push(("Signature".to_owned(), signature));
     SignedRequest {
         query,
         headers: vec![("content-type".to_owned(), CONTENT_TYPE_FORM.to_owned())],
@@ -381,35 +590,70 @@ fn sign_v1(input: &SigningInput<'_>, body: String, timestamp: String) -> SignedR
     }
 }
 
-fn sign_v3(input: &SigningInput<'_>, body: String, timestamp: String) -> SignedRequest {
+/// Two sorted sequences as one sorted sequence.
+fn merge_sorted<T: Ord>(
+    a: impl Iterator<Item = T>,
+    b: impl Iterator<Item = T>,
+) -> impl Iterator<Item = T> {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(x), Some(y)) if x > y => b.next(),
+        (Some(_), _) => a.next(),
+        (None, _) => b.next(),
+    })
+}
+
+fn sign_v3<P: BodyParam>(input: &SigningInput<'_, P>, timestamp: String) -> SignedRequest {
+    let params = input.body_params.iter().map(|p| (p.name(), p.value()));
+    // Encoded, a value rarely grows by more than a quarter.
+    let raw: usize = params.clone().map(|(k, v)| k.len() + v.len() + 2).sum();
+    let mut body = TextBuf::with_capacity(raw + raw / 4);
+    body.form_pairs(params);
+    let body = body.finish();
     let payload_hash = sha256_hex(body.as_bytes());
-    // Already in sorted order, which keeps the sent headers in the order they were signed.
-    let mut headers: Vec<(String, String)> = [
-        ("content-type", CONTENT_TYPE_FORM),
-        ("host", input.host),
-        ("x-acs-action", input.action),
-        ("x-acs-content-sha256", &payload_hash),
-        ("x-acs-date", &timestamp),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    if let Some(token) = input.security_token {
-        headers.push((HEADER_SECURITY_TOKEN.to_owned(), token.expose().clone()));
+    let token = input.security_token.map(|t| t.expose().as_str());
+    // Lower-case and sorted by name, as the CanonicalRequest lists them; sent in this order.
+    let signed = [
+        ("content-type", Some(CONTENT_TYPE_FORM)),
+        ("host", Some(input.host)),
+        ("x-acs-action", Some(input.action)),
+        ("x-acs-content-sha256", Some(payload_hash.as_str())),
+        ("x-acs-date", Some(timestamp.as_str())),
+        (HEADER_SECURITY_TOKEN, token),
+        ("x-acs-signature-nonce", Some(input.nonce)),
+        ("x-acs-version", Some(input.api_version)),
+    ];
+    let signed = signed.iter().filter_map(|&(k, v)| Some((k, v?)));
+
+    // Hashed as it is written: the CanonicalRequest text itself is never needed.
+    let mut hasher = Sha256::new();
+    write_canonical_request(
+        &mut |part: &str| hasher.update(part.as_bytes()),
+        METHOD,
+        "",
+        signed.clone().map(|(k, v)| (k, v.trim())),
+        &payload_hash,
+    );
+    let string_to_sign = StringToSign::v3_hashed(&hasher.finalize());
+    let signature = v3_signature(&string_to_sign, input.access_key_secret.expose());
+
+    let mut authorization = String::with_capacity(256);
+    authorization.push_str(ALGORITHM_V3);
+    authorization.push_str(" Credential=");
+    authorization.push_str(input.access_key_id);
+    authorization.push_str(",SignedHeaders=");
+    for (i, (name, _)) in signed.clone().enumerate() {
+        if i > 0 {
+            authorization.push(';');
+        }
+        authorization.push_str(name);
     }
-    headers.push(("x-acs-signature-nonce".to_owned(), input.nonce.to_owned()));
-    headers.push(("x-acs-version".to_owned(), input.api_version.to_owned()));
+    authorization.push_str(",Signature=");
+    authorization.push_str(&signature);
 
-    let canonical_request = v3_canonical_request(METHOD, &[], &headers, &payload_hash);
-    let string_to_sign = StringToSign::v3(&canonical_request);
-    let authorization = Authorization {
-        algorithm: ALGORITHM_V3.to_owned(),
-        access_key_id: input.access_key_id.to_owned(),
-        signed_headers: canonical_request.signed_header_names(),
-        signature: v3_signature(&string_to_sign, input.access_key_secret.expose()),
-    };
-    headers.push((HEADER_AUTHORIZATION.to_owned(), authorization.to_string()));
-
+    let mut headers = Vec::with_capacity(9);
+    headers.extend(signed.map(|(k, v)| (k.to_owned(), v.to_owned())));
+    headers.push((HEADER_AUTHORIZATION.to_owned(), authorization));
     SignedRequest {
         query: Vec::new(),
         headers,
@@ -485,6 +729,13 @@ mod tests {
                 .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
         );
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn merged_parameters_come_out_sorted() {
+        let merged: Vec<u8> =
+            merge_sorted([1, 4, 4, 9].into_iter(), [0, 4, 5, 10].into_iter()).collect();
+        assert_eq!(merged, [0, 1, 4, 4, 4, 5, 9, 10]);
     }
 
     #[test]

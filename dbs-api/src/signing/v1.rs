@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use super::{StringToSign, hmac_sha1_base64, redacted_text};
-use crate::encoding::percent_encode;
+use super::{StringToSign, Text, hmac_sha1_base64, redacted_text};
+use crate::encoding::TextBuf;
 
 /// The V1 CanonicalizedQueryString: every signed parameter, sorted by name (byte order),
 /// written `percent_encode(name)=percent_encode(value)` and joined by `&`.
@@ -26,16 +26,10 @@ impl CanonicalizedQueryString {
             .collect();
         // Java's Arrays.sort and Go's url.Values.Encode both sort by code unit / byte.
         sorted.sort_unstable();
-        let mut out = String::new();
-        for (i, (k, v)) in sorted.into_iter().enumerate() {
-            if i > 0 {
-                out.push('&');
-            }
-            out.push_str(&percent_encode(k));
-            out.push('=');
-            out.push_str(&percent_encode(v));
-        }
-        Self(out)
+        let raw: usize = sorted.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+        let mut out = TextBuf::with_capacity(raw + raw / 4);
+        out.form_pairs(sorted);
+        Self(out.finish())
     }
 
     /// The exact text.
@@ -63,7 +57,15 @@ impl fmt::Debug for CanonicalizedQueryString {
 /// `Signature` (a server removes it before calling this). `method` is the HTTP method that was
 /// sent.
 pub fn v1_string_to_sign(method: &str, params: &[(String, String)]) -> StringToSign {
-    StringToSign::v1(method, &CanonicalizedQueryString::new(params))
+    let mut sorted: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    // As `CanonicalizedQueryString::new` sorts them.
+    sorted.sort_unstable();
+    let texts = sorted.into_iter().map(|(k, v)| Text::Raw(k, v));
+    let raw: usize = params.iter().map(|(k, v)| k.len() + v.len() + 1).sum();
+    StringToSign::v1_sorted(method, texts, raw * 5 / 4 + 16)
 }
 
 /// The V1 `Signature`: Base64 of HMAC-SHA1 over the StringToSign, keyed with

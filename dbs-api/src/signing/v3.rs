@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use sha2::{Digest, Sha256};
+
 use super::{StringToSign, hmac_sha256_hex, redacted_text};
 use crate::sensitive::REDACTED;
 use crate::signing::CanonicalizedQueryString;
@@ -82,13 +84,63 @@ impl CanonicalRequest {
     }
 }
 
+impl CanonicalRequest {
+    /// The SHA-256 of the text, hashed as it is written.
+    pub(super) fn sha256(&self) -> [u8; 32] {
+        let mut hasher = Sha256::new();
+        self.write(&mut |part: &str| hasher.update(part.as_bytes()));
+        hasher.finalize().into()
+    }
+
+    fn write(&self, emit: &mut impl FnMut(&str)) {
+        write_canonical_request(
+            emit,
+            &self.method,
+            self.query.as_str(),
+            self.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            &self.payload_hash,
+        );
+    }
+}
+
+/// Writes a CanonicalRequest piece by piece to `emit`: the one definition of its text, for
+/// [`CanonicalRequest`] (a server) and for the client, which hashes the pieces without ever
+/// holding the text. `headers` are lower-case, sorted by name, one value each, trimmed.
+pub(super) fn write_canonical_request<'h>(
+    emit: &mut impl FnMut(&str),
+    method: &str,
+    query: &str,
+    headers: impl Iterator<Item = (&'h str, &'h str)> + Clone,
+    payload_hash: &str,
+) {
+    for part in [method, "\n/\n", query, "\n"] {
+        emit(part);
+    }
+    for (name, value) in headers.clone() {
+        for part in [name, ":", value, "\n"] {
+            emit(part);
+        }
+    }
+    emit("\n");
+    for (i, (name, _)) in headers.enumerate() {
+        if i > 0 {
+            emit(";");
+        }
+        emit(name);
+    }
+    emit("\n");
+    emit(payload_hash);
+}
+
 impl fmt::Display for CanonicalRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}\n/\n{}\n", self.method, self.query)?;
-        for (name, value) in &self.headers {
-            writeln!(f, "{name}:{value}")?;
-        }
-        write!(f, "\n{}\n{}", self.signed_headers(), self.payload_hash)
+        let mut result = Ok(());
+        self.write(&mut |part: &str| {
+            if result.is_ok() {
+                result = f.write_str(part);
+            }
+        });
+        result
     }
 }
 
