@@ -115,6 +115,9 @@ def section_throughput(out, parts, results):
     def med(who, sig, c, field):
         return median([g.get(field) for g in groups.get((who, sig, c), [])])
 
+    if any(r.get("failed") for r in parts.get("throughput", [])):
+        out.append("scripts/throughput.sh exited with an error: the figures below may be partial.")
+        out.append("")
     cells = sorted({(s, c) for (w, s, c) in groups if w != "capacity"})
     out.append(
         "| signature | C | dbs calls/s (p50, p99 ms) | Python SDK | dbs / Python | target | "
