@@ -21,7 +21,7 @@ mod schema;
 use std::path::{Path, PathBuf};
 
 pub use error::{Pointer, SpecError, SpecErrors};
-pub use expand::{Options, expand};
+pub use expand::{Options, expand, expand_parts};
 pub use lower::{SpecFile, lower};
 pub use schema::schema;
 
@@ -130,4 +130,50 @@ fn read_text(path: &Path) -> Result<String, String> {
 /// Formats generated tokens as Rust source with `prettyplease`.
 pub fn format(tokens: proc_macro2::TokenStream) -> Result<String, syn::Error> {
     Ok(prettyplease::unparse(&syn::parse2::<syn::File>(tokens)?))
+}
+
+/// Why [`write_formatted`] stopped.
+#[derive(Debug)]
+pub enum WriteError {
+    /// A generated part does not parse as Rust items: a bug in `dbs-codegen`.
+    Parse(syn::Error),
+    /// Writing to the output failed (a closed pipe, a full disk).
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Parse(e) => write!(f, "internal error: generated code does not parse: {e}"),
+            Self::Io(e) => write!(f, "cannot write the generated code: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for WriteError {}
+
+/// Writes the formatted API of a checked spec to `out`: the same text as
+/// `format(expand(spec, options))`, made, formatted and written one part at a time (see
+/// [`expand_parts`]), so peak memory is that of the largest part (the registry of every
+/// operation), not of the whole file. `prettyplease` prints a file's items one after another,
+/// each ending its own line, so the formatted parts concatenate to the formatted whole.
+///
+/// # Errors
+///
+/// [`WriteError::Io`] when `out` fails; [`WriteError::Parse`] never for a checked spec.
+pub fn write_formatted(
+    spec: &model::Spec,
+    options: &Options,
+    out: &mut dyn std::io::Write,
+) -> Result<(), WriteError> {
+    let mut result = Ok(());
+    expand_parts(spec, options, |part| {
+        if result.is_err() {
+            return;
+        }
+        result = format(part)
+            .map_err(WriteError::Parse)
+            .and_then(|text| out.write_all(text.as_bytes()).map_err(WriteError::Io));
+    });
+    result
 }

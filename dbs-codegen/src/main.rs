@@ -5,7 +5,7 @@ use std::io::{ErrorKind, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use dbs_codegen::{Options, SpecDir, expand, format, import, schema};
+use dbs_codegen::{Options, SpecDir, WriteError, import, schema, write_formatted};
 
 const USAGE: &str = "usage: dbs-codegen check <spec dir>   (exit 0, or 1 listing every spec error)
        dbs-codegen expand <spec dir>  (print the generated Rust, formatted)
@@ -40,19 +40,25 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let output = if command == "check" {
-        format!("{dir}: {} operation(s), no errors\n", spec.operations.len())
-    } else {
-        match format(expand(&spec, &Options::default())) {
-            Ok(source) => source,
-            Err(e) => {
-                // The emitter's output always parses; reaching this is a bug in dbs-codegen.
-                eprintln!("internal error: generated code does not parse: {e}");
-                return ExitCode::FAILURE;
-            }
+    if command == "check" {
+        return write_stdout(&format!(
+            "{dir}: {} operation(s), no errors\n",
+            spec.operations.len()
+        ));
+    }
+    // Part by part: the whole file is never held at once (BENCHMARKS.md, codegen scaling).
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    match write_formatted(&spec, &Options::default(), &mut stdout)
+        .and_then(|()| stdout.flush().map_err(WriteError::Io))
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(WriteError::Io(e)) if e.kind() == ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            // A parse error is a bug in dbs-codegen: the emitter's output always parses.
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
         }
-    };
-    write_stdout(&output)
+    }
 }
 
 /// `import --metadata FILE --overlay DIR --out DIR`, the flags in any order.

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::Command;
 
 use dbs_codegen::model::Spec;
-use dbs_codegen::{Options, SpecDir, expand, format};
+use dbs_codegen::{Options, SpecDir, expand, format, write_formatted};
 
 const SPEC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/dbs-2019-03-06");
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
@@ -23,9 +23,40 @@ fn lower(dir: &Path, shown: &str) -> Spec {
         .unwrap_or_else(|errors| panic!("{errors}"))
 }
 
-/// The formatted code for a checked spec; `format` parses it as a `syn::File` first.
+/// The formatted code for a checked spec, as `dbs-codegen expand` writes it: part by part, each
+/// parsed as a `syn::File` and formatted on its own.
 fn source(spec: &Spec) -> String {
-    format(expand(spec, &Options::default())).unwrap()
+    let mut out = Vec::new();
+    write_formatted(spec, &Options::default(), &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// Formatting the parts one by one gives the same text as formatting the whole file at once (what
+/// the proc-macro's tokens are and what the snapshots were first taken from), for the real spec
+/// and every fixture.
+#[test]
+fn parts_format_as_the_whole_file() {
+    let mut dirs = vec![(std::path::PathBuf::from(SPEC_DIR), "spec".to_owned())];
+    for entry in std::fs::read_dir(FIXTURES).unwrap() {
+        let path = entry.unwrap().path();
+        if path.join("service.json").is_file() {
+            let shown = path.display().to_string();
+            dirs.push((path, shown));
+        }
+    }
+    let mut compared = 0;
+    for (dir, shown) in dirs {
+        let Ok(spec) = SpecDir::read(&dir, &shown).and_then(|files| files.lower()) else {
+            continue; // fixtures of spec errors
+        };
+        let whole = format(expand(&spec, &Options::default())).unwrap();
+        assert!(
+            source(&spec) == whole,
+            "{shown}: parts differ from the whole"
+        );
+        compared += 1;
+    }
+    assert!(compared > 2, "only {compared} specs compared");
 }
 
 fn fixture(name: &str) -> String {

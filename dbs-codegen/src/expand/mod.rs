@@ -35,21 +35,30 @@ impl Default for Options {
 
 /// Generates the whole API for a checked spec.
 pub fn expand(spec: &Spec, options: &Options) -> TokenStream {
+    let mut all = TokenStream::new();
+    expand_parts(spec, options, |part| all.extend(part));
+    all
+}
+
+/// Generates the API of a checked spec part by part, in the order of [`expand`] (which is the
+/// concatenation of the parts): the service-level items, then each operation's items, then the
+/// registry and the server module. Each part is whole items, so a caller can format and write it
+/// before the next is made: memory then grows with the largest part, not with the spec.
+pub fn expand_parts(spec: &Spec, options: &Options, mut emit: impl FnMut(TokenStream)) {
     let cx = Cx::new(spec, options);
-    let service = service::expand(&cx);
-    let shared = types::expand_shared(&cx);
-    let common_errors = errors::common(&cx);
-    let operations = spec.operations.iter().map(|op| {
+    emit(service::expand(&cx));
+    emit(types::expand_shared(&cx));
+    emit(errors::common(&cx));
+    for op in &spec.operations {
         let types = types::expand(&cx, op);
         let input = input::expand(&cx, op);
         let output = output::expand(&cx, op);
         let errors = errors::operation(&cx, op);
         let client = client::expand(&cx, op);
-        quote! { #types #input #output #errors #client }
-    });
-    let registry = client::registry(&cx);
-    let server = server::expand(&cx);
-    quote! { #service #shared #common_errors #(#operations)* #registry #server }
+        emit(quote! { #types #input #output #errors #client });
+    }
+    emit(client::registry(&cx));
+    emit(server::expand(&cx));
 }
 
 /// What every emitter needs: the spec and the runtime path.
