@@ -9,7 +9,7 @@
 #             criterion, throughput, codegen, build, rss
 #
 # Parts:
-#   criterion   `cargo bench -p dbs-api --bench request -- --quick prepare/`: the medians of
+#   criterion   `cargo bench -p dbs-bench --bench request -- --quick prepare/`: the medians of
 #               prepare/{full,floor}_{v1,v3} from <target>/criterion/prepare/<id>/new/estimates.json
 #   throughput  scripts/throughput.sh (when present): the JSON lines it appends to
 #               <target>/bench-results/throughput.json (the file is emptied first)
@@ -93,7 +93,7 @@ if wants criterion; then
     # Only estimates this run wrote count: an id that failed keeps an older file.
     stamp=$OUT/criterion.stamp
     touch "$stamp"
-    cargo bench -q -p dbs-api --bench request -- --quick 'prepare/' >&2 ||
+    cargo bench -q -p dbs-bench --bench request -- --quick 'prepare/' >&2 ||
         echo "criterion run failed; the ids it did not write are reported missing" >&2
     for id in full_v1 full_v3 floor_v1 floor_v3; do
         file=$TARGET/criterion/prepare/$id/new/estimates.json

@@ -86,7 +86,7 @@ def section_criterion(out, parts):
     out.append("")
     out.append(
         "`full`: build, validate, serialize and sign `CreateRestoreTask`; `floor`: the bare HMAC of "
-        "the same StringToSign (`cargo bench -p dbs-api --bench request -- --quick prepare/`)."
+        "the same StringToSign (`cargo bench -p dbs-bench --bench request -- --quick prepare/`)."
     )
     out.append("")
 

@@ -4,7 +4,7 @@
 Times, for the reference page's CreateRestoreTask example, the official tea-openapi functions
 that sign a request (V1: Utils.get_rpcsignature over the stringified parameters; V3: Utils.hash of
 the form body + Utils.get_authorization) and our whole preparation (build + validate + serialize
-+ sign, from `cargo bench -p dbs-api --bench request`), and prints the ratio.
++ sign, from `cargo bench -p dbs-bench --bench request`), and prints the ratio.
 
 Run from the repository root after the interop tests have created the venv:
     cargo test -p dbs-tests --test interop      # once: target/interop-venv

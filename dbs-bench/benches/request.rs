@@ -16,7 +16,7 @@
 //! | `stage/canonicalize_v3` | body + V3 CanonicalRequest text as a server builds it (`sign` hashes the same text as it writes it) |
 //! | `stage/redactor` | the secret redactor of the call, which a call builds only when an error needs it |
 //!
-//! Run: `cargo bench -p dbs-api --bench request` (`-- --quick` for a quick look).
+//! Run: `cargo bench -p dbs-bench --bench request` (`-- --quick` for a quick look).
 
 #![allow(missing_docs)] // criterion's macros generate undocumented items
 
