@@ -369,8 +369,10 @@ impl Workflow<'_> {
         }
         let task = match self.wait {
             Some((spec, timeout)) => {
-                crate::wait::wait(self.client, spec, &task_id, timeout, &resume_hint(&task_id))
-                    .await?
+                let resume = resume_hint(&task_id);
+                crate::wait::wait(self.client, spec, &task_id, timeout, &resume)
+                    .await
+                    .map_err(|failure| waiting_failed(failure, &task_id, &resume))?
             }
             None => self.task(&task_id).await?,
         };
@@ -584,6 +586,23 @@ fn created(mut failure: Failure, task_id: &str) -> Failure {
     failure
 }
 
+/// A failure while waiting for a task this command created and started (a poll refused, the
+/// credentials not refreshed): the command has acted, so it never exits "not sent", and it says
+/// how to wait again instead of rerunning the restore.
+fn waiting_failed(mut failure: Failure, task_id: &str, resume: &str) -> Failure {
+    if failure.code == crate::report::EXIT_NOT_SENT {
+        failure.code = crate::report::EXIT_SENT;
+    }
+    if !failure.message.contains(resume) {
+        let _ = write!(
+            failure.message,
+            "; restore task {task_id} was created and started and goes on in the service: wait \
+             again with `{resume}`"
+        );
+    }
+    failure
+}
+
 /// The entries of a list answer, `Items.<member>[]`.
 fn items<'a>(answer: &'a Value, member: &str) -> Vec<&'a Value> {
     answer
@@ -687,6 +706,37 @@ mod tests {
         assert_eq!(latest(&[]), None);
         let (_, how) = latest_point(&[point]).expect("a point");
         assert!(how.contains("--backup-set-id b"), "{how}");
+    }
+
+    #[test]
+    fn a_failed_wait_after_creating_never_says_not_sent_and_says_how_to_wait_again() {
+        let resume = resume_hint("r1");
+        let refused = Failure {
+            message: "credentials: STS could not be reached".into(),
+            code: crate::report::EXIT_NOT_SENT,
+        };
+        let failure = waiting_failed(refused, "r1", &resume);
+        assert_eq!(failure.code, crate::report::EXIT_SENT);
+        assert!(
+            failure.message.contains("restore task r1 was created"),
+            "{}",
+            failure.message
+        );
+        assert!(failure.message.contains(&resume), "{}", failure.message);
+
+        // Ctrl-C keeps its own status, and a message that already says how to resume is kept.
+        let interrupted = Failure {
+            message: format!("interrupted: resume with `{resume}`"),
+            code: crate::wait::EXIT_INTERRUPTED,
+        };
+        let failure = waiting_failed(interrupted, "r1", &resume);
+        assert_eq!(failure.code, crate::wait::EXIT_INTERRUPTED);
+        assert_eq!(
+            failure.message.matches(&resume).count(),
+            1,
+            "{}",
+            failure.message
+        );
     }
 
     #[test]

@@ -179,3 +179,72 @@ fn a_profile_cycle_is_refused_before_anything_is_sent() {
     );
     assert_eq!(text.lines().count(), 1, "{text}");
 }
+
+/// A JWT-shaped OIDC token whose `exp` is `seconds` from now (the emulator's STS enforces it).
+fn oidc_token_expiring_in(seconds: u64) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let claims = serde_json::json!({"sub": "system:serviceaccount:dbs", "exp": now + seconds});
+    format!(
+        "{}.{}.c2ln",
+        b64.encode(r#"{"alg":"RS256"}"#),
+        b64.encode(claims.to_string())
+    )
+}
+
+#[test]
+fn credentials_lost_while_waiting_exit_sent_and_say_how_to_wait_again() {
+    // Credentials live 2 s; the OIDC token behind them expires after 3 s, so the refresh after
+    // that fails, and the task (20 s) is still running: `restore --wait` has created and
+    // started it, so it must not exit 2 ("nothing was sent"), and it says how to wait again.
+    let home = tempfile::tempdir().expect("empty HOME");
+    let emulator = Emulator::start(
+        home.path(),
+        &[
+            "--sts-credential-lifetime-ms",
+            "2000",
+            "--task-duration-ms",
+            "20000",
+        ],
+        &[],
+    );
+    let token_file = home.path().join("oidc-token");
+    std::fs::write(&token_file, oidc_token_expiring_in(3)).expect("token");
+    let output = dbs_command(home.path())
+        .args(["--endpoint", &emulator.url, "restore"])
+        .args([
+            "--backup-plan-id",
+            "dbsdemomysql01",
+            "--restore-task-name",
+            "restore-demo",
+            "--destination-endpoint-instance-type",
+            "RDS",
+            "--destination-endpoint-region",
+            "cn-hangzhou",
+            "--destination-endpoint-instance-id",
+            "rm-bp1p8c29demo",
+            "--destination-endpoint-user-name",
+            "restore_user",
+            "--restore-objects",
+            r#"[{"DBName":"orders","NewDBName":"orders_restored"}]"#,
+            "--wait",
+        ])
+        .env(PASSWORD_VAR, "modes-Pa55")
+        .env("ALIBABA_CLOUD_ROLE_ARN", ROLE_ARN)
+        .env("ALIBABA_CLOUD_OIDC_PROVIDER_ARN", OIDC_PROVIDER_ARN)
+        .env("ALIBABA_CLOUD_OIDC_TOKEN_FILE", &token_file)
+        .env("DBS_STS_ENDPOINT", &emulator.url)
+        .output()
+        .expect("run dbs");
+    let text = stderr(&output);
+    assert!(text.contains("started restore task"), "{text}");
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("dbs wait restore-task --restore-task-id r"),
+        "says how to wait again: {text}"
+    );
+}
