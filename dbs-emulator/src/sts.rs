@@ -189,7 +189,13 @@ impl StsErrorCode {
         GatewayError {
             status: self.http_status(),
             code: std::borrow::Cow::Borrowed(self.code()),
-            message: format!("{} {detail}", self.message()),
+            message: {
+                // Alibaba's own message is kept verbatim; one without a full stop gets one
+                // before the detail, so the two read as sentences.
+                let message = self.message();
+                let stop = if message.ends_with('.') { "" } else { "." };
+                format!("{message}{stop} {detail}")
+            },
             retry_after_ms: None,
         }
     }

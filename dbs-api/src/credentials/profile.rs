@@ -226,7 +226,7 @@ impl AliyunCliProfileProvider {
         }
 
         let (name, origin) = if let Some(name) = &self.profile {
-            (name.clone(), "given in code")
+            (name.clone(), "named explicitly")
         } else if let Some(name) = self.env.get(ALIBABA_CLOUD_PROFILE) {
             (name.trim().to_owned(), "from ALIBABA_CLOUD_PROFILE")
         } else {
