@@ -1,9 +1,11 @@
 //! The credentials providers and the default chain, with a temporary HOME and injected
 //! environment variables (the process environment is never read or changed).
 
-use std::collections::HashMap;
+mod support;
+
 use std::fs;
 use std::path::Path;
+use support::credentials::{env, expect_invalid, expect_not_found};
 
 use dbs_api::credentials::{
     AliyunCliProfileProvider, ChainProvider, Credentials, CredentialsError, DefaultChain,
@@ -28,14 +30,6 @@ const SECRET: &str = "S3cr3t-Value-never-printed-0123456789";
 const TOKEN: &str = "CAIS-T0ken+Value/never=printed";
 
 /// An environment made of `vars` only.
-fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
-    let vars: HashMap<String, String> = vars
-        .iter()
-        .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
-        .collect();
-    move |key| vars.get(key).cloned()
-}
-
 fn home() -> TempDir {
     tempfile::tempdir().expect("create a temporary HOME")
 }
@@ -112,34 +106,6 @@ fn chain(home: &TempDir, vars: &[(&str, &str)]) -> ChainProvider {
         .with_home(home.path())
         .with_env_lookup(env(vars))
         .build()
-}
-
-#[track_caller]
-fn expect_not_found(result: Result<Credentials, CredentialsError>, source: &str) -> String {
-    match result {
-        Err(CredentialsError::NotFound {
-            source_name,
-            reason,
-        }) => {
-            assert_eq!(source_name, source);
-            reason
-        }
-        other => panic!("expected NotFound from {source}, got {other:?}"),
-    }
-}
-
-#[track_caller]
-fn expect_invalid(result: Result<Credentials, CredentialsError>, source: &str) -> String {
-    match result {
-        Err(CredentialsError::Invalid {
-            source_name,
-            reason,
-        }) => {
-            assert_eq!(source_name, source);
-            reason
-        }
-        other => panic!("expected Invalid from {source}, got {other:?}"),
-    }
 }
 
 #[track_caller]

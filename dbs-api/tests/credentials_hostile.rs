@@ -5,8 +5,10 @@
 //! Every server is a loopback server of this test; no address outside 127.0.0.1 is contacted
 //! (non-loopback URLs are only given to checks that must refuse them before connecting).
 
-use std::collections::HashMap;
+mod support;
+
 use std::time::Duration;
+use support::credentials::{env, expect_unavailable};
 
 use dbs_api::credentials::{
     Credentials, CredentialsError, CredentialsUriProvider, ProvideCredentials, RamRoleArnProvider,
@@ -22,27 +24,6 @@ const SOURCE_SECRET: &str = "Source-S3cret-never-printed-0123";
 const SOURCE_TOKEN: &str = "CAIS-source-token-never-printed-4567";
 /// A key of a local agent, carried in the query of a credentials URI.
 const AGENT_KEY: &str = "agent-key-never-printed-89ab";
-
-fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
-    let vars: HashMap<String, String> = vars
-        .iter()
-        .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
-        .collect();
-    move |key| vars.get(key).cloned()
-}
-
-fn expect_unavailable(result: Result<Credentials, CredentialsError>, source: &str) -> String {
-    match result {
-        Err(CredentialsError::Unavailable {
-            source_name,
-            reason,
-        }) => {
-            assert_eq!(source_name, source);
-            reason
-        }
-        other => panic!("expected Unavailable from {source}, got {other:?}"),
-    }
-}
 
 /// `text` shows none of `secrets`, raw or percent-encoded.
 fn assert_no_secret(text: &str, secrets: &[&str]) {

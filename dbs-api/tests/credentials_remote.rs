@@ -19,10 +19,12 @@
 //! injected environment (`DBS_STS_ENDPOINT`, `DBS_ECS_METADATA_ENDPOINT`), never at an Alibaba
 //! address or the metadata address.
 
-use std::collections::HashMap;
+mod support;
+
 use std::fs;
 use std::path::Path;
 use std::time::SystemTime;
+use support::credentials::{env, expect_invalid, expect_unavailable};
 
 use dbs_api::credentials::{
     AliyunCliProfileProvider, Credentials, CredentialsError, CredentialsUriProvider, DefaultChain,
@@ -86,14 +88,6 @@ const ECS_ANSWER: &str = r#"{
 }"#;
 
 /// An environment made of `vars` only.
-fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
-    let vars: HashMap<String, String> = vars
-        .iter()
-        .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
-        .collect();
-    move |key| vars.get(key).cloned()
-}
-
 fn at(text: &str) -> SystemTime {
     let parsed = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
         .expect("an RFC 3339 time");
@@ -137,32 +131,6 @@ fn assert_v1_signed_by(request: &Recorded, secret: &str) {
         signer::v1_signature(&string_to_sign, secret),
         "the V1 signature, recomputed over: {string_to_sign}"
     );
-}
-
-fn expect_unavailable(result: Result<Credentials, CredentialsError>, source: &str) -> String {
-    match result {
-        Err(CredentialsError::Unavailable {
-            source_name,
-            reason,
-        }) => {
-            assert_eq!(source_name, source);
-            reason
-        }
-        other => panic!("expected Unavailable from {source}, got {other:?}"),
-    }
-}
-
-fn expect_invalid(result: Result<Credentials, CredentialsError>, source: &str) -> String {
-    match result {
-        Err(CredentialsError::Invalid {
-            source_name,
-            reason,
-        }) => {
-            assert_eq!(source_name, source);
-            reason
-        }
-        other => panic!("expected Invalid from {source}, got {other:?}"),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

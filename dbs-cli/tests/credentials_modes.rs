@@ -216,23 +216,9 @@ fn credentials_lost_while_waiting_exit_sent_and_say_how_to_wait_again() {
     std::fs::write(&token_file, oidc_token_expiring_in(3)).expect("token");
     let output = dbs_command(home.path())
         .args(["--endpoint", &emulator.url, "restore"])
-        .args([
-            "--backup-plan-id",
-            "dbsdemomysql01",
-            "--restore-task-name",
-            "restore-demo",
-            "--destination-endpoint-instance-type",
-            "RDS",
-            "--destination-endpoint-region",
-            "cn-hangzhou",
-            "--destination-endpoint-instance-id",
-            "rm-bp1p8c29demo",
-            "--destination-endpoint-user-name",
-            "restore_user",
-            "--restore-objects",
-            r#"[{"DBName":"orders","NewDBName":"orders_restored"}]"#,
-            "--wait",
-        ])
+        // `restore` takes create-restore-task's flags.
+        .args(&MYSQL_TO_RDS[1..])
+        .arg("--wait")
         .env(PASSWORD_VAR, "modes-Pa55")
         .env("ALIBABA_CLOUD_ROLE_ARN", ROLE_ARN)
         .env("ALIBABA_CLOUD_OIDC_PROVIDER_ARN", OIDC_PROVIDER_ARN)

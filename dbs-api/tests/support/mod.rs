@@ -5,6 +5,8 @@
 // Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
+pub mod credentials;
+
 use std::time::Duration;
 
 use dbs_api::{Client, Credentials, RetryConfig, SignatureVersion};
