@@ -8,6 +8,7 @@ mod support;
 use std::time::Duration;
 
 use dbs_api::{Client, Credentials, Error, RetryConfig, SignatureVersion, ValidationContext};
+use dbs_tests::pairs;
 use serde_json::{Value, json};
 use support::{ACCESS_KEY_ID, ACCESS_KEY_SECRET, Reply, Server};
 
@@ -19,13 +20,6 @@ fn v3(server: &Server) -> Client {
         .retry_config(RetryConfig::standard().with_initial_backoff(Duration::from_millis(1)))
         .build()
         .expect("a loopback client builds")
-}
-
-fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
 }
 
 /// The official success example of an operation (from the metadata's `responseDemo`).

@@ -11,13 +11,7 @@ use dbs_api::signing::{
     sha256_hex, sign, signatures_match, v1_signature, v1_string_to_sign, v3_canonical_request,
     v3_signature,
 };
-
-fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
-}
+use dbs_tests::pairs;
 
 // ---------------------------------------------------------------------------------------------
 // A. Percent-encoding
@@ -605,14 +599,14 @@ fn input<'a>(
 fn query_value<'a>(req: &'a SignedRequest, name: &str) -> Option<&'a str> {
     req.query
         .iter()
-        .find(|(k, _)| k == name)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.as_str())
 }
 
 fn header<'a>(req: &'a SignedRequest, name: &str) -> Option<&'a str> {
     req.headers
         .iter()
-        .find(|(k, _)| k == name)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.as_str())
 }
 
@@ -626,8 +620,8 @@ fn v1_signed_params(req: &SignedRequest, body: &[(String, String)]) -> Vec<(Stri
     let mut params: Vec<(String, String)> = req
         .query
         .iter()
-        .filter(|(k, _)| k != "Signature")
-        .cloned()
+        .filter(|(k, _)| *k != "Signature")
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
         .collect();
     params.extend_from_slice(body);
     params
@@ -640,15 +634,11 @@ fn recompute_v3(req: &SignedRequest, secret: &str) -> (dbs_api::signing::Authori
     let signed: Vec<(String, String)> = req
         .headers
         .iter()
-        .filter(|(k, _)| auth.signed_headers.contains(k))
-        .cloned()
+        .filter(|(k, _)| auth.signed_headers.iter().any(|s| s == k))
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
         .collect();
-    let cr = v3_canonical_request(
-        "POST",
-        &req.query,
-        &signed,
-        &sha256_hex(req.body.as_bytes()),
-    );
+    let query = pairs(&req.query);
+    let cr = v3_canonical_request("POST", &query, &signed, &sha256_hex(req.body.as_bytes()));
     let sts = StringToSign::v3(&cr);
     assert_eq!(
         sts, req.string_to_sign,
@@ -662,7 +652,7 @@ fn sign_v1_puts_common_params_in_query_and_signs_query_plus_body() {
     let (params, secret) = (body_params(), Sensitive::from(SECRET));
     let req = sign(&input(SignatureVersion::V1, &params, &secret, None));
 
-    let names: Vec<&str> = req.query.iter().map(|(k, _)| k.as_str()).collect();
+    let names: Vec<&str> = req.query.iter().map(|(k, _)| *k).collect();
     assert_eq!(
         names,
         [
@@ -692,7 +682,10 @@ fn sign_v1_puts_common_params_in_query_and_signs_query_plus_body() {
     }
     assert_eq!(
         req.headers,
-        pairs(&[("content-type", "application/x-www-form-urlencoded")]),
+        [(
+            "content-type",
+            "application/x-www-form-urlencoded".to_owned()
+        )],
         "headers"
     );
     assert_eq!(req.body, form_urlencode(&params), "body");
@@ -748,7 +741,7 @@ fn sign_v3_signs_every_header_but_authorization() {
         "Authorization algorithm"
     );
     assert_eq!(auth.access_key_id, "testid", "Authorization Credential");
-    let mut unsigned: Vec<&str> = req.headers.iter().map(|(k, _)| k.as_str()).collect();
+    let mut unsigned: Vec<&str> = req.headers.iter().map(|(k, _)| *k).collect();
     unsigned.retain(|k| !auth.signed_headers.iter().any(|s| s == k));
     assert_eq!(
         unsigned,
@@ -809,7 +802,7 @@ fn sign_v1_with_sts_token_signs_security_token() {
         "SecurityToken"
     );
     assert_eq!(
-        with.query.last().map(|(k, _)| k.as_str()),
+        with.query.last().map(|(k, _)| *k),
         Some("Signature"),
         "Signature comes last"
     );

@@ -71,11 +71,12 @@ pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> 
     }
 }
 
-/// Owned pairs from borrowed ones.
-pub fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+/// Owned pairs from borrowed ones (or from pairs with borrowed names, such as a signed
+/// request's query and headers).
+pub fn pairs<K: AsRef<str>, V: AsRef<str>>(items: &[(K, V)]) -> Vec<(String, String)> {
     items
         .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned()))
         .collect()
 }
 

@@ -42,7 +42,7 @@ use dbs_api::{
     RetryConfig, Sensitive, ServiceError, SignatureVersion, SourceDatabaseType, ValidationContext,
 };
 use dbs_emulator::{Emulator, EmulatorConfig, EmulatorHandle, Fault, FaultKind};
-use dbs_tests::signer;
+use dbs_tests::{pairs, signer};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
@@ -120,13 +120,6 @@ fn rds_request<'c>(client: &'c Client, name: &str) -> dbs_api::CreateRestoreTask
         .destination_endpoint_user_name("restore_user")
         .destination_endpoint_password(PASSWORD)
         .restore_objects([RestoreObject::new("orders").new_db_name("orders_restored")])
-}
-
-fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
 }
 
 fn without(mut params: Vec<(String, String)>, name: &str) -> Vec<(String, String)> {
@@ -312,9 +305,10 @@ struct Raw {
 
 impl From<SignedRequest> for Raw {
     fn from(signed: SignedRequest) -> Self {
+        // Owned names: the tests rewrite and add parameters and headers.
         Self {
-            query: signed.query,
-            headers: signed.headers,
+            query: pairs(&signed.query),
+            headers: pairs(&signed.headers),
             body: signed.body,
         }
     }

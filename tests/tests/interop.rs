@@ -50,7 +50,7 @@ use dbs_api::{
     Client, Credentials, DestinationEndpointInstanceType, DuplicateConflict, RetryConfig, Sensitive,
 };
 use dbs_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
-use dbs_tests::{Recorded as Captured, Reply, Server, SplitMix64};
+use dbs_tests::{Recorded as Captured, Reply, Server, SplitMix64, pairs};
 use serde_json::{Value, json};
 
 use corpus::Case;
@@ -782,8 +782,8 @@ struct Raw {
 impl From<SignedRequest> for Raw {
     fn from(signed: SignedRequest) -> Self {
         Self {
-            query: signed.query,
-            headers: signed.headers,
+            query: pairs(&signed.query),
+            headers: pairs(&signed.headers),
             body: signed.body.into_bytes(),
         }
     }

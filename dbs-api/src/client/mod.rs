@@ -54,6 +54,8 @@ pub struct Client {
 struct Inner {
     http: reqwest::Client,
     endpoint: Endpoint,
+    /// `endpoint.base` + `/`, parsed once: every call's URL starts as a copy of it.
+    root_url: reqwest::Url,
     credentials: CachingProvider,
     signature_version: SignatureVersion,
     retry: RetryConfig,
@@ -254,6 +256,12 @@ impl ClientBuilder {
                 )));
             }
         };
+        let root_url = reqwest::Url::parse(&format!("{}/", endpoint.base)).map_err(|e| {
+            Error::Config(format!(
+                "endpoint {:?} is not a valid URL: {e}",
+                endpoint.base
+            ))
+        })?;
         let read_timeout = self.read_timeout.unwrap_or(Duration::from_secs(10));
         let http = reqwest::Client::builder()
             .user_agent(USER_AGENT)
@@ -270,6 +278,7 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 http,
                 endpoint,
+                root_url,
                 credentials,
                 signature_version: self.signature_version,
                 retry: self.retry.unwrap_or_default(),

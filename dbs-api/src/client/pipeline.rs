@@ -278,7 +278,7 @@ impl Inner {
         options: &CallOptions,
         attempt: u32,
     ) -> Result<Answer, AttemptFailure> {
-        let signed = self.sign(
+        let mut signed = self.sign(
             prepared.call.action,
             &prepared.call.params,
             prepared.credentials,
@@ -287,13 +287,16 @@ impl Inner {
         let timeout = options.attempt_timeout.unwrap_or(self.attempt_timeout);
         let mut request = self
             .http
-            .post(self.url(&signed))
+            .post(self.request_url(&signed))
             .timeout(timeout)
             .header("accept", "application/json");
         for (name, value) in &signed.headers {
-            request = request.header(name, value);
+            request = request.header(*name, value);
         }
-        let result = match request.body(signed.body.clone()).send().await {
+        // The body is sent, not kept: only the StringToSign is read again (to diagnose a
+        // `SignatureDoesNotMatch`).
+        let body = std::mem::take(&mut signed.body);
+        let result = match request.body(body).send().await {
             Ok(response) => match Reply::read(response).await {
                 Ok(reply) => classify(
                     reply,
@@ -350,6 +353,15 @@ impl Inner {
 
     fn url(&self, signed: &SignedRequest) -> String {
         signed.url(&self.endpoint.base)
+    }
+
+    /// The URL of an attempt, as [`Self::url`] writes it, without parsing the endpoint again.
+    fn request_url(&self, signed: &SignedRequest) -> reqwest::Url {
+        let mut url = self.root_url.clone();
+        if !signed.query.is_empty() {
+            url.set_query(Some(&signed.query_string()));
+        }
+        url
     }
 
     /// Signs a call as its first attempt would be signed, for `dry_run`.

@@ -27,7 +27,7 @@ impl PreparedRequest {
                 let query: Vec<(&str, &str)> = signed
                     .query
                     .iter()
-                    .map(|(k, v)| (k.as_str(), mask_query(k, v)))
+                    .map(|(k, v)| (*k, mask_query(k, v)))
                     .collect();
                 format!("{base}?{}", form_urlencode(&query))
             }
@@ -36,7 +36,7 @@ impl PreparedRequest {
         let headers = signed
             .headers
             .iter()
-            .map(|(name, value)| (name.clone(), mask_header(name, value, secret_body)))
+            .map(|(name, value)| ((*name).to_owned(), mask_header(name, value, secret_body)))
             .collect();
         let shown: Vec<(&str, &str)> = params.iter().map(|p| (p.name, p.shown_value())).collect();
         Self {

@@ -301,8 +301,8 @@ impl StsClient {
         let mut http_request = self.http.post(self.url(&signed.query)).body(signed.body);
         for (name, value) in &signed.headers {
             // reqwest sets `host` from the URL, the same value that was signed.
-            if name != "host" {
-                http_request = http_request.header(name, value);
+            if *name != "host" {
+                http_request = http_request.header(*name, value);
             }
         }
         let secrets = [
@@ -368,7 +368,7 @@ impl StsClient {
             .await
     }
 
-    fn url(&self, query: &[(String, String)]) -> String {
+    fn url<K: AsRef<str>, V: AsRef<str>>(&self, query: &[(K, V)]) -> String {
         if query.is_empty() {
             format!("{}/", self.endpoint.base)
         } else {

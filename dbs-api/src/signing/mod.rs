@@ -391,11 +391,11 @@ pub struct SignedRequest {
     /// V1: `Action`, `Version`, `Format=JSON`, `AccessKeyId`, `SignatureMethod=HMAC-SHA1`,
     /// `SignatureVersion=1.0`, `SignatureNonce`, `Timestamp`, `SecurityToken` (STS only), `Signature`.
     /// V3: empty.
-    pub query: Vec<(String, String)>,
+    pub query: Vec<(&'static str, String)>,
     /// Headers to send, with lower-case names. Always
     /// `content-type: application/x-www-form-urlencoded`; V3 adds `host`, the `x-acs-*` headers
     /// and `authorization`.
-    pub headers: Vec<(String, String)>,
+    pub headers: Vec<(&'static str, String)>,
     /// The form body, exactly the bytes that were signed (V1) or hashed (V3).
     pub body: String,
     /// The StringToSign, kept to diagnose a `SignatureDoesNotMatch` answer.
@@ -412,9 +412,21 @@ impl SignedRequest {
         url.push_str("/");
         if !self.query.is_empty() {
             url.push_str("?");
-            url.form_pairs(self.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            self.write_query(&mut url);
         }
         url.finish()
+    }
+
+    /// The query as the URL carries it: `name=value` pairs, percent-encoded, joined by `&`
+    /// (empty for V3).
+    pub fn query_string(&self) -> String {
+        let mut text = TextBuf::with_capacity(40 * self.query.len());
+        self.write_query(&mut text);
+        text.finish()
+    }
+
+    fn write_query(&self, text: &mut TextBuf) {
+        text.form_pairs(self.query.iter().map(|(k, v)| (*k, v.as_str())));
     }
 }
 
@@ -423,12 +435,12 @@ impl fmt::Debug for SignedRequest {
         let query: Vec<(&str, String)> = self
             .query
             .iter()
-            .map(|(k, v)| (k.as_str(), redact_value(k, v)))
+            .map(|(k, v)| (*k, redact_value(k, v)))
             .collect();
         let headers: Vec<(&str, String)> = self
             .headers
             .iter()
-            .map(|(k, v)| (k.as_str(), redact_value(k, v)))
+            .map(|(k, v)| (*k, redact_value(k, v)))
             .collect();
         f.debug_struct("SignedRequest")
             .field("query", &query)
@@ -580,11 +592,11 @@ fn sign_v1<P: BodyParam>(input: &SigningInput<'_, P>, timestamp: String) -> Sign
     let signature = v1_signature(&string_to_sign, input.access_key_secret.expose());
 
     let mut query = Vec::with_capacity(n + 1);
-    query.extend(common.map(|(k, v)| (k.to_owned(), v.to_owned())));
-    query.push(("Signature".to_owned(), signature));
+    query.extend(common.map(|(k, v)| (k, v.to_owned())));
+    query.push(("Signature", signature));
     SignedRequest {
         query,
-        headers: vec![("content-type".to_owned(), CONTENT_TYPE_FORM.to_owned())],
+        headers: vec![("content-type", CONTENT_TYPE_FORM.to_owned())],
         body,
         string_to_sign,
     }
@@ -652,8 +664,8 @@ fn sign_v3<P: BodyParam>(input: &SigningInput<'_, P>, timestamp: String) -> Sign
     authorization.push_str(&signature);
 
     let mut headers = Vec::with_capacity(9);
-    headers.extend(signed.map(|(k, v)| (k.to_owned(), v.to_owned())));
-    headers.push((HEADER_AUTHORIZATION.to_owned(), authorization));
+    headers.extend(signed.map(|(k, v)| (k, v.to_owned())));
+    headers.push((HEADER_AUTHORIZATION, authorization));
     SignedRequest {
         query: Vec::new(),
         headers,
@@ -685,7 +697,7 @@ mod tests {
                 timestamp: time::macros::datetime!(2026-01-01 0:00 UTC),
                 nonce: "3ee8c1b883d344afa94f4e0ad82fd6cf",
             });
-            let mut sent: Vec<&str> = signed.query.iter().map(|(k, _)| k.as_str()).collect();
+            let mut sent: Vec<&str> = signed.query.iter().map(|(k, _)| *k).collect();
             let mut expected: Vec<&str> = COMMON_PARAMETERS
                 .iter()
                 .copied()
