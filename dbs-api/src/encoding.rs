@@ -52,28 +52,31 @@ impl TextBuf {
     /// Appends [`percent_encode`]`(s)` to `self` and its encoding once more to `twice`, reading
     /// `s` once: a V1 body value and what it becomes in the StringToSign.
     pub(crate) fn encode_also_twice(&mut self, twice: &mut TextBuf, s: &str) {
-        let bytes = s.as_bytes();
-        self.0.reserve(bytes.len());
-        twice.0.reserve(bytes.len());
-        let mut at = 0;
-        while at < bytes.len() {
-            let run = &bytes[at..];
-            let run = &run[..run
-                .iter()
-                .take_while(|&&b| UNRESERVED[usize::from(b)])
-                .count()];
-            self.0.extend_from_slice(run);
-            twice.0.extend_from_slice(run);
-            at += run.len();
-            let Some(&b) = bytes.get(at) else { break };
-            let (hi, lo) = (
-                HEX_UPPER[usize::from(b >> 4)],
-                HEX_UPPER[usize::from(b & 0xF)],
-            );
-            self.0.extend_from_slice(&[b'%', hi, lo]);
-            twice.0.extend_from_slice(&[b'%', b'2', b'5', hi, lo]);
-            at += 1;
+        let (once, twice) = (&mut self.0, &mut twice.0);
+        let (mut at_once, mut at_twice) = (once.len(), twice.len());
+        // Room for the worst case, written by index and cut back to what was written: one pass
+        // over `s`, no call per run of unreserved bytes.
+        once.resize(at_once + 3 * s.len(), 0);
+        twice.resize(at_twice + 5 * s.len(), 0);
+        for &b in s.as_bytes() {
+            if UNRESERVED[usize::from(b)] {
+                once[at_once] = b;
+                twice[at_twice] = b;
+                at_once += 1;
+                at_twice += 1;
+            } else {
+                let (hi, lo) = (
+                    HEX_UPPER[usize::from(b >> 4)],
+                    HEX_UPPER[usize::from(b & 0xF)],
+                );
+                once[at_once..at_once + 3].copy_from_slice(&[b'%', hi, lo]);
+                twice[at_twice..at_twice + 5].copy_from_slice(&[b'%', b'2', b'5', hi, lo]);
+                at_once += 3;
+                at_twice += 5;
+            }
         }
+        once.truncate(at_once);
+        twice.truncate(at_twice);
     }
 
     /// Appends the [`form_urlencode`] text of `pairs`.
@@ -95,21 +98,22 @@ impl TextBuf {
 
     fn encode_with(&mut self, bytes: &[u8], escape: &[u8]) {
         let out = &mut self.0;
-        out.reserve(bytes.len());
-        let mut at = 0;
-        while at < bytes.len() {
-            let run = bytes[at..]
-                .iter()
-                .take_while(|&&b| UNRESERVED[usize::from(b)])
-                .count();
-            out.extend_from_slice(&bytes[at..at + run]);
-            at += run;
-            let Some(&b) = bytes.get(at) else { break };
-            out.extend_from_slice(escape);
-            out.push(HEX_UPPER[usize::from(b >> 4)]);
-            out.push(HEX_UPPER[usize::from(b & 0xF)]);
-            at += 1;
+        let mut at = out.len();
+        // As in `encode_also_twice`: the worst case reserved and written by index.
+        out.resize(at + (escape.len() + 2) * bytes.len(), 0);
+        for &b in bytes {
+            if UNRESERVED[usize::from(b)] {
+                out[at] = b;
+                at += 1;
+            } else {
+                out[at..at + escape.len()].copy_from_slice(escape);
+                at += escape.len();
+                out[at] = HEX_UPPER[usize::from(b >> 4)];
+                out[at + 1] = HEX_UPPER[usize::from(b & 0xF)];
+                at += 2;
+            }
         }
+        out.truncate(at);
     }
 
     /// The text. Every piece was a `str` or encoded to ASCII, so the bytes are UTF-8.
