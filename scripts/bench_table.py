@@ -122,7 +122,9 @@ def section_throughput(out, parts, results):
     if any(r.get("failed") for r in parts.get("throughput", [])):
         out.append("scripts/throughput.sh exited with an error: the figures below may be partial.")
         out.append("")
-    cells = sorted({(s, c) for (w, s, c) in groups if not w.startswith("capacity")})
+    cells = sorted(
+        {(s, c) for (w, s, c) in groups if not w.startswith("capacity") and w != "loopback-floor"}
+    )
     out.append(
         "| signature | C | dbs calls/s (p50, p99 ms) | Python SDK | dbs / Python | target | "
         "pop-core | dbs / pop-core | target |"
@@ -149,6 +151,25 @@ def section_throughput(out, parts, results):
             + pop_cells
         )
     out.append("")
+    floor = med("loopback-floor", "-", 1, "calls_per_s")
+    if floor:
+        py_c1 = [v for v in (med("python-sdk", s, 1, "calls_per_s") for s in ("v1", "v3")) if v]
+        pop_c1 = med("pop-core", "v1", 1, "calls_per_s")
+        needed = []
+        if py_c1:
+            need = VS_PYTHON * min(py_c1)
+            needed.append(f"{VS_PYTHON:g}× the Python SDK needs at least {num(need)}/s ({need / floor:.2f}× the floor)")
+        if pop_c1:
+            need = VS_POP_CORE * pop_c1
+            needed.append(f"{VS_POP_CORE:g}× pop-core {num(need)}/s ({need / floor:.2f}× the floor)")
+        out.append(
+            f"Loopback floor at C=1 (`--only floor`): {num(floor)} round trips/s "
+            f"(p50 {num(med('loopback-floor', '-', 1, 'p50_ms'), 3)} ms) between two threads over one "
+            "127.0.0.1 connection, blocking sockets, the bytes of a request and its answer each way, "
+            "no HTTP and no work: no client at C=1 goes faster on this machine. "
+            + ("At C=1, " + "; ".join(needed) + "." if needed else "")
+        )
+        out.append("")
     capacity = sorted(
         (w, s, c) for (w, s, c) in groups if w.startswith("capacity")
     )

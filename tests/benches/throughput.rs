@@ -6,8 +6,14 @@
 //!
 //! ```text
 //! scripts/throughput.sh                       # the whole matrix, N = 10,000 a run
-//! cargo bench -p dbs-tests --bench throughput -- [--n N] [--only dbs|peers|capacity]...
+//! cargo bench -p dbs-tests --bench throughput -- [--n N] [--only dbs|peers|capacity|floor]...
 //! ```
+//!
+//! `floor` is the loopback floor at C=1: the same number of round trips between two threads of
+//! this process over a 127.0.0.1 TCP connection with blocking sockets, the bytes of a signed V3
+//! `CreateRestoreTask` and of its answer each way, no HTTP and no work on either side: what the
+//! kernel and the machine take to carry one round trip and wake each side, which no client at
+//! C=1 can beat (`"signature": "-"`).
 //!
 //! Every run starts a fresh emulator in this process, on a runtime of its own (2 worker
 //! threads), listening on 127.0.0.1; the load runs in another runtime (ours) or another process
@@ -19,7 +25,7 @@
 //! the same work for every client.
 //!
 //! One JSON line per run is printed and appended to `<target>/bench-results/throughput.json`:
-//! `{"who": "dbs"|"python-sdk"|"pop-core"|"capacity", "signature": "v1"|"v3",
+//! `{"who": "dbs"|"python-sdk"|"pop-core"|"capacity"|"loopback-floor", "signature": "v1"|"v3",
 //! "concurrency": C, "calls_per_s", "p50_ms", "p99_ms", "n"}`, plus `"tasks_before"` (the tasks
 //! the emulator held when the run began) on capacity lines, and the CPU time per call of the
 //! emulator's threads (`"emulator_cpu_us_per_call"`, from `/proc/self/task/*/schedstat`; for a
@@ -36,7 +42,8 @@ mod harness;
 
 use std::ffi::OsString;
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -51,6 +58,10 @@ use tokio::runtime::Runtime;
 
 /// The concurrencies of the capacity sweep.
 const SWEEP: [usize; 4] = [1, 4, 16, 64];
+/// The bytes of a signed V3 `CreateRestoreTask` (headers and form body, as the emulator counts
+/// them: about 1.1 KB) and of the emulator's answer (about 0.4 KB), for the loopback floor.
+const FLOOR_REQUEST_BYTES: usize = 1_100;
+const FLOOR_ANSWER_BYTES: usize = 400;
 /// The tasks stored before the "as state grows" capacity run.
 const PREFILLED: usize = 100_000;
 
@@ -287,6 +298,54 @@ fn run_ours(
     })
 }
 
+/// The loopback floor: `n` round trips of fixed bytes between two threads over one TCP
+/// connection to 127.0.0.1, blocking reads and writes, `TCP_NODELAY` on both ends.
+fn run_floor(options: &Options) -> Run {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let address = listener.local_addr().expect("its address");
+    let server = std::thread::Builder::new()
+        .name("floor-server".to_owned())
+        .spawn(move || {
+            let (mut stream, _) = listener.accept().expect("the client connects");
+            stream.set_nodelay(true).expect("TCP_NODELAY");
+            let (mut request, answer) = (
+                vec![0u8; FLOOR_REQUEST_BYTES],
+                vec![b'a'; FLOOR_ANSWER_BYTES],
+            );
+            // Ends when the client closes the connection.
+            while stream.read_exact(&mut request).is_ok() {
+                if stream.write_all(&answer).is_err() {
+                    break;
+                }
+            }
+        })
+        .expect("the floor's server thread");
+    let mut stream = TcpStream::connect(address).expect("connect to the floor's server");
+    stream.set_nodelay(true).expect("TCP_NODELAY");
+    let (request, mut answer) = (
+        vec![b'r'; FLOOR_REQUEST_BYTES],
+        vec![0u8; FLOOR_ANSWER_BYTES],
+    );
+    let mut round_trip = |stream: &mut TcpStream| {
+        stream.write_all(&request).expect("send");
+        stream.read_exact(&mut answer).expect("receive");
+    };
+    for _ in 0..options.warm_up() {
+        round_trip(&mut stream);
+    }
+    let mut latencies = Vec::with_capacity(options.n);
+    let started = Instant::now();
+    for _ in 0..options.n {
+        let at = Instant::now();
+        round_trip(&mut stream);
+        latencies.push(at.elapsed());
+    }
+    let elapsed = started.elapsed();
+    drop(stream);
+    server.join().expect("the floor's server thread ends");
+    Run::from_latencies(latencies, elapsed)
+}
+
 fn signature_name(signature: SignatureVersion) -> &'static str {
     match signature {
         SignatureVersion::V1 => "v1",
@@ -426,6 +485,11 @@ fn main() {
                 }
             }
         }
+    }
+
+    if options.wants("floor") {
+        let run = run_floor(&options);
+        record(&line("loopback-floor", "-", 1, n, &run));
     }
 
     if options.wants("capacity") {
