@@ -3,6 +3,7 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::Poll;
 use std::time::Duration;
 
 use http_body_util::{BodyExt, Full};
@@ -361,12 +362,11 @@ async fn accept_loop(
                         tracing::debug!(error = %e, "cannot set TCP_NODELAY");
                     }
                     let shared = Arc::clone(&shared);
-                    // Each request runs in its own task, so a client that gives up (a timeout
-                    // during a `delay` fault) does not cancel the work: like a real service, the
-                    // emulator still acts on a request whose answer nobody reads.
+                    // A client that gives up (a timeout during a `delay` fault) does not cancel
+                    // the work: like a real service, the emulator still acts on a request whose
+                    // answer nobody reads (see `uncancellable`).
                     let service = service_fn(move |req| {
-                        let work = tokio::spawn(serve(req, Arc::clone(&shared), peer));
-                        async move { work.await.unwrap_or(Err(DropConnection)) }
+                        uncancellable(serve(req, Arc::clone(&shared), peer))
                     });
                     let connection = http1::Builder::new()
                         .timer(TokioTimer::new())
@@ -395,6 +395,25 @@ async fn accept_loop(
         tracing::debug!("requests still in flight at shutdown were abandoned");
     }
     tracing::info!("emulator stopped");
+}
+
+/// Runs a request's `work` to the end even if hyper drops the service future (its client went
+/// away). The first poll runs in the connection's task: most requests are answered there without
+/// waiting, at no cost beyond a box. Work that has to wait (a body still arriving, a `delay`
+/// fault) moves into a task of its own before anything can drop it, and the connection waits
+/// for that task. Spawning every request instead cost a task, a wake-up and a copy of the
+/// future each.
+async fn uncancellable<F>(work: F) -> Result<HttpResponse, DropConnection>
+where
+    F: Future<Output = Result<HttpResponse, DropConnection>> + Send + 'static,
+{
+    let mut work = Box::pin(work);
+    match std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await {
+        Poll::Ready(answer) => answer,
+        // The spawned task polls it again at once, registering its own waker; the connection
+        // task's, left with whatever the work waits for, at worst wakes it once for nothing.
+        Poll::Pending => tokio::spawn(work).await.unwrap_or(Err(DropConnection)),
+    }
 }
 
 /// Returned by the service to make hyper close the connection without an answer (the `reset`
