@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use dbs_api::server::{DbsHandler, RequestContext, dispatch};
 use dbs_api::{
     CommonErrorCode, CreateRestoreTaskErrorCode, CreateRestoreTaskInput, CreateRestoreTaskOutput,
-    Operation, OperationMeta, SourceDatabaseType, ValidationContext, ValidationError,
+    Operation, OperationMeta, SourceDatabaseType, ValidationContext, ValidationError, WireParam,
 };
 
 use crate::idempotency::{Fingerprint, Lookup, Remembered, TokenKey};
@@ -38,10 +38,76 @@ pub(crate) fn handle(
     call: &Call<'_>,
     shared: &Shared,
 ) -> Reply {
+    if operation.name == CreateRestoreTaskInput::ACTION {
+        return handle_create_restore_task(operation, params, call, shared);
+    }
     match token_key(operation, params, call) {
         Some(key) => handle_with_token(operation, params, call, shared, key),
         None => run(operation, params, call, shared),
     }
+}
+
+/// `CreateRestoreTask`, the call clients repeat most, parsed and serialized once: the same
+/// steps and answers as [`handle_with_token`] and [`run`] through dispatch, which would parse
+/// it for the fingerprint, again for the handler, and serialize it twice.
+fn handle_create_restore_task(
+    operation: &'static OperationMeta,
+    params: &[(String, String)],
+    call: &Call<'_>,
+    shared: &Shared,
+) -> Reply {
+    let pairs = params.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+    let (input, parsed) = CreateRestoreTaskInput::from_wire_params_partial(pairs);
+    // Parse errors and the rules that need no context together, as dispatch reports them.
+    if let Err(e) = ValidationError::combine(parsed, input.validate(&ValidationContext::new())) {
+        let error = dbs_api::server::BusinessError::with_message(
+            CommonErrorCode::InvalidParameter,
+            e.to_string(),
+        );
+        return dispatch_error(error.erase());
+    }
+    let wire = input.to_wire_params();
+    let fingerprint =
+        token_key(operation, params, call).map(|key| (key, fingerprint(operation, &wire, shared)));
+    let act = move || {
+        let context = RequestContext::new(call.request_id, call.access_key_id);
+        match create_restore_task(input, wire, &context, shared) {
+            Ok(output) => match serde_json::to_string(&output) {
+                Ok(body) => Reply::Success(body),
+                Err(e) => dispatch_error(
+                    dbs_api::server::BusinessError::with_detail(
+                        CommonErrorCode::InternalError,
+                        format!("The answer could not be written: {e}"),
+                    )
+                    .erase(),
+                ),
+            },
+            Err(e) => dispatch_error(e.erase()),
+        }
+    };
+    match fingerprint {
+        Some((key, fingerprint)) => with_token(call, shared, key, fingerprint, act),
+        None => act(),
+    }
+}
+
+/// A business error as dispatch returns it.
+fn dispatch_error(e: dbs_api::server::DispatchError) -> Reply {
+    BusinessError {
+        code: e.code,
+        message: e.message,
+        http_status: e.http_status,
+    }
+    .into()
+}
+
+/// The values as the generated code re-serializes them, so a retry sent another way (query
+/// or body, V1 or V3) compares equal; the token itself left out.
+fn fingerprint(operation: &OperationMeta, wire: &[WireParam], shared: &Shared) -> Fingerprint {
+    wire.iter()
+        .filter(|p| Some(p.name) != operation.idempotency_token)
+        .map(|p| (p.name, shared.fingerprint_value(&p.value)))
+        .collect()
 }
 
 /// The key of a request that takes part in `ClientToken` idempotency, if it does.
@@ -77,13 +143,20 @@ fn handle_with_token(
     let Ok(wire) = (operation.prepare)(params, &ValidationContext::new()) else {
         return run(operation, params, call, shared);
     };
-    // The values as the generated code re-serializes them, so a retry sent another way (query
-    // or body, V1 or V3) compares equal.
-    let fingerprint: Fingerprint = wire
-        .iter()
-        .filter(|p| Some(p.name) != operation.idempotency_token)
-        .map(|p| (p.name, shared.fingerprint_value(&p.value)))
-        .collect();
+    let fingerprint = fingerprint(operation, &wire, shared);
+    with_token(call, shared, key, fingerprint, || {
+        run(operation, params, call, shared)
+    })
+}
+
+/// Answers from an earlier request with the same token, or `act`s and remembers a success.
+fn with_token(
+    call: &Call<'_>,
+    shared: &Shared,
+    key: TokenKey,
+    fingerprint: Fingerprint,
+    act: impl FnOnce() -> Reply,
+) -> Reply {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     // Held until the answer is remembered: a retry racing its first attempt waits for it and
     // is answered from the cache instead of acting too. Handlers work in memory, so requests
@@ -122,7 +195,7 @@ fn handle_with_token(
             .into();
         }
     }
-    let reply = run(operation, params, call, shared);
+    let reply = act();
     let (body, example) = match &reply {
         Reply::Success(body) => (body, false),
         Reply::Example(body) => (body, true),
@@ -202,7 +275,9 @@ impl DbsHandler for Service<'_> {
         context: &RequestContext<'_>,
     ) -> Result<CreateRestoreTaskOutput, dbs_api::server::BusinessError<CreateRestoreTaskErrorCode>>
     {
-        create_restore_task(input, context, self.shared)
+        // Reached only through `dispatch`; `handle` parses this operation itself.
+        let wire = input.to_wire_params();
+        create_restore_task(input, wire, context, self.shared)
     }
 
     // The backup plans' lifecycle, kept in the plan store.
@@ -260,12 +335,14 @@ fn common(code: CommonErrorCode, detail: impl std::fmt::Display) -> CreateError 
     CreateError::with_detail(code.into(), detail)
 }
 
+/// `wire` is `input.to_wire_params()`, which the caller has made already.
 fn create_restore_task(
     input: CreateRestoreTaskInput,
+    wire: Vec<WireParam>,
     context: &RequestContext<'_>,
     shared: &Shared,
 ) -> Result<CreateRestoreTaskOutput, CreateError> {
-    // Dispatch has checked the rules that need no context; the plan tells the engine.
+    // The rules that need no context are checked; the plan tells the engine.
     let plan_id = input.backup_plan_id.as_deref().unwrap_or_default();
     let database_type = plan_engine(shared, plan_id)?;
     input
@@ -275,7 +352,7 @@ fn create_restore_task(
 
     let mut parameters = BTreeMap::new();
     let mut fingerprint = BTreeMap::new();
-    for param in input.to_wire_params() {
+    for param in wire {
         if Some(param.name) == CreateRestoreTaskInput::IDEMPOTENCY_TOKEN {
             continue;
         }
