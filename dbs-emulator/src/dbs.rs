@@ -1,7 +1,6 @@
 //! The DBS service behind the gateway: each operation's behaviour, on the generated code.
 
 use std::cell::Cell;
-use std::collections::BTreeMap;
 
 use dbs_api::server::{DbsHandler, RequestContext, dispatch};
 use dbs_api::{
@@ -67,11 +66,11 @@ fn handle_create_restore_task(
         return dispatch_error(error.erase());
     }
     let wire = input.to_wire_params();
-    let fingerprint =
-        token_key(operation, params, call).map(|key| (key, fingerprint(operation, &wire, shared)));
-    let act = move || {
+    let token = token_key(operation, params, call)
+        .map(|key| (key, fingerprint(operation.idempotency_token, &wire, shared)));
+    let act = move |fingerprint: Option<&Fingerprint>| {
         let context = RequestContext::new(call.request_id, call.access_key_id);
-        match create_restore_task(input, wire, &context, shared) {
+        match create_restore_task(input, wire, fingerprint, &context, shared) {
             Ok(output) => match serde_json::to_string(&output) {
                 Ok(body) => Reply::Success(body),
                 Err(e) => dispatch_error(
@@ -85,9 +84,11 @@ fn handle_create_restore_task(
             Err(e) => dispatch_error(e.erase()),
         }
     };
-    match fingerprint {
-        Some((key, fingerprint)) => with_token(call, shared, key, fingerprint, act),
-        None => act(),
+    match token {
+        Some((key, fingerprint)) => with_token(call, shared, key, fingerprint, |fingerprint| {
+            act(Some(fingerprint))
+        }),
+        None => act(None),
     }
 }
 
@@ -102,10 +103,14 @@ fn dispatch_error(e: dbs_api::server::DispatchError) -> Reply {
 }
 
 /// The values as the generated code re-serializes them, so a retry sent another way (query
-/// or body, V1 or V3) compares equal; the token itself left out.
-fn fingerprint(operation: &OperationMeta, wire: &[WireParam], shared: &Shared) -> Fingerprint {
+/// or body, V1 or V3) compares equal; the token (`token_name`) left out.
+fn fingerprint(
+    token_name: Option<&'static str>,
+    wire: &[WireParam],
+    shared: &Shared,
+) -> Fingerprint {
     wire.iter()
-        .filter(|p| Some(p.name) != operation.idempotency_token)
+        .filter(|p| Some(p.name) != token_name)
         .map(|p| (p.name, shared.fingerprint_value(&p.value)))
         .collect()
 }
@@ -143,19 +148,20 @@ fn handle_with_token(
     let Ok(wire) = (operation.prepare)(params, &ValidationContext::new()) else {
         return run(operation, params, call, shared);
     };
-    let fingerprint = fingerprint(operation, &wire, shared);
-    with_token(call, shared, key, fingerprint, || {
+    let fingerprint = fingerprint(operation.idempotency_token, &wire, shared);
+    with_token(call, shared, key, fingerprint, |_| {
         run(operation, params, call, shared)
     })
 }
 
-/// Answers from an earlier request with the same token, or `act`s and remembers a success.
+/// Answers from an earlier request with the same token, or `act`s (given the fingerprint) and
+/// remembers a success.
 fn with_token(
     call: &Call<'_>,
     shared: &Shared,
     key: TokenKey,
     fingerprint: Fingerprint,
-    act: impl FnOnce() -> Reply,
+    act: impl FnOnce(&Fingerprint) -> Reply,
 ) -> Reply {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     // Held until the answer is remembered: a retry racing its first attempt waits for it and
@@ -195,7 +201,7 @@ fn with_token(
             .into();
         }
     }
-    let reply = act();
+    let reply = act(&fingerprint);
     let (body, example) = match &reply {
         Reply::Success(body) => (body, false),
         Reply::Example(body) => (body, true),
@@ -277,7 +283,7 @@ impl DbsHandler for Service<'_> {
     {
         // Reached only through `dispatch`; `handle` parses this operation itself.
         let wire = input.to_wire_params();
-        create_restore_task(input, wire, context, self.shared)
+        create_restore_task(input, wire, None, context, self.shared)
     }
 
     // The backup plans' lifecycle, kept in the plan store.
@@ -335,10 +341,12 @@ fn common(code: CommonErrorCode, detail: impl std::fmt::Display) -> CreateError 
     CreateError::with_detail(code.into(), detail)
 }
 
-/// `wire` is `input.to_wire_params()`, which the caller has made already.
+/// `wire` is `input.to_wire_params()`, and `fingerprint` the `ClientToken` cache's fingerprint of
+/// it, which the caller has made already (made here when it is `None` and the task has a token).
 fn create_restore_task(
     input: CreateRestoreTaskInput,
     wire: Vec<WireParam>,
+    fingerprint: Option<&Fingerprint>,
     context: &RequestContext<'_>,
     shared: &Shared,
 ) -> Result<CreateRestoreTaskOutput, CreateError> {
@@ -350,28 +358,27 @@ fn create_restore_task(
         .map_err(invalid_parameter)?;
     check_restorable(&input, plan_id, shared)?;
 
-    let mut parameters = BTreeMap::new();
-    let mut fingerprint = BTreeMap::new();
-    for param in wire {
-        if Some(param.name) == CreateRestoreTaskInput::IDEMPOTENCY_TOKEN {
-            continue;
+    // A blank token (`ClientToken=`) is no token: a new task each time.
+    let client_token = input.client_token.clone().filter(|t| !t.trim().is_empty());
+    // What a retry with the token is compared with; the state keeps it only for a task with one.
+    let fingerprint = match (fingerprint, &client_token) {
+        (Some(fingerprint), Some(_)) => fingerprint.clone(),
+        (None, Some(_)) => {
+            self::fingerprint(CreateRestoreTaskInput::IDEMPOTENCY_TOKEN, &wire, shared)
         }
-        if param.sensitive {
-            fingerprint.insert(
-                param.name.to_owned(),
-                shared.fingerprint_secret(&param.value),
-            );
-        } else {
-            parameters.insert(param.name.to_owned(), param.value.clone());
-            fingerprint.insert(param.name.to_owned(), param.value);
-        }
-    }
+        (_, None) => Fingerprint::new(),
+    };
+    // The parameters shown in the state: neither the token nor a sensitive value.
+    let parameters = wire
+        .into_iter()
+        .filter(|p| !p.sensitive && Some(p.name) != CreateRestoreTaskInput::IDEMPOTENCY_TOKEN)
+        .map(|p| (p.name.to_owned(), p.value))
+        .collect();
     let task = RestoreTask {
         restore_task_id: String::new(),
         restore_task_name: input.restore_task_name.clone().unwrap_or_default(),
         backup_plan_id: plan_id.to_owned(),
-        // A blank token (`ClientToken=`) is no token: a new task each time.
-        client_token: input.client_token.clone().filter(|t| !t.trim().is_empty()),
+        client_token,
         restore_status: "init".to_owned(),
         restore_task_create_time: now_ms(),
         parameters,

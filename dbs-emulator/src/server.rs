@@ -125,7 +125,8 @@ impl Shared {
     }
 
     /// The first 128 bits of a salted SHA-256 of a parameter's value, to compare it without
-    /// keeping it.
+    /// keeping it; also a nonce's key. The salt is the emulator's own, so no client can choose
+    /// values whose keys collide.
     pub(crate) fn fingerprint_value(&self, value: &str) -> u128 {
         // Hashed in place: every parameter of every request with a token comes here.
         let digest = Sha256::new_with_prefix(self.salt.as_bytes())
@@ -134,12 +135,6 @@ impl Shared {
         let mut first = [0u8; 16];
         first.copy_from_slice(&digest[..16]);
         u128::from_be_bytes(first)
-    }
-
-    /// A salted SHA-256 of a secret, to compare it without keeping it.
-    pub(crate) fn fingerprint_secret(&self, secret: &str) -> String {
-        let salted = format!("{}{secret}", self.salt);
-        format!("sha256:{}", dbs_api::signing::sha256_hex(salted.as_bytes()))
     }
 
     pub(crate) fn snapshot(&self) -> StateSnapshot {
@@ -640,7 +635,9 @@ async fn api_reply(
         temporary: &shared.temporary,
     };
     let accepted = gateway::authenticate(&req, &keys, now, |nonce, timestamp| {
-        shared.lock().use_nonce(nonce, timestamp, now)
+        // Hashed before the lock is taken.
+        let key = shared.fingerprint_value(nonce);
+        shared.lock().use_nonce(key, timestamp, now)
     });
     let accepted = match accepted {
         Ok(accepted) => accepted,
@@ -748,6 +745,8 @@ async fn read_body<'a>(
     if declared.is_some_and(|len| len > drain_cap as u64) {
         return BodyRead::TooLarge;
     }
+    // A body that arrives in one chunk, as most do, is kept as that chunk: no copy.
+    let mut first: Option<Bytes> = None;
     let mut data = Vec::new();
     let mut held: Option<SemaphorePermit<'a>> = None;
     let mut over_budget = false;
@@ -764,6 +763,7 @@ async fn read_body<'a>(
             return BodyRead::TooLarge;
         }
         if total > limit || over_budget {
+            first = None;
             data = Vec::new();
             held = None;
             continue;
@@ -776,18 +776,26 @@ async fn read_body<'a>(
             (Some(permits), None) => held = Some(permits),
             (None, _) => {
                 over_budget = true;
+                first = None;
                 data = Vec::new();
                 held = None;
                 continue;
             }
         }
-        data.extend_from_slice(&chunk);
+        if first.is_none() && data.is_empty() {
+            first = Some(chunk);
+        } else {
+            if let Some(first) = first.take() {
+                data.extend_from_slice(&first);
+            }
+            data.extend_from_slice(&chunk);
+        }
     }
     if total > limit {
         BodyRead::TooLarge
     } else if over_budget {
         BodyRead::OverBudget
     } else {
-        BodyRead::Complete(Bytes::from(data), held)
+        BodyRead::Complete(first.unwrap_or_else(|| Bytes::from(data)), held)
     }
 }
