@@ -425,12 +425,21 @@ async fn serve(
     peer: SocketAddr,
 ) -> Result<HttpResponse, DropConnection> {
     let (parts, body) = req.into_parts();
-    let read = read_body(&parts, body, shared.max_body_bytes, &shared.body_budget);
+    let mut read = std::pin::pin!(read_body(
+        &parts,
+        body,
+        shared.max_body_bytes,
+        &shared.body_budget
+    ));
+    // Most bodies have arrived with their headers: read at once, they need no timer.
+    let read = match std::future::poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await {
+        Poll::Ready(read) => read,
+        Poll::Pending => tokio::time::timeout(shared.body_read_timeout, read)
+            .await
+            .unwrap_or(BodyRead::TimedOut),
+    };
     // The permits stay taken until the answer is ready.
-    let (body, _budget) = match tokio::time::timeout(shared.body_read_timeout, read)
-        .await
-        .unwrap_or(BodyRead::TimedOut)
-    {
+    let (body, _budget) = match read {
         BodyRead::Complete(body, permits) => (body, permits),
         BodyRead::OverBudget => {
             let request_id = new_request_id();
@@ -500,11 +509,12 @@ async fn api(
         return Err(DropConnection);
     };
     let code = reply.code().map(str::to_owned);
-    let response = reply.into_response(
-        &request_id,
-        &host(parts),
-        shared.business_errors_http_status,
-    );
+    // Only the gateway's errors show the host (`HostId`).
+    let host = match reply {
+        Reply::Gateway(_) => host(parts),
+        _ => String::new(),
+    };
+    let response = reply.into_response(&request_id, &host, shared.business_errors_http_status);
     tracing::info!(
         %request_id,
         action = log_action(action.as_deref()),
