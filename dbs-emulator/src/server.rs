@@ -12,7 +12,7 @@ use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue}
 use hyper::http::request::Parts;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Request, Response};
+use hyper::{HeaderMap, Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use sha2::{Digest, Sha256};
@@ -357,12 +357,12 @@ async fn accept_loop(
                         tracing::debug!(error = %e, "cannot set TCP_NODELAY");
                     }
                     let shared = Arc::clone(&shared);
-                    // A client that gives up (a timeout during a `delay` fault) does not cancel
-                    // the work: like a real service, the emulator still acts on a request whose
-                    // answer nobody reads (see `uncancellable`).
-                    let service = service_fn(move |req| {
-                        uncancellable(serve(req, Arc::clone(&shared), peer))
-                    });
+                    // Requests are served in the connection's task. A client that gives up (a
+                    // timeout during a `delay` fault) still does not cancel the work: like a real
+                    // service, the emulator acts on a request whose answer nobody reads. Work that
+                    // waits before acting runs in a task of its own (`api_reply`,
+                    // `uncancellable`); nothing else waits once the body is read.
+                    let service = service_fn(move |req| serve(req, Arc::clone(&shared), peer));
                     let connection = http1::Builder::new()
                         .timer(TokioTimer::new())
                         .serve_connection(TokioIo::new(stream), service);
@@ -392,12 +392,12 @@ async fn accept_loop(
     tracing::info!("emulator stopped");
 }
 
-/// Runs a request's `work` to the end even if hyper drops the service future (its client went
-/// away). The first poll runs in the connection's task: most requests are answered there without
-/// waiting, at no cost beyond a box. Work that has to wait (a body still arriving, a `delay`
-/// fault) moves into a task of its own before anything can drop it, and the connection waits
-/// for that task. Spawning every request instead cost a task, a wake-up and a copy of the
-/// future each.
+/// Runs `work` to the end even if hyper drops the service future (its client went away). The
+/// first poll runs in the connection's task, at the cost of a box; work that has to wait (a
+/// `delay` fault) moves into a task of its own before anything can drop it, and the connection
+/// waits for that task. For the credential endpoints, whose faults delay the work; the API path
+/// detaches only the requests that wait before acting (see `api_reply`), so most requests need
+/// neither the box nor a task.
 async fn uncancellable<F>(work: F) -> Result<HttpResponse, DropConnection>
 where
     F: Future<Output = Result<HttpResponse, DropConnection>> + Send + 'static,
@@ -425,18 +425,20 @@ async fn serve(
     peer: SocketAddr,
 ) -> Result<HttpResponse, DropConnection> {
     let (parts, body) = req.into_parts();
-    let mut read = std::pin::pin!(read_body(
-        &parts,
-        body,
-        shared.max_body_bytes,
-        &shared.body_budget
-    ));
-    // Most bodies have arrived with their headers: read at once, they need no timer.
-    let read = match std::future::poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await {
-        Poll::Ready(read) => read,
-        Poll::Pending => tokio::time::timeout(shared.body_read_timeout, read)
-            .await
-            .unwrap_or(BodyRead::TimedOut),
+    let read = {
+        let mut read = std::pin::pin!(read_body(
+            &parts,
+            body,
+            shared.max_body_bytes,
+            &shared.body_budget
+        ));
+        // Most bodies have arrived with their headers: read at once, they need no timer.
+        match std::future::poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await {
+            Poll::Ready(read) => read,
+            Poll::Pending => tokio::time::timeout(shared.body_read_timeout, read)
+                .await
+                .unwrap_or(BodyRead::TimedOut),
+        }
     };
     // The permits stay taken until the answer is ready.
     let (body, _budget) = match read {
@@ -491,7 +493,11 @@ async fn serve(
         return Ok(admin::handle(peer, &parts, route, &body, &shared));
     }
     if credential_endpoints::is_credential_path(parts.uri.path()) {
-        return credential_endpoints::handle(peer, &parts, &shared).await;
+        let shared = Arc::clone(&shared);
+        return uncancellable(
+            async move { credential_endpoints::handle(peer, &parts, &shared).await },
+        )
+        .await;
     }
     api(&parts, &body, &shared, peer).await
 }
@@ -499,7 +505,7 @@ async fn serve(
 async fn api(
     parts: &Parts,
     body: &Bytes,
-    shared: &Shared,
+    shared: &Arc<Shared>,
     peer: SocketAddr,
 ) -> Result<HttpResponse, DropConnection> {
     let request_id = new_request_id();
@@ -530,7 +536,7 @@ async fn api(
 async fn api_reply(
     parts: &Parts,
     body: &Bytes,
-    shared: &Shared,
+    shared: &Arc<Shared>,
     request_id: &str,
     peer: SocketAddr,
 ) -> (Option<String>, Option<Reply>) {
@@ -588,15 +594,75 @@ async fn api_reply(
             state.faults.take(action, true)
         };
         if let Some(fault) = fault {
+            if fault.kind == FaultKind::Delay {
+                // The work comes after the delay: it runs in a task of its own, so that a
+                // client that gives up meanwhile does not cancel it. (A copy of the request
+                // for it; only requests that meet this fault pay for it.)
+                let headers = parts.headers.clone();
+                let method = parts.method.clone();
+                let (body, shared, request_id) =
+                    (body.clone(), Arc::clone(shared), request_id.to_owned());
+                let action = Some(action.clone());
+                let task = tokio::spawn(async move {
+                    sleep_ms(fault.delay_ms).await;
+                    let request = Received {
+                        method: method.as_str(),
+                        headers: &headers,
+                        body: &body,
+                        params: &params,
+                        query_len,
+                    };
+                    act(request, decoded, &shared, &request_id, peer, action).await
+                });
+                // A task that panicked: drop the connection, as hyper does for a panic.
+                return task.await.unwrap_or((None, None));
+            }
             sleep_ms(fault.delay_ms).await;
             match fault.kind {
                 FaultKind::Reset => return (Some(action.clone()), None),
-                FaultKind::Delay => {}
                 _ => return (Some(action.clone()), Some(fault.error().into())),
             }
         }
     }
+    let request = Received {
+        method: parts.method.as_str(),
+        headers: &parts.headers,
+        body,
+        params: &params,
+        query_len,
+    };
+    act(request, decoded, shared, request_id, peer, action).await
+}
 
+/// A request as `act` reads it.
+struct Received<'a> {
+    method: &'a str,
+    headers: &'a HeaderMap,
+    body: &'a Bytes,
+    /// The query's parameters, then the body's.
+    params: &'a [(String, String)],
+    /// How many of `params` are the query's.
+    query_len: usize,
+}
+
+/// The gateway's checks and the work, once the request is counted and its faults taken.
+async fn act(
+    request: Received<'_>,
+    decoded: Result<(), String>,
+    shared: &Shared,
+    request_id: &str,
+    peer: SocketAddr,
+    action: Option<String>,
+) -> (Option<String>, Option<Reply>) {
+    let params = request.params;
+    let (query, body_params) = params.split_at(request.query_len.min(params.len()));
+    let req = RequestParts {
+        method: request.method,
+        headers: request.headers,
+        query,
+        body_params,
+        body: request.body,
+    };
     if let Err(message) = decoded {
         let error = GatewayError::with_detail(CommonErrorCode::InvalidParameter, message);
         return (action, Some(error.into()));
@@ -613,7 +679,7 @@ async fn api_reply(
     if action.as_deref() == Some(StsAction::AssumeRoleWithOidc.name())
         && req.version().as_deref() == Some(sts::STS_VERSION)
     {
-        if admin::check_caller(peer, &parts.headers).is_err() {
+        if admin::check_caller(peer, request.headers).is_err() {
             let error = GatewayError::with_detail(
                 CommonErrorCode::ForbiddenRam,
                 LOCAL_CALLERS_ONLY.trim_end(),
@@ -625,7 +691,7 @@ async fn api_reply(
         }
         let reply = sts::handle(
             StsAction::AssumeRoleWithOidc,
-            &params,
+            params,
             &sts_call,
             &shared.temporary,
         );
@@ -660,8 +726,8 @@ async fn api_reply(
         access_key_id: &accepted.access_key_id,
     };
     let reply = match accepted.target {
-        Target::Dbs(operation) => dbs::handle(operation, &params, &call, shared),
-        Target::Sts(sts) => sts::handle(sts, &params, &sts_call, &shared.temporary),
+        Target::Dbs(operation) => dbs::handle(operation, params, &call, shared),
+        Target::Sts(sts) => sts::handle(sts, params, &sts_call, &shared.temporary),
     };
     if let Some(fault) = lose_response {
         sleep_ms(fault.delay_ms).await;
