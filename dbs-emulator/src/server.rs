@@ -432,10 +432,23 @@ async fn serve(
             shared.max_body_bytes,
             &shared.body_budget
         ));
-        // Most bodies have arrived with their headers: read at once, they need no timer.
-        match std::future::poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await {
-            Poll::Ready(read) => read,
-            Poll::Pending => tokio::time::timeout(shared.body_read_timeout, read)
+        // Only a body still missing on the second poll is timed. Hyper reads a body once the
+        // service first asks for it, and that asking wakes the connection's task, which polls
+        // again at once: a body that came with its headers is there by then, and needs no timer
+        // (one per request, with a wake-up of the timer's thread when it is the soonest).
+        let mut asked = false;
+        let first = std::future::poll_fn(|cx| match read.as_mut().poll(cx) {
+            Poll::Ready(read) => Poll::Ready(Some(read)),
+            Poll::Pending if !asked => {
+                asked = true;
+                Poll::Pending
+            }
+            Poll::Pending => Poll::Ready(None),
+        })
+        .await;
+        match first {
+            Some(read) => read,
+            None => tokio::time::timeout(shared.body_read_timeout, read)
                 .await
                 .unwrap_or(BodyRead::TimedOut),
         }
