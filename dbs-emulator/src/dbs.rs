@@ -1,12 +1,11 @@
 //! The DBS service behind the gateway: each operation's behaviour, on the generated code.
 
 use std::cell::Cell;
-use std::collections::BTreeMap;
 
 use dbs_api::server::{DbsHandler, RequestContext, dispatch};
 use dbs_api::{
     CommonErrorCode, CreateRestoreTaskErrorCode, CreateRestoreTaskInput, CreateRestoreTaskOutput,
-    Operation, OperationMeta, SourceDatabaseType, ValidationContext, ValidationError,
+    Operation, OperationMeta, SourceDatabaseType, ValidationContext, ValidationError, WireParam,
 };
 
 use crate::idempotency::{Fingerprint, Lookup, Remembered, TokenKey};
@@ -38,10 +37,82 @@ pub(crate) fn handle(
     call: &Call<'_>,
     shared: &Shared,
 ) -> Reply {
+    if operation.name == CreateRestoreTaskInput::ACTION {
+        return handle_create_restore_task(operation, params, call, shared);
+    }
     match token_key(operation, params, call) {
         Some(key) => handle_with_token(operation, params, call, shared, key),
         None => run(operation, params, call, shared),
     }
+}
+
+/// `CreateRestoreTask`, the call clients repeat most, parsed and serialized once: the same
+/// steps and answers as [`handle_with_token`] and [`run`] through dispatch, which would parse
+/// it for the fingerprint, again for the handler, and serialize it twice.
+fn handle_create_restore_task(
+    operation: &'static OperationMeta,
+    params: &[(String, String)],
+    call: &Call<'_>,
+    shared: &Shared,
+) -> Reply {
+    let pairs = params.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+    let (input, parsed) = CreateRestoreTaskInput::from_wire_params_partial(pairs);
+    // Parse errors and the rules that need no context together, as dispatch reports them.
+    if let Err(e) = ValidationError::combine(parsed, input.validate(&ValidationContext::new())) {
+        let error = dbs_api::server::BusinessError::with_message(
+            CommonErrorCode::InvalidParameter,
+            e.to_string(),
+        );
+        return dispatch_error(error.erase());
+    }
+    let wire = input.to_wire_params();
+    let token = token_key(operation, params, call)
+        .map(|key| (key, fingerprint(operation.idempotency_token, &wire, shared)));
+    let act = move |fingerprint: Option<&Fingerprint>| {
+        let context = RequestContext::new(call.request_id, call.access_key_id);
+        match create_restore_task(input, wire, fingerprint, &context, shared) {
+            Ok(output) => match serde_json::to_string(&output) {
+                Ok(body) => Reply::Success(body),
+                Err(e) => dispatch_error(
+                    dbs_api::server::BusinessError::with_detail(
+                        CommonErrorCode::InternalError,
+                        format!("The answer could not be written: {e}"),
+                    )
+                    .erase(),
+                ),
+            },
+            Err(e) => dispatch_error(e.erase()),
+        }
+    };
+    match token {
+        Some((key, fingerprint)) => with_token(call, shared, key, fingerprint, |fingerprint| {
+            act(Some(fingerprint))
+        }),
+        None => act(None),
+    }
+}
+
+/// A business error as dispatch returns it.
+fn dispatch_error(e: dbs_api::server::DispatchError) -> Reply {
+    BusinessError {
+        code: e.code,
+        message: e.message,
+        http_status: e.http_status,
+    }
+    .into()
+}
+
+/// The values as the generated code re-serializes them, so a retry sent another way (query
+/// or body, V1 or V3) compares equal; the token (`token_name`) left out.
+fn fingerprint(
+    token_name: Option<&'static str>,
+    wire: &[WireParam],
+    shared: &Shared,
+) -> Fingerprint {
+    wire.iter()
+        .filter(|p| Some(p.name) != token_name)
+        .map(|p| (p.name, shared.fingerprint_value(&p.value)))
+        .collect()
 }
 
 /// The key of a request that takes part in `ClientToken` idempotency, if it does.
@@ -77,13 +148,21 @@ fn handle_with_token(
     let Ok(wire) = (operation.prepare)(params, &ValidationContext::new()) else {
         return run(operation, params, call, shared);
     };
-    // The values as the generated code re-serializes them, so a retry sent another way (query
-    // or body, V1 or V3) compares equal.
-    let fingerprint: Fingerprint = wire
-        .iter()
-        .filter(|p| Some(p.name) != operation.idempotency_token)
-        .map(|p| (p.name, shared.fingerprint_value(&p.value)))
-        .collect();
+    let fingerprint = fingerprint(operation.idempotency_token, &wire, shared);
+    with_token(call, shared, key, fingerprint, |_| {
+        run(operation, params, call, shared)
+    })
+}
+
+/// Answers from an earlier request with the same token, or `act`s (given the fingerprint) and
+/// remembers a success.
+fn with_token(
+    call: &Call<'_>,
+    shared: &Shared,
+    key: TokenKey,
+    fingerprint: Fingerprint,
+    act: impl FnOnce(&Fingerprint) -> Reply,
+) -> Reply {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     // Held until the answer is remembered: a retry racing its first attempt waits for it and
     // is answered from the cache instead of acting too. Handlers work in memory, so requests
@@ -122,7 +201,7 @@ fn handle_with_token(
             .into();
         }
     }
-    let reply = run(operation, params, call, shared);
+    let reply = act(&fingerprint);
     let (body, example) = match &reply {
         Reply::Success(body) => (body, false),
         Reply::Example(body) => (body, true),
@@ -202,7 +281,9 @@ impl DbsHandler for Service<'_> {
         context: &RequestContext<'_>,
     ) -> Result<CreateRestoreTaskOutput, dbs_api::server::BusinessError<CreateRestoreTaskErrorCode>>
     {
-        create_restore_task(input, context, self.shared)
+        // Reached only through `dispatch`; `handle` parses this operation itself.
+        let wire = input.to_wire_params();
+        create_restore_task(input, wire, None, context, self.shared)
     }
 
     // The backup plans' lifecycle, kept in the plan store.
@@ -260,12 +341,16 @@ fn common(code: CommonErrorCode, detail: impl std::fmt::Display) -> CreateError 
     CreateError::with_detail(code.into(), detail)
 }
 
+/// `wire` is `input.to_wire_params()`, and `fingerprint` the `ClientToken` cache's fingerprint of
+/// it, which the caller has made already (made here when it is `None` and the task has a token).
 fn create_restore_task(
     input: CreateRestoreTaskInput,
+    wire: Vec<WireParam>,
+    fingerprint: Option<&Fingerprint>,
     context: &RequestContext<'_>,
     shared: &Shared,
 ) -> Result<CreateRestoreTaskOutput, CreateError> {
-    // Dispatch has checked the rules that need no context; the plan tells the engine.
+    // The rules that need no context are checked; the plan tells the engine.
     let plan_id = input.backup_plan_id.as_deref().unwrap_or_default();
     let database_type = plan_engine(shared, plan_id)?;
     input
@@ -273,28 +358,27 @@ fn create_restore_task(
         .map_err(invalid_parameter)?;
     check_restorable(&input, plan_id, shared)?;
 
-    let mut parameters = BTreeMap::new();
-    let mut fingerprint = BTreeMap::new();
-    for param in input.to_wire_params() {
-        if Some(param.name) == CreateRestoreTaskInput::IDEMPOTENCY_TOKEN {
-            continue;
+    // A blank token (`ClientToken=`) is no token: a new task each time.
+    let client_token = input.client_token.clone().filter(|t| !t.trim().is_empty());
+    // What a retry with the token is compared with; the state keeps it only for a task with one.
+    let fingerprint = match (fingerprint, &client_token) {
+        (Some(fingerprint), Some(_)) => fingerprint.clone(),
+        (None, Some(_)) => {
+            self::fingerprint(CreateRestoreTaskInput::IDEMPOTENCY_TOKEN, &wire, shared)
         }
-        if param.sensitive {
-            fingerprint.insert(
-                param.name.to_owned(),
-                shared.fingerprint_secret(&param.value),
-            );
-        } else {
-            parameters.insert(param.name.to_owned(), param.value.clone());
-            fingerprint.insert(param.name.to_owned(), param.value);
-        }
-    }
+        (_, None) => Fingerprint::new(),
+    };
+    // The parameters shown in the state: neither the token nor a sensitive value.
+    let parameters = wire
+        .into_iter()
+        .filter(|p| !p.sensitive && Some(p.name) != CreateRestoreTaskInput::IDEMPOTENCY_TOKEN)
+        .map(|p| (p.name.to_owned(), p.value))
+        .collect();
     let task = RestoreTask {
         restore_task_id: String::new(),
         restore_task_name: input.restore_task_name.clone().unwrap_or_default(),
         backup_plan_id: plan_id.to_owned(),
-        // A blank token (`ClientToken=`) is no token: a new task each time.
-        client_token: input.client_token.clone().filter(|t| !t.trim().is_empty()),
+        client_token,
         restore_status: "init".to_owned(),
         restore_task_create_time: now_ms(),
         parameters,

@@ -151,17 +151,19 @@ impl<'a> RequestParts<'a> {
         last(self.body_params).or_else(|| last(self.query))
     }
 
-    /// A header's first value (lossily decoded).
-    fn header(&self, name: &str) -> Option<String> {
-        self.headers
+    /// A header's first value (lossily decoded; borrowed when it is UTF-8, as it is unless a
+    /// client sends otherwise).
+    fn header(&self, name: &str) -> Option<Cow<'a, str>> {
+        let headers: &'a HeaderMap = self.headers;
+        headers
             .get(name)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .map(|v| String::from_utf8_lossy(v.as_bytes()))
     }
 
     /// A common value that V3 carries in a header and V1 in a parameter; each scheme falls back
     /// to the other place (the official V1 SDK sends both). Empty counts as missing.
-    fn common(&self, param: &str, header: &str) -> Option<String> {
-        let from_param = || self.param(param).map(str::to_owned);
+    fn common(&self, param: &str, header: &str) -> Option<Cow<'a, str>> {
+        let from_param = || self.param(param).map(Cow::Borrowed);
         let from_header = || self.header(header);
         let value = if self.is_v3() {
             from_header().or_else(from_param)
@@ -173,17 +175,18 @@ impl<'a> RequestParts<'a> {
 
     /// The action the request names, if any.
     pub(crate) fn action_name(&self) -> Option<String> {
-        self.common("Action", HEADER_ACTION)
+        self.common("Action", HEADER_ACTION).map(Cow::into_owned)
     }
 
     /// The version the request names, if any.
-    pub(crate) fn version(&self) -> Option<String> {
+    pub(crate) fn version(&self) -> Option<Cow<'a, str>> {
         self.common("Version", HEADER_VERSION)
     }
 
     /// The SecurityToken of temporary credentials, if any.
     fn security_token(&self) -> Option<String> {
         self.common("SecurityToken", HEADER_SECURITY_TOKEN)
+            .map(Cow::into_owned)
     }
 }
 
@@ -214,11 +217,11 @@ fn authenticate_v1(
     let [action, version, access_key_id, timestamp, nonce] = required([
         ("Action", action),
         ("Version", version),
-        ("AccessKeyId", req.param("AccessKeyId").map(str::to_owned)),
-        ("Timestamp", req.param("Timestamp").map(str::to_owned)),
+        ("AccessKeyId", req.param("AccessKeyId").map(Cow::Borrowed)),
+        ("Timestamp", req.param("Timestamp").map(Cow::Borrowed)),
         (
             "SignatureNonce",
-            req.param("SignatureNonce").map(str::to_owned),
+            req.param("SignatureNonce").map(Cow::Borrowed),
         ),
     ])?;
     let target = target(&action, &version)?;
@@ -255,7 +258,7 @@ fn authenticate_v1(
     check_nonce(&nonce, timestamp, use_nonce)?;
     Ok(Accepted {
         target,
-        access_key_id,
+        access_key_id: access_key_id.into_owned(),
     })
 }
 
@@ -426,9 +429,9 @@ pub(crate) fn check_unique_parameters(
 }
 
 /// The values, or `MissingParameter` naming the first one missing.
-fn required<const N: usize>(
-    values: [(&str, Option<String>); N],
-) -> Result<[String; N], GatewayError> {
+fn required<'v, const N: usize>(
+    values: [(&str, Option<Cow<'v, str>>); N],
+) -> Result<[Cow<'v, str>; N], GatewayError> {
     if let Some((name, _)) = values.iter().find(|(_, v)| v.is_none()) {
         return Err(GatewayError::missing(name));
     }
@@ -605,11 +608,11 @@ mod tests {
 
     #[test]
     fn required_names_the_first_missing_value() {
-        let err = required([("A", Some("1".to_owned())), ("B", None), ("C", None)]).err();
+        let err = required([("A", Some("1".into())), ("B", None), ("C", None)]).err();
         assert_eq!(err, Some(GatewayError::missing("B")));
         assert_eq!(
-            required([("A", Some("1".to_owned()))]).ok(),
-            Some(["1".to_owned()])
+            required([("A", Some("1".into()))]).ok(),
+            Some([Cow::Borrowed("1")])
         );
     }
 }

@@ -176,7 +176,7 @@ impl TokenCache {
 }
 
 /// Names present in either fingerprint whose values differ (names only: values may be secret).
-fn differing_names(a: &Fingerprint, b: &Fingerprint) -> Vec<&'static str> {
+pub(crate) fn differing_names(a: &Fingerprint, b: &Fingerprint) -> Vec<&'static str> {
     let names: BTreeSet<&'static str> = a.keys().chain(b.keys()).copied().collect();
     names
         .into_iter()

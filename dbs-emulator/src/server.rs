@@ -3,6 +3,7 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::Poll;
 use std::time::Duration;
 
 use http_body_util::{BodyExt, Full};
@@ -11,7 +12,7 @@ use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue}
 use hyper::http::request::Parts;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Request, Response};
+use hyper::{HeaderMap, Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use sha2::{Digest, Sha256};
@@ -124,7 +125,8 @@ impl Shared {
     }
 
     /// The first 128 bits of a salted SHA-256 of a parameter's value, to compare it without
-    /// keeping it.
+    /// keeping it; also a nonce's key. The salt is the emulator's own, so no client can choose
+    /// values whose keys collide.
     pub(crate) fn fingerprint_value(&self, value: &str) -> u128 {
         // Hashed in place: every parameter of every request with a token comes here.
         let digest = Sha256::new_with_prefix(self.salt.as_bytes())
@@ -133,12 +135,6 @@ impl Shared {
         let mut first = [0u8; 16];
         first.copy_from_slice(&digest[..16]);
         u128::from_be_bytes(first)
-    }
-
-    /// A salted SHA-256 of a secret, to compare it without keeping it.
-    pub(crate) fn fingerprint_secret(&self, secret: &str) -> String {
-        let salted = format!("{}{secret}", self.salt);
-        format!("sha256:{}", dbs_api::signing::sha256_hex(salted.as_bytes()))
     }
 
     pub(crate) fn snapshot(&self) -> StateSnapshot {
@@ -361,13 +357,12 @@ async fn accept_loop(
                         tracing::debug!(error = %e, "cannot set TCP_NODELAY");
                     }
                     let shared = Arc::clone(&shared);
-                    // Each request runs in its own task, so a client that gives up (a timeout
-                    // during a `delay` fault) does not cancel the work: like a real service, the
-                    // emulator still acts on a request whose answer nobody reads.
-                    let service = service_fn(move |req| {
-                        let work = tokio::spawn(serve(req, Arc::clone(&shared), peer));
-                        async move { work.await.unwrap_or(Err(DropConnection)) }
-                    });
+                    // Requests are served in the connection's task. A client that gives up (a
+                    // timeout during a `delay` fault) still does not cancel the work: like a real
+                    // service, the emulator acts on a request whose answer nobody reads. Work that
+                    // waits before acting runs in a task of its own (`api_reply`,
+                    // `uncancellable`); nothing else waits once the body is read.
+                    let service = service_fn(move |req| serve(req, Arc::clone(&shared), peer));
                     let connection = http1::Builder::new()
                         .timer(TokioTimer::new())
                         .serve_connection(TokioIo::new(stream), service);
@@ -397,6 +392,25 @@ async fn accept_loop(
     tracing::info!("emulator stopped");
 }
 
+/// Runs `work` to the end even if hyper drops the service future (its client went away). The
+/// first poll runs in the connection's task, at the cost of a box; work that has to wait (a
+/// `delay` fault) moves into a task of its own before anything can drop it, and the connection
+/// waits for that task. For the credential endpoints, whose faults delay the work; the API path
+/// detaches only the requests that wait before acting (see `api_reply`), so most requests need
+/// neither the box nor a task.
+async fn uncancellable<F>(work: F) -> Result<HttpResponse, DropConnection>
+where
+    F: Future<Output = Result<HttpResponse, DropConnection>> + Send + 'static,
+{
+    let mut work = Box::pin(work);
+    match std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await {
+        Poll::Ready(answer) => answer,
+        // The spawned task polls it again at once, registering its own waker; the connection
+        // task's, left with whatever the work waits for, at worst wakes it once for nothing.
+        Poll::Pending => tokio::spawn(work).await.unwrap_or(Err(DropConnection)),
+    }
+}
+
 /// Returned by the service to make hyper close the connection without an answer (the `reset`
 /// fault, or a client that went away mid-body).
 #[derive(Debug, thiserror::Error)]
@@ -411,12 +425,36 @@ async fn serve(
     peer: SocketAddr,
 ) -> Result<HttpResponse, DropConnection> {
     let (parts, body) = req.into_parts();
-    let read = read_body(&parts, body, shared.max_body_bytes, &shared.body_budget);
+    let read = {
+        let mut read = std::pin::pin!(read_body(
+            &parts,
+            body,
+            shared.max_body_bytes,
+            &shared.body_budget
+        ));
+        // Only a body still missing on the second poll is timed. Hyper reads a body once the
+        // service first asks for it, and that asking wakes the connection's task, which polls
+        // again at once: a body that came with its headers is there by then, and needs no timer
+        // (one per request, with a wake-up of the timer's thread when it is the soonest).
+        let mut asked = false;
+        let first = std::future::poll_fn(|cx| match read.as_mut().poll(cx) {
+            Poll::Ready(read) => Poll::Ready(Some(read)),
+            Poll::Pending if !asked => {
+                asked = true;
+                Poll::Pending
+            }
+            Poll::Pending => Poll::Ready(None),
+        })
+        .await;
+        match first {
+            Some(read) => read,
+            None => tokio::time::timeout(shared.body_read_timeout, read)
+                .await
+                .unwrap_or(BodyRead::TimedOut),
+        }
+    };
     // The permits stay taken until the answer is ready.
-    let (body, _budget) = match tokio::time::timeout(shared.body_read_timeout, read)
-        .await
-        .unwrap_or(BodyRead::TimedOut)
-    {
+    let (body, _budget) = match read {
         BodyRead::Complete(body, permits) => (body, permits),
         BodyRead::OverBudget => {
             let request_id = new_request_id();
@@ -468,7 +506,11 @@ async fn serve(
         return Ok(admin::handle(peer, &parts, route, &body, &shared));
     }
     if credential_endpoints::is_credential_path(parts.uri.path()) {
-        return credential_endpoints::handle(peer, &parts, &shared).await;
+        let shared = Arc::clone(&shared);
+        return uncancellable(
+            async move { credential_endpoints::handle(peer, &parts, &shared).await },
+        )
+        .await;
     }
     api(&parts, &body, &shared, peer).await
 }
@@ -476,7 +518,7 @@ async fn serve(
 async fn api(
     parts: &Parts,
     body: &Bytes,
-    shared: &Shared,
+    shared: &Arc<Shared>,
     peer: SocketAddr,
 ) -> Result<HttpResponse, DropConnection> {
     let request_id = new_request_id();
@@ -486,11 +528,12 @@ async fn api(
         return Err(DropConnection);
     };
     let code = reply.code().map(str::to_owned);
-    let response = reply.into_response(
-        &request_id,
-        &host(parts),
-        shared.business_errors_http_status,
-    );
+    // Only the gateway's errors show the host (`HostId`).
+    let host = match reply {
+        Reply::Gateway(_) => host(parts),
+        _ => String::new(),
+    };
+    let response = reply.into_response(&request_id, &host, shared.business_errors_http_status);
     tracing::info!(
         %request_id,
         action = log_action(action.as_deref()),
@@ -506,7 +549,7 @@ async fn api(
 async fn api_reply(
     parts: &Parts,
     body: &Bytes,
-    shared: &Shared,
+    shared: &Arc<Shared>,
     request_id: &str,
     peer: SocketAddr,
 ) -> (Option<String>, Option<Reply>) {
@@ -564,15 +607,75 @@ async fn api_reply(
             state.faults.take(action, true)
         };
         if let Some(fault) = fault {
+            if fault.kind == FaultKind::Delay {
+                // The work comes after the delay: it runs in a task of its own, so that a
+                // client that gives up meanwhile does not cancel it. (A copy of the request
+                // for it; only requests that meet this fault pay for it.)
+                let headers = parts.headers.clone();
+                let method = parts.method.clone();
+                let (body, shared, request_id) =
+                    (body.clone(), Arc::clone(shared), request_id.to_owned());
+                let action = Some(action.clone());
+                let task = tokio::spawn(async move {
+                    sleep_ms(fault.delay_ms).await;
+                    let request = Received {
+                        method: method.as_str(),
+                        headers: &headers,
+                        body: &body,
+                        params: &params,
+                        query_len,
+                    };
+                    act(request, decoded, &shared, &request_id, peer, action).await
+                });
+                // A task that panicked: drop the connection, as hyper does for a panic.
+                return task.await.unwrap_or((None, None));
+            }
             sleep_ms(fault.delay_ms).await;
             match fault.kind {
                 FaultKind::Reset => return (Some(action.clone()), None),
-                FaultKind::Delay => {}
                 _ => return (Some(action.clone()), Some(fault.error().into())),
             }
         }
     }
+    let request = Received {
+        method: parts.method.as_str(),
+        headers: &parts.headers,
+        body,
+        params: &params,
+        query_len,
+    };
+    act(request, decoded, shared, request_id, peer, action).await
+}
 
+/// A request as `act` reads it.
+struct Received<'a> {
+    method: &'a str,
+    headers: &'a HeaderMap,
+    body: &'a Bytes,
+    /// The query's parameters, then the body's.
+    params: &'a [(String, String)],
+    /// How many of `params` are the query's.
+    query_len: usize,
+}
+
+/// The gateway's checks and the work, once the request is counted and its faults taken.
+async fn act(
+    request: Received<'_>,
+    decoded: Result<(), String>,
+    shared: &Shared,
+    request_id: &str,
+    peer: SocketAddr,
+    action: Option<String>,
+) -> (Option<String>, Option<Reply>) {
+    let params = request.params;
+    let (query, body_params) = params.split_at(request.query_len.min(params.len()));
+    let req = RequestParts {
+        method: request.method,
+        headers: request.headers,
+        query,
+        body_params,
+        body: request.body,
+    };
     if let Err(message) = decoded {
         let error = GatewayError::with_detail(CommonErrorCode::InvalidParameter, message);
         return (action, Some(error.into()));
@@ -589,7 +692,7 @@ async fn api_reply(
     if action.as_deref() == Some(StsAction::AssumeRoleWithOidc.name())
         && req.version().as_deref() == Some(sts::STS_VERSION)
     {
-        if admin::check_caller(peer, &parts.headers).is_err() {
+        if admin::check_caller(peer, request.headers).is_err() {
             let error = GatewayError::with_detail(
                 CommonErrorCode::ForbiddenRam,
                 LOCAL_CALLERS_ONLY.trim_end(),
@@ -601,7 +704,7 @@ async fn api_reply(
         }
         let reply = sts::handle(
             StsAction::AssumeRoleWithOidc,
-            &params,
+            params,
             &sts_call,
             &shared.temporary,
         );
@@ -621,7 +724,9 @@ async fn api_reply(
         temporary: &shared.temporary,
     };
     let accepted = gateway::authenticate(&req, &keys, now, |nonce, timestamp| {
-        shared.lock().use_nonce(nonce, timestamp, now)
+        // Hashed before the lock is taken.
+        let key = shared.fingerprint_value(nonce);
+        shared.lock().use_nonce(key, timestamp, now)
     });
     let accepted = match accepted {
         Ok(accepted) => accepted,
@@ -634,8 +739,8 @@ async fn api_reply(
         access_key_id: &accepted.access_key_id,
     };
     let reply = match accepted.target {
-        Target::Dbs(operation) => dbs::handle(operation, &params, &call, shared),
-        Target::Sts(sts) => sts::handle(sts, &params, &sts_call, &shared.temporary),
+        Target::Dbs(operation) => dbs::handle(operation, params, &call, shared),
+        Target::Sts(sts) => sts::handle(sts, params, &sts_call, &shared.temporary),
     };
     if let Some(fault) = lose_response {
         sleep_ms(fault.delay_ms).await;
@@ -729,6 +834,8 @@ async fn read_body<'a>(
     if declared.is_some_and(|len| len > drain_cap as u64) {
         return BodyRead::TooLarge;
     }
+    // A body that arrives in one chunk, as most do, is kept as that chunk: no copy.
+    let mut first: Option<Bytes> = None;
     let mut data = Vec::new();
     let mut held: Option<SemaphorePermit<'a>> = None;
     let mut over_budget = false;
@@ -745,6 +852,7 @@ async fn read_body<'a>(
             return BodyRead::TooLarge;
         }
         if total > limit || over_budget {
+            first = None;
             data = Vec::new();
             held = None;
             continue;
@@ -757,18 +865,26 @@ async fn read_body<'a>(
             (Some(permits), None) => held = Some(permits),
             (None, _) => {
                 over_budget = true;
+                first = None;
                 data = Vec::new();
                 held = None;
                 continue;
             }
         }
-        data.extend_from_slice(&chunk);
+        if first.is_none() && data.is_empty() {
+            first = Some(chunk);
+        } else {
+            if let Some(first) = first.take() {
+                data.extend_from_slice(&first);
+            }
+            data.extend_from_slice(&chunk);
+        }
     }
     if total > limit {
         BodyRead::TooLarge
     } else if over_budget {
         BodyRead::OverBudget
     } else {
-        BodyRead::Complete(Bytes::from(data), held)
+        BodyRead::Complete(first.unwrap_or_else(|| Bytes::from(data)), held)
     }
 }

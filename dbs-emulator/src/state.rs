@@ -1,11 +1,13 @@
 //! What the emulator remembers between requests.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::faults::{Fault, Faults};
+use crate::idempotency::{Fingerprint, differing_names};
 use crate::plans::{PlanRecord, PlanStore};
 use crate::restore::RestoreStore;
 use crate::temporary::CredentialCounters;
@@ -203,9 +205,10 @@ pub struct StatePage {
 #[derive(Debug)]
 struct StoredTask {
     task: RestoreTask,
-    /// Every parameter but `ClientToken`, sensitive ones as a salted hash; kept only for a task
-    /// with a `ClientToken`, the only ones compared.
-    fingerprint: Option<BTreeMap<String, String>>,
+    /// Every parameter but `ClientToken`, each value as a salted 128-bit hash (the one the
+    /// `ClientToken` cache compares); kept only for a task with a `ClientToken`, the only ones
+    /// compared.
+    fingerprint: Option<Fingerprint>,
 }
 
 /// Which restore tasks `DescribeRestoreTaskList` shows.
@@ -230,7 +233,7 @@ pub(crate) enum Created {
     /// A new task, or the task an earlier request with the same token and parameters created.
     Task(String),
     /// The token was used with other parameters: their names.
-    Mismatch(Vec<String>),
+    Mismatch(Vec<&'static str>),
     /// A limit on the tasks kept is reached.
     Full(TaskLimitReached),
 }
@@ -330,15 +333,18 @@ impl State {
         }
     }
 
-    /// Records a nonce whose request's timestamp is `timestamp`, at `now`.
+    /// Records a nonce, by its key ([`Shared::fingerprint_value`] of the nonce: salted, so no
+    /// client can choose keys that collide), whose request's timestamp is `timestamp`, at `now`.
+    ///
+    /// [`Shared::fingerprint_value`]: crate::server::Shared::fingerprint_value
     pub(crate) fn use_nonce(
         &mut self,
-        nonce: &str,
+        nonce_key: u128,
         timestamp: OffsetDateTime,
         now: OffsetDateTime,
     ) -> NonceUse {
         let expires = timestamp.unix_timestamp().saturating_add(window_secs());
-        self.nonces.insert(nonce, expires, now.unix_timestamp())
+        self.nonces.insert(nonce_key, expires, now.unix_timestamp())
     }
 
     /// Creates a task (giving it a fresh `RestoreTaskId`), or finds the one an earlier request
@@ -347,7 +353,7 @@ impl State {
         &mut self,
         access_key_id: &str,
         mut task: RestoreTask,
-        fingerprint: BTreeMap<String, String>,
+        fingerprint: Fingerprint,
     ) -> Created {
         task.client_token = task.client_token.filter(|token| !token.trim().is_empty());
         let Some(token) = task.client_token.clone() else {
@@ -361,7 +367,7 @@ impl State {
             return if earlier_fingerprint == Some(&fingerprint) {
                 Created::Task(earlier.task.restore_task_id.clone())
             } else {
-                let empty = BTreeMap::new();
+                let empty = Fingerprint::new();
                 Created::Mismatch(differing_names(
                     earlier_fingerprint.unwrap_or(&empty),
                     &fingerprint,
@@ -376,11 +382,7 @@ impl State {
     }
 
     /// Adds a task with a fresh ID, unless the limit is reached.
-    fn add(
-        &mut self,
-        mut task: RestoreTask,
-        fingerprint: Option<BTreeMap<String, String>>,
-    ) -> Created {
+    fn add(&mut self, mut task: RestoreTask, fingerprint: Option<Fingerprint>) -> Created {
         if self.tasks.len() >= self.max_tasks {
             return Created::Full(TaskLimitReached::Count(self.max_tasks));
         }
@@ -392,10 +394,14 @@ impl State {
         }
         let id = task.restore_task_id.clone();
         self.ids.insert(id.clone(), self.tasks.len());
-        self.by_plan
-            .entry(task.backup_plan_id.clone())
-            .or_default()
-            .push(self.tasks.len());
+        // Looked up before inserting: the plan's ID is copied only for its first task.
+        match self.by_plan.get_mut(&task.backup_plan_id) {
+            Some(indexes) => indexes.push(self.tasks.len()),
+            None => {
+                self.by_plan
+                    .insert(task.backup_plan_id.clone(), vec![self.tasks.len()]);
+            }
+        }
         self.tasks.push(StoredTask { task, fingerprint });
         Created::Task(id)
     }
@@ -543,12 +549,14 @@ impl State {
 /// Roughly what a task takes in memory: its text, plus a fixed cost per map entry and per task.
 /// (A task's parameters are bounded only by the body limit, so counting tasks alone would let
 /// a few large ones take gigabytes.)
-fn approx_bytes(task: &RestoreTask, fingerprint: Option<&BTreeMap<String, String>>) -> usize {
+fn approx_bytes(task: &RestoreTask, fingerprint: Option<&Fingerprint>) -> usize {
     const PER_ENTRY: usize = 64;
     const PER_TASK: usize = 256;
     let map = |m: &BTreeMap<String, String>| -> usize {
         m.iter().map(|(k, v)| k.len() + v.len() + PER_ENTRY).sum()
     };
+    // The names are the spec's (static); each value is a 16-byte hash.
+    let hashes = |m: &Fingerprint| -> usize { m.len() * (16 + PER_ENTRY) };
     PER_TASK
         + task.restore_task_id.len()
         + task.restore_task_name.len()
@@ -556,7 +564,7 @@ fn approx_bytes(task: &RestoreTask, fingerprint: Option<&BTreeMap<String, String
         + task.client_token.as_ref().map_or(0, String::len)
         + task.restore_status.len()
         + map(&task.parameters)
-        + fingerprint.map_or(0, map)
+        + fingerprint.map_or(0, hashes)
 }
 
 /// [`NONCE_WINDOW`](crate::config::NONCE_WINDOW) in seconds.
@@ -564,54 +572,72 @@ fn window_secs() -> i64 {
     i64::try_from(crate::config::NONCE_WINDOW.as_secs()).unwrap_or(i64::MAX)
 }
 
-/// Names present in either map whose values differ (names only: values may be secret).
-fn differing_names(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> Vec<String> {
-    let names: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-    names
-        .into_iter()
-        .filter(|name| a.get(*name) != b.get(*name))
-        .cloned()
-        .collect()
-}
-
 /// Used nonces until their timestamps expire, bounded.
 ///
-/// Each entry is keyed by a 128-bit SHA-256 prefix of the nonce, so its size does not depend on
-/// the nonce's length, and expires at its request's timestamp plus the window (Unix seconds),
-/// whatever the order of arrival. Full of unexpired entries, it refuses new nonces (fail closed)
+/// Each entry is keyed by a salted 128-bit SHA-256 prefix of the nonce, so its size does not
+/// depend on the nonce's length, and expires at its request's timestamp plus the window (Unix
+/// seconds), whatever the order of arrival. Full of unexpired entries, it refuses new nonces (fail closed)
 /// instead of forgetting one early, which would let a replay of that request through.
 #[derive(Debug)]
 struct NonceCache {
     capacity: usize,
     /// Nonce key → when it expires.
-    expires: HashMap<u128, i64>,
-    /// (when it expires, nonce key), soonest first.
-    by_expiry: BTreeSet<(i64, u128)>,
+    expires: HashMap<u128, i64, BuildHasherDefault<DigestHasher>>,
+    /// When they expire (a second) → the nonce keys expiring then, soonest first. By second,
+    /// not by key: timestamps have whole seconds, so a request adds to a second's list instead
+    /// of a node to an ordered set.
+    by_expiry: BTreeMap<i64, Vec<u128>>,
+}
+
+/// The hasher of the nonce map: the key's low 64 bits as they are. The keys are already a
+/// salted SHA-256 (uniform, and unknown to clients, who therefore cannot make them collide), so
+/// hashing them again with SipHash would buy nothing.
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Not reached for `u128` keys (`write_u128`); folds anything else in, just in case.
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(word);
+        }
+    }
+
+    fn write_u128(&mut self, key: u128) {
+        // Truncation intended: the low half of a uniform 128-bit digest.
+        self.0 = key as u64;
+    }
 }
 
 impl NonceCache {
     fn new(capacity: usize) -> Self {
         Self {
             capacity,
-            expires: HashMap::new(),
-            by_expiry: BTreeSet::new(),
+            expires: HashMap::default(),
+            by_expiry: BTreeMap::new(),
         }
     }
 
     /// Records `nonce`, which expires at `expires` (Unix seconds; kept while `now <= expires`).
-    fn insert(&mut self, nonce: &str, expires: i64, now: i64) -> NonceUse {
-        while let Some(&(at, key)) = self.by_expiry.first()
-            && at < now
+    fn insert(&mut self, key: u128, expires: i64, now: i64) -> NonceUse {
+        while let Some(entry) = self.by_expiry.first_entry()
+            && *entry.key() < now
         {
-            self.by_expiry.pop_first();
-            self.expires.remove(&key);
+            for key in entry.remove() {
+                self.expires.remove(&key);
+            }
         }
-        let key = nonce_key(nonce);
         if self.expires.contains_key(&key) {
             return NonceUse::Used;
         }
         if self.expires.len() >= self.capacity {
-            let soonest = self.by_expiry.first().map_or(now, |&(at, _)| at);
+            let soonest = self.by_expiry.first_key_value().map_or(now, |(&at, _)| at);
             return NonceUse::Full {
                 capacity: self.capacity,
                 retry_after_secs: u64::try_from(soonest.saturating_sub(now))
@@ -620,7 +646,7 @@ impl NonceCache {
             };
         }
         self.expires.insert(key, expires);
-        self.by_expiry.insert((expires, key));
+        self.by_expiry.entry(expires).or_default().push(key);
         NonceUse::Fresh
     }
 
@@ -630,47 +656,52 @@ impl NonceCache {
     }
 }
 
-/// The first 128 bits of the nonce's SHA-256.
-fn nonce_key(nonce: &str) -> u128 {
-    let hex = dbs_api::signing::sha256_hex(nonce.as_bytes());
-    hex.get(..32)
-        .and_then(|h| u128::from_str_radix(h, 16).ok())
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// A nonce's key, as `Shared::fingerprint_value` makes it (without the salt).
+    fn key(nonce: &str) -> u128 {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(nonce.as_bytes());
+        let mut first = [0u8; 16];
+        first.copy_from_slice(&digest[..16]);
+        u128::from_be_bytes(first)
+    }
+
     #[test]
     fn nonce_is_rejected_until_its_own_expiry_and_forgotten_after() {
         let mut cache = NonceCache::new(10);
-        assert_eq!(cache.insert("a", 100, 0), NonceUse::Fresh);
+        assert_eq!(cache.insert(key("a"), 100, 0), NonceUse::Fresh);
         assert_eq!(
-            cache.insert("a", 200, 100),
+            cache.insert(key("a"), 200, 100),
             NonceUse::Used,
             "kept up to 100 inclusive"
         );
         // Expiry follows each nonce's own timestamp, not the order of arrival.
-        assert_eq!(cache.insert("late", 500, 1), NonceUse::Fresh);
-        assert_eq!(cache.insert("b", 50, 2), NonceUse::Fresh);
-        assert_eq!(cache.insert("b", 50, 50), NonceUse::Used);
-        assert_eq!(cache.insert("b", 50, 51), NonceUse::Fresh, "expired at 50");
+        assert_eq!(cache.insert(key("late"), 500, 1), NonceUse::Fresh);
+        assert_eq!(cache.insert(key("b"), 50, 2), NonceUse::Fresh);
+        assert_eq!(cache.insert(key("b"), 50, 50), NonceUse::Used);
         assert_eq!(
-            cache.insert("a", 300, 101),
+            cache.insert(key("b"), 50, 51),
+            NonceUse::Fresh,
+            "expired at 50"
+        );
+        assert_eq!(
+            cache.insert(key("a"), 300, 101),
             NonceUse::Fresh,
             "expired at 100"
         );
-        assert_eq!(cache.insert("late", 900, 400), NonceUse::Used);
+        assert_eq!(cache.insert(key("late"), 900, 400), NonceUse::Used);
     }
 
     #[test]
     fn a_full_nonce_cache_refuses_new_nonces_and_forgets_none_early() {
         let mut cache = NonceCache::new(2);
-        assert_eq!(cache.insert("a", 100, 0), NonceUse::Fresh);
-        assert_eq!(cache.insert("b", 40, 0), NonceUse::Fresh);
+        assert_eq!(cache.insert(key("a"), 100, 0), NonceUse::Fresh);
+        assert_eq!(cache.insert(key("b"), 40, 0), NonceUse::Fresh);
         assert_eq!(
-            cache.insert("c", 100, 10),
+            cache.insert(key("c"), 100, 10),
             NonceUse::Full {
                 capacity: 2,
                 retry_after_secs: 31
@@ -678,28 +709,24 @@ mod tests {
         );
         assert_eq!(cache.len(), 2);
         assert_eq!(
-            cache.insert("a", 100, 10),
+            cache.insert(key("a"), 100, 10),
             NonceUse::Used,
             "a replay while full"
         );
-        assert_eq!(cache.insert("b", 40, 40), NonceUse::Used);
+        assert_eq!(cache.insert(key("b"), 40, 40), NonceUse::Used);
         // Once "b" expires, there is room again.
-        assert_eq!(cache.insert("c", 100, 41), NonceUse::Fresh);
+        assert_eq!(cache.insert(key("c"), 100, 41), NonceUse::Fresh);
         assert_eq!(cache.len(), 2);
     }
 
     #[test]
-    fn nonce_entries_do_not_grow_with_the_nonce() {
+    fn keys_that_share_their_low_bits_are_still_told_apart() {
+        // The map hashes a key by its low 64 bits; the high ones still decide equality.
         let mut cache = NonceCache::new(10);
-        let long = "n".repeat(100_000);
-        assert_eq!(cache.insert(&long, 100, 0), NonceUse::Fresh);
-        assert_eq!(cache.insert(&long, 100, 0), NonceUse::Used);
-        assert_eq!(cache.insert(&long[1..], 100, 0), NonceUse::Fresh);
-        assert_eq!(
-            nonce_key("abc") >> 96,
-            0xba78_16bf,
-            "the SHA-256 of abc starts ba7816bf"
-        );
+        assert_eq!(cache.insert(1, 100, 0), NonceUse::Fresh);
+        assert_eq!(cache.insert(1 | (1 << 64), 100, 0), NonceUse::Fresh);
+        assert_eq!(cache.insert(1, 100, 0), NonceUse::Used);
+        assert_eq!(cache.len(), 2);
     }
 
     fn task(token: Option<&str>) -> RestoreTask {
@@ -724,26 +751,23 @@ mod tests {
     #[test]
     fn client_token_returns_the_same_task_or_names_what_differs() {
         let mut state = State::new(10, 10, usize::MAX, PlanStore::new(1));
-        let fp = |pw: &str| {
-            BTreeMap::from([
-                ("RestoreTaskName".to_owned(), "n".to_owned()),
-                ("DestinationEndpointPassword".to_owned(), pw.to_owned()),
-            ])
+        let fp = |pw: u128| {
+            Fingerprint::from([("RestoreTaskName", 1), ("DestinationEndpointPassword", pw)])
         };
-        let first = created_id(state.create_task("ak", task(Some("t")), fp("h1")));
+        let first = created_id(state.create_task("ak", task(Some("t")), fp(1)));
         assert!(first.starts_with('r') && first.len() == 13, "{first}");
-        let again = created_id(state.create_task("ak", task(Some("t")), fp("h1")));
+        let again = created_id(state.create_task("ak", task(Some("t")), fp(1)));
         assert_eq!(again, first);
         assert_eq!(
-            state.create_task("ak", task(Some("t")), fp("h2")),
-            Created::Mismatch(vec!["DestinationEndpointPassword".to_owned()])
+            state.create_task("ak", task(Some("t")), fp(2)),
+            Created::Mismatch(vec!["DestinationEndpointPassword"])
         );
         // Another account's token space is separate; no token means a new task every time.
-        let other = created_id(state.create_task("other", task(Some("t")), fp("h2")));
-        let untokened = created_id(state.create_task("ak", task(None), fp("h1")));
+        let other = created_id(state.create_task("other", task(Some("t")), fp(2)));
+        let untokened = created_id(state.create_task("ak", task(None), fp(1)));
         // An empty token is no token: a new task each time, whatever the parameters.
-        let empty = created_id(state.create_task("ak", task(Some("")), fp("h1")));
-        let empty_again = created_id(state.create_task("ak", task(Some("")), fp("h2")));
+        let empty = created_id(state.create_task("ak", task(Some("")), fp(1)));
+        let empty_again = created_id(state.create_task("ak", task(Some("")), fp(2)));
         let snapshot = state.snapshot();
         let ids: Vec<String> = snapshot
             .restore_tasks
@@ -774,18 +798,18 @@ mod limit_tests {
     #[test]
     fn tasks_stop_at_the_limit_but_a_known_token_still_finds_its_task() {
         let mut state = State::new(10, 2, usize::MAX, PlanStore::new(1));
-        let first = state.create_task("ak", task("p", Some("t")), BTreeMap::new());
+        let first = state.create_task("ak", task("p", Some("t")), Fingerprint::new());
         assert!(matches!(first, Created::Task(_)), "{first:?}");
         assert!(matches!(
-            state.create_task("ak", task("p", None), BTreeMap::new()),
+            state.create_task("ak", task("p", None), Fingerprint::new()),
             Created::Task(_)
         ));
         assert_eq!(
-            state.create_task("ak", task("p", None), BTreeMap::new()),
+            state.create_task("ak", task("p", None), Fingerprint::new()),
             Created::Full(TaskLimitReached::Count(2))
         );
         assert_eq!(
-            state.create_task("ak", task("p", Some("new")), BTreeMap::new()),
+            state.create_task("ak", task("p", Some("new")), Fingerprint::new()),
             Created::Full(TaskLimitReached::Count(2))
         );
         assert_eq!(
@@ -793,7 +817,7 @@ mod limit_tests {
             Err(TaskLimitReached::Count(2))
         );
         assert_eq!(
-            state.create_task("ak", task("p", Some("t")), BTreeMap::new()),
+            state.create_task("ak", task("p", Some("t")), Fingerprint::new()),
             first,
             "a retry of a kept task"
         );
