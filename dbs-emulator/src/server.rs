@@ -625,7 +625,11 @@ async fn api_reply(
                         params: &params,
                         query_len,
                     };
-                    act(request, decoded, &shared, &request_id, peer, action).await
+                    let acted = act(request, decoded, &shared, &request_id, peer, action).await;
+                    // Logged here too: the client may have gone, and with it the "answered" line.
+                    let code = acted.1.as_ref().and_then(Reply::code).unwrap_or("-");
+                    tracing::info!(%request_id, action = log_action(acted.0.as_deref()), code, "acted after an injected delay");
+                    acted
                 });
                 // A task that panicked: drop the connection, as hyper does for a panic.
                 return task.await.unwrap_or((None, None));
