@@ -377,6 +377,59 @@ async fn a_nonce_is_used_once_and_only_recorded_after_a_valid_signature() {
     assert_eq!(emulator.state().requests.get(ACTION), Some(&5));
 }
 
+/// The request with `x-acs-signature-nonce` sent as the given values, one header each, in
+/// that order (the rest as it was signed).
+fn with_nonce_headers(raw: &Raw, values: &[&str]) -> Raw {
+    let mut raw = raw.clone();
+    raw.headers
+        .retain(|(name, _)| name != "x-acs-signature-nonce");
+    for value in values {
+        raw.headers
+            .push(("x-acs-signature-nonce".to_owned(), (*value).to_owned()));
+    }
+    raw
+}
+
+#[tokio::test]
+async fn a_v3_nonce_split_or_reordered_across_repeated_headers_is_still_the_used_nonce() {
+    // V3 signs a repeated header as its values sorted and joined with `,` (the official
+    // signer's get_canonicalized_headers): `n: a,b`, `n: a` + `n: b` and `n: b` + `n: a` are
+    // one signed text. The nonce is what was signed, so none of them is a fresh nonce.
+    let emulator = start().await;
+    let url = emulator.url();
+    let raw = V3::new(&url, rds_params(), vec![])
+        .header("x-acs-signature-nonce", "first-half,second-half")
+        .build();
+    assert_success(&send(&url, &raw).await);
+    for values in [
+        &["first-half", "second-half"][..],
+        &["second-half", "first-half"],
+        &["first-half,second-half"],
+    ] {
+        let replay = with_nonce_headers(&raw, values);
+        assert_gateway_error(&send(&url, &replay).await, 400, "SignatureNonceUsed", &url);
+    }
+    // Sent first as two headers (signed in sorted order, as the official signer does), the same
+    // holds the other way round.
+    let nonce = format!("{}-a", dbs_tests::signer::nonce());
+    let (low, high) = (format!("{nonce}1"), format!("{nonce}2"));
+    let mut signer = V3::new(&url, rds_params(), vec![]).without_header("x-acs-signature-nonce");
+    signer
+        .headers
+        .push(("x-acs-signature-nonce".to_owned(), low.clone()));
+    signer
+        .headers
+        .push(("x-acs-signature-nonce".to_owned(), high.clone()));
+    let raw = signer.build();
+    assert_success(&send(&url, &raw).await);
+    let joined = format!("{low},{high}");
+    for values in [&[high.as_str(), low.as_str()][..], &[joined.as_str()]] {
+        let replay = with_nonce_headers(&raw, values);
+        assert_gateway_error(&send(&url, &replay).await, 400, "SignatureNonceUsed", &url);
+    }
+    assert_eq!(emulator.state().restore_tasks.len(), 2);
+}
+
 #[tokio::test]
 async fn checks_run_in_the_gateway_order() {
     let emulator = start().await;
