@@ -160,6 +160,26 @@ impl<'a> RequestParts<'a> {
             .map(|v| String::from_utf8_lossy(v.as_bytes()))
     }
 
+    /// A header's values as V3 signs them: each trimmed, sorted and joined with `,` (one value
+    /// borrowed as it is). What a V3 request's nonce is: a client that splits a signed
+    /// `n: a,b` into `n: a` and `n: b`, or reorders them, still signs the same text, so reading
+    /// only the first value would take a replay for a fresh nonce.
+    fn signed_header(&self, name: &str) -> Option<Cow<'a, str>> {
+        let headers: &'a HeaderMap = self.headers;
+        let mut values = headers.get_all(name).iter();
+        let first = values.next()?;
+        if values.next().is_none() {
+            return Some(trim(String::from_utf8_lossy(first.as_bytes())));
+        }
+        let mut all: Vec<Cow<'a, str>> = headers
+            .get_all(name)
+            .iter()
+            .map(|v| trim(String::from_utf8_lossy(v.as_bytes())))
+            .collect();
+        all.sort_unstable();
+        Some(Cow::Owned(all.join(",")))
+    }
+
     /// A common value that V3 carries in a header and V1 in a parameter; each scheme falls back
     /// to the other place (the official V1 SDK sends both). Empty counts as missing.
     fn common(&self, param: &str, header: &str) -> Option<Cow<'a, str>> {
@@ -279,7 +299,7 @@ fn authenticate_v3(
         ),
         (
             HEADER_NONCE,
-            req.header(HEADER_NONCE).filter(|v| !v.is_empty()),
+            req.signed_header(HEADER_NONCE).filter(|v| !v.is_empty()),
         ),
     ])?;
     let target = target(&action, &version)?;
@@ -426,6 +446,15 @@ pub(crate) fn check_unique_parameters(
             },
         ),
     ))
+}
+
+/// `text` without leading and trailing whitespace, still borrowed when it was.
+fn trim(text: Cow<'_, str>) -> Cow<'_, str> {
+    match text {
+        Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
+        Cow::Owned(text) if text.trim().len() == text.len() => Cow::Owned(text),
+        Cow::Owned(text) => Cow::Owned(text.trim().to_owned()),
+    }
 }
 
 /// The values, or `MissingParameter` naming the first one missing.
