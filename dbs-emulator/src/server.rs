@@ -433,14 +433,17 @@ async fn serve(
             &shared.body_budget
         ));
         // Only a body still missing on the second poll is timed. Hyper reads a body once the
-        // service first asks for it, and that asking wakes the connection's task, which polls
-        // again at once: a body that came with its headers is there by then, and needs no timer
-        // (one per request, with a wake-up of the timer's thread when it is the soonest).
+        // service first asks for it: a body that came with its headers is there by the next
+        // poll, and needs no timer (one per request, with a wake-up of the timer's thread when
+        // it is the soonest). That next poll is asked for here: the asking itself wakes the
+        // connection's task only when a byte of the body arrives, and a client that sends the
+        // head alone would otherwise never be timed.
         let mut asked = false;
         let first = std::future::poll_fn(|cx| match read.as_mut().poll(cx) {
             Poll::Ready(read) => Poll::Ready(Some(read)),
             Poll::Pending if !asked => {
                 asked = true;
+                cx.waker().wake_by_ref();
                 Poll::Pending
             }
             Poll::Pending => Poll::Ready(None),
