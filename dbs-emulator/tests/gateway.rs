@@ -377,6 +377,47 @@ async fn a_nonce_is_used_once_and_only_recorded_after_a_valid_signature() {
     assert_eq!(emulator.state().requests.get(ACTION), Some(&5));
 }
 
+#[tokio::test]
+async fn a_nonce_is_used_once_across_access_keys_and_signature_versions() {
+    // "SignatureNonce must not repeat within 31 minutes, globally" (api-docs 5.4, from the
+    // OpenAPI portal's duty group): not per AccessKey, not per signature version.
+    let emulator = start_with(
+        dbs_emulator::EmulatorConfig::default()
+            .access_key(dbs_emulator::AccessKey::new("ak-one", "secret-one"))
+            .access_key(dbs_emulator::AccessKey::new("ak-two", "secret-two")),
+    )
+    .await;
+    let url = emulator.url();
+    let v1 = |nonce: &str, key: &str, secret: &str| {
+        V1::new(rds_params(), Placement::Body)
+            .set("SignatureNonce", nonce)
+            .set("AccessKeyId", key)
+            .secret(secret)
+            .build()
+    };
+    let v3 = |nonce: &str, key: &str, secret: &str| {
+        let mut v3 = V3::new(&url, vec![], rds_params()).header("x-acs-signature-nonce", nonce);
+        v3.access_key_id = key.to_owned();
+        v3.secret = secret.to_owned();
+        v3.build()
+    };
+    let nonce = dbs_tests::signer::nonce();
+    assert_success(&send(&url, &v1(&nonce, "ak-one", "secret-one")).await);
+    for raw in [
+        v1(&nonce, "ak-two", "secret-two"),
+        v3(&nonce, "ak-one", "secret-one"),
+        v3(&nonce, "ak-two", "secret-two"),
+    ] {
+        assert_gateway_error(&send(&url, &raw).await, 400, "SignatureNonceUsed", &url);
+    }
+    // First used by V3, then refused to V1.
+    let nonce = dbs_tests::signer::nonce();
+    assert_success(&send(&url, &v3(&nonce, "ak-two", "secret-two")).await);
+    let answer = send(&url, &v1(&nonce, "ak-one", "secret-one")).await;
+    assert_gateway_error(&answer, 400, "SignatureNonceUsed", &url);
+    assert_eq!(emulator.state().restore_tasks.len(), 2);
+}
+
 /// The request with `x-acs-signature-nonce` sent as the given values, one header each, in
 /// that order (the rest as it was signed).
 fn with_nonce_headers(raw: &Raw, values: &[&str]) -> Raw {
