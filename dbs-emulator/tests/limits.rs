@@ -378,3 +378,51 @@ async fn past_the_task_byte_limit_create_answers_quota_exceeded() {
     );
     assert!(emulator.state().restore_tasks.is_empty());
 }
+
+#[tokio::test]
+async fn a_body_held_by_delayed_work_counts_against_the_budget_after_its_client_has_gone() {
+    // A request that meets a `delay` fault is still acted on when its client goes away, so its
+    // body is still held: its bytes stay in the budget until the work is done.
+    let raw = V1::new(rds_params(), Placement::Body).build();
+    let len = raw.body.len();
+    let emulator = start_with(
+        EmulatorConfig::default()
+            .max_body_bytes(len.max(1000))
+            .body_budget_bytes(len.max(1000) + 699),
+    )
+    .await;
+    let url = emulator.url();
+    emulator
+        .inject_fault(Fault::new(ACTION, FaultKind::Delay).delay_ms(2000))
+        .expect("valid fault");
+    let addr = url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "POST / HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: {len}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.expect("head");
+    stream.write_all(&raw.body).await.expect("body");
+    // Counted once its action is read, before the delay.
+    for _ in 0..200 {
+        if emulator.state().requests.get(ACTION) == Some(&1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(emulator.state().requests.get(ACTION), Some(&1));
+    // The client gives up; the server notices at once (no half-close), well within the delay.
+    drop(stream);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let answer = poll_budget(&url, true).await;
+    assert_gateway_error(&answer, 503, "ServiceUnavailable", &url);
+    assert!(emulator.state().restore_tasks.is_empty(), "still waiting");
+
+    // Once the work is done, exactly once, its bytes return.
+    assert_gateway_error(
+        &poll_budget(&url, false).await,
+        400,
+        "MissingParameter",
+        &url,
+    );
+    assert_eq!(emulator.state().restore_tasks.len(), 1);
+}
