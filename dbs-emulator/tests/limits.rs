@@ -382,13 +382,15 @@ async fn past_the_task_byte_limit_create_answers_quota_exceeded() {
 #[tokio::test]
 async fn a_body_held_by_delayed_work_counts_against_the_budget_after_its_client_has_gone() {
     // A request that meets a `delay` fault is still acted on when its client goes away, so its
-    // body is still held: its bytes stay in the budget until the work is done.
+    // body is still held: its bytes stay in the budget until the work is done. The budget has
+    // room for that body and 699 bytes more, so the 700-byte bodies of `poll_budget` are 503
+    // while it is held.
     let raw = V1::new(rds_params(), Placement::Body).build();
     let len = raw.body.len();
     let emulator = start_with(
         EmulatorConfig::default()
-            .max_body_bytes(len.max(1000))
-            .body_budget_bytes(len.max(1000) + 699),
+            .max_body_bytes(len.max(700))
+            .body_budget_bytes(len + 699),
     )
     .await;
     let url = emulator.url();
