@@ -17,7 +17,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, SemaphorePermit, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::admin;
@@ -46,8 +46,9 @@ pub(crate) struct Shared {
     business_errors_http_status: bool,
     max_body_bytes: usize,
     body_read_timeout: Duration,
-    /// Bytes of request bodies all connections may hold at once, one permit a byte.
-    body_budget: Semaphore,
+    /// Bytes of request bodies all connections (and the work they left waiting on a `delay`
+    /// fault) may hold at once, one permit a byte.
+    body_budget: Arc<Semaphore>,
     body_budget_bytes: usize,
     /// Per-emulator salt of the password fingerprints.
     salt: String,
@@ -78,7 +79,9 @@ impl Shared {
             business_errors_http_status: config.business_errors_http_status,
             max_body_bytes: config.max_body_bytes,
             body_read_timeout: config.body_read_timeout,
-            body_budget: Semaphore::new(config.body_budget_bytes.min(Semaphore::MAX_PERMITS)),
+            body_budget: Arc::new(Semaphore::new(
+                config.body_budget_bytes.min(Semaphore::MAX_PERMITS),
+            )),
             body_budget_bytes: config.body_budget_bytes,
             salt: format!("{:032x}", rand::random::<u128>()),
             state: Mutex::new({
@@ -456,8 +459,9 @@ async fn serve(
                 .unwrap_or(BodyRead::TimedOut),
         }
     };
-    // The permits stay taken until the answer is ready.
-    let (body, _budget) = match read {
+    // The permits stay taken until the answer is ready (or, for work that waits on a delay
+    // fault, until that work is done: see `api_reply`).
+    let (body, mut budget) = match read {
         BodyRead::Complete(body, permits) => (body, permits),
         BodyRead::OverBudget => {
             let request_id = new_request_id();
@@ -515,17 +519,19 @@ async fn serve(
         )
         .await;
     }
-    api(&parts, &body, &shared, peer).await
+    api(&parts, &body, &mut budget, &shared, peer).await
 }
 
+/// `budget` is the body's share of the body budget: taken by work that outlives the request.
 async fn api(
     parts: &Parts,
     body: &Bytes,
+    budget: &mut Option<OwnedSemaphorePermit>,
     shared: &Arc<Shared>,
     peer: SocketAddr,
 ) -> Result<HttpResponse, DropConnection> {
     let request_id = new_request_id();
-    let (action, reply) = api_reply(parts, body, shared, &request_id, peer).await;
+    let (action, reply) = api_reply(parts, body, budget, shared, &request_id, peer).await;
     let Some(reply) = reply else {
         tracing::info!(%request_id, action = log_action(action.as_deref()), "connection reset by an injected fault");
         return Err(DropConnection);
@@ -552,6 +558,7 @@ async fn api(
 async fn api_reply(
     parts: &Parts,
     body: &Bytes,
+    budget: &mut Option<OwnedSemaphorePermit>,
     shared: &Arc<Shared>,
     request_id: &str,
     peer: SocketAddr,
@@ -613,7 +620,9 @@ async fn api_reply(
             if fault.kind == FaultKind::Delay {
                 // The work comes after the delay: it runs in a task of its own, so that a
                 // client that gives up meanwhile does not cancel it. (A copy of the request
-                // for it; only requests that meet this fault pay for it.)
+                // for it; only requests that meet this fault pay for it.) It holds the body,
+                // so it holds the body's share of the budget too.
+                let budget = budget.take();
                 let headers = parts.headers.clone();
                 let method = parts.method.clone();
                 let (body, shared, request_id) =
@@ -632,6 +641,7 @@ async fn api_reply(
                     // Logged here too: the client may have gone, and with it the "answered" line.
                     let code = acted.1.as_ref().and_then(Reply::code).unwrap_or("-");
                     tracing::info!(%request_id, action = log_action(acted.0.as_deref()), code, "acted after an injected delay");
+                    drop(budget);
                     acted
                 });
                 // A task that panicked: drop the connection, as hyper does for a panic.
@@ -810,9 +820,9 @@ fn decode_params(raw: &[u8], what: &str) -> Result<Vec<(String, String)>, String
         .map_err(|e| format!("The request {what} is not valid: {e}."))
 }
 
-enum BodyRead<'a> {
+enum BodyRead {
     /// The body, and the permits of the shared budget it holds.
-    Complete(Bytes, Option<SemaphorePermit<'a>>),
+    Complete(Bytes, Option<OwnedSemaphorePermit>),
     TooLarge,
     /// The budget shared by every connection's body had no room for it.
     OverBudget,
@@ -826,12 +836,12 @@ enum BodyRead<'a> {
 /// body, or one the budget has no room for, is read on (and dropped) up to a cap, so the client
 /// is not cut off before it can read the 413 or 503 answer. Permits are never waited for: bodies
 /// waiting for each other's bytes would all stall.
-async fn read_body<'a>(
+async fn read_body(
     parts: &Parts,
     mut body: Incoming,
     limit: usize,
-    budget: &'a Semaphore,
-) -> BodyRead<'a> {
+    budget: &Arc<Semaphore>,
+) -> BodyRead {
     let drain_cap = limit.saturating_mul(16).max(16 * 1024 * 1024);
     let declared = parts
         .headers
@@ -844,7 +854,7 @@ async fn read_body<'a>(
     // A body that arrives in one chunk, as most do, is kept as that chunk: no copy.
     let mut first: Option<Bytes> = None;
     let mut data = Vec::new();
-    let mut held: Option<SemaphorePermit<'a>> = None;
+    let mut held: Option<OwnedSemaphorePermit> = None;
     let mut over_budget = false;
     let mut total = 0usize;
     while let Some(frame) = body.frame().await {
@@ -866,7 +876,7 @@ async fn read_body<'a>(
         }
         let permits = u32::try_from(chunk.len())
             .ok()
-            .and_then(|n| budget.try_acquire_many(n).ok());
+            .and_then(|n| Arc::clone(budget).try_acquire_many_owned(n).ok());
         match (permits, &mut held) {
             (Some(permits), Some(held)) => held.merge(permits),
             (Some(permits), None) => held = Some(permits),
