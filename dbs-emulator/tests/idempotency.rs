@@ -428,3 +428,97 @@ async fn simultaneous_requests_with_one_token_buy_one_plan() {
     assert_eq!(plan_ids(&emulator), ids.into_iter().collect::<Vec<_>>());
     assert_eq!(emulator.state().requests["CreateBackupPlan"], 16);
 }
+
+/// Every byte of `text` as `%xy`, lower-case hex: another spelling of the same form value.
+fn escape_every_byte(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02x}")).collect()
+}
+
+#[tokio::test]
+async fn a_retry_spelled_in_another_order_and_encoding_is_the_same_request() {
+    let emulator = start_empty().await;
+    let url = emulator.url();
+    let first = plan_id(&call(&url, "CreateBackupPlan", buy_params(Some("spelled"))).await);
+
+    // V1 signs the decoded values, so the body may be re-encoded after signing: every byte
+    // escaped in lower-case hex, the fields in reverse order. The same request, replayed.
+    let raw = signed(
+        "CreateBackupPlan",
+        buy_params(Some("spelled")),
+        Placement::Body,
+    );
+    let fields: Vec<&[u8]> = raw.body.split(|&b| b == b'&').collect();
+    let respelled: Vec<String> = fields
+        .iter()
+        .rev()
+        .map(|field| {
+            let decoded = dbs_api::encoding::form_urldecode(field).expect("our own form");
+            let (name, value) = &decoded[0];
+            format!("{}={}", escape_every_byte(name), escape_every_byte(value))
+        })
+        .collect();
+    let mut respelled_raw = raw.clone();
+    respelled_raw.body = respelled.join("&").into_bytes();
+    assert_eq!(plan_id(&send(&url, &respelled_raw).await), first);
+
+    // V3 hashes the body as sent: the operation's parameters reordered, and moved to the query.
+    let mut reversed = buy_params(Some("spelled"));
+    reversed.reverse();
+    let v3 = V3::new(&url, reversed, vec![])
+        .header("x-acs-action", "CreateBackupPlan")
+        .build();
+    assert_eq!(plan_id(&send(&url, &v3).await), first);
+
+    // The token itself is compared as it is: another case is another token.
+    let other = plan_id(&call(&url, "CreateBackupPlan", buy_params(Some("SPELLED"))).await);
+    assert_ne!(other, first);
+    assert_eq!(plan_ids(&emulator), [first, other]);
+}
+
+#[tokio::test]
+async fn tokens_the_reference_does_not_allow_are_refused_and_take_no_memory() {
+    // The reference: "only ASCII characters and ... not exceed 64 characters" (read as visible
+    // ASCII). Refused before anything is bought or remembered: with room for one token, a
+    // valid token afterwards is still taken.
+    let emulator = start_with(empty_config().max_client_tokens(1)).await;
+    let url = emulator.url();
+    let long = "t".repeat(65);
+    let huge = "t".repeat(200_000);
+    for (token, rule) in [
+        (long.as_str(), "at most 64 characters, got 65"),
+        (huge.as_str(), "at most 64 characters, got 200000"),
+        ("jeton-é", "visible ASCII"),
+        ("токен", "visible ASCII"),
+        ("🔑🔑", "visible ASCII"),
+        ("tab\there", "visible ASCII"),
+        ("in side", "visible ASCII"),
+    ] {
+        for action in ["CreateBackupPlan", "CreateRestoreTask"] {
+            let params = if action == "CreateRestoreTask" {
+                let mut params = rds_params();
+                set(&mut params, "ClientToken", token);
+                params
+            } else {
+                buy_params(Some(token))
+            };
+            let answer = call(&url, action, params).await;
+            assert_business_error(&answer, 200, "InvalidParameter");
+            let message = answer.message();
+            assert!(
+                message.contains("ClientToken") && message.contains(rule),
+                "{action} {rule}: {message}"
+            );
+            assert!(message.len() < 2000, "the token is not echoed: {message}");
+        }
+    }
+    assert!(plan_ids(&emulator).is_empty());
+    assert!(emulator.state().restore_tasks.is_empty());
+
+    let longest = "T".repeat(64);
+    let id = plan_id(&call(&url, "CreateBackupPlan", buy_params(Some(&longest))).await);
+    assert_eq!(
+        plan_id(&call(&url, "CreateBackupPlan", buy_params(Some(&longest))).await),
+        id
+    );
+    assert_eq!(plan_ids(&emulator), [id]);
+}
