@@ -472,6 +472,22 @@ async fn a_v3_nonce_split_or_reordered_across_repeated_headers_is_still_the_used
 }
 
 #[tokio::test]
+async fn a_v3_date_given_twice_is_not_a_timestamp() {
+    // Signed as one value, `a,b` (sorted), which is no timestamp. Read as its first value, a
+    // request sent with a date at the far edge of the window and a recent one could be sent
+    // again with the two swapped, past its nonce's expiry, and pass.
+    let emulator = start().await;
+    let url = emulator.url();
+    let edge = format_timestamp(time::OffsetDateTime::now_utc() - time::Duration::seconds(890));
+    let mut v3 = V3::new(&url, rds_params(), vec![]).without_header("x-acs-date");
+    v3.headers.push(("x-acs-date".to_owned(), edge));
+    v3.headers.push(("x-acs-date".to_owned(), now()));
+    let answer = send(&url, &v3.build()).await;
+    assert_gateway_error(&answer, 400, "InvalidTimeStamp.Format", &url);
+    assert!(emulator.state().restore_tasks.is_empty());
+}
+
+#[tokio::test]
 async fn checks_run_in_the_gateway_order() {
     let emulator = start().await;
     let url = emulator.url();
