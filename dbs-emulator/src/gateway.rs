@@ -151,20 +151,12 @@ impl<'a> RequestParts<'a> {
         last(self.body_params).or_else(|| last(self.query))
     }
 
-    /// A header's first value (lossily decoded; borrowed when it is UTF-8, as it is unless a
-    /// client sends otherwise).
-    fn header(&self, name: &str) -> Option<Cow<'a, str>> {
-        let headers: &'a HeaderMap = self.headers;
-        headers
-            .get(name)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()))
-    }
-
-    /// A header's values as V3 signs them: each trimmed, sorted and joined with `,` (one value
-    /// borrowed as it is). What a V3 request's nonce is: a client that splits a signed
+    /// A header's values as V3 signs them: each trimmed, sorted and joined with `,` (lossily
+    /// decoded; one value borrowed as it is, as it is unless a client sends otherwise). Every
+    /// value the gateway reads from a header is read so: a client that splits a signed
     /// `n: a,b` into `n: a` and `n: b`, or reorders them, still signs the same text, so reading
-    /// only the first value would take a replay for a fresh nonce.
-    fn signed_header(&self, name: &str) -> Option<Cow<'a, str>> {
+    /// only the first value would let it say another nonce or date with the same signature.
+    fn header(&self, name: &str) -> Option<Cow<'a, str>> {
         let headers: &'a HeaderMap = self.headers;
         let mut values = headers.get_all(name).iter();
         let first = values.next()?;
@@ -299,7 +291,7 @@ fn authenticate_v3(
         ),
         (
             HEADER_NONCE,
-            req.signed_header(HEADER_NONCE).filter(|v| !v.is_empty()),
+            req.header(HEADER_NONCE).filter(|v| !v.is_empty()),
         ),
     ])?;
     let target = target(&action, &version)?;
