@@ -258,3 +258,38 @@ async fn a_body_that_arrives_in_parts_within_the_timeout_is_read() {
     assert_eq!(answer["Success"], true, "{answer}");
     assert_eq!(emulator.state().restore_tasks.len(), 1);
 }
+
+#[tokio::test]
+async fn a_request_cut_off_mid_body_does_nothing_and_uses_up_nothing() {
+    use tokio::io::AsyncWriteExt;
+    let emulator = start().await;
+    let url = emulator.url();
+    let raw = V1::new(rds_params(), Placement::Body).build();
+    let addr = url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "POST / HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\n\r\n",
+        raw.body.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("head");
+    // Everything but the last byte, then the client goes away.
+    stream
+        .write_all(&raw.body[..raw.body.len() - 1])
+        .await
+        .expect("body");
+    stream.flush().await.expect("flush");
+    drop(stream);
+    // The emulator still serves, and the whole request, sent again, is new to it: its nonce
+    // was not used and nothing was counted or created.
+    let id = assert_success(&send(&url, &raw).await);
+    let state = emulator.state();
+    assert_eq!(state.requests.get(ACTION), Some(&1));
+    assert_eq!(
+        state
+            .restore_tasks
+            .iter()
+            .map(|t| t.restore_task_id.as_str())
+            .collect::<Vec<_>>(),
+        [id.as_str()]
+    );
+}
