@@ -151,6 +151,7 @@
 //! | `BackupPlanId` is not a plan the emulator holds (seeded or created through the API) | `Param.NotFound` |
 //! | `RestoreTime` is not restorable for the plan (outside its range, or the plan has no backup yet) | `InvalidParameter`, saying the restorable span ([`restore`]) |
 //! | `BackupSetId` is not one of the plan's full backup sets (another plan's, or none) | `Param.NotFound` (the common table's code for an object that does not exist) |
+//! | `ClientToken` over 64 characters, or not all visible ASCII (the reference's rule, which the `dbs-api` client checks too), for any operation that takes one | `InvalidParameter`, before anything else is looked at; the token is not quoted |
 //! | `ClientToken` reused with other parameters | `IdempotentParameterMismatch`, naming the parameters that differ |
 //! | a new `ClientToken` while the emulator remembers its limit of them ([below](#clienttoken-idempotency)) | `Throttling`, naming the limit and the flag that raises it |
 //! | the emulator holds its limit of restore tasks ([`EmulatorConfig::max_restore_tasks`], 10,000 by default, or [`EmulatorConfig::max_restore_task_bytes`], 256 MiB) | `QuotaExceeded`, naming the limit and the flag that raises it (in the spec's error table: the name Alibaba's services use for a quota, which clients do not retry) |
