@@ -11,7 +11,8 @@
 # Parts:
 #   criterion   `cargo bench -p dbs-bench --bench request -- --quick prepare/`: the medians of
 #               prepare/{full,floor}_{v1,v3} from <target>/criterion/prepare/<id>/new/estimates.json
-#   throughput  scripts/throughput.sh (when present): the JSON lines it appends to
+#   throughput  scripts/throughput.sh --rounds 3 (when present; BENCH_ROUNDS=R to change): the
+#               JSON lines it appends to
 #               <target>/bench-results/throughput.json (the file is emptied first)
 #   codegen     release `dbs-codegen expand` of the real spec and of synthetic specs of 50, 100,
 #               250 and 500 operations (scripts/synth-spec.py): seconds and peak RSS, 3 runs each
@@ -31,6 +32,8 @@ OUT=$TARGET/bench-results
 export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 
 WRITE=0
+# Rounds of the throughput matrix (ours, the peers, the floor): single runs swing by a fifth.
+ROUNDS=${BENCH_ROUNDS:-3}
 ONLY=criterion,throughput,codegen,build,rss
 while [ $# -gt 0 ]; do
     case $1 in
@@ -111,7 +114,7 @@ if wants throughput; then
     start_part throughput
     if [ -x scripts/throughput.sh ]; then
         rm -f "$OUT/throughput.json"
-        if scripts/throughput.sh >&2; then
+        if scripts/throughput.sh --rounds "$ROUNDS" >&2; then
             record throughput '{"ran": true}'
         else
             record throughput '{"ran": true, "failed": true}'
