@@ -351,11 +351,8 @@ impl Inner {
         })
     }
 
-    fn url(&self, signed: &SignedRequest) -> String {
-        signed.url(&self.endpoint.base)
-    }
-
-    /// The URL of an attempt, as [`Self::url`] writes it, without parsing the endpoint again.
+    /// The URL of an attempt (and of a dry run): the endpoint URL, parsed once, with the
+    /// signed query.
     fn request_url(&self, signed: &SignedRequest) -> reqwest::Url {
         let mut url = self.root_url.clone();
         if !signed.query.is_empty() {
@@ -385,7 +382,7 @@ impl Inner {
         let credentials = self.signing_credentials().await?;
         let signed = self.sign(call.action, &call.params, &credentials, options);
         Ok(PreparedRequest::new(
-            self.url(&signed),
+            self.request_url(&signed).into(),
             &signed,
             &call.params,
         ))
